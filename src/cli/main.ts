@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { TemporalUnreachableError } from '../config/connect';
+import { ConfigurationError } from '../config/temporal-config';
+import { DevServerStartError } from '../temporal-server/dev-server';
+import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
+import { registerServerCommand } from './commands/server-command';
+import { registerSetupCommand } from './commands/setup-command';
+import { registerWorkerCommand } from './commands/worker-command';
+import { EXIT_CODES } from './exit-codes';
+
+/** Builds the `durable-agent` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('durable-agent')
+    .description('A durable agent runtime on Temporal.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServerCommand(program);
+  registerWorkerCommand(program);
+  registerSetupCommand(program);
+  return program;
+}
+
+/** Maps an error to its exit code and a message for the user. */
+export function describeFailure(error: unknown): { code: number; message: string } {
+  if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
+  if (error instanceof ConfigurationError) return { code: EXIT_CODES.configuration, message: error.message };
+  if (
+    error instanceof TemporalUnreachableError ||
+    error instanceof TemporalBinaryUnavailableError ||
+    error instanceof DevServerStartError
+  ) {
+    return { code: EXIT_CODES.temporalUnavailable, message: error.message };
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { code: EXIT_CODES.internal, message: `Unexpected error: ${detail}` };
+}
+
+/** Entry point of `bin/durable-agent`. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.message) process.stderr.write(`durable-agent: ${failure.message}\n`);
+    process.exitCode = failure.code;
+  }
+}

@@ -1,0 +1,81 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+
+/** The embedded dev server's address when `TEMPORAL_ADDRESS` is not set. */
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_TASK_QUEUE = 'durable-agent';
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, for example 127.0.0.1:7233');
+
+const positiveInteger = z.coerce.number().int().min(1);
+
+/** Environment variables read by the worker and the client; TLS and API key variables go through `@temporalio/envconfig`. */
+const EnvironmentSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).optional(),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
+  /** The worker's global cap on concurrently running activities (tool calls and model calls). */
+  DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
+  DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.default(40),
+});
+
+/** Typed, validated configuration shared by `src/worker.ts` and `src/client.ts`. */
+export interface TemporalConfig {
+  /** `host:port` of the frontend. */
+  address: string;
+  /** True when the address came from `TEMPORAL_ADDRESS` (or a config profile) rather than the default. */
+  addressConfigured: boolean;
+  namespace: string;
+  taskQueue: string;
+  /** Connection options with TLS, API key and gRPC metadata from envconfig. */
+  connectionOptions: NativeConnectionOptions;
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+}
+
+/** Raised at start-up when the environment is invalid; the message names each bad variable. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/**
+ * Reads the environment once, validates it, and merges TLS / API key settings from `@temporalio/envconfig`
+ * (`TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE`).
+ */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const parsed = EnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `  ${name}: ${issue.message}, got \`${String(env[name])}\``;
+    });
+    throw new ConfigurationError(`Invalid configuration in the environment:\n${problems.join('\n')}`);
+  }
+  const values = parsed.data;
+  let profile;
+  try {
+    profile = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+  } catch (error) {
+    throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
+  }
+  const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  return {
+    address,
+    addressConfigured: address !== DEFAULT_TEMPORAL_ADDRESS || Boolean(values.TEMPORAL_ADDRESS),
+    namespace: values.TEMPORAL_NAMESPACE ?? profile.namespace ?? DEFAULT_NAMESPACE,
+    taskQueue: values.TEMPORAL_TASK_QUEUE,
+    connectionOptions: { ...profile.connectionOptions, address },
+    worker: {
+      maxConcurrentActivities: values.DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: values.DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
+  };
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

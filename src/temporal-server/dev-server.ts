@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { AGENT_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { resolveTemporalBinary } from './temporal-binary';
+
+export interface DevServerOptions {
+  /** Address the gRPC and UI servers bind to. Only loopback is used by this project. @default '127.0.0.1' */
+  ip?: string;
+  /** gRPC port; 0 picks a free one. @default 7233 */
+  port?: number;
+  /** Web UI port; 0 picks a free one. @default 8233 */
+  uiPort?: number;
+  /** SQLite file the server persists to. @default '.temporal/dev.sqlite' */
+  dbFile?: string;
+  /** Namespace created at start. @default 'default' */
+  namespace?: string;
+  /** How long to wait for the server to answer. @default 60_000 */
+  readyTimeoutMs?: number;
+  /** Receives progress lines (binary build, start). @default writes to stderr */
+  onProgress?: (line: string) => void;
+  /** Receives every line the server prints (its banner, then errors only). @default kept for error messages only */
+  onLog?: (line: string) => void;
+  /** Environment used to find or build the binary. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_DEV_SERVER_OPTIONS = {
+  ip: '127.0.0.1',
+  port: 7233,
+  uiPort: 8233,
+  dbFile: '.temporal/dev.sqlite',
+  namespace: 'default',
+  readyTimeoutMs: 60_000,
+} as const;
+
+/** A running Temporal dev server started by this process. */
+export interface DevServer {
+  /** `host:port` of the gRPC frontend. */
+  readonly address: string;
+  /** URL of the Web UI. */
+  readonly uiUrl: string;
+  readonly namespace: string;
+  readonly dbFile: string;
+  readonly pid: number;
+  /** Resolves with the exit code when the server process ends, for whatever reason. */
+  readonly exited: Promise<number | null>;
+  /** Stops the server (SIGTERM, then SIGKILL after `graceMs`) and waits for the process to end. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Raised when the server process could not be started or did not become ready. */
+export class DevServerStartError extends Error {
+  override name = 'DevServerStartError';
+}
+
+/** Asks the OS for a free TCP port on `ip`. */
+export async function freePort(ip = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, ip, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Finds or builds the Temporal CLI, starts `temporal server start-dev`, and waits until it answers. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const settings = { ...DEFAULT_DEV_SERVER_OPTIONS, ...options };
+  const onProgress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const binary = await resolveTemporalBinary({ env: options.env, onProgress });
+  const port = settings.port === 0 ? await freePort(settings.ip) : settings.port;
+  const uiPort = settings.uiPort === 0 ? await freePort(settings.ip) : settings.uiPort;
+  const dbFile = resolve(settings.dbFile);
+  mkdirSync(dirname(dbFile), { recursive: true });
+
+  const args = [
+    'server', 'start-dev',
+    '--ip', settings.ip,
+    '--port', String(port),
+    '--ui-port', String(uiPort),
+    '--db-filename', dbFile,
+    '--namespace', settings.namespace,
+    '--log-level', 'error',
+    ...AGENT_SEARCH_ATTRIBUTES.flatMap(({ name, cliType }) => ['--search-attribute', `${name}=${cliType}`]),
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const recentLines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      recentLines.push(line);
+      if (recentLines.length > 40) recentLines.shift();
+      options.onLog?.(line);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.once('error', () => resolveExit(null));
+    child.once('exit', (code) => resolveExit(code));
+  });
+
+  const address = `${settings.ip}:${port}`;
+  try {
+    await waitUntilReady(address, settings.namespace, settings.readyTimeoutMs, exited);
+  } catch (error) {
+    await stopProcess(child, exited, 5_000);
+    const output = recentLines.slice(-15).join('\n');
+    const portHint = /address already in use/i.test(output)
+      ? `\nPort ${port} or ${uiPort} is already in use: a Temporal server may already run there (use it with TEMPORAL_ADDRESS=${address}) or choose other ports.`
+      : '';
+    throw new DevServerStartError(
+      `The Temporal dev server (${binary}) did not start: ${(error as Error).message}${portHint}` +
+        (output ? `\nIts last output:\n${output}` : ''),
+    );
+  }
+
+  return {
+    address,
+    uiUrl: `http://${settings.ip}:${uiPort}`,
+    namespace: settings.namespace,
+    dbFile,
+    pid: child.pid ?? -1,
+    exited,
+    stop: (graceMs = 10_000) => stopProcess(child, exited, graceMs),
+  };
+}
+
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let processEnded = false;
+  void exited.then(() => (processEnded = true));
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (processEnded) throw new Error(`the server process exited before it was ready (exit code ${String(await exited)})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = (error as Error).message;
+      await new Promise((resolveSleep) => setTimeout(resolveSleep, 250));
+    }
+  }
+  throw new Error(`it did not answer at ${address} within ${timeoutMs} ms (last error: ${lastError})`);
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,152 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** The Temporal CLI release built with `go install` (the newest whose go.mod has no `replace` line). */
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+const MINIMUM_GO_MINOR = 25;
+const PROGRESS_INTERVAL_MS = 15_000;
+
+export interface ResolveBinaryOptions {
+  /** Environment to read `TEMPORAL_CLI_PATH`, `PATH` and the cache location from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Receives human-readable progress lines (the Go build takes minutes the first time). @default writes to stderr */
+  onProgress?: (line: string) => void;
+  /** Build with Go when no binary is found. @default true */
+  allowBuild?: boolean;
+}
+
+/** Raised when no Temporal CLI binary can be found or built; the message names every way to provide one. */
+export class TemporalBinaryUnavailableError extends Error {
+  override name = 'TemporalBinaryUnavailableError';
+}
+
+/** Folder outside the clone where the built binary is kept, so every clone on the machine reuses it. */
+export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DURABLE_AGENT_CACHE_DIR) return env.DURABLE_AGENT_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'durable-agent');
+}
+
+/** Where `go install` puts the binary: one folder per CLI version. */
+export function cachedBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDirectory(env), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const folder of (env.PATH ?? '').split(delimiter)) {
+    if (!folder) continue;
+    const candidate = join(folder, command);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Finds the Temporal CLI, in the order of DESIGN.md §8: `$TEMPORAL_CLI_PATH`, `PATH`, the cache folder,
+ * then builds it with `go install` into the cache folder (once per machine).
+ */
+export async function resolveTemporalBinary(options: ResolveBinaryOptions = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const onProgress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+  const explicit = env.TEMPORAL_CLI_PATH;
+  if (explicit) {
+    if (isExecutable(explicit)) return explicit;
+    throw new TemporalBinaryUnavailableError(
+      `TEMPORAL_CLI_PATH is set to "${explicit}", but no executable file is there. ` +
+        'Point it at a Temporal CLI binary, or unset it to let durable-agent find or build one.',
+    );
+  }
+  const onPath = findOnPath('temporal', env);
+  if (onPath) return onPath;
+  const cached = cachedBinaryPath(env);
+  if (isExecutable(cached)) return cached;
+
+  if (options.allowBuild === false) throw unavailable(env, 'building was not allowed');
+  const go = findOnPath('go', env);
+  if (!go) throw unavailable(env, 'Go is not installed');
+  const goProblem = checkGoVersion(go, env);
+  if (goProblem) throw unavailable(env, goProblem);
+  await buildWithGo(go, cached, env, onProgress);
+  return cached;
+}
+
+function checkGoVersion(go: string, env: NodeJS.ProcessEnv): string | undefined {
+  const result = spawnSync(go, ['env', 'GOVERSION'], { env, encoding: 'utf8' });
+  const version = result.stdout?.trim() ?? '';
+  const match = /^go1\.(\d+)/.exec(version);
+  if (!match?.[1]) return `could not read the Go version (\`go env GOVERSION\` printed "${version}")`;
+  if (Number(match[1]) < MINIMUM_GO_MINOR) return `Go ${version} is too old: the Temporal CLI needs Go >= 1.${MINIMUM_GO_MINOR}`;
+  return undefined;
+}
+
+function unavailable(env: NodeJS.ProcessEnv, reason: string): TemporalBinaryUnavailableError {
+  return new TemporalBinaryUnavailableError(
+    `No Temporal server binary is available (${reason}). Provide one in any of these ways:\n` +
+      '  - set TEMPORAL_ADDRESS to use a Temporal server that is already running;\n' +
+      '  - set TEMPORAL_CLI_PATH to a Temporal CLI binary, or put `temporal` on PATH;\n' +
+      `  - install Go >= 1.${MINIMUM_GO_MINOR} with access to the Go module proxy, and durable-agent builds ` +
+      `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} once into ${cachedBinaryPath(env)}.`,
+  );
+}
+
+/** Runs `go install` into a private folder and renames the result into place, so two builders never clash. */
+async function buildWithGo(go: string, target: string, env: NodeJS.ProcessEnv, onProgress: (line: string) => void): Promise<void> {
+  const finalFolder = join(target, '..');
+  const workFolder = `${finalFolder}.build-${process.pid}`;
+  mkdirSync(workFolder, { recursive: true });
+  onProgress(
+    `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with \`go install\` into ${finalFolder} ` +
+      '(first run on this machine only; it takes a few minutes)…',
+  );
+  const started = Date.now();
+  let packagesBuilt = 0;
+  let lastLines: string[] = [];
+  const child = spawn(go, ['install', '-v', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...env, GOBIN: workFolder },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n').filter(Boolean)) {
+      lastLines = [...lastLines.slice(-30), line];
+      if (line.startsWith('go: downloading')) continue;
+      packagesBuilt += 1;
+    }
+  });
+  const ticker = setInterval(() => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    onProgress(`  still building the Temporal CLI: ${seconds}s, ${packagesBuilt} packages compiled so far`);
+  }, PROGRESS_INTERVAL_MS);
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code));
+  });
+  clearInterval(ticker);
+  const built = join(workFolder, 'temporal');
+  if (exitCode !== 0 || !existsSync(built)) {
+    rmSync(workFolder, { recursive: true, force: true });
+    const refused = lastLines.find((line) => /reading .*: 4\d\d|refused|not found|410 Gone/i.test(line));
+    throw new TemporalBinaryUnavailableError(
+      `\`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}\` failed (exit code ${String(exitCode)})` +
+        (refused ? `; the module proxy refused: ${refused}` : '') +
+        `.\nLast lines of its output:\n${lastLines.slice(-10).join('\n')}\n` +
+        'Set TEMPORAL_CLI_PATH to a Temporal CLI binary or TEMPORAL_ADDRESS to a running server instead.',
+    );
+  }
+  mkdirSync(finalFolder, { recursive: true });
+  renameSync(built, target);
+  rmSync(workFolder, { recursive: true, force: true });
+  onProgress(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
+}

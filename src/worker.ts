@@ -1,0 +1,57 @@
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from './activities';
+import { connectWorkerConnection } from './config/connect';
+import { loadTemporalConfig, type TemporalConfig } from './config/temporal-config';
+
+export interface AgentWorkerOptions {
+  /** Validated configuration. @default loadTemporalConfig(process.env) */
+  config?: TemporalConfig;
+  /** An open connection to reuse; otherwise one is opened from `config` and closed with the worker. */
+  connection?: NativeConnection;
+  /** Task queue to poll. @default config.taskQueue */
+  taskQueue?: string;
+  /** Injected into the activity factory. @default {} */
+  dependencies?: ActivityDependencies;
+  /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Path of the workflow bundle's entry point. */
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+/** Creates a worker for the agent workflows and activities; run it with `worker.run()`. */
+export async function createWorker(options: AgentWorkerOptions = {}): Promise<Worker> {
+  const config = options.config ?? loadTemporalConfig();
+  const connection = options.connection ?? (await connectWorkerConnection(config));
+  const workflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: WORKFLOWS_PATH };
+  return Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: options.taskQueue ?? config.taskQueue,
+    activities: createActivities(options.dependencies),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    ...workflowSource,
+  });
+}
+
+/**
+ * Runs a worker until SIGINT or SIGTERM. The Temporal runtime turns those signals into a graceful
+ * shutdown: polling stops, in-flight activities get their cancellation, and `run()` resolves.
+ */
+export async function runWorker(options: AgentWorkerOptions = {}): Promise<void> {
+  const config = options.config ?? loadTemporalConfig();
+  const connection = options.connection ?? (await connectWorkerConnection(config));
+  try {
+    const worker = await createWorker({ ...options, config, connection });
+    process.stderr.write(
+      `Worker polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
+    );
+    await worker.run();
+    process.stderr.write('Worker stopped.\n');
+  } finally {
+    if (!options.connection) await connection.close();
+  }
+}

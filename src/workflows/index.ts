@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. This file is the entry point of the workflow bundle. */
+export { smokeWorkflow } from './smoke-workflow';

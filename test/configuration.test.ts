@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from '../src/temporal-server/dev-server';
+import { resolveTemporalBinary } from '../src/temporal-server/temporal-binary';
+import { ConfigurationError, DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig } from '../src/config/temporal-config';
+import { runCli } from './helpers/cli';
+
+describe('loadTemporalConfig', () => {
+  it('defaults to the embedded dev server address, the default namespace and the durable-agent queue', () => {
+    const config = loadTemporalConfig({ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' });
+    expect(config).toMatchObject({
+      address: DEFAULT_TEMPORAL_ADDRESS,
+      addressConfigured: false,
+      namespace: 'default',
+      taskQueue: 'durable-agent',
+      worker: { maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40 },
+    });
+  });
+
+  it('reads the address and namespace, and the API key and TLS through envconfig', () => {
+    const config = loadTemporalConfig({
+      TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+      TEMPORAL_NAMESPACE: 'agents',
+      TEMPORAL_API_KEY: 'secret-key',
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
+    });
+    expect(config.address).toBe('temporal.example.com:7233');
+    expect(config.addressConfigured).toBe(true);
+    expect(config.namespace).toBe('agents');
+    expect(config.connectionOptions.apiKey).toBe('secret-key');
+    expect(config.connectionOptions.tls).toBeTruthy();
+  });
+
+  it.each([
+    ['TEMPORAL_ADDRESS', 'localhost', /TEMPORAL_ADDRESS: expected HOST:PORT.*got `localhost`/],
+    ['TEMPORAL_NAMESPACE', '  ', /TEMPORAL_NAMESPACE/],
+    ['DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES', '0', /DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: .*got `0`/],
+  ])('rejects %s=%j with a message naming the variable', (name, value, pattern) => {
+    const load = () => loadTemporalConfig({ [name]: value });
+    expect(load).toThrow(ConfigurationError);
+    expect(load).toThrow(pattern);
+  });
+});
+
+describe('bad configuration reaches the user as a clear message, fast', () => {
+  it('says "cannot reach Temporal at HOST:PORT" with the cause when nothing listens', async () => {
+    const port = await freePort();
+    const result = await runCli(['worker'], { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, 20_000);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`cannot reach Temporal at 127.0.0.1:${port}: connection refused`);
+  });
+
+  it('exits with the configuration code and names the variable', async () => {
+    const result = await runCli(['worker'], { ...process.env, TEMPORAL_ADDRESS: 'not an address' }, 20_000);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/TEMPORAL_ADDRESS: expected HOST:PORT/);
+  });
+
+  it('with no binary, no Go and no server, names every way to provide the binary', async () => {
+    const emptyFolder = mkdtempSync(join(tmpdir(), 'durable-agent-nobin-'));
+    try {
+      // PATH holds only Node's own folder: no `temporal`, no `go`.
+      const env = { PATH: dirname(process.execPath), HOME: emptyFolder, DURABLE_AGENT_CACHE_DIR: emptyFolder };
+      await expect(resolveTemporalBinary({ env, onProgress: () => undefined })).rejects.toThrow(/Go is not installed/);
+      const port = String(await freePort());
+      const result = await runCli(['server', '--port', port, '--ui-port', '0', '--db-file', join(emptyFolder, 'db.sqlite')], env, 20_000);
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain('No Temporal server binary is available (Go is not installed)');
+      for (const way of ['TEMPORAL_ADDRESS', 'TEMPORAL_CLI_PATH', 'install Go >= 1.25']) expect(result.stderr).toContain(way);
+    } finally {
+      rmSync(emptyFolder, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a TEMPORAL_CLI_PATH that points at nothing', async () => {
+    await expect(resolveTemporalBinary({ env: { TEMPORAL_CLI_PATH: '/nonexistent/temporal' } })).rejects.toThrow(
+      /TEMPORAL_CLI_PATH is set to "\/nonexistent\/temporal", but no executable file is there/,
+    );
+  });
+});

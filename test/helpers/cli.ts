@@ -1,0 +1,63 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CLI_PATH = join(__dirname, '..', '..', 'bin', 'durable-agent');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `bin/durable-agent` with Node directly (so PATH may be emptied) and collects its output. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams & { output: () => CliResult; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const output = (): CliResult => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+  const done = new Promise<CliResult>((resolve) => child.once('close', () => resolve(output())));
+  return Object.assign(child, { output, done });
+}
+
+/** Runs the CLI to completion; kills it (and fails) if it has not ended within `timeoutMs`. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): Promise<CliResult> {
+  const child = startCli(args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = await child.done;
+  clearTimeout(timer);
+  if (result.signal === 'SIGKILL') throw new Error(`durable-agent ${args.join(' ')} did not end within ${timeoutMs} ms:\n${result.stderr}`);
+  return result;
+}
+
+/** Resolves once `pattern` appears on the child's stdout; rejects if the child ends first or time runs out. */
+export async function waitForOutput(child: ReturnType<typeof startCli>, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = pattern.exec(child.output().stdout);
+    if (match) return match;
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const { stdout, stderr } = child.output();
+  throw new Error(`Expected output matching ${String(pattern)}; got stdout:\n${stdout}\nstderr:\n${stderr}`);
+}
+
+/** True while a process with this pid exists (and is not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A zombie still answers signal 0; its /proc status says so.
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
+  }
+}
