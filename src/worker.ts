@@ -1,5 +1,7 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
+import { loadModelConfig } from './config/model-config';
+import type { Tool } from './tools/define-tool';
 import { connectWorkerConnection } from './config/connect';
 import { loadTemporalConfig, type TemporalConfig } from './config/temporal-config';
 
@@ -10,8 +12,10 @@ export interface AgentWorkerOptions {
   connection?: NativeConnection;
   /** Task queue to poll. @default config.taskQueue */
   taskQueue?: string;
-  /** Injected into the activity factory. @default {} */
-  dependencies?: ActivityDependencies;
+  /** Extra, user-defined tools, offered to agents next to the built-ins. @default [] */
+  tools?: readonly Tool[];
+  /** How to reach the model. @default loadModelConfig(process.env) */
+  model?: ActivityDependencies['model'];
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -30,7 +34,7 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     connection,
     namespace: config.namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
-    activities: createActivities(options.dependencies),
+    activities: createActivities({ tools: options.tools ?? [], model: options.model ?? loadModelConfig() }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     ...workflowSource,

@@ -1,12 +1,46 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { createOpenAIClient, type ModelConfig } from '../config/model-config';
+import { ERROR_TYPES } from '../shared/errors';
+import type { PlanRequest, PlanResult } from '../shared/model';
+import type { Tool } from '../tools/define-tool';
+import { createToolRegistry } from '../tools/registry';
+import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
 import { createSmokeActivities } from './smoke-activities';
+import { createToolActivities } from './tool-activities';
 
-/** What activities may depend on; tests inject fakes here instead of mocking modules. */
-export type ActivityDependencies = Record<string, never>;
+/** What activities depend on; tests inject fakes here instead of mocking modules. */
+export interface ActivityDependencies {
+  /** Tools offered to agents. @default [] */
+  tools?: readonly Tool[];
+  /** The model: a config (the `openai` client is built from it) or ready planner dependencies. */
+  model?: ModelConfig | PlannerDependencies;
+}
 
-/** Builds every activity the worker registers. */
-export function createActivities(_dependencies: ActivityDependencies = {}) {
+function plannerDependencies(model: ActivityDependencies['model']): PlannerDependencies | undefined {
+  if (!model) return undefined;
+  if ('openai' in model) return model;
+  if (!model.apiKey && !model.baseURL) return undefined;
+  return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey };
+}
+
+/** Used when no model is configured: fails the first model call at once with what to do. */
+const noModel = {
+  async plan(_request: PlanRequest): Promise<PlanResult> {
+    throw ApplicationFailure.create({
+      type: ERROR_TYPES.modelAuthentication,
+      message: 'no model is configured on this worker: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), or run with the scripted model (--script)',
+      nonRetryable: true,
+    });
+  },
+};
+
+/** Builds every activity the worker registers: the planner, one activity per tool, the catalogue. */
+export function createActivities(dependencies: ActivityDependencies = {}) {
+  const planner = plannerDependencies(dependencies.model);
   return {
     ...createSmokeActivities(),
+    ...createToolActivities(createToolRegistry(dependencies.tools ?? [])),
+    ...(planner ? createPlannerActivities(planner) : noModel),
   };
 }
 

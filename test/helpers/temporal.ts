@@ -7,12 +7,12 @@ import { createWorker, type AgentWorkerOptions } from '../../src/worker';
 
 let runtimeInstalled = false;
 
-/** Keeps worker logs to warnings, so test output stays readable. */
+/** Keeps worker logs to errors (expected retries and timeouts would otherwise flood the output), so test output stays readable. */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // Already installed in this process by an earlier test file: keep it.
   }

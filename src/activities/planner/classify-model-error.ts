@@ -1,0 +1,79 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { ERROR_TYPES } from '../../shared/errors';
+
+/** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date) from a response's headers. */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const milliseconds = Number(headers.get('retry-after-ms'));
+  if (headers.get('retry-after-ms') !== null && Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  const value = headers.get('retry-after');
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (value.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+interface Classification {
+  type: string;
+  nonRetryable: boolean;
+  hint: string;
+}
+
+function classifyStatus(status: number): Classification {
+  switch (status) {
+    case 401:
+      return { type: ERROR_TYPES.modelAuthentication, nonRetryable: true, hint: 'Check OPENAI_API_KEY (and OPENAI_BASE_URL).' };
+    case 403:
+      return { type: ERROR_TYPES.modelPermissionDenied, nonRetryable: true, hint: 'The API key may not use this model or endpoint.' };
+    case 404:
+      return { type: ERROR_TYPES.modelNotFound, nonRetryable: true, hint: 'Check the model name and OPENAI_BASE_URL.' };
+    case 408:
+      return { type: ERROR_TYPES.modelTimeout, nonRetryable: false, hint: 'Retrying.' };
+    case 409:
+    case 429:
+      return { type: ERROR_TYPES.modelRateLimited, nonRetryable: false, hint: 'Retrying after the delay the server asked for.' };
+    default:
+      if (status >= 500) return { type: ERROR_TYPES.modelServerError, nonRetryable: false, hint: 'Retrying.' };
+      return { type: ERROR_TYPES.modelBadRequest, nonRetryable: true, hint: 'The request was rejected; see the message.' };
+  }
+}
+
+/** Removes a secret from text that may echo it (some providers repeat the key they rejected). */
+export function redact(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join('[redacted]');
+}
+
+/**
+ * Converts an error from the `openai` client into an `ApplicationFailure` with a type from the catalogue.
+ * 408/409/429/5xx and network errors are retryable (`Retry-After` honoured up to `maxRetryAfterMs`);
+ * 400/401/403/404 are not. Cancellation is re-thrown untouched.
+ */
+export function classifyModelError(error: unknown, options: { maxRetryAfterMs: number; apiKey?: string }): unknown {
+  if (error instanceof APIUserAbortError) return error;
+  if (error instanceof APIConnectionTimeoutError) {
+    return ApplicationFailure.create({ type: ERROR_TYPES.modelTimeout, message: 'the model request timed out', nonRetryable: false });
+  }
+  if (error instanceof APIConnectionError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return ApplicationFailure.create({
+      type: ERROR_TYPES.modelConnection,
+      message: redact(`cannot connect to the model API${cause}`, options.apiKey),
+      nonRetryable: false,
+    });
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const classification = classifyStatus(error.status);
+    const delay = retryAfterMs(error.headers as Headers | undefined);
+    const nextRetryDelay = !classification.nonRetryable && delay !== undefined ? Math.min(delay, options.maxRetryAfterMs) : undefined;
+    return ApplicationFailure.create({
+      type: classification.type,
+      message: redact(`model API answered ${error.status}: ${error.message}. ${classification.hint}`, options.apiKey),
+      nonRetryable: classification.nonRetryable,
+      ...(nextRetryDelay !== undefined ? { nextRetryDelay } : {}),
+    });
+  }
+  return error;
+}

@@ -1,0 +1,112 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { ERROR_TYPES } from '../../shared/errors';
+import type { ChatMessage, PlannerContext, PlanRequest, PlanResult, ToolSpec } from '../../shared/model';
+import { PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
+import { PLANNER_CONTEXT_QUERY } from '../../shared/queries';
+import { classifyModelError } from './classify-model-error';
+
+export interface PlannerDependencies {
+  /** An `openai` client; its own retries must be off (`maxRetries: 0`): Temporal retries. */
+  openai: OpenAI;
+  /** Model used when the run's input names none. */
+  defaultModel: string;
+  /** The API key, only to scrub it from error messages. */
+  apiKey?: string;
+  /** Reads the transcript by reference. @default a query to the run's own workflow through the worker's client */
+  readContext?: (request: PlanRequest) => Promise<PlannerContext>;
+  /** @default PLANNER_MAX_RETRY_AFTER_MS */
+  maxRetryAfterMs?: number;
+  /** @default 5_000 */
+  heartbeatIntervalMs?: number;
+}
+
+async function queryOwnWorkflow(request: PlanRequest): Promise<PlannerContext> {
+  const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
+  return handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
+}
+
+function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content || null,
+        ...(message.toolCalls?.length
+          ? {
+              tool_calls: message.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: { name: call.name, arguments: call.arguments },
+              })),
+            }
+          : {}),
+      };
+  }
+}
+
+function toOpenAITool(spec: ToolSpec): ChatCompletionTool {
+  return { type: 'function', function: { name: spec.name, description: spec.description, parameters: spec.inputSchema } };
+}
+
+/** The `plan` activity: reads the transcript, asks the model, returns its answer and token usage. */
+export function createPlannerActivities(dependencies: PlannerDependencies) {
+  const readContext = dependencies.readContext ?? queryOwnWorkflow;
+  const maxRetryAfterMs = dependencies.maxRetryAfterMs ?? PLANNER_MAX_RETRY_AFTER_MS;
+  const heartbeatIntervalMs = dependencies.heartbeatIntervalMs ?? 5_000;
+
+  return {
+    async plan(request: PlanRequest): Promise<PlanResult> {
+      const activity = Context.current();
+      const context = await readContext(request);
+      const model = request.model ?? context.model ?? dependencies.defaultModel;
+      const tools = request.finalTurn ? [] : context.tools;
+      const heartbeat = setInterval(() => activity.heartbeat({ step: request.step }), heartbeatIntervalMs);
+      let completion;
+      try {
+        completion = await dependencies.openai.chat.completions.create(
+          {
+            model,
+            messages: context.messages.map(toOpenAIMessage),
+            ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), parallel_tool_calls: true } : {}),
+          },
+          { signal: activity.cancellationSignal, maxRetries: 0 },
+        );
+      } catch (error) {
+        throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
+      } finally {
+        clearInterval(heartbeat);
+      }
+      const message = completion?.choices?.[0]?.message;
+      if (!message) {
+        throw ApplicationFailure.create({
+          type: ERROR_TYPES.modelMalformedOutput,
+          message: 'the model answered without a message (no choices); the answer cannot be used',
+          nonRetryable: true,
+        });
+      }
+      const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
+        call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' }] : [],
+      );
+      return {
+        message: {
+          role: 'assistant',
+          content: typeof message.content === 'string' ? message.content : '',
+          ...(toolCalls.length ? { toolCalls } : {}),
+        },
+        usage: {
+          inputTokens: completion.usage?.prompt_tokens ?? 0,
+          outputTokens: completion.usage?.completion_tokens ?? 0,
+        },
+        model: completion.model || model,
+      };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { z } from 'zod';
+import { ERROR_TYPES } from '../shared/errors';
+import type { ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
+import { boundText, outputText, utf8Bytes } from '../shared/summarize';
+import type { Tool, ToolContext } from '../tools/define-tool';
+import type { ToolRegistry } from '../tools/registry';
+
+/** One line per schema problem: `path: message`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * Largest tool output kept in history, in bytes of JSON text. Temporal refuses payloads over 2 MB and
+ * warns above 512 KB; a larger output is cut to its head and tail, and its real size is reported.
+ */
+export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 512 * 1024;
+
+/** Keeps an output under the history cap. */
+export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes'> {
+  const text = outputText(output);
+  const bytes = utf8Bytes(text);
+  if (bytes <= maxBytes) return { output };
+  return { output: boundText(text, maxBytes).preview, outputBytes: bytes };
+}
+
+/** Wraps a tool as an activity: validates the input (non-retryable on failure), runs it, classifies errors. */
+function toolActivity(tool: Tool, maxOutputBytes: number) {
+  return async (request: ToolActivityInput): Promise<ToolActivityOutput> => {
+    const activity = Context.current();
+    const parsed = tool.input.safeParse(request.input);
+    if (!parsed.success) {
+      throw ApplicationFailure.create({
+        type: ERROR_TYPES.toolInputInvalid,
+        message: `invalid input for tool "${tool.spec.name}": ${describeIssues(parsed.error)}`,
+        nonRetryable: true,
+      });
+    }
+    const context: ToolContext = {
+      signal: activity.cancellationSignal,
+      heartbeat: (details) => activity.heartbeat(details),
+      idempotencyKey: request.idempotencyKey,
+      attempt: activity.info.attempt,
+      workflowId: activity.info.workflowExecution?.workflowId ?? '',
+      log: activity.log,
+    };
+    try {
+      return { ...capOutput(await tool.run(parsed.data, context), maxOutputBytes), attempt: activity.info.attempt };
+    } catch (error) {
+      // Expected domain failures are shown to the model and not retried; everything else is retried by policy.
+      if (error instanceof Error && error.name === 'ToolError') {
+        throw ApplicationFailure.create({ type: ERROR_TYPES.toolError, message: error.message, nonRetryable: true });
+      }
+      throw error;
+    }
+  };
+}
+
+export type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
+export type ToolActivities = Record<string, ToolActivity> & { describeTools(): Promise<ToolSpec[]> };
+
+/** One activity per registered tool, named after the tool, plus `describeTools` for the catalogue. */
+export function createToolActivities(registry: ToolRegistry, maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES): ToolActivities {
+  const activities: Record<string, ToolActivity> = {};
+  for (const tool of registry.tools.values()) activities[tool.spec.name] = toolActivity(tool, maxOutputBytes);
+  return Object.assign(activities, {
+    /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */
+    async describeTools(): Promise<ToolSpec[]> {
+      return registry.catalogue();
+    },
+  });
+}

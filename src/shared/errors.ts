@@ -1,0 +1,42 @@
+/**
+ * The one catalogue of failure `type` strings. Activities raise `ApplicationFailure`s with these types,
+ * the workflow and clients check errors by `type` (never by `instanceof`: the workflow sandbox and Jest
+ * each have their own module realm).
+ */
+export const ERROR_TYPES = {
+  /** The model's arguments for a tool were not JSON or failed the tool's input schema. Not retried. */
+  toolInputInvalid: 'ToolInputInvalid',
+  /** The model asked for a tool that no worker registered. No activity is scheduled. */
+  toolUnknown: 'ToolUnknown',
+  /** The model asked for a registered tool that this run does not allow. No activity is scheduled. */
+  toolNotAllowed: 'ToolNotAllowed',
+  /** A tool attempt ran past its start-to-close timeout, or all attempts past the schedule-to-close timeout. */
+  toolTimeout: 'ToolTimeout',
+  /** An expected, domain-level tool failure (not found, denied); shown to the model, not retried. */
+  toolError: 'ToolError',
+  /** A tool kept failing until its retry policy gave up. */
+  toolFailed: 'ToolFailed',
+  /** A tool call was cancelled. */
+  toolCancelled: 'ToolCancelled',
+
+  modelAuthentication: 'ModelInvocationError.Authentication',
+  modelPermissionDenied: 'ModelInvocationError.PermissionDenied',
+  modelNotFound: 'ModelInvocationError.NotFound',
+  modelBadRequest: 'ModelInvocationError.BadRequest',
+  modelRateLimited: 'ModelInvocationError.RateLimited',
+  modelServerError: 'ModelInvocationError.ServerError',
+  modelConnection: 'ModelInvocationError.Connection',
+  modelTimeout: 'ModelInvocationError.Timeout',
+  /** The model answered with something that is not a chat completion (no choices, no message). */
+  modelMalformedOutput: 'ModelInvocationError.MalformedOutput',
+} as const;
+
+export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
+
+/** Model error types that Temporal retries (with the activity's retry policy). */
+export const RETRYABLE_MODEL_ERRORS: readonly string[] = [
+  ERROR_TYPES.modelRateLimited,
+  ERROR_TYPES.modelServerError,
+  ERROR_TYPES.modelConnection,
+  ERROR_TYPES.modelTimeout,
+];

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+
+/** Retry policy of a tool, in plain milliseconds so it serializes into the tool catalogue. */
+export const RetrySpecSchema = z.object({
+  maximumAttempts: z.number().int().min(1),
+  initialIntervalMs: z.number().int().min(1),
+  backoffCoefficient: z.number().min(1),
+  maximumIntervalMs: z.number().int().min(1),
+});
+export type RetrySpec = z.infer<typeof RetrySpecSchema>;
+
+/** What a retry of a tool may cost: `read` and `idempotent` are safe to repeat, `mutating` is not. */
+export const ToolEffectsSchema = z.enum(['read', 'idempotent', 'mutating']);
+export type ToolEffects = z.infer<typeof ToolEffectsSchema>;
+
+/**
+ * One entry of the tool catalogue that the workflow records in history at the start of a run,
+ * so that replay never depends on what a worker has in memory.
+ */
+export const ToolSpecSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** JSON schema of the input, generated from the tool's zod schema; this is what the model reads. */
+  inputSchema: z.record(z.string(), z.unknown()),
+  /** Start-to-close timeout of one attempt. */
+  timeoutMs: z.number().int().min(1),
+  /** Heartbeat timeout for long tools that heartbeat; unset for short tools. */
+  heartbeatTimeoutMs: z.number().int().min(1).optional(),
+  retry: RetrySpecSchema,
+  effects: ToolEffectsSchema,
+  /** Input field whose value names a call in the Temporal UI (`read_file README.md`). */
+  summaryField: z.string().optional(),
+});
+export type ToolSpec = z.infer<typeof ToolSpecSchema>;
+
+export const BudgetSchema = z.object({
+  /** Stop with `budget_exceeded` once input + output tokens reach this. */
+  maxTokens: z.number().int().min(1).optional(),
+  /** Stop with `budget_exceeded` once the run has lasted this long (workflow time). */
+  maxWallTimeMs: z.number().int().min(1).optional(),
+});
+
+/** The one input object of `agentWorkflow`. Evolve it by adding optional fields only. */
+export const AgentRunInputSchema = z.object({
+  goal: z.string().trim().min(1, 'expected a non-empty goal'),
+  /** Planning steps before the run stops with `max_steps`. */
+  maxSteps: z.number().int().min(1).max(10_000).default(10),
+  /** Tool calls of one run that may execute at the same time. */
+  maxParallel: z.number().int().min(1).max(1_000).default(4),
+  /** Tools the model may use; default: every registered tool. */
+  allowedTools: z.array(z.string().min(1)).optional(),
+  /** Model name passed to the planner; default: the worker's configured model. */
+  model: z.string().min(1).optional(),
+  /** Replaces the default system prompt. */
+  systemPrompt: z.string().min(1).optional(),
+  /** Byte budget of each tool result's preview in the observation the model reads. */
+  observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
+  budget: BudgetSchema.optional(),
+});
+/** What callers pass (defaults may be omitted). */
+export type AgentRunInput = z.input<typeof AgentRunInputSchema>;
+/** The input after defaults are applied. */
+export type ResolvedAgentRunInput = z.output<typeof AgentRunInputSchema>;
+
+/** One call the model decided on. `inputError` is set when its arguments were not valid JSON. */
+export interface ToolCallAction {
+  type: 'tool_call';
+  id: string;
+  tool: string;
+  input: unknown;
+  inputError?: string;
+}
+/** Several calls decided in one answer; they run in parallel. */
+export interface ParallelAction {
+  type: 'parallel';
+  actions: ToolCallAction[];
+}
+export interface FinalAction {
+  type: 'final';
+  answer: string;
+}
+/** What the LLM decided, separate from how it is executed. */
+export type AgentAction = ToolCallAction | ParallelAction | FinalAction;
+
+/** How one call is executed: derived deterministically from an action and the tool's spec. */
+export interface Task {
+  /** Deterministic id, `s<step>-<index>`; part of the idempotency key. */
+  id: string;
+  /** The model's id for the call, used to pair the result with it in the transcript. */
+  callId: string;
+  tool: string;
+  input: unknown;
+  timeoutMs: number;
+  retry: RetrySpec;
+}
+
+export interface TaskError {
+  type: string;
+  message: string;
+}
+
+export interface TaskResult {
+  id: string;
+  callId: string;
+  tool: string;
+  ok: boolean;
+  output?: unknown;
+  /** Size of the tool's whole output when the activity had to cut it to keep history small. */
+  outputBytes?: number;
+  error?: TaskError;
+  /** Attempts the activity took (known when it completed; absent for calls never scheduled). */
+  attempts?: number;
+  /** Workflow time from scheduling to completion. */
+  durationMs: number;
+}
+
+export interface ObservationEntry {
+  id: string;
+  callId: string;
+  tool: string;
+  ok: boolean;
+  /** Bounded text the model reads: head and tail of the output, with an "N bytes omitted" marker between. */
+  preview: string;
+  /** UTF-8 size of the full output text. */
+  bytes: number;
+  omittedBytes: number;
+  errorType?: string;
+}
+
+/** The bounded summary of one step's results; raw outputs never reach the prompt unbounded. */
+export interface Observation {
+  summary: string;
+  results: ObservationEntry[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  modelCalls: number;
+}
+
+export type AgentRunStatus = 'final' | 'max_steps' | 'budget_exceeded' | 'cancelled' | 'failed';
+
+/** The typed result of `agentWorkflow`. */
+export interface AgentRunResult {
+  status: AgentRunStatus;
+  answer: string;
+  steps: number;
+  usage: Usage;
+  toolCalls: { ok: number; failed: number };
+  /** Set when `status` is `failed`: what went wrong. */
+  error?: TaskError;
+}
+
+/** A message of the transcript, independent of any provider's wire format. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
+  toolCallId?: string;
+}
+
+/** Small reference the `plan` activity receives; it reads the transcript itself (history stays linear). */
+export interface PlanRequest {
+  workflowId: string;
+  runId: string;
+  step: number;
+  /** The last turn at the step cap: no tools are offered, the model must answer. */
+  finalTurn: boolean;
+  model?: string;
+}
+
+/** What the planner reads through the workflow's `plannerContext` query. */
+export interface PlannerContext {
+  model?: string;
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+}
+
+export interface PlanResult {
+  /** The assistant message as received (tool calls with their raw argument strings). */
+  message: ChatMessage;
+  usage: { inputTokens: number; outputTokens: number };
+  model: string;
+}
+
+/** Input of every tool activity. */
+export interface ToolActivityInput {
+  taskId: string;
+  input: unknown;
+  /** Stable across retries of this call, different for every other call: `<workflowId>/<taskId>`. */
+  idempotencyKey: string;
+}
+
+export interface ToolActivityOutput {
+  output: unknown;
+  attempt: number;
+  /** Set when `output` was cut to the worker's output cap: the size of the whole output. */
+  outputBytes?: number;
+}

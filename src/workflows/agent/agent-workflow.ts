@@ -1,0 +1,157 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { setCurrentDetails } from '@temporalio/workflow';
+import type { ToolSpec } from '../../shared/model';
+import { actionFromMessage, callsOf } from '../../shared/actions';
+import { ERROR_TYPES } from '../../shared/errors';
+import {
+  AgentRunInputSchema,
+  type AgentRunInput,
+  type AgentRunResult,
+  type PlannerContext,
+  type PlanRequest,
+  type PlanResult,
+  type TaskError,
+} from '../../shared/model';
+import { CATALOGUE_TIMEOUT_MS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../shared/profiles';
+import { AGENT_STATE_QUERY, PLANNER_CONTEXT_QUERY } from '../../shared/queries';
+import { summarize } from '../../shared/summarize';
+import { finalTurnMessage } from '../../shared/transcript';
+import { RunState, type AgentState } from './run-state';
+import { Semaphore } from './semaphore';
+import { executeCalls, planCalls, type ToolAccess } from './tool-scheduler';
+
+export const plannerContextQuery = defineQuery<PlannerContext>(PLANNER_CONTEXT_QUERY);
+export const agentStateQuery = defineQuery<AgentState>(AGENT_STATE_QUERY);
+
+const { describeTools } = proxyActivities<{ describeTools(): Promise<ToolSpec[]> }>({
+  startToCloseTimeout: CATALOGUE_TIMEOUT_MS,
+  retry: { maximumAttempts: 5 },
+});
+
+const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
+  startToCloseTimeout: PLANNER_TIMEOUT_MS,
+  heartbeatTimeout: PLANNER_HEARTBEAT_TIMEOUT_MS,
+  retry: {
+    maximumAttempts: PLANNER_RETRY.maximumAttempts,
+    initialInterval: PLANNER_RETRY.initialIntervalMs,
+    backoffCoefficient: PLANNER_RETRY.backoffCoefficient,
+    maximumInterval: PLANNER_RETRY.maximumIntervalMs,
+  },
+});
+
+/** Raised inside the loop when the planner gave up; caught below, it ends the run with status `failed`. */
+class PlannerGaveUp extends Error {
+  override name = 'PlannerGaveUp';
+  constructor(readonly error: TaskError) {
+    super(error.message);
+  }
+}
+
+function plannerError(error: ActivityFailure): TaskError {
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ModelInvocationError', message: cause.message };
+  return { type: ERROR_TYPES.modelTimeout, message: cause?.message ?? error.message };
+}
+
+function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'AgentInputInvalid', message, nonRetryable: true });
+}
+
+/**
+ * The agent loop (DESIGN.md §4): plan → tasks → parallel execution under `maxParallel` → summarize → loop,
+ * until a final answer, the step cap, a budget, or cancellation. Deterministic: all I/O is in activities.
+ */
+export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunResult> {
+  const parsed = AgentRunInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw invalidInput(`invalid agent input: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ')}`);
+  }
+  const input = parsed.data;
+  const run = new RunState(input);
+  const startedAt = Date.now();
+  setHandler(plannerContextQuery, () => run.plannerContext());
+  setHandler(agentStateQuery, () => run.snapshot());
+  const { workflowId, runId } = workflowInfo();
+
+  const askModel = async (finalTurn: boolean): Promise<PlanResult> => {
+    const request: PlanRequest = { workflowId, runId, step: run.step, finalTurn, ...(input.model ? { model: input.model } : {}) };
+    const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
+    try {
+      const result = await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
+      run.recordPlan(result);
+      return result;
+    } catch (error) {
+      if (error instanceof ActivityFailure && !isCancellation(error)) throw new PlannerGaveUp(plannerError(error));
+      throw error;
+    }
+  };
+
+  const show = () => setCurrentDetails(run.details());
+
+  try {
+    const catalogue = await describeTools();
+    const byName = new Map(catalogue.map((spec) => [spec.name, spec]));
+    const unknown = (input.allowedTools ?? []).filter((name) => !byName.has(name));
+    if (unknown.length > 0) {
+      return run.result('failed', `The run allows tools that no worker registered: ${unknown.join(', ')}.`, {
+        type: 'AgentInputInvalid',
+        message: `unknown tools in allowedTools: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
+      });
+    }
+    const allowed = new Set(input.allowedTools ?? catalogue.map((spec) => spec.name));
+    const access: ToolAccess = { catalogue: byName, allowed };
+    run.tools = catalogue.filter((spec) => allowed.has(spec.name));
+    const semaphore = new Semaphore(input.maxParallel);
+
+    while (run.step < input.maxSteps) {
+      if (input.budget?.maxWallTimeMs !== undefined && Date.now() - startedAt >= input.budget.maxWallTimeMs) {
+        return run.result('budget_exceeded', `Stopped: the wall-time budget of ${input.budget.maxWallTimeMs} ms is used up after ${run.step} steps.`);
+      }
+      run.step += 1;
+      show();
+      const planned = await askModel(false);
+      const action = actionFromMessage(planned.message);
+      if (action.type === 'final') return run.result('final', action.answer);
+      if (input.budget?.maxTokens !== undefined && run.usage.inputTokens + run.usage.outputTokens >= input.budget.maxTokens) {
+        return run.result('budget_exceeded', `Stopped: the token budget of ${input.budget.maxTokens} is used up after ${run.step} steps.`);
+      }
+      const results = await executeCalls(planCalls(run.step, callsOf(action), access), semaphore, {
+        onStart: (task) => {
+          run.taskStarted(task);
+          show();
+        },
+        onFinish: (result) => run.taskFinished(result),
+      });
+      run.recordObservation(summarize(results, input.observationBytesPerCall));
+      show();
+    }
+
+    // The step cap: one last turn without tools, so the model can answer from what it has.
+    run.messages.push(finalTurnMessage(input.maxSteps));
+    const last = await askModel(true);
+    const answer = last.message.content.trim();
+    return run.result(
+      'max_steps',
+      `Stopped: max steps reached (${input.maxSteps}).${answer ? ` The model's answer from what it had: ${answer}` : ''}`,
+    );
+  } catch (error) {
+    if (error instanceof PlannerGaveUp) {
+      return run.result('failed', `The run failed: the model call gave up (${error.error.type}): ${error.error.message}`, error.error);
+    }
+    if (isCancellation(error) && CancellationScope.current().consideredCancelled) {
+      return run.result('cancelled', `Cancelled after ${run.step} step${run.step === 1 ? '' : 's'}.`);
+    }
+    throw error;
+  } finally {
+    show();
+  }
+}

@@ -1,0 +1,109 @@
+import type {
+  AgentRunResult,
+  AgentRunStatus,
+  ChatMessage,
+  Observation,
+  PlannerContext,
+  PlanResult,
+  ResolvedAgentRunInput,
+  Task,
+  TaskError,
+  TaskResult,
+  ToolSpec,
+  Usage,
+} from '../../shared/model';
+import { observationMessages, openingMessages } from '../../shared/transcript';
+
+/** Live state of a run, returned by the `agentState` query. */
+export interface AgentState {
+  status: 'running' | AgentRunStatus;
+  step: number;
+  maxSteps: number;
+  pending: Array<{ id: string; tool: string; startedAt: number }>;
+  usage: Usage;
+  toolCalls: { ok: number; failed: number };
+}
+
+/** Rows kept in the live details table of the Temporal UI; older rows are dropped to keep it small. */
+const DETAIL_ROWS = 20;
+
+/**
+ * Everything a run knows, kept in workflow memory (and so rebuilt by replay): the transcript the planner
+ * reads, usage, counters and the live view. No I/O here.
+ */
+export class RunState {
+  readonly messages: ChatMessage[];
+  readonly usage: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+  readonly toolCalls = { ok: 0, failed: 0 };
+  readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
+  private readonly rows: string[] = [];
+  status: AgentState['status'] = 'running';
+  step = 0;
+  tools: ToolSpec[] = [];
+  model?: string;
+
+  constructor(readonly input: ResolvedAgentRunInput) {
+    this.messages = openingMessages(input.goal, input.systemPrompt);
+    this.model = input.model;
+  }
+
+  plannerContext(): PlannerContext {
+    return { model: this.model, messages: this.messages, tools: this.tools };
+  }
+
+  snapshot(): AgentState {
+    return {
+      status: this.status,
+      step: this.step,
+      maxSteps: this.input.maxSteps,
+      pending: [...this.pending.values()],
+      usage: { ...this.usage },
+      toolCalls: { ...this.toolCalls },
+    };
+  }
+
+  recordPlan(plan: PlanResult): void {
+    this.messages.push(plan.message);
+    this.usage.inputTokens += plan.usage.inputTokens;
+    this.usage.outputTokens += plan.usage.outputTokens;
+    this.usage.modelCalls += 1;
+    this.model ??= plan.model;
+  }
+
+  taskStarted(task: Task): void {
+    this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
+  }
+
+  taskFinished(result: TaskResult): void {
+    this.pending.delete(result.id);
+    if (result.ok) this.toolCalls.ok += 1;
+    else this.toolCalls.failed += 1;
+  }
+
+  recordObservation(observation: Observation): void {
+    this.messages.push(...observationMessages(observation));
+    const calls = observation.results.map((entry) => `${entry.tool} ${entry.ok ? '✓' : `✗ ${entry.errorType ?? ''}`}`.trim()).join(', ');
+    this.rows.push(`| ${this.step} | ${calls} | ${observation.summary} |`);
+    if (this.rows.length > DETAIL_ROWS) this.rows.shift();
+  }
+
+  /** Markdown for `setCurrentDetails`: the run's progress as a table of steps and calls. */
+  details(): string {
+    const header = `**${this.status}** · step ${this.step}/${this.input.maxSteps} · ${this.usage.inputTokens + this.usage.outputTokens} tokens · tools ${this.toolCalls.ok} ok / ${this.toolCalls.failed} failed`;
+    const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
+    const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
+    return `${header}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
+  }
+
+  result(status: AgentRunStatus, answer: string, error?: TaskError): AgentRunResult {
+    this.status = status;
+    return {
+      status,
+      answer,
+      steps: this.step,
+      usage: { ...this.usage },
+      toolCalls: { ...this.toolCalls },
+      ...(error ? { error } : {}),
+    };
+  }
+}

@@ -1,0 +1,192 @@
+import { ERROR_TYPES } from '../src/shared/errors';
+import { historyEvents, recordHistory, scheduledActivities, withAgent } from './helpers/agent';
+import { createTestTools, maxOverlap } from './helpers/test-tools';
+
+const FINAL = { content: 'Done. I saw: {{observations}}' };
+
+function sleepCalls(count: number, ms: number) {
+  return Array.from({ length: count }, (_, index) => ({ name: 'sleep', arguments: { label: `call-${index + 1}`, ms } }));
+}
+
+/** The agent loop against the real dev server, the real `openai` client and the scripted model over HTTP. */
+describe('agentWorkflow', () => {
+  jest.setTimeout(90_000);
+
+  it('runs the 5 calls of one answer concurrently', async () => {
+    const testTools = createTestTools();
+    await withAgent({ turns: [{ toolCalls: sleepCalls(5, 1_000) }, FINAL] }, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'sleep five times', maxParallel: 5 });
+      expect(result).toMatchObject({ status: 'final', steps: 2, toolCalls: { ok: 5, failed: 0 } });
+      expect(testTools.windows).toHaveLength(5);
+      expect(maxOverlap(testTools.windows)).toBe(5);
+      await recordHistory(handle, 'agent-parallel');
+    });
+  });
+
+  it('never runs more than maxParallel calls at once', async () => {
+    const testTools = createTestTools();
+    await withAgent({ turns: [{ toolCalls: sleepCalls(5, 300) }, FINAL] }, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'sleep five times, two at a time', maxParallel: 2 });
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 5, failed: 0 } });
+      expect(testTools.windows).toHaveLength(5);
+      expect(maxOverlap(testTools.windows)).toBeLessThanOrEqual(2);
+      // The same bound, read from the server's history: never more than 2 sleep activities started and not closed.
+      const events = await historyEvents(handle);
+      const sleepScheduled = new Set(
+        events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'sleep').map((event) => String(event.eventId)),
+      );
+      let open = 0;
+      let maxOpen = 0;
+      for (const event of events) {
+        if (sleepScheduled.has(String(event.eventId))) open += 1;
+        const closedId = event.activityTaskCompletedEventAttributes?.scheduledEventId ?? event.activityTaskFailedEventAttributes?.scheduledEventId;
+        if (closedId !== undefined && closedId !== null && sleepScheduled.has(String(closedId))) open -= 1;
+        maxOpen = Math.max(maxOpen, open);
+      }
+      expect(maxOpen).toBeLessThanOrEqual(2);
+      await recordHistory(handle, 'agent-max-parallel');
+    });
+  });
+
+  it('turns a tool that hangs past its timeout into a timeout result and goes on', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'hang', arguments: {} }, { name: 'sleep', arguments: { label: 'quick', ms: 10 } }] }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'try the hanging tool' });
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 1 } });
+      const secondTurn = model.requests.find((request) => request.turn === 2);
+      expect(secondTurn?.observations).toContain(ERROR_TYPES.toolTimeout);
+      expect(secondTurn?.observations).toContain('Executed 2 tasks: 1 succeeded, 1 failed (timeout)');
+      expect(result.answer).toContain('ToolTimeout');
+      await recordHistory(handle, 'agent-timeout');
+    });
+  });
+
+  it('retries a failing tool by policy until it succeeds', async () => {
+    const testTools = createTestTools();
+    await withAgent({ turns: [{ toolCalls: [{ name: 'flaky', arguments: { name: 'x' } }] }, FINAL] }, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'call the flaky tool' });
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
+      expect(testTools.handlerCalls.get('flaky')).toBe(3);
+      expect(result.answer).toContain('"attempt":3');
+      // Exactly one idempotency key for the three attempts of one call.
+      expect([...testTools.attemptsByKey.keys()]).toEqual([`${handle.workflowId}/s1-1`]);
+      await recordHistory(handle, 'agent-retry');
+    });
+  });
+
+  it('does not retry input that fails the schema, and shows the model the validation message', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'strict', arguments: { count: 'many' } }] }, { toolCalls: [{ name: 'strict', arguments: { count: 3 } }] }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'call strict' });
+      expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 1, failed: 1 } });
+      const events = await historyEvents(handle);
+      const failed = events.filter((event) => event.activityTaskFailedEventAttributes);
+      expect(failed).toHaveLength(1);
+      const failedScheduledId = String(failed[0]?.activityTaskFailedEventAttributes?.scheduledEventId);
+      const started = events.find((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === failedScheduledId);
+      expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+      expect(testTools.handlerCalls.get('strict')).toBe(1);
+      const secondTurn = model.requests.find((request) => request.turn === 2);
+      expect(secondTurn?.observations).toContain('ToolInputInvalid: invalid input for tool "strict": count:');
+      await recordHistory(handle, 'agent-invalid-input');
+    });
+  });
+
+  it('answers unknown, disallowed and unparsable calls with error observations and schedules nothing for them', async () => {
+    const testTools = createTestTools();
+    const script = {
+      turns: [
+        {
+          toolCalls: [
+            { name: 'no_such_tool', arguments: {} },
+            { name: 'blob', arguments: { bytes: 100 } },
+            { name: 'sleep', rawArguments: '{not json' },
+          ],
+        },
+        FINAL,
+      ],
+    };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'misbehave', allowedTools: ['sleep', 'strict'] });
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 0, failed: 3 } });
+      expect(scheduledActivities(await historyEvents(handle))).toEqual(['describeTools', 'plan', 'plan']);
+      expect(testTools.handlerCalls.size).toBe(0);
+      const observations = model.requests.find((request) => request.turn === 2)?.observations ?? '';
+      expect(observations).toContain('ToolUnknown: there is no tool named "no_such_tool"');
+      expect(observations).toContain('ToolNotAllowed: tool "blob" is not allowed');
+      expect(observations).toContain('ToolInputInvalid: invalid input for tool "sleep": the arguments are not valid JSON');
+      // The model is offered only the allowed tools.
+      expect(model.requests[0]?.tools.sort()).toEqual(['sleep', 'strict']);
+      await recordHistory(handle, 'agent-unknown-tools');
+    });
+  });
+
+  it('stops at the step cap with status max_steps and says so', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'again', ms: 1 } }], repeat: 10 }] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'loop forever', maxSteps: 3 });
+      expect(result.status).toBe('max_steps');
+      expect(result.steps).toBe(3);
+      expect(result.answer).toMatch(/^Stopped: max steps reached \(3\)/);
+      expect(result.usage.modelCalls).toBe(4);
+      // The last turn offered no tools.
+      expect(model.requests.at(-1)?.tools).toEqual([]);
+      await recordHistory(handle, 'agent-max-steps');
+    });
+  });
+
+  it('survives model 429 (with retry-after) and 500 answers', async () => {
+    const testTools = createTestTools();
+    const script = {
+      turns: [
+        { status: 429, retryAfterMs: 200, times: 2 },
+        { toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 1 } }] },
+        { status: 500 },
+        FINAL,
+      ],
+    };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'cope with a flaky model' });
+      expect(result).toMatchObject({ status: 'final', steps: 2 });
+      expect(model.requests.map((request) => request.status)).toEqual([429, 429, 200, 500, 200]);
+      // Temporal retried the plan activity: 3 attempts for the first turn (two 429s), 2 for the second (one 500).
+      const events = await historyEvents(handle);
+      const planIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map((event) => String(event.eventId)));
+      const attempts = events
+        .filter((event) => planIds.has(String(event.activityTaskStartedEventAttributes?.scheduledEventId)))
+        .map((event) => event.activityTaskStartedEventAttributes?.attempt);
+      expect(attempts).toEqual([3, 2]);
+      await recordHistory(handle, 'agent-model-faults');
+    });
+  });
+
+  it('fails fast with a clear authentication error on a model 401', async () => {
+    const testTools = createTestTools();
+    await withAgent({ turns: [{ status: 401, times: 100, message: 'Incorrect API key provided: test-key' }, FINAL] }, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'use a bad key' });
+      expect(result.status).toBe('failed');
+      expect(result.error?.type).toBe(ERROR_TYPES.modelAuthentication);
+      expect(result.answer).toContain('Check OPENAI_API_KEY');
+      expect(result.answer).not.toContain('test-key');
+      expect(model.requests).toHaveLength(1);
+      await recordHistory(handle, 'agent-model-401');
+    });
+  });
+
+  it('keeps what reaches the model bounded when a tool returns 1 MB', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'blob', arguments: { bytes: 1_000_000 } }] }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { result } = await run({ goal: 'read a huge output', observationBytesPerCall: 2_000 });
+      expect(result.status).toBe('final');
+      const secondTurn = model.requests.find((request) => request.turn === 2);
+      expect(secondTurn?.bytes).toBeLessThan(10_000);
+      expect(secondTurn?.observations).toContain('HEAD-MARK');
+      expect(secondTurn?.observations).toContain('TAIL-MARK');
+      expect(secondTurn?.observations).toMatch(/\[… 99\d{4} bytes omitted …\]/);
+    });
+  });
+});

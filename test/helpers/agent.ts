@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { compileScript, type Script } from '../../src/scripted-model/script';
+import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
+import type { AgentRunInput, AgentRunResult } from '../../src/shared/model';
+import type { Tool } from '../../src/tools/define-tool';
+import { withTestWorker } from './temporal';
+
+export interface AgentTestContext {
+  client: Client;
+  taskQueue: string;
+  model: ScriptedModelServer;
+  /** Starts `agentWorkflow` and returns its handle. */
+  start(input: AgentRunInput, workflowId?: string): Promise<WorkflowHandle>;
+  /** Starts `agentWorkflow` and waits for its result. */
+  run(input: AgentRunInput, workflowId?: string): Promise<{ handle: WorkflowHandle; result: AgentRunResult }>;
+}
+
+/** A scripted model on loopback plus a worker with `tools`, on a fresh task queue, for the length of `body`. */
+export async function withAgent<T>(script: Script, tools: readonly Tool[], body: (context: AgentTestContext) => Promise<T>): Promise<T> {
+  const model = await startScriptedModel(compileScript(script));
+  try {
+    return await withTestWorker(
+      'agent',
+      async ({ client, taskQueue }) => {
+        let counter = 0;
+        const start = (input: AgentRunInput, workflowId = `${taskQueue}-${++counter}`) =>
+          client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [input] });
+        const run = async (input: AgentRunInput, workflowId?: string) => {
+          const handle = await start(input, workflowId);
+          return { handle, result: (await handle.result()) as AgentRunResult };
+        };
+        return body({ client, taskQueue, model, start, run });
+      },
+      { tools, model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 } },
+    );
+  } finally {
+    await model.close();
+  }
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Events of a run's history. */
+export async function historyEvents(handle: WorkflowHandle): Promise<HistoryEvent[]> {
+  return (await handle.fetchHistory()).events ?? [];
+}
+
+/** Activity type names in scheduling order. */
+export function scheduledActivities(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+/** With RECORD_HISTORIES=1, saves a run's history as a replay fixture under test/histories/. */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
