@@ -1,6 +1,8 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
 import { loadModelConfig } from './config/model-config';
+import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from './config/tools-config';
+import { createBuiltinTools } from './tools/builtin';
 import type { Tool } from './tools/define-tool';
 import { connectWorkerConnection } from './config/connect';
 import { loadTemporalConfig, type TemporalConfig } from './config/temporal-config';
@@ -14,6 +16,8 @@ export interface AgentWorkerOptions {
   taskQueue?: string;
   /** Extra, user-defined tools, offered to agents next to the built-ins. @default [] */
   tools?: readonly Tool[];
+  /** Configuration of the built-in tools, or `false` to register none. @default loadBuiltinToolsConfig(process.env) */
+  builtinTools?: BuiltinToolsConfig | false;
   /** How to reach the model. @default loadModelConfig(process.env) */
   model?: ActivityDependencies['model'];
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
@@ -22,6 +26,12 @@ export interface AgentWorkerOptions {
 
 /** Path of the workflow bundle's entry point. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+/** The built-ins (unless turned off) followed by the worker's own tools. */
+export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): Tool[] {
+  const builtins = options.builtinTools === false ? [] : createBuiltinTools(options.builtinTools ?? loadBuiltinToolsConfig());
+  return [...builtins, ...(options.tools ?? [])];
+}
 
 /** Creates a worker for the agent workflows and activities; run it with `worker.run()`. */
 export async function createWorker(options: AgentWorkerOptions = {}): Promise<Worker> {
@@ -34,7 +44,7 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     connection,
     namespace: config.namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
-    activities: createActivities({ tools: options.tools ?? [], model: options.model ?? loadModelConfig() }),
+    activities: createActivities({ tools: workerTools(options), model: options.model ?? loadModelConfig() }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     ...workflowSource,

@@ -64,13 +64,14 @@ describe('agentWorkflow', () => {
 
   it('retries a failing tool by policy until it succeeds', async () => {
     const testTools = createTestTools();
-    await withAgent({ turns: [{ toolCalls: [{ name: 'flaky', arguments: { name: 'x' } }] }, FINAL] }, testTools.tools, async ({ run }) => {
+    const script = { turns: [{ toolCalls: [{ name: 'flaky', arguments: { name: 'x' } }, { name: 'flaky', arguments: { name: 'y' } }] }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run }) => {
       const { handle, result } = await run({ goal: 'call the flaky tool' });
-      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
-      expect(testTools.handlerCalls.get('flaky')).toBe(3);
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 2, failed: 0 } });
+      expect(testTools.handlerCalls.get('flaky')).toBe(6);
       expect(result.answer).toContain('"attempt":3');
-      // Exactly one idempotency key for the three attempts of one call.
-      expect([...testTools.attemptsByKey.keys()]).toEqual([`${handle.workflowId}/s1-1`]);
+      // One idempotency key per call, stable across its three attempts, different between calls.
+      expect(Object.fromEntries(testTools.attemptsByKey)).toEqual({ [`${handle.workflowId}/s1-1`]: 3, [`${handle.workflowId}/s1-2`]: 3 });
       await recordHistory(handle, 'agent-retry');
     });
   });

@@ -45,6 +45,10 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
       log: activity.log,
     };
+    // Tools with a heartbeat timeout heartbeat on their own, so cancellation reaches them without effort
+    // from the tool's author (Temporal delivers cancellation in the answer to a heartbeat).
+    const heartbeatMs = tool.spec.heartbeatTimeoutMs;
+    const ticker = heartbeatMs ? setInterval(() => activity.heartbeat(), Math.max(100, Math.floor(heartbeatMs / 4))) : undefined;
     try {
       return { ...capOutput(await tool.run(parsed.data, context), maxOutputBytes), attempt: activity.info.attempt };
     } catch (error) {
@@ -53,6 +57,8 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
         throw ApplicationFailure.create({ type: ERROR_TYPES.toolError, message: error.message, nonRetryable: true });
       }
       throw error;
+    } finally {
+      clearInterval(ticker);
     }
   };
 }
@@ -63,7 +69,10 @@ export type ToolActivities = Record<string, ToolActivity> & { describeTools(): P
 /** One activity per registered tool, named after the tool, plus `describeTools` for the catalogue. */
 export function createToolActivities(registry: ToolRegistry, maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES): ToolActivities {
   const activities: Record<string, ToolActivity> = {};
-  for (const tool of registry.tools.values()) activities[tool.spec.name] = toolActivity(tool, maxOutputBytes);
+  for (const tool of registry.tools.values()) {
+    if (tool.spec.execution === 'workflow-timer') continue;
+    activities[tool.spec.name] = toolActivity(tool, maxOutputBytes);
+  }
   return Object.assign(activities, {
     /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */
     async describeTools(): Promise<ToolSpec[]> {

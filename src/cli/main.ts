@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { TemporalUnreachableError } from '../config/connect';
+import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
+import { registerScriptedModelCommand } from './commands/scripted-model-command';
 import { registerServerCommand } from './commands/server-command';
 import { registerSetupCommand } from './commands/setup-command';
 import { registerWorkerCommand } from './commands/worker-command';
@@ -17,13 +19,14 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerWorkerCommand(program);
   registerSetupCommand(program);
+  registerScriptedModelCommand(program);
   return program;
 }
 
 /** Maps an error to its exit code and a message for the user. */
 export function describeFailure(error: unknown): { code: number; message: string } {
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
-  if (error instanceof ConfigurationError) return { code: EXIT_CODES.configuration, message: error.message };
+  if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
   if (
     error instanceof TemporalUnreachableError ||
     error instanceof TemporalBinaryUnavailableError ||

@@ -30,6 +30,10 @@ export const ToolSpecSchema = z.object({
   effects: ToolEffectsSchema,
   /** Input field whose value names a call in the Temporal UI (`read_file README.md`). */
   summaryField: z.string().optional(),
+  /** `workflow-timer`: run by the workflow as a durable timer (the `wait` built-in), not as an activity. */
+  execution: z.enum(['activity', 'workflow-timer']).optional(),
+  /** Longest wait a `workflow-timer` tool accepts, in seconds. */
+  maxSeconds: z.number().min(0).optional(),
 });
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 

@@ -6,7 +6,9 @@ import type { temporal } from '@temporalio/proto';
 import { compileScript, type Script } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
 import type { AgentRunInput, AgentRunResult } from '../../src/shared/model';
+import type { PlannerContext } from '../../src/shared/model';
 import type { Tool } from '../../src/tools/define-tool';
+import type { AgentWorkerOptions } from '../../src/worker';
 import { withTestWorker } from './temporal';
 
 export interface AgentTestContext {
@@ -20,7 +22,12 @@ export interface AgentTestContext {
 }
 
 /** A scripted model on loopback plus a worker with `tools`, on a fresh task queue, for the length of `body`. */
-export async function withAgent<T>(script: Script, tools: readonly Tool[], body: (context: AgentTestContext) => Promise<T>): Promise<T> {
+export async function withAgent<T>(
+  script: Script,
+  tools: readonly Tool[],
+  body: (context: AgentTestContext) => Promise<T>,
+  workerOptions: Pick<AgentWorkerOptions, 'builtinTools'> = {},
+): Promise<T> {
   const model = await startScriptedModel(compileScript(script));
   try {
     return await withTestWorker(
@@ -35,7 +42,7 @@ export async function withAgent<T>(script: Script, tools: readonly Tool[], body:
         };
         return body({ client, taskQueue, model, start, run });
       },
-      { tools, model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 } },
+      { ...workerOptions, tools, model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 } },
     );
   } finally {
     await model.close();
@@ -61,4 +68,10 @@ export function scheduledActivities(events: readonly HistoryEvent[]): string[] {
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
   writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+/** What the model was told about each call, by the model's call id (read with the workflow's query). */
+export async function toolMessagesByCallId(handle: WorkflowHandle): Promise<Map<string, string>> {
+  const context = await handle.query<PlannerContext>('plannerContext');
+  return new Map(context.messages.filter((message) => message.role === 'tool').map((message) => [message.toolCallId ?? '', message.content]));
 }

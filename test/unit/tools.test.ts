@@ -1,4 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import { capOutput, createToolActivities } from '../../src/activities/tool-activities';
 import { actionFromMessage } from '../../src/shared/actions';
@@ -43,7 +44,7 @@ describe('defineTool and the registry', () => {
 
 describe('tool activities', () => {
   const activities = createToolActivities(createToolRegistry([echo, denied]));
-  const environment = new MockActivityEnvironment();
+  const environment = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   const run = (name: string, input: unknown) => {
     const activity = activities[name];
     if (!activity) throw new Error(`no activity ${name}`);

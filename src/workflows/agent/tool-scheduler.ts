@@ -5,18 +5,23 @@ import {
   CancelledFailure,
   isCancellation,
   proxyActivities,
+  sleep,
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput, ToolCallAction, ToolSpec } from '../../shared/model';
 import { scheduleToCloseMs } from '../../shared/profiles';
+import { WaitInputSchema } from '../../shared/wait';
 import type { Semaphore } from './semaphore';
 
 type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
 
-/** The slot of one call in a step: either a task to run, or a result known without running anything. */
-export type PlannedCall = { task: Task; spec: ToolSpec } | { result: TaskResult };
+/**
+ * The slot of one call in a step: a task to run as an activity, a durable timer (the `wait` tool),
+ * or a result known without running anything.
+ */
+export type PlannedCall = { task: Task; spec: ToolSpec } | { timer: Task; seconds: number } | { result: TaskResult };
 
 /** Tools the run may use: the catalogue, narrowed to `allowedTools` when given. */
 export interface ToolAccess {
@@ -46,8 +51,26 @@ export function planCalls(step: number, calls: readonly ToolCallAction[], access
     if (call.inputError !== undefined) {
       return immediateFailure(call, id, { type: ERROR_TYPES.toolInputInvalid, message: `invalid input for tool "${call.tool}": ${call.inputError}` });
     }
-    return { task: { id, callId: call.id, tool: call.tool, input: call.input, timeoutMs: spec.timeoutMs, retry: spec.retry }, spec };
+    const task: Task = { id, callId: call.id, tool: call.tool, input: call.input, timeoutMs: spec.timeoutMs, retry: spec.retry };
+    if (spec.execution === 'workflow-timer') return planTimer(call, task, spec);
+    return { task, spec };
   });
+}
+
+function planTimer(call: ToolCallAction, task: Task, spec: ToolSpec): PlannedCall {
+  const parsed = WaitInputSchema.safeParse(call.input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+    return immediateFailure(call, task.id, { type: ERROR_TYPES.toolInputInvalid, message: `invalid input for tool "${call.tool}": ${problems}` });
+  }
+  const maxSeconds = spec.maxSeconds ?? Number.POSITIVE_INFINITY;
+  if (parsed.data.seconds > maxSeconds) {
+    return immediateFailure(call, task.id, {
+      type: ERROR_TYPES.toolInputInvalid,
+      message: `invalid input for tool "${call.tool}": seconds: at most ${maxSeconds} seconds, got ${parsed.data.seconds}`,
+    });
+  }
+  return { timer: task, seconds: parsed.data.seconds };
 }
 
 /** One line for the Temporal UI: the tool and its most telling argument, never more than ~80 characters. */
@@ -122,6 +145,16 @@ async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: 
   });
 }
 
+/** A durable timer in the workflow: no activity, no worker slot, no semaphore permit. */
+async function runTimer(task: Task, seconds: number, hooks: SchedulerHooks): Promise<TaskResult> {
+  hooks.onStart?.(task);
+  const started = Date.now();
+  await sleep(Math.round(seconds * 1000));
+  const result: TaskResult = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: { waitedSeconds: seconds }, durationMs: Date.now() - started };
+  hooks.onFinish?.(result);
+  return result;
+}
+
 /** Executes a step's calls in parallel (at most the semaphore's permits at once); results keep the calls' order. */
 export async function executeCalls(planned: readonly PlannedCall[], semaphore: Semaphore, hooks: SchedulerHooks = {}): Promise<TaskResult[]> {
   return Promise.all(
@@ -130,6 +163,7 @@ export async function executeCalls(planned: readonly PlannedCall[], semaphore: S
         hooks.onFinish?.(slot.result);
         return Promise.resolve(slot.result);
       }
+      if ('timer' in slot) return runTimer(slot.timer, slot.seconds, hooks);
       return runTask(slot.task, slot.spec, semaphore, hooks);
     }),
   );

@@ -1,0 +1,18 @@
+import type { BuiltinToolsConfig } from '../../config/tools-config';
+import type { Tool } from '../define-tool';
+import { createHttpGetTool } from './http-get';
+import { createListDirTool } from './list-dir';
+import { createReadFileTool } from './read-file';
+import { createWaitTool } from './wait';
+
+/** The built-in tools, safe by default, configured from `AGENT_*` variables or worker options. */
+export function createBuiltinTools(config: BuiltinToolsConfig): Tool[] {
+  return [
+    createHttpGetTool({ allow: config.httpAllow, maxBytes: config.httpMaxBytes, ...(config.resolve ? { resolve: config.resolve } : {}) }),
+    createReadFileTool({ workspace: config.workspace, maxBytes: config.readMaxBytes }),
+    createListDirTool({ workspace: config.workspace }),
+    createWaitTool({ maxSeconds: config.waitMaxSeconds }),
+  ];
+}
+
+export const BUILTIN_TOOL_NAMES = ['http_get', 'read_file', 'list_dir', 'wait'] as const;

@@ -1,0 +1,44 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineTool, ToolError, type Tool } from '../define-tool';
+import { resolveInWorkspace } from '../workspace';
+
+export interface ListDirOptions {
+  /** Folder the tool is confined to (`AGENT_WORKSPACE`). */
+  workspace: string;
+  /** Most entries returned. @default 500 */
+  maxEntries?: number;
+}
+
+export interface ListDirOutput {
+  path: string;
+  entries: Array<{ name: string; type: 'file' | 'directory' | 'symlink' | 'other'; bytes?: number }>;
+  truncated: boolean;
+}
+
+/** The `list_dir` built-in: the entries of a folder inside the workspace. */
+export function createListDirTool(options: ListDirOptions): Tool {
+  const maxEntries = options.maxEntries ?? 500;
+  return defineTool({
+    name: 'list_dir',
+    description: `List a folder of the workspace (paths are relative to it; "." is the root). Returns at most ${maxEntries} entries with their type and size.`,
+    input: z.object({ path: z.string().min(1).max(4_096).default('.').describe('Folder to list, relative to the workspace root') }).strict(),
+    timeout: '10 seconds',
+    effects: 'read',
+    summaryField: 'path',
+    run: async ({ path }): Promise<ListDirOutput> => {
+      const resolved = await resolveInWorkspace(options.workspace, path);
+      const stats = await lstat(resolved.path);
+      if (!stats.isDirectory()) throw new ToolError(`"${path}" is not a folder (use read_file for files)`);
+      const names = (await readdir(resolved.path)).sort();
+      const entries: ListDirOutput['entries'] = [];
+      for (const name of names.slice(0, maxEntries)) {
+        const entry = await lstat(join(resolved.path, name));
+        const type = entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
+        entries.push({ name, type, ...(type === 'file' ? { bytes: entry.size } : {}) });
+      }
+      return { path: resolved.relativePath, entries, truncated: names.length > maxEntries };
+    },
+  });
+}
