@@ -6,10 +6,12 @@ export const EXIT_CODES = {
   runNotFinal: 1,
   /** Bad usage: unknown command or option, invalid argument. */
   usage: 2,
-  /** Invalid configuration in the environment. */
+  /** Invalid configuration in the environment, or a script file that does not parse. */
   configuration: 3,
   /** The Temporal server could not be reached, found, built or started. */
   temporalUnavailable: 4,
+  /** No run has the given id. */
+  notFound: 5,
   /** Anything unexpected. */
   internal: 70,
 } as const;

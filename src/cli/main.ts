@@ -1,9 +1,13 @@
-import { Command, CommanderError } from 'commander';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { InvalidRunInputError, RunNotFoundError } from '../client';
 import { TemporalUnreachableError } from '../config/connect';
 import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
+import { registerInspectCommands } from './commands/inspect-commands';
+import { registerRunCommand } from './commands/run-command';
 import { registerScriptedModelCommand } from './commands/scripted-model-command';
 import { registerServerCommand } from './commands/server-command';
 import { registerSetupCommand } from './commands/setup-command';
@@ -16,8 +20,10 @@ export function buildProgram(): Command {
     .description('A durable agent runtime on Temporal.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerServerCommand(program);
+  registerRunCommand(program);
+  registerInspectCommands(program);
   registerWorkerCommand(program);
+  registerServerCommand(program);
   registerSetupCommand(program);
   registerScriptedModelCommand(program);
   return program;
@@ -27,6 +33,11 @@ export function buildProgram(): Command {
 export function describeFailure(error: unknown): { code: number; message: string } {
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
+  if (error instanceof InvalidArgumentError || error instanceof InvalidRunInputError) return { code: EXIT_CODES.usage, message: error.message };
+  if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return { code: EXIT_CODES.usage, message: `a run with id "${error.workflowId}" already exists: choose another --id, or follow it with \`durable-agent result ${error.workflowId}\`.` };
+  }
   if (
     error instanceof TemporalUnreachableError ||
     error instanceof TemporalBinaryUnavailableError ||

@@ -8,3 +8,10 @@ export function parsePort(value: string): number {
   }
   return port;
 }
+
+/** Parses an integer >= 1 for commander. */
+export function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError(`Expected an integer >= 1, got \`${value}\`.`);
+  return number;
+}

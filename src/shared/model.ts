@@ -60,6 +60,12 @@ export const AgentRunInputSchema = z.object({
   /** Byte budget of each tool result's preview in the observation the model reads. */
   observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
   budget: BudgetSchema.optional(),
+  /**
+   * Upsert the AgentStatus / AgentStep / token search attributes as the run goes. The client sets it when
+   * the namespace has them registered (the embedded dev server always does); upserting unregistered
+   * attributes would fail the workflow task.
+   */
+  searchAttributes: z.boolean().optional(),
 });
 /** What callers pass (defaults may be omitted). */
 export type AgentRunInput = z.input<typeof AgentRunInputSchema>;

@@ -6,6 +6,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { setCurrentDetails } from '@temporalio/workflow';
@@ -23,6 +24,7 @@ import {
 } from '../../shared/model';
 import { CATALOGUE_TIMEOUT_MS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../shared/profiles';
 import { AGENT_STATE_QUERY, PLANNER_CONTEXT_QUERY } from '../../shared/queries';
+import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../shared/search-attributes';
 import { summarize } from '../../shared/summarize';
 import { finalTurnMessage } from '../../shared/transcript';
 import { RunState, type AgentState } from './run-state';
@@ -96,6 +98,16 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
   };
 
   const show = () => setCurrentDetails(run.details());
+  /** Keeps the search attributes in step with the run, so `list --status` and the UI can filter on them. */
+  const publish = () => {
+    if (!input.searchAttributes) return;
+    upsertSearchAttributes([
+      { key: AGENT_STATUS, value: run.status },
+      { key: AGENT_STEP, value: run.step },
+      { key: AGENT_INPUT_TOKENS, value: run.usage.inputTokens },
+      { key: AGENT_OUTPUT_TOKENS, value: run.usage.outputTokens },
+    ]);
+  };
 
   try {
     const catalogue = await describeTools();
@@ -133,6 +145,7 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
       });
       run.recordObservation(summarize(results, input.observationBytesPerCall));
       show();
+      publish();
     }
 
     // The step cap: one last turn without tools, so the model can answer from what it has.
@@ -153,5 +166,6 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
     throw error;
   } finally {
     show();
+    publish();
   }
 }

@@ -22,7 +22,21 @@ export interface AgentState {
   pending: Array<{ id: string; tool: string; startedAt: number }>;
   usage: Usage;
   toolCalls: { ok: number; failed: number };
+  /** The most recent finished calls, newest last. */
+  recent: FinishedCall[];
 }
+
+export interface FinishedCall {
+  id: string;
+  step: number;
+  tool: string;
+  ok: boolean;
+  errorType?: string;
+  durationMs: number;
+}
+
+/** Finished calls kept for the live view. */
+const RECENT_CALLS = 50;
 
 /** Rows kept in the live details table of the Temporal UI; older rows are dropped to keep it small. */
 const DETAIL_ROWS = 20;
@@ -36,6 +50,7 @@ export class RunState {
   readonly usage: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
   readonly toolCalls = { ok: 0, failed: 0 };
   readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
+  readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
   status: AgentState['status'] = 'running';
   step = 0;
@@ -59,6 +74,7 @@ export class RunState {
       pending: [...this.pending.values()],
       usage: { ...this.usage },
       toolCalls: { ...this.toolCalls },
+      recent: [...this.recent],
     };
   }
 
@@ -78,6 +94,15 @@ export class RunState {
     this.pending.delete(result.id);
     if (result.ok) this.toolCalls.ok += 1;
     else this.toolCalls.failed += 1;
+    this.recent.push({
+      id: result.id,
+      step: this.step,
+      tool: result.tool,
+      ok: result.ok,
+      ...(result.error ? { errorType: result.error.type } : {}),
+      durationMs: result.durationMs,
+    });
+    if (this.recent.length > RECENT_CALLS) this.recent.shift();
   }
 
   recordObservation(observation: Observation): void {

@@ -1,0 +1,86 @@
+import colors from 'picocolors';
+import type { AgentRunResult, RunDescription } from '../client';
+import type { AgentState } from '../workflows/agent/run-state';
+
+const STATUS_COLORS: Record<string, (text: string) => string> = {
+  final: colors.green,
+  running: colors.yellow,
+  max_steps: colors.yellow,
+  budget_exceeded: colors.yellow,
+  cancelled: colors.yellow,
+  failed: colors.red,
+};
+
+function paint(status: string | undefined): string {
+  if (!status) return '-';
+  return (STATUS_COLORS[status] ?? ((text: string) => text))(status);
+}
+
+/** `run` and `result`: the answer, the figures, the link. JSON: the AgentRunResult plus `workflowId` and `runUrl`. */
+export function printRunResult(result: AgentRunResult, context: { workflowId: string; runUrl?: string; json: boolean }): void {
+  if (context.json) {
+    process.stdout.write(`${JSON.stringify({ workflowId: context.workflowId, ...(context.runUrl ? { runUrl: context.runUrl } : {}), ...result })}\n`);
+    return;
+  }
+  const { usage, toolCalls } = result;
+  process.stdout.write(
+    `\n${colors.bold('Answer')}\n${result.answer}\n\n` +
+      `status ${paint(result.status)} · ${result.steps} steps · tools ${toolCalls.ok} ok / ${toolCalls.failed} failed · ` +
+      `${usage.inputTokens} input + ${usage.outputTokens} output tokens in ${usage.modelCalls} model calls\n` +
+      (result.error ? `${colors.red(`error ${result.error.type}`)}: ${result.error.message}\n` : '') +
+      (context.runUrl ? `Temporal UI: ${context.runUrl}\n` : ''),
+  );
+}
+
+/** What `status` reports. */
+export interface StatusReport {
+  workflowId: string;
+  executionStatus: string;
+  agentStatus?: string;
+  step?: number;
+  maxSteps?: number;
+  pending?: AgentState['pending'];
+  usage?: AgentState['usage'];
+  toolCalls?: AgentState['toolCalls'];
+  answer?: string;
+  runUrl?: string;
+}
+
+export function printStatus(report: StatusReport, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const lines = [
+    `${report.workflowId}: ${paint(report.agentStatus)} (Temporal: ${report.executionStatus})`,
+    `step ${report.step ?? '-'}${report.maxSteps ? `/${report.maxSteps}` : ''}` +
+      (report.usage ? ` · ${report.usage.inputTokens + report.usage.outputTokens} tokens` : '') +
+      (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
+    ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),
+    ...(report.answer ? [`answer: ${report.answer}`] : []),
+    ...(report.runUrl ? [`Temporal UI: ${report.runUrl}`] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function printRunList(runs: RunDescription[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(runs)}\n`);
+    return;
+  }
+  if (runs.length === 0) {
+    process.stdout.write('No agent runs found.\n');
+    return;
+  }
+  const rows = runs.map((run) => [
+    run.workflowId,
+    run.agentStatus ?? run.executionStatus.toLowerCase(),
+    String(run.step ?? '-'),
+    String((run.inputTokens ?? 0) + (run.outputTokens ?? 0)),
+    run.startTime.toISOString().replace('T', ' ').slice(0, 19),
+  ]);
+  const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'STARTED (UTC)'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n`);
+}
