@@ -47,6 +47,9 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     activities: createActivities({ tools: workerTools(options), model: options.model ?? loadModelConfig() }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds.
+    defaultHeartbeatThrottleInterval: '1 second',
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...workflowSource,
   });
 }

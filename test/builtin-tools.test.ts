@@ -201,6 +201,7 @@ describe('built-in tools, safe by default (real worker, real activities, real HT
         const closedAt = await server.slowRequestClosed();
         const result = (await handle.result()) as { status: string };
         expect(result.status).toBe('cancelled');
+        await recordHistory(handle, 'agent-cancelled');
         // Bounded, not timed: the abort must arrive well before the tool's own 30 s timeout.
         expect(closedAt - cancelledAt).toBeLessThan(15_000);
       },

@@ -17,6 +17,9 @@ export function describeIssues(error: z.ZodError): string {
  */
 export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 512 * 1024;
 
+/** Heartbeat period of tools that declare no heartbeat timeout. */
+const AUTO_HEARTBEAT_MS = 1_000;
+
 /** Keeps an output under the history cap. */
 export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes'> {
   const text = outputText(output);
@@ -45,10 +48,10 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
       log: activity.log,
     };
-    // Tools with a heartbeat timeout heartbeat on their own, so cancellation reaches them without effort
-    // from the tool's author (Temporal delivers cancellation in the answer to a heartbeat).
+    // Every tool heartbeats on its own, so cancellation reaches it without effort from the tool's author
+    // (Temporal delivers cancellation in the answer to a heartbeat; the worker throttles what is sent).
     const heartbeatMs = tool.spec.heartbeatTimeoutMs;
-    const ticker = heartbeatMs ? setInterval(() => activity.heartbeat(), Math.max(100, Math.floor(heartbeatMs / 4))) : undefined;
+    const ticker = setInterval(() => activity.heartbeat(), heartbeatMs ? Math.max(100, Math.floor(heartbeatMs / 4)) : AUTO_HEARTBEAT_MS);
     try {
       return { ...capOutput(await tool.run(parsed.data, context), maxOutputBytes), attempt: activity.info.attempt };
     } catch (error) {

@@ -31,9 +31,14 @@ export function buildProgram(): Command {
 
 /** Maps an error to its exit code and a message for the user. */
 export function describeFailure(error: unknown): { code: number; message: string } {
+  // Commander prints the errors of its own parsing (thrown as plain CommanderErrors); an InvalidArgumentError
+  // that reaches this point came from one of our actions and has not been printed yet.
+  if (error instanceof InvalidArgumentError) {
+    return { code: EXIT_CODES.usage, message: error.message };
+  }
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
-  if (error instanceof InvalidArgumentError || error instanceof InvalidRunInputError) return { code: EXIT_CODES.usage, message: error.message };
+  if (error instanceof InvalidRunInputError) return { code: EXIT_CODES.usage, message: error.message };
   if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { code: EXIT_CODES.usage, message: `a run with id "${error.workflowId}" already exists: choose another --id, or follow it with \`durable-agent result ${error.workflowId}\`.` };

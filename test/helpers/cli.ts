@@ -12,8 +12,12 @@ export interface CliResult {
 }
 
 /** Starts `bin/durable-agent` with Node directly (so PATH may be emptied) and collects its output. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams & { output: () => CliResult; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: 'pipe' });
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  options: { cwd?: string } = {},
+): ChildProcessWithoutNullStreams & { output: () => CliResult; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: 'pipe', ...(options.cwd ? { cwd: options.cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -115,7 +115,8 @@ export function registerRunCommand(program: Command): void {
         throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in --tools: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
       }
       // The run view is the output; the worker speaks only for warnings.
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      // On stderr, so `--json` output on stdout stays parseable.
+      Runtime.install({ logger: new DefaultLogger('WARN', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)) });
       const target = await resolveTemporalTarget(say);
       const { config } = target;
       const connection = await connectWorkerConnection(config);

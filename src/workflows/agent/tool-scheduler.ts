@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -118,6 +119,8 @@ async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: 
       startToCloseTimeout: spec.timeoutMs,
       scheduleToCloseTimeout: scheduleToCloseMs(spec.timeoutMs, spec.retry),
       ...(spec.heartbeatTimeoutMs ? { heartbeatTimeout: spec.heartbeatTimeoutMs } : {}),
+      // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: {
         maximumAttempts: spec.retry.maximumAttempts,
         initialInterval: spec.retry.initialIntervalMs,
@@ -157,7 +160,8 @@ async function runTimer(task: Task, seconds: number, hooks: SchedulerHooks): Pro
 
 /** Executes a step's calls in parallel (at most the semaphore's permits at once); results keep the calls' order. */
 export async function executeCalls(planned: readonly PlannedCall[], semaphore: Semaphore, hooks: SchedulerHooks = {}): Promise<TaskResult[]> {
-  return Promise.all(
+  // allSettled, not all: when the run is cancelled, wait for every call to finish its cancellation.
+  const settled = await Promise.allSettled(
     planned.map((slot) => {
       if ('result' in slot) {
         hooks.onFinish?.(slot.result);
@@ -167,4 +171,10 @@ export async function executeCalls(planned: readonly PlannedCall[], semaphore: S
       return runTask(slot.task, slot.spec, semaphore, hooks);
     }),
   );
+  const results: TaskResult[] = [];
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    results.push(outcome.value);
+  }
+  return results;
 }
