@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OMITTED_TURNS_PATTERN } from '../shared/transcript';
 import { faultFor, type Answer } from './script';
 
 /** The parts of a Chat Completions request the scripted model reads. */
@@ -160,7 +161,9 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
       return;
     }
     const messages = Array.isArray(chat.messages) ? chat.messages : [];
-    const turnIndex = messages.filter((message) => message.role === 'assistant').length;
+    // Turn k = assistant messages so far, plus the turns a compacted transcript says it dropped.
+    const omitted = messages.map((message) => OMITTED_TURNS_PATTERN.exec(textOf(message.content))).find(Boolean);
+    const turnIndex = messages.filter((message) => message.role === 'assistant').length + Number(omitted?.[1] ?? 0);
     const key = createHash('sha1').update(JSON.stringify(messages)).digest('hex');
     const attempt = attempts.get(key) ?? 0;
     attempts.set(key, attempt + 1);

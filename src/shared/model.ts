@@ -66,6 +66,32 @@ export const AgentRunInputSchema = z.object({
    * attributes would fail the workflow task.
    */
   searchAttributes: z.boolean().optional(),
+  /**
+   * Continue as new once the run's history reaches this many bytes (or when Temporal suggests it),
+   * carrying a compacted transcript. @default 8_000_000
+   */
+  continueAsNewAtHistoryBytes: z.number().int().min(10_000).optional(),
+  /** Steps of transcript kept whole when compacting for continue-as-new. @default 10 */
+  keepStepsOnContinue: z.number().int().min(1).max(1_000).optional(),
+  /** Set by the workflow itself when it continues as new: where the logical run stands. */
+  resume: z
+    .object({
+      step: z.number().int().min(0),
+      usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), modelCalls: z.number() }),
+      toolCalls: z.object({ ok: z.number(), failed: z.number() }),
+      messages: z.array(
+        z.object({
+          role: z.enum(['system', 'user', 'assistant', 'tool']),
+          content: z.string(),
+          toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
+          toolCallId: z.string().optional(),
+        }),
+      ),
+      startedAt: z.number(),
+      omittedTurns: z.number().int().min(0),
+      runsSoFar: z.number().int().min(1),
+    })
+    .optional(),
 });
 /** What callers pass (defaults may be omitted). */
 export type AgentRunInput = z.input<typeof AgentRunInputSchema>;

@@ -36,3 +36,32 @@ export function finalTurnMessage(maxSteps: number): ChatMessage {
     content: `The step limit (${maxSteps}) is reached and no more tools can run. Answer now from what you have.`,
   };
 }
+
+/** Marker of a compacted transcript; the scripted model reads N from it to keep counting turns. */
+export const OMITTED_TURNS_PATTERN = /\[durable-agent: (\d+) earlier turns omitted\]/;
+
+/**
+ * Compacts a transcript for continue-as-new: keeps the system prompt, the goal and the last `keepSteps` steps
+ * whole, and replaces the older steps with one note that says how many turns were dropped and repeats their
+ * tally lines (the newest 20). Cuts only at an assistant message, so tool calls and results stay paired.
+ */
+export function compactTranscript(
+  messages: readonly ChatMessage[],
+  keepSteps: number,
+  omittedBefore: number,
+): { messages: ChatMessage[]; omittedTurns: number } {
+  const [system, goal, ...rest] = messages;
+  if (!system || !goal) return { messages: [...messages], omittedTurns: omittedBefore };
+  const body = rest.filter((message) => !(message.role === 'user' && OMITTED_TURNS_PATTERN.test(message.content)));
+  const starts = body.flatMap((message, index) => (message.role === 'assistant' ? [index] : []));
+  if (starts.length <= keepSteps) return { messages: [system, goal, ...rest], omittedTurns: omittedBefore };
+  const cut = starts[starts.length - keepSteps] ?? 0;
+  const dropped = body.slice(0, cut);
+  const omittedTurns = omittedBefore + dropped.filter((message) => message.role === 'assistant').length;
+  const tallies = dropped.filter((message) => message.role === 'user' && message.content.startsWith(OBSERVATION_PREFIX)).map((message) => message.content.slice(OBSERVATION_PREFIX.length));
+  const note: ChatMessage = {
+    role: 'user',
+    content: `[durable-agent: ${omittedTurns} earlier turns omitted] The transcript was compacted. Tally lines of the latest omitted steps:\n${tallies.slice(-20).join('\n')}`,
+  };
+  return { messages: [system, goal, note, ...body.slice(cut)], omittedTurns };
+}

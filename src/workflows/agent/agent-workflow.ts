@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  continueAsNew,
   defineQuery,
   isCancellation,
   proxyActivities,
@@ -50,6 +51,11 @@ const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResul
   },
 });
 
+/** History size at which a run continues as new, well under Temporal's 50 MB limit. */
+const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
+/** Steps of transcript kept whole across continue-as-new. */
+const DEFAULT_KEEP_STEPS = 10;
+
 /** Raised inside the loop when the planner gave up; caught below, it ends the run with status `failed`. */
 class PlannerGaveUp extends Error {
   override name = 'PlannerGaveUp';
@@ -79,7 +85,7 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
   }
   const input = parsed.data;
   const run = new RunState(input);
-  const startedAt = Date.now();
+  const { startedAt } = run;
   setHandler(plannerContextQuery, () => run.plannerContext());
   setHandler(agentStateQuery, () => run.snapshot());
   const { workflowId, runId } = workflowInfo();
@@ -146,6 +152,12 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
       run.recordObservation(summarize(results, input.observationBytesPerCall));
       show();
       publish();
+      const info = workflowInfo();
+      const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
+      if (run.step < input.maxSteps && (info.continueAsNewSuggested || info.historySize >= historyLimit)) {
+        // Same logical run, fresh history: the workflow id stays, the chain is followed by result()/status.
+        await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume: run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS) });
+      }
     }
 
     // The step cap: one last turn without tools, so the model can answer from what it has.

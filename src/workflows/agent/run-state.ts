@@ -12,7 +12,7 @@ import type {
   ToolSpec,
   Usage,
 } from '../../shared/model';
-import { observationMessages, openingMessages } from '../../shared/transcript';
+import { compactTranscript, observationMessages, openingMessages } from '../../shared/transcript';
 
 /** Live state of a run, returned by the `agentState` query. */
 export interface AgentState {
@@ -57,9 +57,39 @@ export class RunState {
   tools: ToolSpec[] = [];
   model?: string;
 
+  /** Assistant turns dropped by earlier compactions (continue-as-new). */
+  omittedTurns = 0;
+  /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
+  readonly startedAt: number;
+  /** Runs in this continue-as-new chain, this one included. */
+  readonly runsSoFar: number;
+
   constructor(readonly input: ResolvedAgentRunInput) {
-    this.messages = openingMessages(input.goal, input.systemPrompt);
+    const resume = input.resume;
+    this.messages = resume ? [...resume.messages] : openingMessages(input.goal, input.systemPrompt);
     this.model = input.model;
+    this.startedAt = resume?.startedAt ?? Date.now();
+    this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
+    if (resume) {
+      this.step = resume.step;
+      Object.assign(this.usage, resume.usage);
+      Object.assign(this.toolCalls, resume.toolCalls);
+      this.omittedTurns = resume.omittedTurns;
+    }
+  }
+
+  /** What the next run of the chain needs to go on as the same logical run, with a compacted transcript. */
+  resumeState(keepSteps: number): NonNullable<ResolvedAgentRunInput['resume']> {
+    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns);
+    return {
+      step: this.step,
+      usage: { ...this.usage },
+      toolCalls: { ...this.toolCalls },
+      messages: compacted.messages,
+      startedAt: this.startedAt,
+      omittedTurns: compacted.omittedTurns,
+      runsSoFar: this.runsSoFar,
+    };
   }
 
   plannerContext(): PlannerContext {
