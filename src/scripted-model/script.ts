@@ -22,8 +22,10 @@ const ScriptTurnSchema = z
     /** Shorthand for one call with unparsable arguments: `{"rawArguments": "{not json", "tool": "read_file"}`. */
     rawArguments: z.string().optional(),
     tool: z.string().min(1).optional(),
-    /** Sent as the whole 200 response body, as is (for malformed-output tests). */
+    /** Sent as the whole 200 response body, JSON-encoded (for malformed-output tests). */
     rawResponse: z.unknown().optional(),
+    /** Sent as the whole 200 response body, byte for byte (for example text that is not JSON). */
+    rawBody: z.string().optional(),
     /** This answer stands for this many consecutive turns. */
     repeat: z.number().int().min(1).max(100_000).optional(),
     /** Fault: answer with this HTTP status instead. */
@@ -63,7 +65,9 @@ export class ScriptError extends Error {
 }
 
 function isAnswer(turn: ScriptTurn): boolean {
-  return turn.toolCalls !== undefined || turn.content !== undefined || turn.rawArguments !== undefined || turn.rawResponse !== undefined;
+  return (
+    turn.toolCalls !== undefined || turn.content !== undefined || turn.rawArguments !== undefined || turn.rawResponse !== undefined || turn.rawBody !== undefined
+  );
 }
 
 function jsonPath(path: ReadonlyArray<PropertyKey>): string {

@@ -33,6 +33,8 @@ export interface ScriptedModelServer {
 }
 
 export interface ScriptedModelOptions {
+  /** Scripts chosen by the request's `model` name; other models get the main script. */
+  scriptsByModel?: ReadonlyMap<string, readonly Answer[]>;
   /** @default 0 (a free port) */
   port?: number;
   /** Only loopback is used. @default '127.0.0.1' */
@@ -88,11 +90,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Builds the 200 answer for turn `turnIndex` (0-based). */
 function completionFor(answers: readonly Answer[], turnIndex: number, chat: ChatRequest, requestBytes: number, observations: string): unknown {
+  // `{ rawBody }` is sent byte for byte; anything else as JSON.
   const messages = chat.messages ?? [];
   const toolsOffered = (chat.tools ?? []).map((tool) => tool.function?.name ?? '').filter(Boolean);
   const goal = textOf(messages.find((message) => message.role === 'user')?.content);
   const values = { observations, goal, turn: String(turnIndex + 1) };
   const answer = answers[turnIndex]?.turn;
+  if (answer?.rawBody !== undefined) return { rawBody: answer.rawBody };
   if (answer?.rawResponse !== undefined) return answer.rawResponse;
 
   let content: string | null = null;
@@ -169,7 +173,8 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
     attempts.set(key, attempt + 1);
     if (attempts.size > 100_000) attempts.clear();
 
-    const answer = answers[turnIndex];
+    const script = (chat.model ? options.scriptsByModel?.get(chat.model) : undefined) ?? answers;
+    const answer = script[turnIndex];
     const fault = answer ? faultFor(answer, attempt) : undefined;
     const observations = observationsOf(messages);
     const log = (status: number) => {
@@ -189,7 +194,13 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
       return;
     }
     log(200);
-    sendJson(response, 200, completionFor(answers, turnIndex, chat, Buffer.byteLength(body), observations));
+    const completion = completionFor(script, turnIndex, chat, Buffer.byteLength(body), observations);
+    if (completion instanceof Object && 'rawBody' in completion && typeof completion.rawBody === 'string') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(completion.rawBody);
+      return;
+    }
+    sendJson(response, 200, JSON.stringify(completion));
   };
 
   const server = createServer((request, response) => {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { compileScript, type Script } from '../../src/scripted-model/script';
@@ -16,7 +16,7 @@ export interface AgentTestContext {
   taskQueue: string;
   model: ScriptedModelServer;
   /** Starts `agentWorkflow` and returns its handle. */
-  start(input: AgentRunInput, workflowId?: string): Promise<WorkflowHandle>;
+  start(input: AgentRunInput, workflowId?: string): Promise<WorkflowHandleWithFirstExecutionRunId>;
   /** Starts `agentWorkflow` and waits for its result. */
   run(input: AgentRunInput, workflowId?: string): Promise<{ handle: WorkflowHandle; result: AgentRunResult }>;
 }

@@ -53,6 +53,14 @@ export function redact(text: string, secret: string | undefined): string {
  */
 export function classifyModelError(error: unknown, options: { maxRetryAfterMs: number; apiKey?: string }): unknown {
   if (error instanceof APIUserAbortError) return error;
+  // By name: the body parser may throw a SyntaxError of another realm (Node's internals, Jest's sandbox).
+  if (typeof error === 'object' && error !== null && (error as Error).name === 'SyntaxError') {
+    return ApplicationFailure.create({
+      type: ERROR_TYPES.modelMalformedOutput,
+      message: `the model API answered with a body that is not JSON (${(error as Error).message})`,
+      nonRetryable: true,
+    });
+  }
   if (error instanceof APIConnectionTimeoutError) {
     return ApplicationFailure.create({ type: ERROR_TYPES.modelTimeout, message: 'the model request timed out', nonRetryable: false });
   }

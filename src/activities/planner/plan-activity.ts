@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../shared/errors';
@@ -56,6 +57,41 @@ function toOpenAITool(spec: ToolSpec): ChatCompletionTool {
   return { type: 'function', function: { name: spec.name, description: spec.description, parameters: spec.inputSchema } };
 }
 
+/**
+ * The parts of a chat completion the planner uses, checked before use: a provider (or a broken proxy) can
+ * answer anything, and a wrong shape must become a typed error, never a crash.
+ */
+const CompletionSchema = z.looseObject({
+  model: z.string().optional(),
+  choices: z
+    .array(
+      z.looseObject({
+        message: z.looseObject({
+          content: z.string().nullish(),
+          tool_calls: z
+            .array(
+              z.looseObject({
+                id: z.string().optional(),
+                type: z.string().optional(),
+                function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }),
+              }),
+            )
+            .nullish(),
+        }),
+      }),
+    )
+    .min(1, 'the answer has no choices'),
+  usage: z.looseObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() }).nullish(),
+});
+
+function malformed(detail: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ERROR_TYPES.modelMalformedOutput,
+    message: `the model's answer is not a usable chat completion (${detail})`,
+    nonRetryable: true,
+  });
+}
+
 /** The `plan` activity: reads the transcript, asks the model, returns its answer and token usage. */
 export function createPlannerActivities(dependencies: PlannerDependencies) {
   const readContext = dependencies.readContext ?? queryOwnWorkflow;
@@ -84,28 +120,29 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       } finally {
         clearInterval(heartbeat);
       }
-      const message = completion?.choices?.[0]?.message;
-      if (!message) {
-        throw ApplicationFailure.create({
-          type: ERROR_TYPES.modelMalformedOutput,
-          message: 'the model answered without a message (no choices); the answer cannot be used',
-          nonRetryable: true,
-        });
+      const parsed = CompletionSchema.safeParse(completion);
+      if (!parsed.success) {
+        throw malformed(parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || 'answer'}: ${issue.message}`).join('; '));
       }
-      const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
-        call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' }] : [],
-      );
+      const answer = parsed.data;
+      const message = answer.choices[0]?.message;
+      if (!message) throw malformed('no message');
+      const toolCalls = (message.tool_calls ?? []).map((call, index) => ({
+        id: call.id ?? `call_${request.step}_${index + 1}`,
+        name: call.function.name,
+        arguments: call.function.arguments ?? '',
+      }));
       return {
         message: {
           role: 'assistant',
-          content: typeof message.content === 'string' ? message.content : '',
+          content: message.content ?? '',
           ...(toolCalls.length ? { toolCalls } : {}),
         },
         usage: {
-          inputTokens: completion.usage?.prompt_tokens ?? 0,
-          outputTokens: completion.usage?.completion_tokens ?? 0,
+          inputTokens: answer.usage?.prompt_tokens ?? 0,
+          outputTokens: answer.usage?.completion_tokens ?? 0,
         },
-        model: completion.model || model,
+        model: answer.model || model,
       };
     },
   };
