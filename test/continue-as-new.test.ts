@@ -1,3 +1,4 @@
+import type { AgentRunResult } from '../src/shared/model';
 import { historyEvents, recordHistory, withAgent } from './helpers/agent';
 import { createTestTools } from './helpers/test-tools';
 
@@ -10,7 +11,7 @@ describe('continue-as-new', () => {
     const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'cheap', ms: 0 } }], repeat: STEPS }, { content: 'all {{turn}} turns done' }] };
     await withAgent(script, testTools.tools, async ({ start, client, model }) => {
       const handle = await start({ goal: 'a very long run', maxSteps: STEPS + 1, continueAsNewAtHistoryBytes: 400_000 });
-      const result = await handle.result();
+      const result = (await handle.result()) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', steps: STEPS + 1, toolCalls: { ok: STEPS, failed: 0 }, usage: { modelCalls: STEPS + 1 } });
       expect(result.answer).toBe(`all ${STEPS + 1} turns done`);
       const served = model.requests.filter((request) => request.status === 200);
