@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectClient } from '../../src/config/connect';
+import { compileScript } from '../../src/scripted-model/script';
+import { startScriptedModel } from '../../src/scripted-model/server';
+import type { AgentRunResult } from '../../src/shared/model';
+import { recordHistory } from '../helpers/agent';
+import { readEffects, waitUntil } from '../helpers/effect-tools';
+import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
+
+const RUNS = 3;
+
+function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, '..', 'fixtures', 'fault-worker.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[fault worker ${child.pid}] ${chunk.toString()}`));
+  return child;
+}
+
+async function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/** Guarantee 1: a worker killed with SIGKILL mid-step loses nothing; completed calls never run again. */
+describe('worker killed with SIGKILL while tool calls are in flight', () => {
+  it('a new worker finishes every run; completed calls do not run again; the in-flight call runs again at most once', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'durable-agent-worker-crash-'));
+    const effectsLog = join(folder, 'effects.log');
+    const script = {
+      turns: [
+        { toolCalls: [{ name: 'effect', arguments: { name: 'fast-a', ms: 10 } }, { name: 'effect', arguments: { name: 'fast-b', ms: 10 } }, { name: 'effect', arguments: { name: 'slow', ms: 4_000 } }] },
+        { toolCalls: [{ name: 'effect', arguments: { name: 'after', ms: 10 } }] },
+        { content: 'done: {{observations}}' },
+      ],
+    };
+    const model = await startScriptedModel(compileScript(script));
+    const config = testConfig();
+    const taskQueue = uniqueTaskQueue('worker-crash');
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: config.address,
+      FAULT_TASK_QUEUE: taskQueue,
+      FAULT_MODEL_URL: model.baseURL,
+      FAULT_EFFECTS_LOG: effectsLog,
+    };
+    const client = await connectClient(config);
+    const workers: ChildProcess[] = [];
+    try {
+      const first = startWorkerProcess(env);
+      workers.push(first);
+      const handles = await Promise.all(
+        Array.from({ length: RUNS }, (_, index) =>
+          client.workflow.start('agentWorkflow', { taskQueue, workflowId: `${taskQueue}-${index}`, args: [{ goal: `crash test ${index}`, maxParallel: 3 }] }),
+        ),
+      );
+      // Kill the worker once every run has finished its fast calls and is inside its slow one.
+      await waitUntil(() => {
+        const effects = readEffects(effectsLog);
+        const done = effects.filter((line) => line.event === 'done' && line.name.startsWith('fast')).length;
+        const slow = effects.filter((line) => line.event === 'start' && line.name === 'slow').length;
+        return done === RUNS * 2 && slow === RUNS;
+      }, 'every run to be inside its slow call');
+      first.kill('SIGKILL');
+      await waitForExit(first);
+      const killedPid = first.pid;
+
+      workers.push(startWorkerProcess(env));
+      const results = (await Promise.all(handles.map((handle) => handle.result()))) as AgentRunResult[];
+      for (const result of results) expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 4, failed: 0 } });
+
+      const effects = readEffects(effectsLog);
+      for (const handle of handles) {
+        const mine = effects.filter((line) => line.key.startsWith(`${handle.workflowId}/`));
+        const count = (event: string, name: string) => mine.filter((line) => line.event === event && line.name === name).length;
+        // Completed before the crash: never again.
+        expect({ run: handle.workflowId, fastA: count('start', 'fast-a'), fastB: count('start', 'fast-b') }).toEqual({ run: handle.workflowId, fastA: 1, fastB: 1 });
+        // In flight at the crash: started again at most once, finished exactly once (on the new worker).
+        expect(count('start', 'slow')).toBeLessThanOrEqual(2);
+        expect(mine.filter((line) => line.event === 'done' && line.name === 'slow').map((line) => line.pid)).not.toContain(killedPid);
+        expect(count('done', 'slow')).toBe(1);
+        expect(count('done', 'after')).toBe(1);
+      }
+      await recordHistory(handles[0]!, 'agent-worker-crash');
+    } finally {
+      for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+      await Promise.all(workers.map(waitForExit));
+      await client.connection.close();
+      await model.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
