@@ -62,7 +62,7 @@ describe('durable-agent CLI', () => {
     const run = await runCli(['run', 'Summarize', 'this', 'repository'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Model: the built-in scripted demo (offline; no LLM is called)');
-    expect(run.stdout).toMatch(/step 1\/10\n {2}✓ (list_dir|read_file) \(s1-\d\)/);
+    expect(run.stdout).toMatch(/step 1\/10\n( {2}→ .*\n)* {2}✓ (list_dir|read_file) \(s1-\d\)/);
     expect(run.stdout).toContain('This was the scripted demo model');
     expect(run.stdout).toMatch(/status final · 3 steps · tools 4 ok \/ 0 failed/);
   });

@@ -35,9 +35,11 @@ describe('examples/create-ticket-tool.ts', () => {
       const { handle, result } = await run({ goal: 'open tickets', allowedTools: ['create_ticket'] });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 2, failed: 1 } });
       expect(attempts).toBe(4);
-      expect([...store.tickets.values()]).toEqual([
-        expect.objectContaining({ title: 'Printer on fire', priority: 'high' }),
+      // The calls ran in parallel, so the tickets' order is not fixed.
+      const tickets = [...store.tickets.values()].sort((a, b) => a.title.localeCompare(b.title));
+      expect(tickets).toEqual([
         expect.objectContaining({ title: 'Coffee machine empty', priority: 'normal' }),
+        expect.objectContaining({ title: 'Printer on fire', priority: 'high' }),
       ]);
       const messages = await toolMessagesByCallId(handle);
       expect(messages.get('call_1_3')).toBe('Error: ToolError: tickets must not contain credentials; describe the problem without them');

@@ -34,7 +34,7 @@ export interface EffectLine {
 }
 
 export function readEffects(logPath: string): EffectLine[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(logPath, 'utf8');
   } catch {
