@@ -1,5 +1,6 @@
 import type { AgentRunResult } from '../src/shared/model';
 import { historyEvents, recordHistory, withAgent } from './helpers/agent';
+import { saveFigure } from './helpers/figures';
 import { createTestTools } from './helpers/test-tools';
 
 const STEPS = 300;
@@ -10,8 +11,10 @@ describe('continue-as-new', () => {
     const testTools = createTestTools();
     const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'cheap', ms: 0 } }], repeat: STEPS }, { content: 'all {{turn}} turns done' }] };
     await withAgent(script, testTools.tools, async ({ start, client, model }) => {
+      const startedAt = Date.now();
       const handle = await start({ goal: 'a very long run', maxSteps: STEPS + 1, continueAsNewAtHistoryBytes: 400_000 });
       const result = (await handle.result()) as AgentRunResult;
+      const wallMs = Date.now() - startedAt;
       expect(result).toMatchObject({ status: 'final', steps: STEPS + 1, toolCalls: { ok: STEPS, failed: 0 }, usage: { modelCalls: STEPS + 1 } });
       expect(result.answer).toBe(`all ${STEPS + 1} turns done`);
       const served = model.requests.filter((request) => request.status === 200);
@@ -27,6 +30,10 @@ describe('continue-as-new', () => {
       const lastEvents = await historyEvents(client.workflow.getHandle(handle.workflowId));
       const started = lastEvents[0]?.workflowExecutionStartedEventAttributes;
       expect(started?.continuedExecutionRunId).toBeTruthy();
+      let runsInChain = 0;
+      for await (const _execution of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runsInChain += 1;
+      expect(runsInChain).toBeGreaterThanOrEqual(2);
+      saveFigure('continue-as-new', { steps: STEPS + 1, runsInChain, wallMs, historyLimitBytes: 400_000 });
       await recordHistory(client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'agent-continue-as-new-first-run');
     });
   }, 240_000);

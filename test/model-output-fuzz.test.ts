@@ -5,6 +5,7 @@ import { compileScript, type ScriptTurn } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import type { AgentRunResult } from '../src/shared/model';
 import { historyEvents, recordHistory } from './helpers/agent';
+import { saveFigure } from './helpers/figures';
 import { withTestWorker } from './helpers/temporal';
 
 const ANSWERS = 1_000;
@@ -72,7 +73,9 @@ describe('model-output fuzz', () => {
               results.push({ workflowId, shape: cases[index]?.shape ?? '?', result });
             }
           };
+          const startedAt = Date.now();
           await Promise.all(Array.from({ length: CONCURRENT_RUNS }, runner));
+          const wallMs = Date.now() - startedAt;
           expect(results).toHaveLength(ANSWERS);
 
           for (const { shape, result } of results) {
@@ -98,6 +101,15 @@ describe('model-output fuzz', () => {
             }),
           );
           expect(taskFailures).toEqual([]);
+          const shapes = Object.fromEntries([...byShape.keys()].map((shape) => [shape, results.filter((entry) => entry.shape === shape).length]));
+          saveFigure('model-output-fuzz', {
+            answers: ANSWERS,
+            final: results.filter((entry) => entry.result.status === 'final').length,
+            failedMalformedOutput: results.filter((entry) => entry.result.status === 'failed').length,
+            workflowTaskFailures: taskFailures.length,
+            wallMs,
+            shapes,
+          });
           const firstOf = (shape: string) => results.find((entry) => entry.shape === shape);
           for (const shape of ['wrong types', 'many bad calls']) {
             const entry = firstOf(shape);

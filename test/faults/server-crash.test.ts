@@ -11,6 +11,7 @@ import { freePort, startDevServer, type DevServer } from '../../src/temporal-ser
 import { createWorker } from '../../src/worker';
 import { recordHistory } from '../helpers/agent';
 import { createEffectTool, readEffects, waitUntil } from '../helpers/effect-tools';
+import { saveFigure } from '../helpers/figures';
 import { installQuietRuntime, testWorkflowBundlePath } from '../helpers/temporal';
 
 const RUNS = 3;
@@ -51,13 +52,16 @@ describe('dev server killed with SIGKILL mid-run and restarted on the same SQLit
       );
       await waitUntil(() => readEffects(effectsLog).filter((line) => line.event === 'done').length >= RUNS, 'the first step of every run');
       process.kill(server.pid, 'SIGKILL');
+      const killedAt = Date.now();
       await server.exited;
       server = await startDevServer(serverOptions);
+      const restartMs = Date.now() - killedAt;
 
       const results = (await Promise.all(handles.map((handle) => handle.result()))) as AgentRunResult[];
       for (const result of results) {
         expect(result).toMatchObject({ status: 'final', steps: STEPS, answer: `answer after ${STEPS} turns`, toolCalls: { ok: STEPS - 1, failed: 0 } });
       }
+      saveFigure('server-crash', { runs: RUNS, stepsPerRun: STEPS, serverRestartMs: restartMs, allFinalMsAfterKill: Date.now() - killedAt });
       await recordHistory(handles[0]!, 'agent-server-crash');
     } finally {
       worker.shutdown();

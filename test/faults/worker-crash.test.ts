@@ -8,6 +8,7 @@ import { startScriptedModel } from '../../src/scripted-model/server';
 import type { AgentRunResult } from '../../src/shared/model';
 import { recordHistory } from '../helpers/agent';
 import { readEffects, waitUntil } from '../helpers/effect-tools';
+import { saveFigure } from '../helpers/figures';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 
 const RUNS = 3;
@@ -63,11 +64,13 @@ describe('worker killed with SIGKILL while tool calls are in flight', () => {
         return done === RUNS * 2 && slow === RUNS;
       }, 'every run to be inside its slow call');
       first.kill('SIGKILL');
+      const killedAt = Date.now();
       await waitForExit(first);
       const killedPid = first.pid;
 
       workers.push(startWorkerProcess(env));
       const results = (await Promise.all(handles.map((handle) => handle.result()))) as AgentRunResult[];
+      const recoveredMs = Date.now() - killedAt;
       for (const result of results) expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 4, failed: 0 } });
 
       const effects = readEffects(effectsLog);
@@ -82,6 +85,9 @@ describe('worker killed with SIGKILL while tool calls are in flight', () => {
         expect(count('done', 'slow')).toBe(1);
         expect(count('done', 'after')).toBe(1);
       }
+      const completedAgain = effects.filter((line) => line.event === 'start' && line.name.startsWith('fast')).length - RUNS * 2;
+      const inFlightAgain = effects.filter((line) => line.event === 'start' && line.name === 'slow').length - RUNS;
+      saveFigure('worker-crash', { runs: RUNS, completedCallsRunAgain: completedAgain, inFlightCallsRunAgain: inFlightAgain, allFinalMsAfterKill: recoveredMs });
       await recordHistory(handles[0]!, 'agent-worker-crash');
     } finally {
       for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
