@@ -87,6 +87,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--db-filename', dbFile,
     '--namespace', settings.namespace,
     '--log-level', 'error',
+    // Lets a worker start the activities its own workflow task schedules at once, without a round trip.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...AGENT_SEARCH_ATTRIBUTES.flatMap(({ name, cliType }) => ['--search-attribute', `${name}=${cliType}`]),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { connectClient } from '../src/config/connect';
+import { loadTemporalConfig, type TemporalConfig } from '../src/config/temporal-config';
+import { compileScript, type Script } from '../src/scripted-model/script';
+import { startScriptedModel, type ScriptedModelServer } from '../src/scripted-model/server';
+import { startDevServer, type DevServer } from '../src/temporal-server/dev-server';
+import { defineTool, type Tool } from '../src/tools/define-tool';
+import { createWorker } from '../src/worker';
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** A tool that really sleeps, as in the seed article's examples. */
+export const benchSleepTool: Tool = defineTool({
+  name: 'work',
+  description: 'Sleeps for `ms` milliseconds and returns `bytes` bytes of text.',
+  input: z.object({ ms: z.number().int().min(0), bytes: z.number().int().min(0).default(16) }),
+  run: async ({ ms, bytes }, context) => {
+    await sleep(ms, undefined, { signal: context.signal });
+    return 'w'.repeat(bytes);
+  },
+});
+
+/** Everything a benchmark needs: one dev server, one workflow bundle, clients, and workers on demand. */
+export interface Harness {
+  config: TemporalConfig;
+  client: Client;
+  connection: NativeConnection;
+  bundlePath: string;
+  /** Starts a scripted model and a worker for it on a fresh task queue. */
+  agentWorker(script: Script, options?: { maxConcurrentActivities?: number }): Promise<AgentWorker>;
+  close(): Promise<void>;
+}
+
+export interface AgentWorker {
+  taskQueue: string;
+  model: ScriptedModelServer;
+  worker: Worker;
+  run<T>(body: () => Promise<T>): Promise<T>;
+}
+
+let counter = 0;
+
+export async function startHarness(): Promise<Harness> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const folder = mkdtempSync(join(tmpdir(), 'durable-agent-bench-'));
+  const server: DevServer = await startDevServer({ port: 0, uiPort: 0, dbFile: join(folder, 'bench.sqlite'), onProgress: () => undefined });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR') });
+  const bundlePath = join(folder, 'bundle.js');
+  require('node:fs').writeFileSync(bundlePath, bundle.code);
+  const config = loadTemporalConfig({ TEMPORAL_ADDRESS: server.address });
+  const connection = await NativeConnection.connect(config.connectionOptions);
+  const client = await connectClient(config);
+  return {
+    config,
+    client,
+    connection,
+    bundlePath,
+    async agentWorker(script, options = {}) {
+      const model = await startScriptedModel(compileScript(script));
+      const taskQueue = `bench-${++counter}`;
+      const worker = await createWorker({
+        config: { ...config, worker: { ...config.worker, maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities } },
+        connection,
+        taskQueue,
+        tools: [benchSleepTool],
+        builtinTools: false,
+        model: { baseURL: model.baseURL, apiKey: 'bench', defaultModel: 'scripted', requestTimeoutMs: 60_000 },
+        workflowBundle: { codePath: bundlePath },
+      });
+      return {
+        taskQueue,
+        model,
+        worker,
+        run: async (body) => {
+          try {
+            return await worker.runUntil(body());
+          } finally {
+            await model.close();
+          }
+        },
+      };
+    },
+    async close() {
+      await client.connection.close();
+      await connection.close();
+      await server.stop();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+export function eventMs(event: HistoryEvent): number {
+  return Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+}
+
+export async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
+  return (await handle.fetchHistory()).events ?? [];
+}
+
+/** Times (ms) at which each `plan` activity was scheduled: step k runs from plan k to plan k+1. */
+export function planTimes(events: readonly HistoryEvent[]): number[] {
+  return events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map(eventMs);
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
