@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,7 +53,7 @@ export async function startHarness(): Promise<Harness> {
   const server: DevServer = await startDevServer({ port: 0, uiPort: 0, dbFile: join(folder, 'bench.sqlite'), onProgress: () => undefined });
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR') });
   const bundlePath = join(folder, 'bundle.js');
-  require('node:fs').writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, bundle.code);
   const config = loadTemporalConfig({ TEMPORAL_ADDRESS: server.address });
   const connection = await NativeConnection.connect(config.connectionOptions);
   const client = await connectClient(config);

@@ -21,10 +21,13 @@ async function main(): Promise<void> {
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() !== 'sample') return;
     (globalThis as { gc?: () => void }).gc?.();
-    process.stdout.write(`rss ${process.memoryUsage().rss}\n`);
+    const usage = process.memoryUsage();
+    process.stdout.write(`rss ${usage.rss} heap ${usage.heapUsed}\n`);
   });
   process.stdout.write('ready\n');
   await worker.run();
+  // The stdin reader would keep the process alive after a graceful shutdown.
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

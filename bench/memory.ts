@@ -12,6 +12,8 @@ export interface MemoryFigures {
   rssAfterRunsMb: number;
   growthPercent: number;
   samplesMb: number[];
+  /** V8 heap in use after the same garbage collections: tells retained objects from allocator growth. */
+  heapSamplesMb: number[];
 }
 
 /** 5. Worker RSS (its own process, after a GC) across sequential short runs, after a warm-up. */
@@ -24,10 +26,12 @@ export async function memoryGrowth(harness: Harness, warmupRuns: number, runs: n
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const nextLine = async () => String((await lines.next()).value ?? '');
+  const heapSamplesMb: number[] = [];
   const sample = async () => {
     child.stdin.write('sample\n');
-    const line = await nextLine();
-    return Number(line.split(' ')[1]) / 1_048_576;
+    const [, rss, , heap] = (await nextLine()).split(' ');
+    heapSamplesMb.push(Number(heap) / 1_048_576);
+    return Number(rss) / 1_048_576;
   };
   try {
     if ((await nextLine()) !== 'ready') throw new Error('the memory worker did not start');
@@ -43,7 +47,7 @@ export async function memoryGrowth(harness: Harness, warmupRuns: number, runs: n
       if (index % every === 0) samplesMb.push(await sample());
     }
     const rssAfterRunsMb = samplesMb.at(-1) ?? rssAfterWarmupMb;
-    return { warmupRuns, runs, rssAfterWarmupMb, rssAfterRunsMb, growthPercent: ((rssAfterRunsMb - rssAfterWarmupMb) / rssAfterWarmupMb) * 100, samplesMb };
+    return { warmupRuns, runs, rssAfterWarmupMb, rssAfterRunsMb, growthPercent: ((rssAfterRunsMb - rssAfterWarmupMb) / rssAfterWarmupMb) * 100, samplesMb, heapSamplesMb };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
