@@ -13,9 +13,9 @@ export function describeIssues(error: z.ZodError): string {
 
 /**
  * Largest tool output kept in history, in bytes of JSON text. Temporal refuses payloads over 2 MB and
- * warns above 512 KB; a larger output is cut to its head and tail, and its real size is reported.
+ * warns above 512 KB (JSON framing included); a larger output is cut to its head and tail, and its real size is reported.
  */
-export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 512 * 1024;
+export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 256 * 1024;
 
 /** Heartbeat period of tools that declare no heartbeat timeout. */
 const AUTO_HEARTBEAT_MS = 1_000;
