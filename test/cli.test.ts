@@ -54,6 +54,9 @@ describe('durable-agent CLI', () => {
       if (!listed.some((entry) => entry.workflowId === result.workflowId)) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(listed).toContainEqual(expect.objectContaining({ workflowId: result.workflowId, agentStatus: 'final' }));
+    // Cancelling a run that already ended says so instead of pretending.
+    const late = await runCli(['cancel', result.workflowId, '--json'], env);
+    expect(json(late.stdout)).toEqual({ workflowId: result.workflowId, status: 'final', alreadyEnded: true });
     const failedOnly: Array<{ workflowId: string }> = json((await runCli(['list', '--status', 'failed', '--json'], env)).stdout);
     expect(failedOnly.map((entry) => entry.workflowId)).not.toContain(result.workflowId);
   });
@@ -105,6 +108,12 @@ describe('durable-agent CLI', () => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('names a bad model variable and exits with the configuration code', async () => {
+    const result = await runCli(['run', 'go'], { ...env, DURABLE_AGENT_MODEL_TIMEOUT_MS: '5' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('DURABLE_AGENT_MODEL_TIMEOUT_MS: Too small: expected number to be >=1000, got `5`');
   });
 
   it('points at the JSON path of a problem in a script file', async () => {

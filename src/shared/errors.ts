@@ -27,8 +27,11 @@ export const ERROR_TYPES = {
   modelServerError: 'ModelInvocationError.ServerError',
   modelConnection: 'ModelInvocationError.Connection',
   modelTimeout: 'ModelInvocationError.Timeout',
-  /** The model answered with something that is not a chat completion (no choices, no message). */
+  /** The model answered with something that is not a chat completion (not JSON, no choices, no message, wrong types). */
   modelMalformedOutput: 'ModelInvocationError.MalformedOutput',
+
+  /** The run's input is invalid (raised by the workflow before it does anything). */
+  agentInputInvalid: 'AgentInputInvalid',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];

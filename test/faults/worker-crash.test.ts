@@ -7,7 +7,7 @@ import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import type { AgentRunResult } from '../../src/shared/model';
 import { recordHistory } from '../helpers/agent';
-import { readEffects, waitUntil } from '../helpers/effect-tools';
+import { readEffects } from '../helpers/effect-tools';
 import { saveFigure } from '../helpers/figures';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -56,13 +56,22 @@ describe('worker killed with SIGKILL while tool calls are in flight', () => {
           client.workflow.start('agentWorkflow', { taskQueue, workflowId: `${taskQueue}-${index}`, args: [{ goal: `crash test ${index}`, maxParallel: 3 }] }),
         ),
       );
-      // Kill the worker once every run has finished its fast calls and is inside its slow one.
-      await waitUntil(() => {
-        const effects = readEffects(effectsLog);
-        const done = effects.filter((line) => line.event === 'done' && line.name.startsWith('fast')).length;
-        const slow = effects.filter((line) => line.event === 'start' && line.name === 'slow').length;
-        return done === RUNS * 2 && slow === RUNS;
-      }, 'every run to be inside its slow call');
+      // Kill the worker once the server has recorded both fast calls of every run as completed (that is what
+      // "completed" means: a result the tool logged but the server never received may run again) and every run
+      // is inside its slow call.
+      const completedEffects = async (handle: (typeof handles)[number]) => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const effectIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'effect').map((event) => String(event.eventId)));
+        return events.filter((event) => effectIds.has(String(event.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
+      };
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const slowStarted = readEffects(effectsLog).filter((line) => line.event === 'start' && line.name === 'slow').length === RUNS;
+        const counts = await Promise.all(handles.map(completedEffects));
+        if (slowStarted && counts.every((count) => count === 2)) break;
+        if (Date.now() > deadline) throw new Error(`runs did not reach their slow call in time (completed: ${counts.join(', ')})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       first.kill('SIGKILL');
       const killedAt = Date.now();
       await waitForExit(first);

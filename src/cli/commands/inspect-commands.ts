@@ -77,6 +77,13 @@ export function registerInspectCommands(program: Command): void {
     .action(async (id: string, options: { json?: boolean }) =>
       withAgentClient(async (agent) => {
         const handle = agent.getHandle(id);
+        const description = await handle.describe();
+        if (description.executionStatus !== 'RUNNING') {
+          const status = description.agentStatus ?? description.executionStatus.toLowerCase();
+          if (options.json) process.stdout.write(`${JSON.stringify({ workflowId: id, status, alreadyEnded: true })}\n`);
+          else process.stdout.write(`${id}: already ended (${status}); nothing to cancel\n`);
+          return;
+        }
         await handle.cancel();
         const result = await within(handle.result(), 30_000);
         const status = result?.status ?? 'cancel requested';

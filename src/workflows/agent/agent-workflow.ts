@@ -71,7 +71,7 @@ function plannerError(error: ActivityFailure): TaskError {
 }
 
 function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'AgentInputInvalid', message, nonRetryable: true });
+  return ApplicationFailure.create({ type: ERROR_TYPES.agentInputInvalid, message, nonRetryable: true });
 }
 
 /**
@@ -121,7 +121,7 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
     const unknown = (input.allowedTools ?? []).filter((name) => !byName.has(name));
     if (unknown.length > 0) {
       return run.result('failed', `The run allows tools that no worker registered: ${unknown.join(', ')}.`, {
-        type: 'AgentInputInvalid',
+        type: ERROR_TYPES.agentInputInvalid,
         message: `unknown tools in allowedTools: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
       });
     }
