@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { ConfigurationError } from './temporal-config';
+import { parseEnvironment } from './parse-environment';
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
@@ -21,12 +21,7 @@ export interface ModelConfig {
 }
 
 export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConfig {
-  const parsed = ModelEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}, got \`${String(env[String(issue.path[0])])}\``);
-    throw new ConfigurationError(`Invalid model configuration in the environment:\n${problems.join('\n')}`);
-  }
-  const values = parsed.data;
+  const values = parseEnvironment(ModelEnvironmentSchema, env, 'model configuration');
   return {
     ...(values.OPENAI_API_KEY ? { apiKey: values.OPENAI_API_KEY } : {}),
     ...(values.OPENAI_BASE_URL ? { baseURL: values.OPENAI_BASE_URL } : {}),

@@ -1,6 +1,9 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { ConfigurationError, parseEnvironment } from './parse-environment';
+
+export { ConfigurationError } from './parse-environment';
 
 /** The embedded dev server's address when `TEMPORAL_ADDRESS` is not set. */
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -37,25 +40,13 @@ export interface TemporalConfig {
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
 }
 
-/** Raised at start-up when the environment is invalid; the message names each bad variable. */
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
-}
 
 /**
  * Reads the environment once, validates it, and merges TLS / API key settings from `@temporalio/envconfig`
  * (`TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE`).
  */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const parsed = EnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return `  ${name}: ${issue.message}, got \`${String(env[name])}\``;
-    });
-    throw new ConfigurationError(`Invalid configuration in the environment:\n${problems.join('\n')}`);
-  }
-  const values = parsed.data;
+  const values = parseEnvironment(EnvironmentSchema, env, 'configuration');
   let profile;
   try {
     profile = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });

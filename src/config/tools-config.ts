@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Resolver } from '../tools/net/address-guard';
-import { ConfigurationError } from './temporal-config';
+import { parseEnvironment } from './parse-environment';
 
 const positiveInteger = z.coerce.number().int().min(1);
 
@@ -31,12 +31,7 @@ export interface BuiltinToolsConfig {
 }
 
 export function loadBuiltinToolsConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): BuiltinToolsConfig {
-  const parsed = ToolsEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}, got \`${String(env[String(issue.path[0])])}\``);
-    throw new ConfigurationError(`Invalid tool configuration in the environment:\n${problems.join('\n')}`);
-  }
-  const values = parsed.data;
+  const values = parseEnvironment(ToolsEnvironmentSchema, env, 'tool configuration');
   return {
     workspace: values.AGENT_WORKSPACE ?? cwd,
     httpAllow: values.AGENT_HTTP_ALLOW,

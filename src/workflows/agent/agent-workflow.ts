@@ -131,6 +131,7 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
     const semaphore = new Semaphore(input.maxParallel);
 
     while (run.step < input.maxSteps) {
+      // Date.now() in the workflow sandbox is the workflow task's time, recorded in history: replay-safe.
       if (input.budget?.maxWallTimeMs !== undefined && Date.now() - startedAt >= input.budget.maxWallTimeMs) {
         return run.result('budget_exceeded', `Stopped: the wall-time budget of ${input.budget.maxWallTimeMs} ms is used up after ${run.step} steps.`);
       }

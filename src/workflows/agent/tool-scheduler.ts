@@ -114,6 +114,7 @@ export interface SchedulerHooks {
 async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: SchedulerHooks): Promise<TaskResult> {
   return semaphore.withPermit(async () => {
     hooks.onStart?.(task);
+    // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
     const started = Date.now();
     const activities = proxyActivities<Record<string, ToolActivity>>({
       startToCloseTimeout: spec.timeoutMs,
