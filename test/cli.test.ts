@@ -110,10 +110,15 @@ describe('durable-agent CLI', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('names a bad model variable and exits with the configuration code', async () => {
-    const result = await runCli(['run', 'go'], { ...env, DURABLE_AGENT_MODEL_TIMEOUT_MS: '5' });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('DURABLE_AGENT_MODEL_TIMEOUT_MS: Too small: expected number to be >=1000, got `5`');
+  it.each([
+    ['a bad model variable', { DURABLE_AGENT_MODEL_TIMEOUT_MS: '5' }, 3, 'DURABLE_AGENT_MODEL_TIMEOUT_MS: Too small: expected number to be >=1000, got `5`'],
+    ['a bad tool variable', { AGENT_HTTP_ALLOW: 'no-port' }, 3, 'AGENT_HTTP_ALLOW: expected comma-separated HOST:PORT pairs, got `no-port`'],
+    ['an unreachable server after the scripted model started', { TEMPORAL_ADDRESS: '127.0.0.1:1' }, 4, 'cannot reach Temporal at 127.0.0.1:1'],
+  ])('stops at once on %s, leaving nothing running', async (_name, overrides, code, message) => {
+    // runCli fails the test if the command does not end within its time limit (a server left listening would hang it).
+    const result = await runCli(['run', 'go'], { ...env, ...overrides }, 20_000);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(message);
   });
 
   it('points at the JSON path of a problem in a script file', async () => {

@@ -107,25 +107,36 @@ export function registerRunCommand(program: Command): void {
       if (options.detach) return startDetached(input, options);
       const say = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
 
-      const model = await chooseModel(options.script);
+      // Validate tools (and their configuration) before anything starts listening.
       const tools = workerTools({});
       const unknown = (input.allowedTools ?? []).filter((name) => !tools.some((tool) => tool.spec.name === name));
       if (unknown.length > 0) {
-        await model.scripted?.close();
         throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in --tools: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
       }
-      // The run view is the output; the worker speaks only for warnings.
-      // On stderr, so `--json` output on stdout stays parseable.
-      Runtime.install({ logger: new DefaultLogger('WARN', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)) });
-      const target = await resolveTemporalTarget(say);
-      const { config } = target;
-      const connection = await connectWorkerConnection(config);
-      const agent = new AgentClient(await connectClient(config), config);
-      // A scripted model lives in this process: give its runs a private queue so no other worker takes them.
-      const taskQueue = model.kind === 'openai' ? config.taskQueue : `durable-agent-local-${randomBytes(4).toString('hex')}`;
-      const worker = await createWorker({ config, connection, taskQueue, model: model.config });
-      const working = worker.run();
+      // Everything started below is stopped in reverse order, whatever fails on the way.
+      const cleanup: Array<() => Promise<unknown>> = [];
       try {
+        const model = await chooseModel(options.script);
+        const scripted = model.scripted;
+        if (scripted) cleanup.push(() => scripted.close());
+        // The run view is the output; the worker speaks only for warnings, on stderr so `--json` stays parseable.
+        Runtime.install({ logger: new DefaultLogger('WARN', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)) });
+        const target = await resolveTemporalTarget(say);
+        cleanup.push(() => target.stop());
+        const { config } = target;
+        const connection = await connectWorkerConnection(config);
+        cleanup.push(() => connection.close());
+        const agent = new AgentClient(await connectClient(config), config);
+        cleanup.push(() => agent.close());
+        // A scripted model lives in this process: give its runs a private queue so no other worker takes them.
+        const taskQueue = model.kind === 'openai' ? config.taskQueue : `durable-agent-local-${randomBytes(4).toString('hex')}`;
+        const worker = await createWorker({ config, connection, taskQueue, tools, builtinTools: false, model: model.config });
+        const working = worker.run();
+        cleanup.push(async () => {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await working;
+        });
+
         say(model.notice);
         const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
         const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
@@ -142,12 +153,7 @@ export function registerRunCommand(program: Command): void {
         }
         process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
       } finally {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await working.catch(() => undefined);
-        await connection.close();
-        await agent.close();
-        await model.scripted?.close();
-        await target.stop();
+        for (const close of cleanup.reverse()) await close().catch(() => undefined);
       }
     });
 }
