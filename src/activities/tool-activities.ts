@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ERROR_TYPES } from '../shared/errors';
 import type { ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
+import { MAX_ERROR_MESSAGE_BYTES } from '../shared/profiles';
 import { boundText, outputText, utf8Bytes } from '../shared/summarize';
 import type { Tool, ToolContext } from '../tools/define-tool';
 import type { ToolRegistry } from '../tools/registry';
@@ -20,12 +21,92 @@ export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 256 * 1024;
 /** Heartbeat period of tools that declare no heartbeat timeout. */
 const AUTO_HEARTBEAT_MS = 1_000;
 
-/** Keeps an output under the history cap. */
-export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes'> {
+/** Bytes a value takes in history as JSON (what the payload converter writes). */
+export function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value ?? null) ?? 'null');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * Keeps an output under the history cap, measured in bytes of JSON (quotes and escapes included: a string
+ * of control characters takes up to six times its length). A larger output is cut to its head and tail.
+ */
+export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes' | 'historyBytes'> {
+  const historyBytes = jsonBytes(output);
+  if (historyBytes <= maxBytes) return { output, historyBytes };
   const text = outputText(output);
   const bytes = utf8Bytes(text);
-  if (bytes <= maxBytes) return { output };
-  return { output: boundText(text, maxBytes).preview, outputBytes: bytes };
+  // Escaping can inflate the cut text again: shrink the text budget until its JSON fits.
+  let budget = maxBytes;
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const preview = boundText(text, budget).preview;
+    const previewBytes = jsonBytes(preview);
+    if (previewBytes <= maxBytes) return { output: preview, outputBytes: bytes, historyBytes: previewBytes };
+    budget = Math.floor((budget * maxBytes) / previewBytes) - 64;
+  }
+  const preview = boundText(text, Math.floor(maxBytes / 6) - 64).preview;
+  return { output: preview, outputBytes: bytes, historyBytes: jsonBytes(preview) };
+}
+
+/** Cuts an error message that would enter history to MAX_ERROR_MESSAGE_BYTES. */
+function boundedMessage(message: string): string {
+  return boundText(message, MAX_ERROR_MESSAGE_BYTES).preview;
+}
+
+/**
+ * Converts what a tool threw into the failure recorded in history: expected domain failures are shown to the
+ * model and not retried; everything else is retried by policy. Messages are bounded either way.
+ */
+function toolFailure(error: unknown): unknown {
+  if (error instanceof ApplicationFailure) {
+    if (utf8Bytes(error.message) <= MAX_ERROR_MESSAGE_BYTES) return error;
+    return ApplicationFailure.create({ type: error.type ?? undefined, message: boundedMessage(error.message), nonRetryable: error.nonRetryable ?? undefined });
+  }
+  if (error instanceof Error && error.name === 'ToolError') {
+    return ApplicationFailure.create({ type: ERROR_TYPES.toolError, message: boundedMessage(error.message), nonRetryable: true });
+  }
+  if (error instanceof Error) {
+    if (utf8Bytes(error.message) <= MAX_ERROR_MESSAGE_BYTES) return error;
+    return ApplicationFailure.create({ type: error.name, message: boundedMessage(error.message) });
+  }
+  return ApplicationFailure.create({ type: 'Error', message: boundedMessage(String(error)) });
+}
+
+/**
+ * Settles when the call is cancelled or passes its start-to-close deadline, whatever the tool does: a tool that
+ * ignores its signal must not hold a worker slot past its timeout (its promise is abandoned).
+ */
+function abandonment(signal: AbortSignal, deadlineMs: number | undefined): { promise: Promise<never>; dispose(): void; controller: AbortController } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      controller.abort(signal.reason);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('the call was cancelled'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    if (deadlineMs !== undefined && Number.isFinite(deadlineMs)) {
+      timer = setTimeout(() => {
+        const reason = new Error(`the call ran past its ${deadlineMs} ms timeout`);
+        controller.abort(reason);
+        reject(reason);
+      }, deadlineMs);
+    }
+  });
+  promise.catch(() => undefined);
+  return {
+    promise,
+    controller,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** Wraps a tool as an activity: validates the input (non-retryable on failure), runs it, classifies errors. */
@@ -40,8 +121,9 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
         nonRetryable: true,
       });
     }
+    const deadline = abandonment(activity.cancellationSignal, activity.info.startToCloseTimeoutMs);
     const context: ToolContext = {
-      signal: activity.cancellationSignal,
+      signal: deadline.controller.signal,
       heartbeat: (details) => activity.heartbeat(details),
       idempotencyKey: request.idempotencyKey,
       attempt: activity.info.attempt,
@@ -52,16 +134,15 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
     // (Temporal delivers cancellation in the answer to a heartbeat; the worker throttles what is sent).
     const heartbeatMs = tool.spec.heartbeatTimeoutMs;
     const ticker = setInterval(() => activity.heartbeat(), heartbeatMs ? Math.max(100, Math.floor(heartbeatMs / 4)) : AUTO_HEARTBEAT_MS);
+    const cap = Math.min(maxOutputBytes, request.maxOutputBytes ?? maxOutputBytes);
     try {
-      return { ...capOutput(await tool.run(parsed.data, context), maxOutputBytes), attempt: activity.info.attempt };
+      const output = await Promise.race([tool.run(parsed.data, context), deadline.promise]);
+      return { ...capOutput(output, cap), attempt: activity.info.attempt };
     } catch (error) {
-      // Expected domain failures are shown to the model and not retried; everything else is retried by policy.
-      if (error instanceof Error && error.name === 'ToolError') {
-        throw ApplicationFailure.create({ type: ERROR_TYPES.toolError, message: error.message, nonRetryable: true });
-      }
-      throw error;
+      throw toolFailure(error);
     } finally {
       clearInterval(ticker);
+      deadline.dispose();
     }
   };
 }

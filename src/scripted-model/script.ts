@@ -5,6 +5,8 @@ import { z } from 'zod';
 const ScriptToolCallSchema = z
   .object({
     name: z.string().min(1),
+    /** The call's id as sent; default `call_<turn>_<index>` (tests set it to repeat an id, as some models do). */
+    id: z.string().optional(),
     arguments: z.unknown().optional(),
     rawArguments: z.string().optional(),
   })

@@ -100,11 +100,12 @@ function completionFor(answers: readonly Answer[], turnIndex: number, chat: Chat
   if (answer?.rawResponse !== undefined) return answer.rawResponse;
 
   let content: string | null = null;
-  let calls: Array<{ name: string; arguments: string }> = [];
+  let calls: Array<{ id?: string; name: string; arguments: string }> = [];
   if (!answer) {
     content = `The script has no turn ${turnIndex + 1}; it ends after ${answers.length} turns.`;
   } else {
     calls = (answer.toolCalls ?? []).map((call) => ({
+      ...(call.id !== undefined ? { id: call.id } : {}),
       name: call.name,
       arguments: call.rawArguments ?? JSON.stringify(call.arguments ?? {}),
     }));
@@ -116,8 +117,8 @@ function completionFor(answers: readonly Answer[], turnIndex: number, chat: Chat
       content = render('(scripted model: no tools were offered on turn {{turn}}) Last observations: {{observations}}', values);
     }
   }
-  const toolCalls = calls.map((call, index) => ({
-    id: `call_${turnIndex + 1}_${index + 1}`,
+  const toolCalls = calls.map(({ id, ...call }, index) => ({
+    id: id ?? `call_${turnIndex + 1}_${index + 1}`,
     type: 'function',
     function: call,
   }));

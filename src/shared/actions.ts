@@ -1,8 +1,42 @@
 import type { AgentAction, ChatMessage, ToolCallAction } from './model';
 
-/** Parses a tool call's raw argument string; a parse failure is kept as `inputError`, never thrown. */
-export function parseToolCall(call: { id: string; name: string; arguments: string }): ToolCallAction {
+type RawToolCall = { id: string; name: string; arguments: string };
+
+/** Deepest nesting of `[`/`{` in a JSON text, outside strings. Iterative, so any depth is measured safely. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (inString) {
+      if (character === '\\') index += 1;
+      else if (character === '"') inString = false;
+    } else if (character === '"') inString = true;
+    else if (character === '[' || character === '{') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (character === ']' || character === '}') depth -= 1;
+  }
+  return deepest;
+}
+
+/**
+ * Parses a tool call's raw argument string; a parse failure is kept as `inputError`, never thrown.
+ * With `maxDepth`, arguments nested deeper are refused before parsing: a value that deep cannot be
+ * serialized into an activity payload.
+ */
+export function parseToolCall(call: RawToolCall, maxDepth?: number): ToolCallAction {
   const raw = call.arguments.trim() === '' ? '{}' : call.arguments;
+  if (maxDepth !== undefined && jsonDepth(raw) > maxDepth) {
+    return {
+      type: 'tool_call',
+      id: call.id,
+      tool: call.name,
+      input: undefined,
+      inputError: `the arguments nest deeper than ${maxDepth} levels of arrays and objects; send a flatter value`,
+    };
+  }
   try {
     return { type: 'tool_call', id: call.id, tool: call.name, input: JSON.parse(raw) as unknown };
   } catch (error) {
@@ -21,8 +55,8 @@ export function parseToolCall(call: { id: string; name: string; arguments: strin
  * Turns the model's answer into an action: no tool call is `Final`, one is a `ToolCall`,
  * several are a `Parallel` action. Pure, so the workflow can derive it during replay.
  */
-export function actionFromMessage(message: ChatMessage): AgentAction {
-  const calls = (message.toolCalls ?? []).map(parseToolCall);
+export function actionFromMessage(message: ChatMessage, options: { maxDepth?: number } = {}): AgentAction {
+  const calls = (message.toolCalls ?? []).map((call) => parseToolCall(call, options.maxDepth));
   if (calls.length === 0) return { type: 'final', answer: message.content };
   if (calls.length === 1 && calls[0]) return calls[0];
   return { type: 'parallel', actions: calls };
@@ -32,4 +66,30 @@ export function actionFromMessage(message: ChatMessage): AgentAction {
 export function callsOf(action: AgentAction): ToolCallAction[] {
   if (action.type === 'final') return [];
   return action.type === 'parallel' ? action.actions : [action];
+}
+
+/** What `limitToolCalls` removed from an answer. */
+export interface DroppedCalls {
+  count: number;
+  /** Tool names of the dropped calls, each once, in order (at most 20). */
+  tools: string[];
+}
+
+/**
+ * Makes an answer's tool calls safe to run and to pair with their results: keeps the first `maxCalls`
+ * (the rest are reported as dropped), and gives every kept call a unique, non-empty id (a model that
+ * repeats an id would otherwise get one result for two calls). Pure and idempotent.
+ */
+export function limitToolCalls(calls: readonly RawToolCall[], maxCalls: number): { calls: RawToolCall[]; dropped?: DroppedCalls } {
+  const kept = calls.slice(0, maxCalls);
+  const seen = new Set<string>();
+  const unique = kept.map((call, index) => {
+    let id = call.id.trim() === '' ? `call_${index + 1}` : call.id;
+    for (let suffix = 2; seen.has(id); suffix += 1) id = `${call.id || 'call'}_${suffix}`;
+    seen.add(id);
+    return id === call.id ? call : { ...call, id };
+  });
+  if (calls.length <= maxCalls) return { calls: unique };
+  const tools = [...new Set(calls.slice(maxCalls).map((call) => call.name))].slice(0, 20);
+  return { calls: unique, dropped: { count: calls.length - maxCalls, tools } };
 }

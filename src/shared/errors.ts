@@ -18,6 +18,8 @@ export const ERROR_TYPES = {
   toolFailed: 'ToolFailed',
   /** A tool call was cancelled. */
   toolCancelled: 'ToolCancelled',
+  /** Calls of one answer beyond `maxCallsPerAnswer`: dropped, never scheduled; the model is told. */
+  toolCallLimit: 'ToolCallLimit',
 
   modelAuthentication: 'ModelInvocationError.Authentication',
   modelPermissionDenied: 'ModelInvocationError.PermissionDenied',
@@ -29,6 +31,8 @@ export const ERROR_TYPES = {
   modelTimeout: 'ModelInvocationError.Timeout',
   /** The model answered with something that is not a chat completion (not JSON, no choices, no message, wrong types). */
   modelMalformedOutput: 'ModelInvocationError.MalformedOutput',
+  /** The model's answer is larger than a run can record (`MAX_ANSWER_BYTES`). Not retried: the same prompt would do it again. */
+  modelAnswerTooLarge: 'ModelInvocationError.AnswerTooLarge',
 
   /** The run's input is invalid (raised by the workflow before it does anything). */
   agentInputInvalid: 'AgentInputInvalid',

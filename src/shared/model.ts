@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { MAX_CALLS_PER_ANSWER_LIMIT } from './profiles';
+import type { DroppedCalls } from './actions';
+
+/** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
+export const GOAL_MAX_CHARACTERS = 100_000;
 
 /** Retry policy of a tool, in plain milliseconds so it serializes into the tool catalogue. */
 export const RetrySpecSchema = z.object({
@@ -46,7 +51,7 @@ export const BudgetSchema = z.object({
 
 /** The one input object of `agentWorkflow`. Evolve it by adding optional fields only. */
 export const AgentRunInputSchema = z.object({
-  goal: z.string().trim().min(1, 'expected a non-empty goal'),
+  goal: z.string().trim().min(1, 'expected a non-empty goal').max(GOAL_MAX_CHARACTERS, `expected a goal of at most ${GOAL_MAX_CHARACTERS} characters`),
   /** Planning steps before the run stops with `max_steps`. */
   maxSteps: z.number().int().min(1).max(10_000).default(10),
   /** Tool calls of one run that may execute at the same time. */
@@ -56,10 +61,14 @@ export const AgentRunInputSchema = z.object({
   /** Model name passed to the planner; default: the worker's configured model. */
   model: z.string().min(1).optional(),
   /** Replaces the default system prompt. */
-  systemPrompt: z.string().min(1).optional(),
+  systemPrompt: z.string().min(1).max(GOAL_MAX_CHARACTERS, `expected a system prompt of at most ${GOAL_MAX_CHARACTERS} characters`).optional(),
   /** Byte budget of each tool result's preview in the observation the model reads. */
   observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
   budget: BudgetSchema.optional(),
+  /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
+  maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
+  /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */
+  stepOutputBytes: z.number().int().min(65_536).max(16_000_000).optional(),
   /**
    * Upsert the AgentStatus / AgentStep / token search attributes as the run goes. The client sets it when
    * the namespace has them registered (the embedded dev server always does); upserting unregistered
@@ -204,6 +213,8 @@ export interface PlanRequest {
   /** The last turn at the step cap: no tools are offered, the model must answer. */
   finalTurn: boolean;
   model?: string;
+  /** Tool calls of the answer kept; the rest are dropped and reported in `droppedCalls`. @default 64 */
+  maxCalls?: number;
 }
 
 /** What the planner reads through the workflow's `plannerContext` query. */
@@ -218,6 +229,8 @@ export interface PlanResult {
   message: ChatMessage;
   usage: { inputTokens: number; outputTokens: number };
   model: string;
+  /** Calls of the answer beyond `maxCalls`: not in `message`, never run. */
+  droppedCalls?: DroppedCalls;
 }
 
 /** Input of every tool activity. */
@@ -226,11 +239,15 @@ export interface ToolActivityInput {
   input: unknown;
   /** Stable across retries of this call, different for every other call: `<workflowId>/<taskId>`. */
   idempotencyKey: string;
+  /** Largest output kept in history for this call, in bytes of JSON; set by the step's output budget. */
+  maxOutputBytes?: number;
 }
 
 export interface ToolActivityOutput {
   output: unknown;
   attempt: number;
-  /** Set when `output` was cut to the worker's output cap: the size of the whole output. */
+  /** Set when `output` was cut to the output cap: the size of the whole output. */
   outputBytes?: number;
+  /** Bytes of JSON `output` takes in history. */
+  historyBytes?: number;
 }

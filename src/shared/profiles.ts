@@ -40,3 +40,26 @@ export function scheduleToCloseMs(timeoutMs: number, retry: RetrySpec): number {
   }
   return total + 1_000;
 }
+
+/*
+ * Size limits: no run may die of its own size (Temporal refuses payloads over 2 MB and terminates a run whose
+ * history passes 50 MB; a workflow task that runs past its deadline is retried forever). Each is documented in
+ * the README's "Limits" table.
+ */
+
+/** Tool calls of one model answer that run; the rest are dropped and the model is told. */
+export const DEFAULT_MAX_CALLS_PER_ANSWER = 64;
+/** Upper bound a run may set for `maxCallsPerAnswer`. */
+export const MAX_CALLS_PER_ANSWER_LIMIT = 1_000;
+/** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. */
+export const DEFAULT_STEP_OUTPUT_BYTES = 4_000_000;
+/** Smallest output cap a call gets, however full its step is. */
+export const MIN_CALL_OUTPUT_BYTES = 2_048;
+/** Largest model answer (JSON of the assistant message) the planner returns; larger answers fail with `ModelInvocationError.AnswerTooLarge`. */
+export const MAX_ANSWER_BYTES = 1_000_000;
+/** Deepest nesting of a tool call's JSON arguments; deeper arguments are `ToolInputInvalid` (and never reach a payload converter). */
+export const MAX_ARGUMENT_DEPTH = 64;
+/** Bytes of transcript a run carries into the next run of its chain at continue-as-new. */
+export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 1_000_000;
+/** Largest error message kept from a tool failure (the rest is cut: it enters history). */
+export const MAX_ERROR_MESSAGE_BYTES = 4_096;

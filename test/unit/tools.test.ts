@@ -53,7 +53,7 @@ describe('tool activities', () => {
 
   it('runs the handler with the idempotency key', async () => {
     const result = await run('echo_text', { text: 'hi' });
-    expect(result).toEqual({ output: { text: 'hi', key: 'wf/s1-1' }, attempt: 1 });
+    expect(result).toEqual({ output: { text: 'hi', key: 'wf/s1-1' }, attempt: 1, historyBytes: 29 });
   });
 
   it('rejects invalid input as non-retryable ToolInputInvalid, naming the field', async () => {
@@ -73,7 +73,7 @@ describe('tool activities', () => {
   });
 
   it('caps outputs that would not fit in history and reports their size', () => {
-    expect(capOutput('small', 100)).toEqual({ output: 'small' });
+    expect(capOutput('small', 100)).toEqual({ output: 'small', historyBytes: 7 });
     const capped = capOutput('y'.repeat(10_000), 1_000);
     expect(capped.outputBytes).toBe(10_000);
     expect(String(capped.output)).toContain('bytes omitted');

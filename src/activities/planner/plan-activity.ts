@@ -4,7 +4,8 @@ import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ChatMessage, PlannerContext, PlanRequest, PlanResult, ToolSpec } from '../../shared/model';
-import { PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
+import { limitToolCalls } from '../../shared/actions';
+import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
 import { PLANNER_CONTEXT_QUERY } from '../../shared/queries';
 import { classifyModelError } from './classify-model-error';
 
@@ -21,6 +22,8 @@ export interface PlannerDependencies {
   maxRetryAfterMs?: number;
   /** @default 5_000 */
   heartbeatIntervalMs?: number;
+  /** Largest answer returned, in bytes of JSON. @default MAX_ANSWER_BYTES */
+  maxAnswerBytes?: number;
 }
 
 async function queryOwnWorkflow(request: PlanRequest): Promise<PlannerContext> {
@@ -97,6 +100,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   const readContext = dependencies.readContext ?? queryOwnWorkflow;
   const maxRetryAfterMs = dependencies.maxRetryAfterMs ?? PLANNER_MAX_RETRY_AFTER_MS;
   const heartbeatIntervalMs = dependencies.heartbeatIntervalMs ?? 5_000;
+  const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
 
   return {
     async plan(request: PlanRequest): Promise<PlanResult> {
@@ -127,23 +131,40 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const answer = parsed.data;
       const message = answer.choices[0]?.message;
       if (!message) throw malformed('no message');
-      const toolCalls = (message.tool_calls ?? []).map((call, index) => ({
-        id: call.id ?? `call_${request.step}_${index + 1}`,
-        name: call.function.name,
-        arguments: call.function.arguments ?? '',
-      }));
-      return {
+      const usage = {
+        inputTokens: answer.usage?.prompt_tokens ?? 0,
+        outputTokens: answer.usage?.completion_tokens ?? 0,
+      };
+      const limited = limitToolCalls(
+        (message.tool_calls ?? []).map((call, index) => ({
+          id: call.id ?? `call_${request.step}_${index + 1}`,
+          name: call.function.name,
+          arguments: call.function.arguments ?? '',
+        })),
+        request.maxCalls ?? DEFAULT_MAX_CALLS_PER_ANSWER,
+      );
+      const result: PlanResult = {
         message: {
           role: 'assistant',
           content: message.content ?? '',
-          ...(toolCalls.length ? { toolCalls } : {}),
+          ...(limited.calls.length ? { toolCalls: limited.calls } : {}),
         },
-        usage: {
-          inputTokens: answer.usage?.prompt_tokens ?? 0,
-          outputTokens: answer.usage?.completion_tokens ?? 0,
-        },
+        usage,
         model: answer.model || model,
+        ...(limited.dropped ? { droppedCalls: limited.dropped } : {}),
       };
+      const answerBytes = Buffer.byteLength(JSON.stringify(result.message));
+      if (answerBytes > maxAnswerBytes) {
+        // Returned, it would exceed what the server records (the completion is lost and the call retried
+        // until the timeout); the same prompt would do it again, so fail once, with the tokens it cost.
+        throw ApplicationFailure.create({
+          type: ERROR_TYPES.modelAnswerTooLarge,
+          message: `the model's answer is ${answerBytes} bytes, more than the ${maxAnswerBytes} bytes a run records; ask for smaller tool arguments or fewer calls`,
+          nonRetryable: true,
+          details: [{ usage }],
+        });
+      }
+      return result;
     },
   };
 }

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { jsonDepth } from '../../shared/actions';
 import { defineTool, ToolError, type Tool } from '../define-tool';
 import { checkDestination, DestinationRefused, HostAllowlist, systemResolver, type Resolver } from '../net/address-guard';
 
@@ -90,11 +91,32 @@ function getOnce(url: URL, address: string, port: number, maxBytes: number, sign
   });
 }
 
-/** Body as text: JSON pretty-printed, binary reported rather than dumped. */
-function bodyText(body: Buffer, contentType: string, truncated: boolean): string {
+/**
+ * An upper bound on the size of `text` (JSON) pretty-printed with an indent of 2: every line break adds at most
+ * a newline and two spaces per level of nesting, and there is at most one line break per `,`, `[`, `{` and `]`, `}`.
+ */
+export function prettyJsonBound(text: string): number {
+  let breaks = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (inString) {
+      if (character === '\\') index += 1;
+      else if (character === '"') inString = false;
+    } else if (character === '"') inString = true;
+    else if (character === ',' || character === '[' || character === '{' || character === ']' || character === '}' || character === ':') breaks += 1;
+  }
+  return Buffer.byteLength(text) + breaks * (2 + 2 * jsonDepth(text));
+}
+
+/**
+ * Body as text: JSON pretty-printed when the result stays within `maxBytes` (deep nesting would otherwise turn
+ * a few KB into many MB: indentation grows with depth), binary reported rather than dumped.
+ */
+export function bodyText(body: Buffer, contentType: string, truncated: boolean, maxBytes: number): string {
   if (body.subarray(0, 1024).includes(0)) return `[binary content, ${body.length} bytes]`;
   const text = body.toString('utf8');
-  if (!truncated && /[/+]json\b/i.test(contentType)) {
+  if (!truncated && /[/+]json\b/i.test(contentType) && prettyJsonBound(text) <= maxBytes) {
     try {
       return JSON.stringify(JSON.parse(text), null, 2);
     } catch {
@@ -102,6 +124,12 @@ function bodyText(body: Buffer, contentType: string, truncated: boolean): string
     }
   }
   return text;
+}
+
+/** Errors of the HTTP exchange that are about the request or the server's answer, not a passing fault: not retried. */
+function isRequestProblem(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  return code.startsWith('HPE_') || code === 'ERR_INVALID_URL' || code === 'ERR_UNESCAPED_CHARACTERS' || code === 'ERR_INVALID_CHAR';
 }
 
 /** The `http_get` built-in: GET over http/https, guarded against internal addresses, size-capped. */
@@ -131,11 +159,21 @@ export function createHttpGetTool(options: HttpGetOptions = {}): Tool {
       const redirects: string[] = [];
       for (;;) {
         const { address, port } = await checkDestination(url, allowlist, resolve);
-        const response = await getOnce(url, address, port, maxBytes, context.signal);
+        let response: RawResponse;
+        try {
+          response = await getOnce(url, address, port, maxBytes, context.signal);
+        } catch (error) {
+          if (isRequestProblem(error)) throw new ToolError(`the server at ${url.host} sent an answer that cannot be read: ${(error as Error).message}`);
+          throw error;
+        }
         const location = response.headers.location;
         if (REDIRECTS.has(response.status) && location) {
           if (redirects.length >= maxRedirects) throw new ToolError(`too many redirects (more than ${maxRedirects}) from ${text}`);
-          url = new URL(location, url);
+          try {
+            url = new URL(location, url);
+          } catch {
+            throw new ToolError(`${url.host} redirected to "${location.slice(0, 200)}", which is not a valid URL`);
+          }
           redirects.push(url.toString());
           continue;
         }
@@ -145,7 +183,7 @@ export function createHttpGetTool(options: HttpGetOptions = {}): Tool {
           url: url.toString(),
           status: response.status,
           contentType,
-          body: bodyText(response.body, contentType, response.truncated),
+          body: bodyText(response.body, contentType, response.truncated, maxBytes),
           truncated: response.truncated,
           bytes: response.body.length,
           ...(Number.isFinite(declared) && response.headers['content-length'] !== undefined ? { totalBytes: declared } : {}),

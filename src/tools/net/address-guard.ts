@@ -29,9 +29,21 @@ export function refusalForAddress(address: string): string | undefined {
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     return refusalForAddress((parsed as ipaddr.IPv6).toIPv4Address().toString());
   }
+  if (parsed.kind() === 'ipv6' && isIPv4Compatible(parsed as ipaddr.IPv6)) {
+    // ::a.b.c.d (deprecated, RFC 4291 §2.5.5.1): some stacks route it to the IPv4 address it carries.
+    return `${parsed.toString()} is an IPv4-compatible IPv6 address (::/96), which may reach the IPv4 address it embeds`;
+  }
   const range = parsed.range();
   if (range === 'unicast') return undefined;
   return `${parsed.toString()} is ${RANGE_WORDS[range] ?? `in the "${range}" range`}`;
+}
+
+/** True for ::/96 other than :: and ::1 (those keep their own, clearer refusals). */
+function isIPv4Compatible(address: ipaddr.IPv6): boolean {
+  const parts = address.parts;
+  if (parts.slice(0, 6).some((part) => part !== 0)) return false;
+  const low = (parts[6] ?? 0) * 65_536 + (parts[7] ?? 0);
+  return low > 1;
 }
 
 /** Resolves a hostname to every address it has; IP literals resolve to themselves. */
@@ -86,7 +98,10 @@ export async function checkDestination(url: URL, allowlist: HostAllowlist, resol
   try {
     addresses = await resolve(host);
   } catch (error) {
-    throw new DestinationRefused(`cannot resolve ${host}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    // A name that does not exist is an answer the model can act on; a failing resolver is a passing fault: retried.
+    if (code === 'ENOTFOUND' || code === 'ENODATA') throw new DestinationRefused(`cannot resolve ${host}: no such host (${code})`);
+    throw new Error(`DNS lookup of ${host} failed (${code ?? (error as Error).message}); it will be retried`, { cause: error });
   }
   if (addresses.length === 0) throw new DestinationRefused(`${host} has no address`);
   if (allowlist.allows(host, port)) return { address: addresses[0] ?? host, port };

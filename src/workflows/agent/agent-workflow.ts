@@ -5,6 +5,7 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -23,11 +24,23 @@ import {
   type PlanResult,
   type TaskError,
 } from '../../shared/model';
-import { CATALOGUE_TIMEOUT_MS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../shared/profiles';
+import {
+  CATALOGUE_TIMEOUT_MS,
+  DEFAULT_CARRIED_TRANSCRIPT_BYTES,
+  DEFAULT_MAX_CALLS_PER_ANSWER,
+  DEFAULT_STEP_OUTPUT_BYTES,
+  MAX_ARGUMENT_DEPTH,
+  MIN_CALL_OUTPUT_BYTES,
+  PLANNER_HEARTBEAT_TIMEOUT_MS,
+  PLANNER_RETRY,
+  PLANNER_TIMEOUT_MS,
+} from '../../shared/profiles';
 import { AGENT_STATE_QUERY, PLANNER_CONTEXT_QUERY } from '../../shared/queries';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../shared/search-attributes';
 import { summarize } from '../../shared/summarize';
 import { finalTurnMessage } from '../../shared/transcript';
+import { OutputBudget } from './output-budget';
+import { PATCHES } from './patches';
 import { RunState, type AgentState } from './run-state';
 import { Semaphore } from './semaphore';
 import { executeCalls, planCalls, type ToolAccess } from './tool-scheduler';
@@ -59,15 +72,25 @@ const DEFAULT_KEEP_STEPS = 10;
 /** Raised inside the loop when the planner gave up; caught below, it ends the run with status `failed`. */
 class PlannerGaveUp extends Error {
   override name = 'PlannerGaveUp';
-  constructor(readonly error: TaskError) {
+  constructor(
+    readonly error: TaskError,
+    /** Tokens of a model call that answered but could not be used (for example an answer too large to record). */
+    readonly usage?: { inputTokens: number; outputTokens: number },
+  ) {
     super(error.message);
   }
 }
 
-function plannerError(error: ActivityFailure): TaskError {
+function plannerGaveUp(error: ActivityFailure): PlannerGaveUp {
   const cause = error.cause;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ModelInvocationError', message: cause.message };
-  return { type: ERROR_TYPES.modelTimeout, message: cause?.message ?? error.message };
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { usage?: { inputTokens?: unknown; outputTokens?: unknown } } | undefined;
+    const usage = details?.usage;
+    const tokens =
+      typeof usage?.inputTokens === 'number' && typeof usage.outputTokens === 'number' ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : undefined;
+    return new PlannerGaveUp({ type: cause.type ?? 'ModelInvocationError', message: cause.message }, tokens);
+  }
+  return new PlannerGaveUp({ type: ERROR_TYPES.modelTimeout, message: cause?.message ?? error.message });
 }
 
 function invalidInput(message: string): ApplicationFailure {
@@ -84,6 +107,9 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
     throw invalidInput(`invalid agent input: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ')}`);
   }
   const input = parsed.data;
+  // Runs started before the size limits existed replay without them (their histories have no marker).
+  const sizeLimits = patched(PATCHES.sizeLimits);
+  const maxCalls = input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER;
   const run = new RunState(input);
   const { startedAt } = run;
   setHandler(plannerContextQuery, () => run.plannerContext());
@@ -91,14 +117,25 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
   const { workflowId, runId } = workflowInfo();
 
   const askModel = async (finalTurn: boolean): Promise<PlanResult> => {
-    const request: PlanRequest = { workflowId, runId, step: run.step, finalTurn, ...(input.model ? { model: input.model } : {}) };
+    const request: PlanRequest = {
+      workflowId,
+      runId,
+      step: run.step,
+      finalTurn,
+      ...(input.model ? { model: input.model } : {}),
+      ...(sizeLimits ? { maxCalls } : {}),
+    };
     const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
     try {
       const result = await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
-      run.recordPlan(result);
+      run.recordPlan(result, sizeLimits ? maxCalls : undefined);
       return result;
     } catch (error) {
-      if (error instanceof ActivityFailure && !isCancellation(error)) throw new PlannerGaveUp(plannerError(error));
+      if (error instanceof ActivityFailure && !isCancellation(error)) {
+        const gaveUp = plannerGaveUp(error);
+        if (gaveUp.usage) run.recordUsage(gaveUp.usage);
+        throw gaveUp;
+      }
       throw error;
     }
   };
@@ -137,8 +174,9 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
       }
       run.step += 1;
       show();
-      const planned = await askModel(false);
-      const action = actionFromMessage(planned.message);
+      await askModel(false);
+      const answer = run.lastAnswer();
+      const action = actionFromMessage(answer.message, sizeLimits ? { maxDepth: MAX_ARGUMENT_DEPTH } : {});
       if (action.type === 'final') return run.result('final', action.answer);
       if (input.budget?.maxTokens !== undefined && run.usage.inputTokens + run.usage.outputTokens >= input.budget.maxTokens) {
         return run.result('budget_exceeded', `Stopped: the token budget of ${input.budget.maxTokens} is used up after ${run.step} steps.`);
@@ -149,15 +187,16 @@ export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunRe
           show();
         },
         onFinish: (result) => run.taskFinished(result),
-      });
-      run.recordObservation(summarize(results, input.observationBytesPerCall));
+      }, sizeLimits ? (activities) => new OutputBudget(input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES, activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY) : undefined);
+      run.recordObservation(summarize(results, input.observationBytesPerCall), answer.dropped, maxCalls);
       show();
       publish();
       const info = workflowInfo();
       const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
       if (run.step < input.maxSteps && (info.continueAsNewSuggested || info.historySize >= historyLimit)) {
         // Same logical run, fresh history: the workflow id stays, the chain is followed by result()/status.
-        await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume: run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS) });
+        const keepSteps = input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS;
+        await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume: run.resumeState(keepSteps, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined) });
       }
     }
 

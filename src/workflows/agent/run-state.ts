@@ -12,6 +12,8 @@ import type {
   ToolSpec,
   Usage,
 } from '../../shared/model';
+import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
+import { ERROR_TYPES } from '../../shared/errors';
 import { compactTranscript, observationMessages, openingMessages } from '../../shared/transcript';
 
 /** Live state of a run, returned by the `agentState` query. */
@@ -57,6 +59,8 @@ export class RunState {
   tools: ToolSpec[] = [];
   model?: string;
 
+  private answer?: { message: ChatMessage; dropped?: DroppedCalls };
+
   /** Assistant turns dropped by earlier compactions (continue-as-new). */
   omittedTurns = 0;
   /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
@@ -79,8 +83,8 @@ export class RunState {
   }
 
   /** What the next run of the chain needs to go on as the same logical run, with a compacted transcript. */
-  resumeState(keepSteps: number): NonNullable<ResolvedAgentRunInput['resume']> {
-    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns);
+  resumeState(keepSteps: number, maxBytes?: number): NonNullable<ResolvedAgentRunInput['resume']> {
+    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns, maxBytes);
     return {
       step: this.step,
       usage: { ...this.usage },
@@ -108,12 +112,35 @@ export class RunState {
     };
   }
 
-  recordPlan(plan: PlanResult): void {
-    this.messages.push(plan.message);
-    this.usage.inputTokens += plan.usage.inputTokens;
-    this.usage.outputTokens += plan.usage.outputTokens;
-    this.usage.modelCalls += 1;
+  /**
+   * Records the model's answer. With `maxCalls` (runs with size limits), the calls beyond it are dropped and
+   * the kept calls get unique ids, whatever the planner that answered did.
+   */
+  recordPlan(plan: PlanResult, maxCalls?: number): void {
+    let message = plan.message;
+    let dropped = plan.droppedCalls;
+    if (maxCalls !== undefined && message.toolCalls) {
+      const limited = limitToolCalls(message.toolCalls, maxCalls);
+      message = { ...message, toolCalls: limited.calls };
+      if (limited.dropped) dropped = { count: limited.dropped.count + (dropped?.count ?? 0), tools: [...new Set([...limited.dropped.tools, ...(dropped?.tools ?? [])])] };
+    }
+    this.messages.push(message);
+    this.answer = { message, ...(dropped ? { dropped } : {}) };
+    this.recordUsage(plan.usage);
     this.model ??= plan.model;
+  }
+
+  /** Counts one model call and its tokens. */
+  recordUsage(usage: { inputTokens: number; outputTokens: number }): void {
+    this.usage.inputTokens += usage.inputTokens;
+    this.usage.outputTokens += usage.outputTokens;
+    this.usage.modelCalls += 1;
+  }
+
+  /** The latest answer, as recorded (calls limited and ids unique). */
+  lastAnswer(): { message: ChatMessage; dropped?: DroppedCalls } {
+    if (!this.answer) throw new Error('no answer recorded yet');
+    return this.answer;
   }
 
   taskStarted(task: Task): void {
@@ -135,7 +162,13 @@ export class RunState {
     if (this.recent.length > RECENT_CALLS) this.recent.shift();
   }
 
-  recordObservation(observation: Observation): void {
+  recordObservation(observation: Observation, dropped?: DroppedCalls, maxCalls?: number): void {
+    if (dropped) {
+      observation = {
+        ...observation,
+        summary: `${observation.summary}. ${dropped.count} more call${dropped.count === 1 ? ' was' : 's were'} not run (${ERROR_TYPES.toolCallLimit}: at most ${maxCalls} calls per answer; dropped tools: ${dropped.tools.join(', ')})`,
+      };
+    }
     this.messages.push(...observationMessages(observation));
     const calls = observation.results.map((entry) => `${entry.tool} ${entry.ok ? '✓' : `✗ ${entry.errorType ?? ''}`}`.trim()).join(', ');
     this.rows.push(`| ${this.step} | ${calls} | ${observation.summary} |`);

@@ -14,6 +14,7 @@ import { ERROR_TYPES } from '../../shared/errors';
 import type { Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput, ToolCallAction, ToolSpec } from '../../shared/model';
 import { scheduleToCloseMs } from '../../shared/profiles';
 import { WaitInputSchema } from '../../shared/wait';
+import type { OutputBudget } from './output-budget';
 import type { Semaphore } from './semaphore';
 
 type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
@@ -90,11 +91,25 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
 }
 
+/** The limit a timeout of this type hit, in words: each type has its own figure. */
+function timeoutWords(timeoutType: string | undefined, spec: Pick<ToolSpec, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'>): string {
+  switch (timeoutType) {
+    case 'SCHEDULE_TO_CLOSE':
+      return `no result within ${seconds(scheduleToCloseMs(spec.timeoutMs, spec.retry))} over all attempts (schedule_to_close; each attempt may take ${seconds(spec.timeoutMs)})`;
+    case 'HEARTBEAT':
+      return `no heartbeat within ${seconds(spec.heartbeatTimeoutMs ?? spec.timeoutMs)} (heartbeat timeout)`;
+    case 'START_TO_CLOSE':
+      return `no result within ${seconds(spec.timeoutMs)} (start_to_close)`;
+    default:
+      return `no result within the call's limits (${String(timeoutType ?? 'timeout').toLowerCase()})`;
+  }
+}
+
 /** Turns an activity failure into the error of a `TaskResult`. */
-export function taskErrorOf(error: unknown, task: Task): TaskError {
+export function taskErrorOf(error: unknown, task: Task, spec: Pick<ToolSpec, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'> = task): TaskError {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof TimeoutFailure) {
-    return { type: ERROR_TYPES.toolTimeout, message: `no result within ${seconds(task.timeoutMs)} (${String(cause.timeoutType ?? 'timeout').replace('TIMEOUT_TYPE_', '').toLowerCase()})` };
+    return { type: ERROR_TYPES.toolTimeout, message: timeoutWords(String(cause.timeoutType ?? '').replace('TIMEOUT_TYPE_', ''), spec) };
   }
   if (cause instanceof CancelledFailure) return { type: ERROR_TYPES.toolCancelled, message: 'the call was cancelled' };
   if (cause instanceof ApplicationFailure) {
@@ -110,10 +125,14 @@ export interface SchedulerHooks {
   onFinish?(result: TaskResult): void;
 }
 
+/** Bytes of history a failed call may take (its bounded error message and failure framing). */
+const FAILURE_BYTES = 6_144;
+
 /** Runs one task as the activity named after its tool, under the semaphore; never throws except for cancellation. */
-async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: SchedulerHooks): Promise<TaskResult> {
+async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: SchedulerHooks, budget?: OutputBudget): Promise<TaskResult> {
   return semaphore.withPermit(async () => {
     hooks.onStart?.(task);
+    const maxOutputBytes = budget?.reserve();
     // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
     const started = Date.now();
     const activities = proxyActivities<Record<string, ToolActivity>>({
@@ -135,14 +154,21 @@ async function runTask(task: Task, spec: ToolSpec, semaphore: Semaphore, hooks: 
     try {
       if (!activity) throw new Error(`no activity proxy for ${task.tool}`);
       const response = await activity.executeWithOptions({ summary: callSummary(task.tool, task.input, spec.summaryField) }, [
-        { taskId: task.id, input: task.input, idempotencyKey: `${workflowInfo().workflowId}/${task.id}` },
+        {
+          taskId: task.id,
+          input: task.input,
+          idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
+          ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+        },
       ]);
+      if (maxOutputBytes !== undefined) budget?.settle(maxOutputBytes, response.historyBytes);
       result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
       if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
     } catch (error) {
       // Cancelling the run is not a tool failure: let it end the run.
       if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
-      result = { id: task.id, callId: task.callId, tool: task.tool, ok: false, error: taskErrorOf(error, task), durationMs: Date.now() - started };
+      result = { id: task.id, callId: task.callId, tool: task.tool, ok: false, error: taskErrorOf(error, task, spec), durationMs: Date.now() - started };
+      if (maxOutputBytes !== undefined) budget?.settle(maxOutputBytes, FAILURE_BYTES);
     }
     hooks.onFinish?.(result);
     return result;
@@ -160,7 +186,14 @@ async function runTimer(task: Task, seconds: number, hooks: SchedulerHooks): Pro
 }
 
 /** Executes a step's calls in parallel (at most the semaphore's permits at once); results keep the calls' order. */
-export async function executeCalls(planned: readonly PlannedCall[], semaphore: Semaphore, hooks: SchedulerHooks = {}): Promise<TaskResult[]> {
+export async function executeCalls(
+  planned: readonly PlannedCall[],
+  semaphore: Semaphore,
+  hooks: SchedulerHooks = {},
+  /** Shares out the step's history budget among its activities; absent in runs started before it existed. */
+  budget?: (activities: number) => OutputBudget,
+): Promise<TaskResult[]> {
+  const stepBudget = budget?.(planned.filter((slot) => 'spec' in slot).length);
   // allSettled, not all: when the run is cancelled, wait for every call to finish its cancellation.
   const settled = await Promise.allSettled(
     planned.map((slot) => {
@@ -169,7 +202,7 @@ export async function executeCalls(planned: readonly PlannedCall[], semaphore: S
         return Promise.resolve(slot.result);
       }
       if ('timer' in slot) return runTimer(slot.timer, slot.seconds, hooks);
-      return runTask(slot.task, slot.spec, semaphore, hooks);
+      return runTask(slot.task, slot.spec, semaphore, hooks, stepBudget);
     }),
   );
   const results: TaskResult[] = [];

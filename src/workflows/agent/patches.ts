@@ -1,0 +1,12 @@
+/**
+ * Patch ids of changes to what the loop schedules (see docs/versioning.md). A run's history records which
+ * patches it started with, so a run started on older code keeps its old behaviour when newer code replays it.
+ * Never rename or reuse an id; retire one only when no run that lacks it can still be replayed.
+ */
+export const PATCHES = {
+  /**
+   * Size limits (issue 10): calls per answer capped, tool-call ids made unique, argument depth bounded,
+   * a per-step output budget passed to each tool call, and a byte bound on the transcript carried at continue-as-new.
+   */
+  sizeLimits: 'size-limits-v1',
+} as const;
