@@ -4,7 +4,12 @@ import type { ChatMessage } from '../../src/shared/model';
 import { MAX_ARGUMENT_DEPTH, TOOL_RETRY_DEFAULT } from '../../src/shared/profiles';
 import { compactTranscript, observationMessages, openingMessages, transcriptBytes } from '../../src/shared/transcript';
 import { summarize } from '../../src/shared/summarize';
-import { capOutput, jsonBytes } from '../../src/activities/tool-activities';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { z } from 'zod';
+import { capOutput, createToolActivities, jsonBytes } from '../../src/activities/tool-activities';
+import { defineTool } from '../../src/tools/define-tool';
+import { createToolRegistry } from '../../src/tools/registry';
 import { bodyText, prettyJsonBound } from '../../src/tools/builtin/http-get';
 import { refusalForAddress } from '../../src/tools/net/address-guard';
 import { OutputBudget } from '../../src/workflows/agent/output-budget';
@@ -170,5 +175,26 @@ describe('timeout messages name the limit that was hit', () => {
   });
   it('heartbeat prints the heartbeat timeout', () => {
     expect(taskErrorOf(failure('HEARTBEAT'), task, { ...task, heartbeatTimeoutMs: 4_000 }).message).toBe('no heartbeat within 4s (heartbeat timeout)');
+  });
+});
+
+describe('a tool cannot hold a worker slot past its deadline', () => {
+  it('the activity settles at its start-to-close timeout even when the tool ignores its signal', async () => {
+    let sawAbort = false;
+    const stubborn = defineTool({
+      name: 'stubborn',
+      description: 'Never settles and ignores its signal.',
+      input: z.object({}),
+      run: (_input, context) => {
+        context.signal.addEventListener('abort', () => (sawAbort = true));
+        return new Promise(() => undefined);
+      },
+    });
+    const activities = createToolActivities(createToolRegistry([stubborn]));
+    const environment = new MockActivityEnvironment({ startToCloseTimeoutMs: 300 }, { logger: new DefaultLogger('ERROR') });
+    const activity = activities.stubborn;
+    if (!activity) throw new Error('no activity');
+    await expect(environment.run(activity, { taskId: 's1-1', input: {}, idempotencyKey: 'k' })).rejects.toThrow(/ran past its 300 ms timeout/);
+    expect(sawAbort).toBe(true);
   });
 });
