@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { actionFromMessage, callsOf } from '../src/shared/actions';
 import type { TaskResult } from '../src/shared/model';
 import { summarize } from '../src/shared/summarize';
-import { toolJsonSchema, type Tool } from '../src/tools/define-tool';
+import type { Tool } from '../src/tools/define-tool';
 
 /**
  * The seed article's design, as a baseline: an in-process executor with no Temporal and no durability.
@@ -24,7 +24,7 @@ export async function runPlainExecutor(options: {
   ];
   const tools = options.tools.map((tool) => ({
     type: 'function' as const,
-    function: { name: tool.spec.name, description: tool.spec.description, parameters: toolJsonSchema(tool.input) },
+    function: { name: tool.spec.name, description: tool.spec.description, parameters: tool.spec.inputSchema },
   }));
   const stepDurationsMs: number[] = [];
   let permits = options.maxParallel;
@@ -57,7 +57,9 @@ export async function runPlainExecutor(options: {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), tool.spec.timeoutMs);
         try {
-          const output = await tool.run(tool.input.parse(call.input), {
+          const checked = tool.validate(call.input);
+          if (!checked.ok) throw new Error(checked.problems);
+          const output = await tool.run(checked.value, {
             signal: controller.signal,
             heartbeat: () => undefined,
             idempotencyKey: id,

@@ -38,6 +38,8 @@ export function createTicketTool(store: TicketStore): Tool {
       priority: z.enum(['low', 'normal', 'high']).default('normal').describe('How urgent it is'),
     }),
     effects: 'mutating',
+    // The store deduplicates by context.idempotencyKey, so a retried attempt cannot open a second ticket.
+    usesIdempotencyKey: true,
     timeout: '10 seconds',
     retry: { maximumAttempts: 5 },
     summaryField: 'title',

@@ -1,16 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { z } from 'zod';
 import { ERROR_TYPES } from '../shared/errors';
+import { executorOf } from '../shared/execution';
 import type { ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
 import { MAX_ERROR_MESSAGE_BYTES } from '../shared/profiles';
 import { boundText, outputText, utf8Bytes } from '../shared/summarize';
 import type { Tool, ToolContext } from '../tools/define-tool';
 import type { ToolRegistry } from '../tools/registry';
 
-/** One line per schema problem: `path: message`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`).join('; ');
-}
 
 /**
  * Largest tool output kept in history, in bytes of JSON text. Temporal refuses payloads over 2 MB and
@@ -113,11 +109,11 @@ function abandonment(signal: AbortSignal, deadlineMs: number | undefined): { pro
 function toolActivity(tool: Tool, maxOutputBytes: number) {
   return async (request: ToolActivityInput): Promise<ToolActivityOutput> => {
     const activity = Context.current();
-    const parsed = tool.input.safeParse(request.input);
-    if (!parsed.success) {
+    const checked = tool.validate(request.input);
+    if (!checked.ok) {
       throw ApplicationFailure.create({
         type: ERROR_TYPES.toolInputInvalid,
-        message: `invalid input for tool "${tool.spec.name}": ${describeIssues(parsed.error)}`,
+        message: boundedMessage(`invalid input for tool "${tool.spec.name}": ${checked.problems}`),
         nonRetryable: true,
       });
     }
@@ -136,7 +132,7 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
     const ticker = setInterval(() => activity.heartbeat(), heartbeatMs ? Math.max(100, Math.floor(heartbeatMs / 4)) : AUTO_HEARTBEAT_MS);
     const cap = Math.min(maxOutputBytes, request.maxOutputBytes ?? maxOutputBytes);
     try {
-      const output = await Promise.race([tool.run(parsed.data, context), deadline.promise]);
+      const output = await Promise.race([tool.run(checked.value, context), deadline.promise]);
       return { ...capOutput(output, cap), attempt: activity.info.attempt };
     } catch (error) {
       throw toolFailure(error);
@@ -154,8 +150,9 @@ export type ToolActivities = Record<string, ToolActivity> & { describeTools(): P
 export function createToolActivities(registry: ToolRegistry, maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES): ToolActivities {
   const activities: Record<string, ToolActivity> = {};
   for (const tool of registry.tools.values()) {
-    if (tool.spec.execution === 'workflow-timer') continue;
-    activities[tool.spec.name] = toolActivity(tool, maxOutputBytes);
+    const executor = executorOf(tool.spec);
+    // Timers run in the workflow; each other tool is registered under its own activity type.
+    if (executor.kind === 'activity') activities[executor.activityType] = toolActivity(tool, maxOutputBytes);
   }
   return Object.assign(activities, {
     /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */

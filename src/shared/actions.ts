@@ -62,10 +62,11 @@ export function actionFromMessage(message: ChatMessage, options: { maxDepth?: nu
   return { type: 'parallel', actions: calls };
 }
 
-/** The calls of an action, in the order the model gave them. */
+/** The calls of an action, in the order the model gave them (nested `Parallel` actions flattened depth-first). */
 export function callsOf(action: AgentAction): ToolCallAction[] {
   if (action.type === 'final') return [];
-  return action.type === 'parallel' ? action.actions : [action];
+  if (action.type === 'tool_call') return [action];
+  return action.actions.flatMap((inner) => callsOf(inner));
 }
 
 /** What `limitToolCalls` removed from an answer. */

@@ -18,6 +18,8 @@ export const ERROR_TYPES = {
   toolFailed: 'ToolFailed',
   /** A tool call was cancelled. */
   toolCancelled: 'ToolCancelled',
+  /** A plan node that did not run because a node it depends on failed. */
+  toolSkipped: 'ToolSkipped',
   /** Calls of one answer beyond `maxCallsPerAnswer`: dropped, never scheduled; the model is told. */
   toolCallLimit: 'ToolCallLimit',
 
@@ -39,11 +41,3 @@ export const ERROR_TYPES = {
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
-
-/** Model error types that Temporal retries (with the activity's retry policy). */
-export const RETRYABLE_MODEL_ERRORS: readonly string[] = [
-  ERROR_TYPES.modelRateLimited,
-  ERROR_TYPES.modelServerError,
-  ERROR_TYPES.modelConnection,
-  ERROR_TYPES.modelTimeout,
-];

@@ -18,6 +18,23 @@ export type RetrySpec = z.infer<typeof RetrySpecSchema>;
 export const ToolEffectsSchema = z.enum(['read', 'idempotent', 'mutating']);
 export type ToolEffects = z.infer<typeof ToolEffectsSchema>;
 
+/** How a tool's calls run. The scheduler picks the executor by `kind`; everything it needs is here. */
+export const ExecutorSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('activity'),
+    /** Activity type the worker registered for this tool. @default the tool's name */
+    activityType: z.string().min(1),
+    /** Task queue of the workers that run this tool. @default the run's own task queue */
+    taskQueue: z.string().min(1).optional(),
+  }),
+  z.object({
+    kind: z.literal('timer'),
+    /** Longest wait accepted, in seconds. */
+    maxSeconds: z.number().min(0).optional(),
+  }),
+]);
+export type Executor = z.infer<typeof ExecutorSchema>;
+
 /**
  * One entry of the tool catalogue that the workflow records in history at the start of a run,
  * so that replay never depends on what a worker has in memory.
@@ -35,9 +52,13 @@ export const ToolSpecSchema = z.object({
   effects: ToolEffectsSchema,
   /** Input field whose value names a call in the Temporal UI (`read_file README.md`). */
   summaryField: z.string().optional(),
-  /** `workflow-timer`: run by the workflow as a durable timer (the `wait` built-in), not as an activity. */
+  /** How a call runs: an activity (its type, optionally its own task queue) or a durable workflow timer. */
+  executor: ExecutorSchema.optional(),
+  /** True when the tool passes its idempotency key to what it changes, so a `mutating` tool may be retried. */
+  usesIdempotencyKey: z.boolean().optional(),
+  /** @deprecated Catalogues recorded before `executor`: `workflow-timer` for the `wait` built-in. Read by `executorOf`. */
   execution: z.enum(['activity', 'workflow-timer']).optional(),
-  /** Longest wait a `workflow-timer` tool accepts, in seconds. */
+  /** @deprecated Catalogues recorded before `executor`: the longest wait of a `workflow-timer` tool, in seconds. */
   maxSeconds: z.number().min(0).optional(),
 });
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
@@ -115,10 +136,10 @@ export interface ToolCallAction {
   input: unknown;
   inputError?: string;
 }
-/** Several calls decided in one answer; they run in parallel. */
+/** Several calls decided in one answer; they run in parallel. Nests, as in the seed's `Parallel { actions }`. */
 export interface ParallelAction {
   type: 'parallel';
-  actions: ToolCallAction[];
+  actions: Array<ToolCallAction | ParallelAction>;
 }
 export interface FinalAction {
   type: 'final';
@@ -127,7 +148,10 @@ export interface FinalAction {
 /** What the LLM decided, separate from how it is executed. */
 export type AgentAction = ToolCallAction | ParallelAction | FinalAction;
 
-/** How one call is executed: derived deterministically from an action and the tool's spec. */
+/**
+ * How one call is executed, derived deterministically from an action and the tool's catalogue entry, and
+ * self-contained: the scheduler runs it from the task alone.
+ */
 export interface Task {
   /** Deterministic id, `s<step>-<index>`; part of the idempotency key. */
   id: string;
@@ -135,8 +159,13 @@ export interface Task {
   callId: string;
   tool: string;
   input: unknown;
+  executor: Executor;
+  /** Start-to-close timeout of one attempt. */
   timeoutMs: number;
+  heartbeatTimeoutMs?: number;
   retry: RetrySpec;
+  /** One line for the Temporal UI (`read_file README.md`). */
+  summary: string;
 }
 
 export interface TaskError {
@@ -184,7 +213,8 @@ export interface Usage {
   modelCalls: number;
 }
 
-export type AgentRunStatus = 'final' | 'max_steps' | 'budget_exceeded' | 'cancelled' | 'failed';
+export type { AgentRunStatus, RunStatus } from './contracts/status';
+import type { AgentRunStatus } from './contracts/status';
 
 /** The typed result of `agentWorkflow`. */
 export interface AgentRunResult {
@@ -215,13 +245,35 @@ export interface PlanRequest {
   model?: string;
   /** Tool calls of the answer kept; the rest are dropped and reported in `droppedCalls`. @default 64 */
   maxCalls?: number;
+  /**
+   * Messages of the transcript when the plan was scheduled: the planner reads exactly these (the transcript only
+   * grows, so what handlers append meanwhile is never seen). Absent from requests of older workflow code.
+   */
+  messageCount?: number;
+}
+
+/** Arguments of the `plannerContext` query: which prefix of the transcript, for which step. */
+export interface PlannerContextRequest {
+  step: number;
+  messageCount: number;
+  /** Send the tool catalogue too (the planner caches it per run, so it asks once). */
+  includeTools: boolean;
+}
+
+/** What the model was shown for a plan: recorded in the plan's result, so the UI and replay show it. */
+export interface PromptSeen {
+  messageCount: number;
+  /** First 16 hex digits of the SHA-256 of the messages' JSON. */
+  transcriptHash: string;
+  tools: number;
 }
 
 /** What the planner reads through the workflow's `plannerContext` query. */
 export interface PlannerContext {
   model?: string;
   messages: ChatMessage[];
-  tools: ToolSpec[];
+  /** Absent when the request did not ask for it (`includeTools: false`). */
+  tools?: ToolSpec[];
 }
 
 export interface PlanResult {
@@ -231,6 +283,8 @@ export interface PlanResult {
   model: string;
   /** Calls of the answer beyond `maxCalls`: not in `message`, never run. */
   droppedCalls?: DroppedCalls;
+  /** What the model was shown (absent in results recorded before it existed). */
+  seen?: PromptSeen;
 }
 
 /** Input of every tool activity. */

@@ -63,3 +63,13 @@ export const MAX_ARGUMENT_DEPTH = 64;
 export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 1_000_000;
 /** Largest error message kept from a tool failure (the rest is cut: it enters history). */
 export const MAX_ERROR_MESSAGE_BYTES = 4_096;
+
+/** A retry spec as Temporal's `RetryPolicy` (durations in ms). The one conversion, for the planner and tools alike. */
+export function toActivityRetry(retry: RetrySpec): { maximumAttempts: number; initialInterval: number; backoffCoefficient: number; maximumInterval: number } {
+  return {
+    maximumAttempts: retry.maximumAttempts,
+    initialInterval: retry.initialIntervalMs,
+    backoffCoefficient: retry.backoffCoefficient,
+    maximumInterval: retry.maximumIntervalMs,
+  };
+}

@@ -12,6 +12,7 @@ const FAILURE_WORDS: Record<string, string> = {
   ToolCancelled: 'cancelled',
   ToolError: 'error',
   ToolFailed: 'error',
+  ToolSkipped: 'skipped',
 };
 
 function utf8Length(codePoint: number): number {

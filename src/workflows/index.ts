@@ -1,3 +1,2 @@
 /** Every workflow the worker registers. This file is the entry point of the workflow bundle. */
 export { agentWorkflow, agentStateQuery, plannerContextQuery } from './agent/agent-workflow';
-export { smokeWorkflow } from './smoke-workflow';

@@ -11,7 +11,7 @@ import type { ToolSpec } from '../../src/shared/model';
 import { createBuiltinTools } from '../../src/tools/builtin';
 import type { Resolver } from '../../src/tools/net/address-guard';
 import { createToolRegistry } from '../../src/tools/registry';
-import { planCalls } from '../../src/workflows/agent/tool-scheduler';
+import { prepareNode } from '../../src/shared/plan/tasks';
 
 const RUNS = 1_000;
 const TYPED_REJECTIONS = [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError];
@@ -98,12 +98,14 @@ describe('generated hostile inputs through every built-in (schema and handler)',
     const access = { catalogue: new Map([['wait', waitSpec]]), allowed: new Set(['wait']) };
     fc.assert(
       fc.property(inputFor('seconds'), (input) => {
-        const [slot] = planCalls(1, [{ type: 'tool_call', id: 'c', tool: 'wait', input }], access);
-        if (slot && 'timer' in slot) {
-          expect(slot.seconds).toBeGreaterThanOrEqual(0);
-          expect(slot.seconds).toBeLessThanOrEqual(60);
+        const prepared = prepareNode({ id: 's1-1', call: { type: 'tool_call', id: 'c', tool: 'wait', input }, dependsOn: [] }, access);
+        if ('task' in prepared) {
+          expect(prepared.task.executor.kind).toBe('timer');
+          const seconds = (prepared.task.input as { seconds: number }).seconds;
+          expect(seconds).toBeGreaterThanOrEqual(0);
+          expect(seconds).toBeLessThanOrEqual(60);
         } else {
-          expect(slot && 'result' in slot && slot.result.error?.type).toBe(ERROR_TYPES.toolInputInvalid);
+          expect(prepared.result.error?.type).toBe(ERROR_TYPES.toolInputInvalid);
         }
       }),
       { numRuns: RUNS, seed: 20261124 },

@@ -13,7 +13,7 @@ import { createToolRegistry } from '../../src/tools/registry';
 import { bodyText, prettyJsonBound } from '../../src/tools/builtin/http-get';
 import { refusalForAddress } from '../../src/tools/net/address-guard';
 import { OutputBudget } from '../../src/workflows/agent/output-budget';
-import { taskErrorOf } from '../../src/workflows/agent/tool-scheduler';
+import { taskErrorOf } from '../../src/workflows/agent/executors';
 
 describe('limitToolCalls', () => {
   const call = (id: string, name = 'read_file') => ({ id, name, arguments: '{}' });
@@ -174,7 +174,7 @@ describe('timeout messages name the limit that was hit', () => {
     expect(taskErrorOf(failure('SCHEDULE_TO_CLOSE'), task).message).toMatch(/^no result within 31\.6s over all attempts \(schedule_to_close; each attempt may take 10s\)$/);
   });
   it('heartbeat prints the heartbeat timeout', () => {
-    expect(taskErrorOf(failure('HEARTBEAT'), task, { ...task, heartbeatTimeoutMs: 4_000 }).message).toBe('no heartbeat within 4s (heartbeat timeout)');
+    expect(taskErrorOf(failure('HEARTBEAT'), { ...task, heartbeatTimeoutMs: 4_000 }).message).toBe('no heartbeat within 4s (heartbeat timeout)');
   });
 });
 

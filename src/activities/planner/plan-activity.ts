@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../shared/errors';
-import type { ChatMessage, PlannerContext, PlanRequest, PlanResult, ToolSpec } from '../../shared/model';
+import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, PromptSeen, ToolSpec } from '../../shared/model';
 import { limitToolCalls } from '../../shared/actions';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
 import { PLANNER_CONTEXT_QUERY } from '../../shared/queries';
@@ -16,8 +17,8 @@ export interface PlannerDependencies {
   defaultModel: string;
   /** The API key, only to scrub it from error messages. */
   apiKey?: string;
-  /** Reads the transcript by reference. @default a query to the run's own workflow through the worker's client */
-  readContext?: (request: PlanRequest) => Promise<PlannerContext>;
+  /** Reads the transcript by reference. @default a query to the run's own workflow through the worker's client, with a per-run catalogue cache */
+  readContext?: (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }>;
   /** @default PLANNER_MAX_RETRY_AFTER_MS */
   maxRetryAfterMs?: number;
   /** @default 5_000 */
@@ -26,9 +27,39 @@ export interface PlannerDependencies {
   maxAnswerBytes?: number;
 }
 
-async function queryOwnWorkflow(request: PlanRequest): Promise<PlannerContext> {
-  const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
-  return handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
+/** Runs whose catalogue a worker keeps (the oldest is dropped first); a miss costs one larger query. */
+const CATALOGUE_CACHE_RUNS = 500;
+
+/**
+ * Reads what the model is shown by querying the run's own workflow: the first `messageCount` messages (the
+ * transcript as it was when the plan was scheduled) and, once per run per worker, the tool catalogue.
+ */
+export function createWorkflowContextReader(): (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }> {
+  const catalogues = new Map<string, ToolSpec[]>();
+  return async (request) => {
+    const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
+    const key = `${request.workflowId}/${request.runId}`;
+    const cached = catalogues.get(key);
+    if (request.messageCount === undefined) {
+      // A request from older workflow code: it answers with everything.
+      const context = await handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
+      return { model: context.model, messages: context.messages, tools: context.tools ?? [] };
+    }
+    const query: PlannerContextRequest = { step: request.step, messageCount: request.messageCount, includeTools: !cached };
+    const context = await handle.query<PlannerContext, [PlannerContextRequest]>(PLANNER_CONTEXT_QUERY, query);
+    const tools = cached ?? context.tools ?? [];
+    if (!cached) {
+      catalogues.set(key, tools);
+      if (catalogues.size > CATALOGUE_CACHE_RUNS) catalogues.delete(catalogues.keys().next().value ?? key);
+    }
+    return { model: context.model, messages: context.messages, tools };
+  };
+}
+
+/** What the model was shown: message count, a short hash of the messages, the number of tools offered. */
+export function promptSeen(messages: readonly ChatMessage[], tools: number): PromptSeen {
+  const transcriptHash = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16);
+  return { messageCount: messages.length, transcriptHash, tools };
 }
 
 function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
@@ -97,7 +128,7 @@ function malformed(detail: string): ApplicationFailure {
 
 /** The `plan` activity: reads the transcript, asks the model, returns its answer and token usage. */
 export function createPlannerActivities(dependencies: PlannerDependencies) {
-  const readContext = dependencies.readContext ?? queryOwnWorkflow;
+  const readContext = dependencies.readContext ?? createWorkflowContextReader();
   const maxRetryAfterMs = dependencies.maxRetryAfterMs ?? PLANNER_MAX_RETRY_AFTER_MS;
   const heartbeatIntervalMs = dependencies.heartbeatIntervalMs ?? 5_000;
   const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
@@ -152,6 +183,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
         usage,
         model: answer.model || model,
         ...(limited.dropped ? { droppedCalls: limited.dropped } : {}),
+        seen: promptSeen(context.messages, tools.length),
       };
       const answerBytes = Buffer.byteLength(JSON.stringify(result.message));
       if (answerBytes > maxAnswerBytes) {

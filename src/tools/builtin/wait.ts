@@ -23,5 +23,5 @@ export function createWaitTool(options: WaitOptions = {}): Tool {
       throw new Error('wait runs as a workflow timer, never as an activity');
     },
   });
-  return { ...tool, spec: { ...tool.spec, execution: 'workflow-timer', maxSeconds } };
+  return { ...tool, spec: { ...tool.spec, executor: { kind: 'timer', maxSeconds } } };
 }

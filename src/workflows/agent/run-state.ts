@@ -1,10 +1,15 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
+import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
+import { ERROR_TYPES } from '../../shared/errors';
 import type {
   AgentRunResult,
-  AgentRunStatus,
   ChatMessage,
   Observation,
   PlannerContext,
+  PlannerContextRequest,
   PlanResult,
+  PromptSeen,
   ResolvedAgentRunInput,
   Task,
   TaskError,
@@ -12,13 +17,11 @@ import type {
   ToolSpec,
   Usage,
 } from '../../shared/model';
-import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
-import { ERROR_TYPES } from '../../shared/errors';
-import { compactTranscript, observationMessages, openingMessages } from '../../shared/transcript';
+import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
 
 /** Live state of a run, returned by the `agentState` query. */
 export interface AgentState {
-  status: 'running' | AgentRunStatus;
+  status: RunStatus;
   step: number;
   maxSteps: number;
   pending: Array<{ id: string; tool: string; startedAt: number }>;
@@ -26,6 +29,8 @@ export interface AgentState {
   toolCalls: { ok: number; failed: number };
   /** The most recent finished calls, newest last. */
   recent: FinishedCall[];
+  /** What the model was shown at the latest plan. */
+  lastPrompt?: PromptSeen;
 }
 
 export interface FinishedCall {
@@ -37,6 +42,12 @@ export interface FinishedCall {
   durationMs: number;
 }
 
+/** The latest answer of the model, as recorded (calls limited, ids unique). */
+export interface RecordedAnswer {
+  message: ChatMessage;
+  dropped?: DroppedCalls;
+}
+
 /** Finished calls kept for the live view. */
 const RECENT_CALLS = 50;
 
@@ -44,25 +55,25 @@ const RECENT_CALLS = 50;
 const DETAIL_ROWS = 20;
 
 /**
- * Everything a run knows, kept in workflow memory (and so rebuilt by replay): the transcript the planner
- * reads, usage, counters and the live view. No I/O here.
+ * Everything a run knows, kept in workflow memory (and so rebuilt by replay): the transcript the planner reads,
+ * usage, counters and the live view. The state machine of a run: every change is a method here, and the status
+ * changes only in `finish`. No I/O.
  */
 export class RunState {
-  readonly messages: ChatMessage[];
-  readonly usage: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
-  readonly toolCalls = { ok: 0, failed: 0 };
-  readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
-  readonly recent: FinishedCall[] = [];
+  private readonly messages: ChatMessage[];
+  private readonly usageSoFar: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+  private readonly calls = { ok: 0, failed: 0 };
+  private readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
+  private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
-  status: AgentState['status'] = 'running';
-  step = 0;
-  tools: ToolSpec[] = [];
-  model?: string;
-
-  private answer?: { message: ChatMessage; dropped?: DroppedCalls };
-
+  private currentStatus: RunStatus = RUN_STATUSES.running;
+  private currentStep = 0;
+  private tools: ToolSpec[] = [];
+  private model?: string;
+  private answer?: RecordedAnswer;
+  private lastPrompt?: PromptSeen;
   /** Assistant turns dropped by earlier compactions (continue-as-new). */
-  omittedTurns = 0;
+  private readonly omittedTurns: number = 0;
   /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
   readonly startedAt: number;
   /** Runs in this continue-as-new chain, this one included. */
@@ -72,75 +83,75 @@ export class RunState {
     const resume = input.resume;
     this.messages = resume ? [...resume.messages] : openingMessages(input.goal, input.systemPrompt);
     this.model = input.model;
+    // Date.now() in the workflow sandbox is the workflow task's time, recorded in history: replay-safe.
     this.startedAt = resume?.startedAt ?? Date.now();
     this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
     if (resume) {
-      this.step = resume.step;
-      Object.assign(this.usage, resume.usage);
-      Object.assign(this.toolCalls, resume.toolCalls);
+      this.currentStep = resume.step;
+      Object.assign(this.usageSoFar, resume.usage);
+      Object.assign(this.calls, resume.toolCalls);
       this.omittedTurns = resume.omittedTurns;
     }
   }
 
-  /** What the next run of the chain needs to go on as the same logical run, with a compacted transcript. */
-  resumeState(keepSteps: number, maxBytes?: number): NonNullable<ResolvedAgentRunInput['resume']> {
-    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns, maxBytes);
-    return {
-      step: this.step,
-      usage: { ...this.usage },
-      toolCalls: { ...this.toolCalls },
-      messages: compacted.messages,
-      startedAt: this.startedAt,
-      omittedTurns: compacted.omittedTurns,
-      runsSoFar: this.runsSoFar,
-    };
+  get status(): RunStatus {
+    return this.currentStatus;
   }
 
-  plannerContext(): PlannerContext {
-    return { model: this.model, messages: this.messages, tools: this.tools };
+  get step(): number {
+    return this.currentStep;
   }
 
-  snapshot(): AgentState {
-    return {
-      status: this.status,
-      step: this.step,
-      maxSteps: this.input.maxSteps,
-      pending: [...this.pending.values()],
-      usage: { ...this.usage },
-      toolCalls: { ...this.toolCalls },
-      recent: [...this.recent],
-    };
+  get usage(): Readonly<Usage> {
+    return this.usageSoFar;
+  }
+
+  /** Messages of the transcript so far (the planner reads a prefix of this length). */
+  get messageCount(): number {
+    return this.messages.length;
+  }
+
+  /** Records the tools this run offers the model (the catalogue narrowed to `allowedTools`). */
+  recordCatalogue(tools: readonly ToolSpec[]): void {
+    this.tools = [...tools];
+  }
+
+  beginStep(): void {
+    this.currentStep += 1;
+  }
+
+  /** The step cap is reached: one last turn, without tools, asks the model to answer from what it has. */
+  beginFinalTurn(): void {
+    this.messages.push(finalTurnMessage(this.input.maxSteps));
   }
 
   /**
    * Records the model's answer. With `maxCalls` (runs with size limits), the calls beyond it are dropped and
    * the kept calls get unique ids, whatever the planner that answered did.
    */
-  recordPlan(plan: PlanResult, maxCalls?: number): void {
+  recordPlan(plan: PlanResult, maxCalls?: number): RecordedAnswer {
     let message = plan.message;
     let dropped = plan.droppedCalls;
     if (maxCalls !== undefined && message.toolCalls) {
       const limited = limitToolCalls(message.toolCalls, maxCalls);
       message = { ...message, toolCalls: limited.calls };
-      if (limited.dropped) dropped = { count: limited.dropped.count + (dropped?.count ?? 0), tools: [...new Set([...limited.dropped.tools, ...(dropped?.tools ?? [])])] };
+      if (limited.dropped) {
+        dropped = { count: limited.dropped.count + (dropped?.count ?? 0), tools: [...new Set([...limited.dropped.tools, ...(dropped?.tools ?? [])])] };
+      }
     }
     this.messages.push(message);
     this.answer = { message, ...(dropped ? { dropped } : {}) };
+    if (plan.seen) this.lastPrompt = plan.seen;
     this.recordUsage(plan.usage);
     this.model ??= plan.model;
+    return this.answer;
   }
 
   /** Counts one model call and its tokens. */
   recordUsage(usage: { inputTokens: number; outputTokens: number }): void {
-    this.usage.inputTokens += usage.inputTokens;
-    this.usage.outputTokens += usage.outputTokens;
-    this.usage.modelCalls += 1;
-  }
-
-  /** The latest answer, as recorded (calls limited and ids unique). */
-  lastAnswer(): { message: ChatMessage; dropped?: DroppedCalls } {
-    if (!this.answer) throw new Error('no answer recorded yet');
-    return this.answer;
+    this.usageSoFar.inputTokens += usage.inputTokens;
+    this.usageSoFar.outputTokens += usage.outputTokens;
+    this.usageSoFar.modelCalls += 1;
   }
 
   taskStarted(task: Task): void {
@@ -149,11 +160,11 @@ export class RunState {
 
   taskFinished(result: TaskResult): void {
     this.pending.delete(result.id);
-    if (result.ok) this.toolCalls.ok += 1;
-    else this.toolCalls.failed += 1;
+    if (result.ok) this.calls.ok += 1;
+    else this.calls.failed += 1;
     this.recent.push({
       id: result.id,
-      step: this.step,
+      step: this.currentStep,
       tool: result.tool,
       ok: result.ok,
       ...(result.error ? { errorType: result.error.type } : {}),
@@ -162,35 +173,80 @@ export class RunState {
     if (this.recent.length > RECENT_CALLS) this.recent.shift();
   }
 
+  /** Appends a step's observation to the transcript (and says which calls of the answer were dropped, if any). */
   recordObservation(observation: Observation, dropped?: DroppedCalls, maxCalls?: number): void {
-    if (dropped) {
-      observation = {
-        ...observation,
-        summary: `${observation.summary}. ${dropped.count} more call${dropped.count === 1 ? ' was' : 's were'} not run (${ERROR_TYPES.toolCallLimit}: at most ${maxCalls} calls per answer; dropped tools: ${dropped.tools.join(', ')})`,
-      };
-    }
-    this.messages.push(...observationMessages(observation));
+    const summary = dropped
+      ? `${observation.summary}. ${dropped.count} more call${dropped.count === 1 ? ' was' : 's were'} not run (${ERROR_TYPES.toolCallLimit}: at most ${maxCalls} calls per answer; dropped tools: ${dropped.tools.join(', ')})`
+      : observation.summary;
+    this.messages.push(...observationMessages({ ...observation, summary }));
     const calls = observation.results.map((entry) => `${entry.tool} ${entry.ok ? '✓' : `✗ ${entry.errorType ?? ''}`}`.trim()).join(', ');
-    this.rows.push(`| ${this.step} | ${calls} | ${observation.summary} |`);
+    this.rows.push(`| ${this.currentStep} | ${calls} | ${summary} |`);
     if (this.rows.length > DETAIL_ROWS) this.rows.shift();
+  }
+
+  /**
+   * What the planner reads. With a request (current planners), exactly the first `messageCount` messages, checked
+   * against the step: handlers that append meanwhile never change what a plan sees. Without one (planners of
+   * older workers), the whole transcript and the catalogue, as they always got.
+   */
+  plannerContext(request?: PlannerContextRequest): PlannerContext {
+    const model = this.model;
+    if (!request) return { model, messages: this.messages, tools: this.tools };
+    if (request.step !== this.currentStep || request.messageCount > this.messages.length) {
+      throw ApplicationFailure.nonRetryable(
+        `stale planner read: asked for step ${request.step} with ${request.messageCount} messages; the run is at step ${this.currentStep} with ${this.messages.length}`,
+        'StalePlannerRead',
+      );
+    }
+    return { model, messages: this.messages.slice(0, request.messageCount), ...(request.includeTools ? { tools: this.tools } : {}) };
+  }
+
+  /** What the next run of the chain needs to go on as the same logical run, with a compacted transcript. */
+  resumeState(keepSteps: number, maxBytes?: number): NonNullable<ResolvedAgentRunInput['resume']> {
+    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns, maxBytes);
+    return {
+      step: this.currentStep,
+      usage: { ...this.usageSoFar },
+      toolCalls: { ...this.calls },
+      messages: compacted.messages,
+      startedAt: this.startedAt,
+      omittedTurns: compacted.omittedTurns,
+      runsSoFar: this.runsSoFar,
+    };
+  }
+
+  snapshot(): AgentState {
+    return {
+      status: this.currentStatus,
+      step: this.currentStep,
+      maxSteps: this.input.maxSteps,
+      pending: [...this.pending.values()],
+      usage: { ...this.usageSoFar },
+      toolCalls: { ...this.calls },
+      recent: [...this.recent],
+      ...(this.lastPrompt ? { lastPrompt: this.lastPrompt } : {}),
+    };
   }
 
   /** Markdown for `setCurrentDetails`: the run's progress as a table of steps and calls. */
   details(): string {
-    const header = `**${this.status}** · step ${this.step}/${this.input.maxSteps} · ${this.usage.inputTokens + this.usage.outputTokens} tokens · tools ${this.toolCalls.ok} ok / ${this.toolCalls.failed} failed`;
+    const tokens = this.usageSoFar.inputTokens + this.usageSoFar.outputTokens;
+    const header = `**${this.currentStatus}** · step ${this.currentStep}/${this.input.maxSteps} · ${tokens} tokens · tools ${this.calls.ok} ok / ${this.calls.failed} failed`;
+    const prompt = this.lastPrompt ? `\n\nLast plan saw ${this.lastPrompt.messageCount} messages (sha256 ${this.lastPrompt.transcriptHash}) and ${this.lastPrompt.tools} tools.` : '';
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
-    return `${header}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
+    return `${header}${prompt}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
   }
 
-  result(status: AgentRunStatus, answer: string, error?: TaskError): AgentRunResult {
-    this.status = status;
+  /** Ends the run: the one place the status changes. */
+  finish(status: AgentRunStatus, answer: string, error?: TaskError): AgentRunResult {
+    this.currentStatus = status;
     return {
       status,
       answer,
-      steps: this.step,
-      usage: { ...this.usage },
-      toolCalls: { ...this.toolCalls },
+      steps: this.currentStep,
+      usage: { ...this.usageSoFar },
+      toolCalls: { ...this.calls },
       ...(error ? { error } : {}),
     };
   }

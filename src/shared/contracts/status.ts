@@ -1,0 +1,35 @@
+/**
+ * The status vocabulary of an agent run: one list, used by the workflow (state, search attribute, UI details),
+ * the client, the CLI and the docs. `running` is the only live status today; the others are outcomes.
+ */
+export const RUN_STATUSES = {
+  /** Planning or executing a step. */
+  running: 'running',
+  /** The model answered without calling a tool. */
+  final: 'final',
+  /** The step cap was reached (the model got one last tool-less turn). */
+  maxSteps: 'max_steps',
+  /** A token or wall-time budget ran out. */
+  budgetExceeded: 'budget_exceeded',
+  /** Cancelled by a client; calls in flight were cancelled and waited for. */
+  cancelled: 'cancelled',
+  /** The model call gave up, or the input was invalid; `error` says why. */
+  failed: 'failed',
+} as const;
+
+/** Every status a run can be in. */
+export type RunStatus = (typeof RUN_STATUSES)[keyof typeof RUN_STATUSES];
+
+/** Statuses a run ends with (the result's `status`). */
+export type AgentRunStatus = Exclude<RunStatus, typeof RUN_STATUSES.running>;
+
+/** Every status word, in display order. */
+export const RUN_STATUS_WORDS: readonly RunStatus[] = Object.values(RUN_STATUSES);
+
+/** Outcome words, in display order. */
+export const OUTCOME_STATUS_WORDS: readonly AgentRunStatus[] = RUN_STATUS_WORDS.filter((status): status is AgentRunStatus => status !== RUN_STATUSES.running);
+
+/** True when `status` ends a run. */
+export function isOutcome(status: string): status is AgentRunStatus {
+  return (OUTCOME_STATUS_WORDS as readonly string[]).includes(status);
+}

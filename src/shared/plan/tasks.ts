@@ -1,0 +1,72 @@
+import { ERROR_TYPES } from '../errors';
+import { executorOf } from '../execution';
+import type { Task, TaskError, TaskResult, ToolSpec } from '../model';
+import { WaitInputSchema } from '../wait';
+import { describeIssues } from '../zod-issues';
+import type { PlanNode } from './plan';
+
+/** Tools the run may use: the catalogue, narrowed to `allowedTools` when given. */
+export interface ToolAccess {
+  catalogue: ReadonlyMap<string, ToolSpec>;
+  allowed: ReadonlySet<string>;
+}
+
+/** A node ready to run (its task), or already decided without running anything (its result). */
+export type PreparedNode = { node: PlanNode; task: Task } | { node: PlanNode; result: TaskResult };
+
+/** One line for the Temporal UI: the tool and its most telling argument, never more than ~80 characters. */
+export function callSummary(tool: string, input: unknown, summaryField?: string): string {
+  let detail = '';
+  if (input && typeof input === 'object') {
+    const record = input as Record<string, unknown>;
+    const value = summaryField !== undefined ? record[summaryField] : Object.values(record).find((entry) => typeof entry === 'string');
+    if (typeof value === 'string' || typeof value === 'number') detail = String(value).replace(/\s+/g, ' ').trim();
+  }
+  if (detail.length > 60) detail = `${detail.slice(0, 59)}…`;
+  return detail ? `${tool} ${detail}` : tool;
+}
+
+function failed(node: PlanNode, error: TaskError): PreparedNode {
+  return { node, result: { id: node.id, callId: node.call.id, tool: node.call.tool, ok: false, error, durationMs: 0 } };
+}
+
+function invalidInput(node: PlanNode, problem: string): PreparedNode {
+  return failed(node, { type: ERROR_TYPES.toolInputInvalid, message: `invalid input for tool "${node.call.tool}": ${problem}` });
+}
+
+/**
+ * Derives a node's task from the call and the tool's catalogue entry. Unknown tools, disallowed tools,
+ * unparsable arguments and timer inputs out of range become error results here, so nothing is ever
+ * scheduled for them. Pure and deterministic.
+ */
+export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
+  const { call } = node;
+  const spec = access.catalogue.get(call.tool);
+  if (!spec) {
+    const known = [...access.allowed].join(', ') || '(none)';
+    return failed(node, { type: ERROR_TYPES.toolUnknown, message: `there is no tool named "${call.tool}"; available tools: ${known}` });
+  }
+  if (!access.allowed.has(call.tool)) return failed(node, { type: ERROR_TYPES.toolNotAllowed, message: `tool "${call.tool}" is not allowed in this run` });
+  if (call.inputError !== undefined) return invalidInput(node, call.inputError);
+  const executor = executorOf(spec);
+  if (executor.kind === 'timer') {
+    // The workflow runs timers itself, so it validates their input itself (no activity would).
+    const parsed = WaitInputSchema.safeParse(call.input);
+    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error));
+    if (executor.maxSeconds !== undefined && parsed.data.seconds > executor.maxSeconds) {
+      return invalidInput(node, `seconds: at most ${executor.maxSeconds} seconds, got ${parsed.data.seconds}`);
+    }
+  }
+  const task: Task = {
+    id: node.id,
+    callId: call.id,
+    tool: call.tool,
+    input: call.input,
+    executor,
+    timeoutMs: spec.timeoutMs,
+    ...(spec.heartbeatTimeoutMs ? { heartbeatTimeoutMs: spec.heartbeatTimeoutMs } : {}),
+    retry: spec.retry,
+    summary: callSummary(call.tool, call.input, spec.summaryField),
+  };
+  return { node, task };
+}

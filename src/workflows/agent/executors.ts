@@ -1,0 +1,136 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ERROR_TYPES } from '../../shared/errors';
+import type { Executor, Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput } from '../../shared/model';
+import { scheduleToCloseMs, toActivityRetry } from '../../shared/profiles';
+import { WaitInputSchema } from '../../shared/wait';
+import type { OutputBudget } from './output-budget';
+import type { Semaphore } from './semaphore';
+
+type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
+
+/** Notified as tasks start and finish (the run state and the UI details follow along). */
+export interface SchedulerHooks {
+  onStart?(task: Task): void;
+  onFinish?(result: TaskResult): void;
+}
+
+/** What executors share within a step. */
+export interface ExecutionContext {
+  semaphore: Semaphore;
+  hooks: SchedulerHooks;
+  /** The step's history budget for tool outputs; absent in runs started before it existed. */
+  budget?: OutputBudget;
+}
+
+/** Bytes of history a failed call may take (its bounded error message and failure framing). */
+const FAILURE_BYTES = 6_144;
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
+/** The limit a timeout of this type hit, in words: each type has its own figure. */
+function timeoutWords(timeoutType: string | undefined, task: Pick<Task, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'>): string {
+  switch (timeoutType) {
+    case 'SCHEDULE_TO_CLOSE':
+      return `no result within ${seconds(scheduleToCloseMs(task.timeoutMs, task.retry))} over all attempts (schedule_to_close; each attempt may take ${seconds(task.timeoutMs)})`;
+    case 'HEARTBEAT':
+      return `no heartbeat within ${seconds(task.heartbeatTimeoutMs ?? task.timeoutMs)} (heartbeat timeout)`;
+    case 'START_TO_CLOSE':
+      return `no result within ${seconds(task.timeoutMs)} (start_to_close)`;
+    default:
+      return `no result within the call's limits (${String(timeoutType ?? 'timeout').toLowerCase()})`;
+  }
+}
+
+/** Turns an activity failure into the error of a `TaskResult`. */
+export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'>): TaskError {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof TimeoutFailure) {
+    return { type: ERROR_TYPES.toolTimeout, message: timeoutWords(String(cause.timeoutType ?? '').replace('TIMEOUT_TYPE_', ''), task) };
+  }
+  if (cause instanceof CancelledFailure) return { type: ERROR_TYPES.toolCancelled, message: 'the call was cancelled' };
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === ERROR_TYPES.toolInputInvalid || cause.type === ERROR_TYPES.toolError) return { type: cause.type, message: cause.message };
+    const attempts = task.retry.maximumAttempts;
+    return { type: ERROR_TYPES.toolFailed, message: `${cause.type ? `${cause.type}: ` : ''}${cause.message} (gave up after up to ${attempts} attempt${attempts === 1 ? '' : 's'})` };
+  }
+  return { type: ERROR_TYPES.toolFailed, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Runs a task as its activity (type and task queue from the task), under the semaphore; never throws except for cancellation. */
+async function runActivity(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  const executor = task.executor as Extract<Executor, { kind: 'activity' }>;
+  return context.semaphore.withPermit(async () => {
+    context.hooks.onStart?.(task);
+    const maxOutputBytes = context.budget?.reserve();
+    // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
+    const started = Date.now();
+    const activities = proxyActivities<Record<string, ToolActivity>>({
+      ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
+      startToCloseTimeout: task.timeoutMs,
+      scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
+      ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
+      // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: { ...toActivityRetry(task.retry), nonRetryableErrorTypes: [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError] },
+    });
+    const activity = activities[executor.activityType];
+    let result: TaskResult;
+    try {
+      if (!activity) throw new Error(`no activity proxy for ${executor.activityType}`);
+      const response = await activity.executeWithOptions({ summary: task.summary }, [
+        {
+          taskId: task.id,
+          input: task.input,
+          idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
+          ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+        },
+      ]);
+      if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);
+      result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
+      if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
+    } catch (error) {
+      // Cancelling the run is not a tool failure: let it end the run.
+      if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
+      if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, FAILURE_BYTES);
+      result = { id: task.id, callId: task.callId, tool: task.tool, ok: false, error: taskErrorOf(error, task), durationMs: Date.now() - started };
+    }
+    context.hooks.onFinish?.(result);
+    return result;
+  });
+}
+
+/** A durable timer in the workflow: no activity, no worker slot, no semaphore permit. */
+async function runTimer(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  // Validated when the task was prepared; parsed again here because the task carries the raw input.
+  const { seconds: waitSeconds } = WaitInputSchema.parse(task.input);
+  context.hooks.onStart?.(task);
+  const started = Date.now();
+  await sleep(Math.round(waitSeconds * 1000));
+  const result: TaskResult = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: { waitedSeconds: waitSeconds }, durationMs: Date.now() - started };
+  context.hooks.onFinish?.(result);
+  return result;
+}
+
+/** How each kind of task runs: a map, not flags. */
+const EXECUTORS: { [Kind in Executor['kind']]: (task: Task, context: ExecutionContext) => Promise<TaskResult> } = {
+  activity: runActivity,
+  timer: runTimer,
+};
+
+/** Runs one task with the executor its kind names. */
+export function execute(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  return EXECUTORS[task.executor.kind](task, context);
+}

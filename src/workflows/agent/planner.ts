@@ -1,0 +1,65 @@
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ERROR_TYPES } from '../../shared/errors';
+import type { PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError } from '../../shared/model';
+import { PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
+import type { RecordedAnswer, RunState } from './run-state';
+
+const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
+  startToCloseTimeout: PLANNER_TIMEOUT_MS,
+  heartbeatTimeout: PLANNER_HEARTBEAT_TIMEOUT_MS,
+  retry: toActivityRetry(PLANNER_RETRY),
+});
+
+/** Raised when the planner gave up; the workflow turns it into a `failed` result. */
+export class PlannerGaveUp extends Error {
+  override name = 'PlannerGaveUp';
+  constructor(readonly error: TaskError) {
+    super(error.message);
+  }
+}
+
+/** The tokens a failed model call still cost, when the planner said (an answer too large to record, say). */
+function usageOf(failure: ApplicationFailure): { inputTokens: number; outputTokens: number } | undefined {
+  const usage = (failure.details?.[0] as { usage?: { inputTokens?: unknown; outputTokens?: unknown } } | undefined)?.usage;
+  if (typeof usage?.inputTokens !== 'number' || typeof usage.outputTokens !== 'number') return undefined;
+  return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
+}
+
+export interface PlannerOptions {
+  input: ResolvedAgentRunInput;
+  run: RunState;
+  /** Cap on calls per answer, sent to the planner and enforced on its answer; absent in runs started before it. */
+  maxCalls?: number;
+}
+
+/**
+ * Asks the model for the next action through the `plan` activity. The request is a small reference (the
+ * workflow, the step and how many messages to read), so the transcript enters history once, as observations.
+ */
+export async function askModel(options: PlannerOptions, finalTurn: boolean): Promise<RecordedAnswer> {
+  const { input, run, maxCalls } = options;
+  const { workflowId, runId } = workflowInfo();
+  const request: PlanRequest = {
+    workflowId,
+    runId,
+    step: run.step,
+    finalTurn,
+    messageCount: run.messageCount,
+    ...(input.model ? { model: input.model } : {}),
+    ...(maxCalls !== undefined ? { maxCalls } : {}),
+  };
+  const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
+  try {
+    const result = await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
+    return run.recordPlan(result, maxCalls);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure) {
+      const usage = usageOf(cause);
+      if (usage) run.recordUsage(usage);
+      throw new PlannerGaveUp({ type: cause.type ?? 'ModelInvocationError', message: cause.message });
+    }
+    throw new PlannerGaveUp({ type: ERROR_TYPES.modelTimeout, message: cause?.message ?? error.message });
+  }
+}

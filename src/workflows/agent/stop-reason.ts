@@ -1,0 +1,35 @@
+import { RUN_STATUSES } from '../../shared/contracts/status';
+import type { ResolvedAgentRunInput, Usage } from '../../shared/model';
+
+/** Why a run stops before finishing a step: the step cap, or a budget. */
+export type StopReason = { status: typeof RUN_STATUSES.maxSteps } | { status: typeof RUN_STATUSES.budgetExceeded; answer: string };
+
+/** What `stopReason` looks at. */
+export interface StopInputs {
+  step: number;
+  usage: Readonly<Usage>;
+  /** Workflow time the logical run started, and now (both ms). */
+  startedAt: number;
+  now: number;
+}
+
+/**
+ * Whether the run must stop, and why. Checked at two moments, in this order, as the loop always has:
+ * `before_step` (the step cap, then the wall-time budget) and `before_tools` (the token budget, once the model
+ * has answered with calls). Pure.
+ */
+export function stopReason(state: StopInputs, input: Pick<ResolvedAgentRunInput, 'maxSteps' | 'budget'>, moment: 'before_step' | 'before_tools'): StopReason | undefined {
+  if (moment === 'before_step') {
+    if (state.step >= input.maxSteps) return { status: RUN_STATUSES.maxSteps };
+    const wallTime = input.budget?.maxWallTimeMs;
+    if (wallTime !== undefined && state.now - state.startedAt >= wallTime) {
+      return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the wall-time budget of ${wallTime} ms is used up after ${state.step} steps.` };
+    }
+    return undefined;
+  }
+  const tokens = input.budget?.maxTokens;
+  if (tokens !== undefined && state.usage.inputTokens + state.usage.outputTokens >= tokens) {
+    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the token budget of ${tokens} is used up after ${state.step} steps.` };
+  }
+  return undefined;
+}
