@@ -1,8 +1,8 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineTool, ToolError, type Tool } from '../define-tool';
-import { resolveInWorkspace } from '../workspace';
+import { defineTool, type Tool } from '../define-tool';
+import { openInWorkspace, rethrowAsRefusal } from '../workspace';
 
 export interface ListDirOptions {
   /** Folder the tool is confined to (`AGENT_WORKSPACE`). */
@@ -28,17 +28,26 @@ export function createListDirTool(options: ListDirOptions): Tool {
     effects: 'read',
     summaryField: 'path',
     run: async ({ path }): Promise<ListDirOutput> => {
-      const resolved = await resolveInWorkspace(options.workspace, path);
-      const stats = await lstat(resolved.path);
-      if (!stats.isDirectory()) throw new ToolError(`"${path}" is not a folder (use read_file for files)`);
-      const names = (await readdir(resolved.path)).sort();
-      const entries: ListDirOutput['entries'] = [];
-      for (const name of names.slice(0, maxEntries)) {
-        const entry = await lstat(join(resolved.path, name));
-        const type = entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
-        entries.push({ name, type, ...(type === 'file' ? { bytes: entry.size } : {}) });
+      // Opened without blocking and proven inside the workspace and a folder; listed through the descriptor
+      // (/proc/self/fd/<fd>), so swapping the folder's name for a symbolic link now changes nothing.
+      const folder = await openInWorkspace(options.workspace, path, 'folder');
+      try {
+        const names = (await readdir(folder.pathThroughDescriptor).catch(rethrowAsRefusal(path))).sort();
+        const entries: ListDirOutput['entries'] = [];
+        for (const name of names.slice(0, maxEntries)) {
+          const entry = await lstat(join(folder.pathThroughDescriptor, name)).catch((error: unknown) => {
+            // An entry removed since readdir is simply no longer there.
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+            return rethrowAsRefusal(path)(error);
+          });
+          if (!entry) continue;
+          const type = entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
+          entries.push({ name, type, ...(type === 'file' ? { bytes: entry.size } : {}) });
+        }
+        return { path: folder.relativePath, entries, truncated: names.length > maxEntries };
+      } finally {
+        await folder.handle.close();
       }
-      return { path: resolved.relativePath, entries, truncated: names.length > maxEntries };
     },
   });
 }

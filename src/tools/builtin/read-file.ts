@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineTool, ToolError, type Tool } from '../define-tool';
-import { resolveInWorkspace } from '../workspace';
+import { defineTool, type Tool } from '../define-tool';
+import { openInWorkspace, rethrowAsRefusal } from '../workspace';
 
 export interface ReadFileOptions {
   /** Folder the tool is confined to (`AGENT_WORKSPACE`). */
@@ -30,19 +29,17 @@ export function createReadFileTool(options: ReadFileOptions): Tool {
     effects: 'read',
     summaryField: 'path',
     run: async ({ path }): Promise<ReadFileOutput> => {
-      const resolved = await resolveInWorkspace(options.workspace, path);
-      const handle = await open(resolved.path, 'r');
+      // Opened without blocking and proven inside the workspace and a regular file; read through the descriptor only.
+      const { handle, relativePath, stats } = await openInWorkspace(options.workspace, path, 'file');
       try {
-        const stats = await handle.stat();
-        if (!stats.isFile()) throw new ToolError(`"${path}" is not a file${stats.isDirectory() ? ' (it is a folder: use list_dir)' : ''}`);
         const length = Math.min(stats.size, maxBytes);
         const buffer = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, 0);
+        const { bytesRead } = await handle.read(buffer, 0, length, 0).catch(rethrowAsRefusal(path));
         const content = buffer.subarray(0, bytesRead);
-        if (content.subarray(0, SNIFF_BYTES).includes(0)) return { path: resolved.relativePath, bytes: stats.size, binary: true };
+        if (content.subarray(0, SNIFF_BYTES).includes(0)) return { path: relativePath, bytes: stats.size, binary: true };
         // Cutting at maxBytes may split a character: drop a broken tail rather than return U+FFFD.
         const text = content.toString('utf8').replace(/\uFFFD+$/, '');
-        return { path: resolved.relativePath, bytes: stats.size, binary: false, text, truncated: stats.size > bytesRead };
+        return { path: relativePath, bytes: stats.size, binary: false, text, truncated: stats.size > bytesRead };
       } finally {
         await handle.close();
       }
