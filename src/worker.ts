@@ -60,9 +60,11 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
  */
 export async function runWorker(options: AgentWorkerOptions = {}): Promise<void> {
   const config = options.config ?? loadTemporalConfig();
+  // Tools first: a bad AGENT_* variable is a configuration error, whether or not Temporal is reachable.
+  const tools = workerTools(options);
   const connection = options.connection ?? (await connectWorkerConnection(config));
   try {
-    const worker = await createWorker({ ...options, config, connection });
+    const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection });
     process.stderr.write(
       `Worker polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
     );

@@ -23,5 +23,6 @@ export function createWaitTool(options: WaitOptions = {}): Tool {
       throw new Error('wait runs as a workflow timer, never as an activity');
     },
   });
-  return { ...tool, spec: { ...tool.spec, executor: { kind: 'timer', maxSeconds } } };
+  // `execution`/`maxSeconds` say the same for workflow code older than `executor` (a rolling deploy runs both).
+  return { ...tool, spec: { ...tool.spec, executor: { kind: 'timer', maxSeconds }, execution: 'workflow-timer', maxSeconds } };
 }
