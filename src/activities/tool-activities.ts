@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ERROR_TYPES } from '../shared/errors';
 import { executorOf } from '../shared/execution';
-import type { ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
+import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
 import { MAX_ERROR_MESSAGE_BYTES } from '../shared/profiles';
 import { boundText, outputText, utf8Bytes } from '../shared/summarize';
 import type { Tool, ToolContext } from '../tools/define-tool';
@@ -30,21 +30,22 @@ export function jsonBytes(value: unknown): number {
  * Keeps an output under the history cap, measured in bytes of JSON (quotes and escapes included: a string
  * of control characters takes up to six times its length). A larger output is cut to its head and tail.
  */
-export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes' | 'historyBytes'> {
+export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityOutput, 'output' | 'outputBytes' | 'outputKind' | 'historyBytes'> {
   const historyBytes = jsonBytes(output);
   if (historyBytes <= maxBytes) return { output, historyBytes };
   const text = outputText(output);
   const bytes = utf8Bytes(text);
+  const outputKind: OutputKind = output === null || output === undefined ? 'null' : Array.isArray(output) ? 'array' : (typeof output as OutputKind);
   // Escaping can inflate the cut text again: shrink the text budget until its JSON fits.
   let budget = maxBytes;
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const preview = boundText(text, budget).preview;
     const previewBytes = jsonBytes(preview);
-    if (previewBytes <= maxBytes) return { output: preview, outputBytes: bytes, historyBytes: previewBytes };
+    if (previewBytes <= maxBytes) return { output: preview, outputBytes: bytes, outputKind, historyBytes: previewBytes };
     budget = Math.floor((budget * maxBytes) / previewBytes) - 64;
   }
   const preview = boundText(text, Math.floor(maxBytes / 6) - 64).preview;
-  return { output: preview, outputBytes: bytes, historyBytes: jsonBytes(preview) };
+  return { output: preview, outputBytes: bytes, outputKind, historyBytes: jsonBytes(preview) };
 }
 
 /** Cuts an error message that would enter history to MAX_ERROR_MESSAGE_BYTES. */

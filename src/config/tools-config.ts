@@ -1,6 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HTTP_GET_OPTIONS } from '../tools/builtin/http-get';
+import { DEFAULT_READ_MAX_BYTES } from '../tools/builtin/read-file';
+import { DEFAULT_WAIT_MAX_SECONDS } from '../tools/builtin/wait';
 import type { Resolver } from '../tools/net/address-guard';
 import { ConfigurationError, parseEnvironment } from './parse-environment';
 
@@ -15,9 +18,9 @@ const ToolsEnvironmentSchema = z.object({
     .optional()
     .transform((value) => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected comma-separated HOST:PORT pairs'))),
-  AGENT_HTTP_MAX_BYTES: positiveInteger.default(1_048_576),
-  AGENT_READ_MAX_BYTES: positiveInteger.default(262_144),
-  AGENT_WAIT_MAX_SECONDS: positiveInteger.default(86_400),
+  AGENT_HTTP_MAX_BYTES: positiveInteger.default(DEFAULT_HTTP_GET_OPTIONS.maxBytes),
+  AGENT_READ_MAX_BYTES: positiveInteger.default(DEFAULT_READ_MAX_BYTES),
+  AGENT_WAIT_MAX_SECONDS: positiveInteger.default(DEFAULT_WAIT_MAX_SECONDS),
 });
 
 /** Configuration of the built-in tools, from the environment or worker options. */

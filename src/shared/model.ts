@@ -181,6 +181,8 @@ export interface TaskResult {
   output?: unknown;
   /** Size of the tool's whole output when the activity had to cut it to keep history small. */
   outputBytes?: number;
+  /** What the output was before it was cut (then `output` is the text of its head and tail). */
+  outputKind?: OutputKind;
   error?: TaskError;
   /** Attempts the activity took (known when it completed; absent for calls never scheduled). */
   attempts?: number;
@@ -287,6 +289,9 @@ export interface PlanResult {
   seen?: PromptSeen;
 }
 
+/** The JSON kind of a tool's output, named when a cut turned it into text. */
+export type OutputKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+
 /** Input of every tool activity. */
 export interface ToolActivityInput {
   taskId: string;
@@ -302,6 +307,8 @@ export interface ToolActivityOutput {
   attempt: number;
   /** Set when `output` was cut to the output cap: the size of the whole output. */
   outputBytes?: number;
+  /** Set when `output` was cut: what it was (`output` is then the text of its head and tail). */
+  outputKind?: OutputKind;
   /** Bytes of JSON `output` takes in history. */
   historyBytes?: number;
 }

@@ -95,12 +95,14 @@ export function summarize(results: readonly TaskResult[], budgetBytesPerCall: nu
   const entries: ObservationEntry[] = results.map((result) => {
     const text = result.ok ? outputText(result.output) : `${result.error?.type ?? 'ToolFailed'}: ${result.error?.message ?? 'failed'}`;
     const bounded = boundText(text, budgetBytesPerCall, result.ok ? result.outputBytes : undefined);
+    // A cut output is text now, whatever it was: say what it was, so the model does not take it for a string.
+    const cut = result.ok && result.outputBytes !== undefined ? `[cut to fit history: a JSON ${result.outputKind ?? 'value'} of ${result.outputBytes} bytes; its head and tail follow]\n` : '';
     return {
       id: result.id,
       callId: result.callId,
       tool: result.tool,
       ok: result.ok,
-      preview: bounded.preview,
+      preview: `${cut}${bounded.preview}`,
       bytes: bounded.bytes,
       omittedBytes: bounded.omittedBytes,
       ...(result.ok ? {} : { errorType: result.error?.type ?? 'ToolFailed' }),

@@ -34,19 +34,20 @@ const CATALOGUE_CACHE_RUNS = 500;
  * Reads what the model is shown by querying the run's own workflow: the first `messageCount` messages (the
  * transcript as it was when the plan was scheduled) and, once per run per worker, the tool catalogue.
  */
-export function createWorkflowContextReader(): (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }> {
+export function createWorkflowContextReader(
+  /** Sends the query; tests inject one. @default through the activity's client */
+  query: (request: PlanRequest, args?: PlannerContextRequest) => Promise<PlannerContext> = queryOwnWorkflow,
+): (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }> {
   const catalogues = new Map<string, ToolSpec[]>();
   return async (request) => {
-    const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
-    const key = `${request.workflowId}/${request.runId}`;
-    const cached = catalogues.get(key);
     if (request.messageCount === undefined) {
       // A request from older workflow code: it answers with everything.
-      const context = await handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
+      const context = await query(request);
       return { model: context.model, messages: context.messages, tools: context.tools ?? [] };
     }
-    const query: PlannerContextRequest = { step: request.step, messageCount: request.messageCount, includeTools: !cached };
-    const context = await handle.query<PlannerContext, [PlannerContextRequest]>(PLANNER_CONTEXT_QUERY, query);
+    const key = `${request.workflowId}/${request.runId}`;
+    const cached = catalogues.get(key);
+    const context = await query(request, { step: request.step, messageCount: request.messageCount, includeTools: !cached });
     const tools = cached ?? context.tools ?? [];
     if (!cached) {
       catalogues.set(key, tools);
@@ -54,6 +55,11 @@ export function createWorkflowContextReader(): (request: PlanRequest) => Promise
     }
     return { model: context.model, messages: context.messages, tools };
   };
+}
+
+function queryOwnWorkflow(request: PlanRequest, args?: PlannerContextRequest): Promise<PlannerContext> {
+  const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
+  return args ? handle.query<PlannerContext, [PlannerContextRequest]>(PLANNER_CONTEXT_QUERY, args) : handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
 }
 
 /** What the model was shown: message count, a short hash of the messages, the number of tools offered. */

@@ -101,6 +101,7 @@ async function runActivity(task: Task, context: ExecutionContext): Promise<TaskR
       if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);
       result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
       if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
+      if (response.outputKind !== undefined) result.outputKind = response.outputKind;
     } catch (error) {
       // Cancelling the run is not a tool failure: let it end the run.
       if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
