@@ -2,33 +2,71 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
-
-/** Node built-ins in every spelling (`fs`, `node:fs`, `fs/promises`). */
-const nodeModules = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 /**
- * The sandbox boundary of DESIGN.md §2: workflow code and shared model code do no I/O and never import
- * activity or tool code by value (type-only imports are fine: they vanish at compile time).
+ * The sandbox boundary of DESIGN.md §2, as an allowlist. Workflow code runs in Temporal's deterministic
+ * sandbox and shared code runs there too, so a value import may only reach code that is safe there: a few
+ * packages, `src/shared`, and (from workflow code) `src/workflows` itself. A type-only import of anything is
+ * fine: it vanishes at compile time.
+ *
+ * `no-restricted-imports` sees the import string, not the file it resolves to, so relative paths are matched
+ * per folder depth: from `src/workflows/agent/x.ts`, `../../shared/model` reaches `src/shared` and
+ * `./run-state` stays in the sandbox, while `../../cli/main` leaves it. A path that climbs back up through
+ * `..` after going down (`./a/../../cli`) is refused rather than resolved.
  */
-const sandboxImports = {
-  paths: nodeModules.map((name) => ({
-    name,
-    message: 'Workflow and shared code runs in the deterministic sandbox: no Node modules or I/O here.',
-  })),
-  patterns: [
-    {
-      group: ['**/activities', '**/activities/**', '**/tools', '**/tools/**', '**/worker', '**/client', '**/config/**', '**/temporal-server/**'],
-      allowTypeImports: true,
-      message: 'Import activities and Node-side code into workflow code as types only (`import type`).',
-    },
-    {
-      group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/envconfig', 'openai'],
-      allowTypeImports: true,
-      message: 'This package runs outside the workflow sandbox; import it as a type only.',
-    },
-  ],
-};
+
+/** One path segment that is neither `.` nor `..`. */
+const SEGMENT = String.raw`(?!\.\.?(?:/|$))[^/]+`;
+/** Any number of further segments. */
+const BELOW = `(?:/${SEGMENT})*`;
+
+/** Relative paths that stay inside the folder `depth` levels above the importing file (`./x`, `../x` …). */
+function insideOwnTree(depth) {
+  const upward = depth > 0 ? String.raw`|(?:\.\./){1,${depth}}` : '';
+  return String.raw`(?:\./${upward})${SEGMENT}${BELOW}`;
+}
+
+/** Relative paths into `src/shared` from a file `depth` folders below `src/<folder>/`. */
+function intoShared(depth) {
+  return String.raw`(?:\.\./){${depth + 1}}shared${BELOW}`;
+}
+
+/** Packages whose values are safe in the sandbox (regex sources). */
+const ZOD = String.raw`zod(?:/[a-z0-9-]+)?`;
+const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', ZOD];
+const SHARED_PACKAGES = ['@temporalio/common', ZOD];
+
+/**
+ * Folder levels below `src/workflows/` and `src/shared/` that get their own relative-path rules. A file
+ * deeper than this gets the rules of the deepest level, so its imports of `src/shared` fail loudly: raise
+ * the number then.
+ */
+const MAX_DEPTH = 4;
+
+/** `@typescript-eslint/no-restricted-imports` options that refuse every value import not matching `allowed`. */
+function allowlist(allowed, description) {
+  return {
+    patterns: [
+      {
+        regex: `^(?!(?:${allowed.join('|')})$)`,
+        caseSensitive: true,
+        allowTypeImports: true,
+        message:
+          `Code here runs in Temporal's deterministic workflow sandbox: value imports only from ${description} ` +
+          '(no Node modules, no activity, tool or other Node-side code). Import anything else as a type only (`import type`).',
+      },
+    ],
+  };
+}
+
+/** One config block per folder depth under `src/<folder>/`, since what a relative path reaches depends on the depth. */
+function sandboxImportBlocks(folder, packages, description) {
+  return Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => {
+    const allowed = [...packages, insideOwnTree(depth), ...(folder === 'workflows' ? [intoShared(depth)] : [])];
+    const files = depth < MAX_DEPTH ? [`src/${folder}/${'*/'.repeat(depth)}*.ts`] : [`src/${folder}/${'*/'.repeat(depth)}**/*.ts`];
+    return { files, rules: { '@typescript-eslint/no-restricted-imports': ['error', allowlist(allowed, description)] } };
+  });
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.temporal/', 'dist/', 'coverage/', 'test-artifacts/'] },
@@ -50,7 +88,9 @@ export default tseslint.config(
     files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', sandboxImports],
+      'no-restricted-syntax': ['error',
+        { selector: 'ImportExpression', message: 'Workflow and shared code load no modules at run time: use a static import.' },
+      ],
       'no-restricted-globals': ['error',
         { name: 'setTimeout', message: 'Use `sleep` from @temporalio/workflow: timers in workflows must be durable.' },
         { name: 'setInterval', message: 'Workflows have no intervals; loop with `sleep` from @temporalio/workflow.' },
@@ -58,6 +98,8 @@ export default tseslint.config(
       ],
     },
   },
+  ...sandboxImportBlocks('workflows', WORKFLOW_PACKAGES, '@temporalio/workflow, @temporalio/common, zod, src/shared and src/workflows'),
+  ...sandboxImportBlocks('shared', SHARED_PACKAGES, '@temporalio/common, zod and src/shared itself'),
   {
     // Jest's matchers (`expect.any`, `expect.stringContaining`) are typed `any` and used unbound.
     files: ['test/**/*.ts'],

@@ -4,46 +4,59 @@ import { createTestTools, maxOverlap } from './helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 
-function sleepCalls(count: number, ms: number) {
-  return Array.from({ length: count }, (_, index) => ({ name: 'sleep', arguments: { label: `call-${index + 1}`, ms } }));
+/** `count` calls of the `rendezvous` tool, each of which returns only once `meet` calls have started. */
+function rendezvousCalls(count: number, meet: number) {
+  return Array.from({ length: count }, (_, index) => ({ name: 'rendezvous', arguments: { label: `call-${index + 1}`, count: meet } }));
+}
+
+type Events = Awaited<ReturnType<typeof historyEvents>>;
+
+/** The most activities of type `name` scheduled and not yet closed at once, read from the server's history. */
+function maxOpenActivities(events: Events, name: string): number {
+  const scheduled = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === name).map((event) => String(event.eventId)));
+  let open = 0;
+  let maxOpen = 0;
+  for (const event of events) {
+    if (scheduled.has(String(event.eventId))) open += 1;
+    const closedId =
+      event.activityTaskCompletedEventAttributes?.scheduledEventId ??
+      event.activityTaskFailedEventAttributes?.scheduledEventId ??
+      event.activityTaskTimedOutEventAttributes?.scheduledEventId ??
+      event.activityTaskCanceledEventAttributes?.scheduledEventId;
+    if (closedId !== undefined && closedId !== null && scheduled.has(String(closedId))) open -= 1;
+    maxOpen = Math.max(maxOpen, open);
+  }
+  return maxOpen;
 }
 
 /** The agent loop against the real dev server, the real `openai` client and the scripted model over HTTP. */
 describe('agentWorkflow', () => {
   jest.setTimeout(90_000);
 
+  // Overlap is proven by latches, not by timing: each `rendezvous` call returns only once enough calls have
+  // started (or fails after a generous bound), so calls that do not run together fail the run.
   it('runs the 5 calls of one answer concurrently', async () => {
     const testTools = createTestTools();
-    await withAgent({ turns: [{ toolCalls: sleepCalls(5, 1_000) }, FINAL] }, testTools.tools, async ({ run }) => {
-      const { handle, result } = await run({ goal: 'sleep five times', maxParallel: 5 });
+    await withAgent({ turns: [{ toolCalls: rendezvousCalls(5, 5) }, FINAL] }, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'meet five times', maxParallel: 5 });
       expect(result).toMatchObject({ status: 'final', steps: 2, toolCalls: { ok: 5, failed: 0 } });
       expect(testTools.windows).toHaveLength(5);
       expect(maxOverlap(testTools.windows)).toBe(5);
+      expect(maxOpenActivities(await historyEvents(handle), 'rendezvous')).toBe(5);
       await recordHistory(handle, 'agent-parallel');
     });
   });
 
-  it('never runs more than maxParallel calls at once', async () => {
+  it('runs exactly maxParallel calls at once', async () => {
     const testTools = createTestTools();
-    await withAgent({ turns: [{ toolCalls: sleepCalls(5, 300) }, FINAL] }, testTools.tools, async ({ run }) => {
-      const { handle, result } = await run({ goal: 'sleep five times, two at a time', maxParallel: 2 });
+    // Each call waits until 2 calls have started: the first two must overlap, and the semaphore allows no third.
+    await withAgent({ turns: [{ toolCalls: rendezvousCalls(5, 2) }, FINAL] }, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'meet five times, two at a time', maxParallel: 2 });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 5, failed: 0 } });
       expect(testTools.windows).toHaveLength(5);
-      expect(maxOverlap(testTools.windows)).toBeLessThanOrEqual(2);
-      // The same bound, read from the server's history: never more than 2 sleep activities started and not closed.
-      const events = await historyEvents(handle);
-      const sleepScheduled = new Set(
-        events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'sleep').map((event) => String(event.eventId)),
-      );
-      let open = 0;
-      let maxOpen = 0;
-      for (const event of events) {
-        if (sleepScheduled.has(String(event.eventId))) open += 1;
-        const closedId = event.activityTaskCompletedEventAttributes?.scheduledEventId ?? event.activityTaskFailedEventAttributes?.scheduledEventId;
-        if (closedId !== undefined && closedId !== null && sleepScheduled.has(String(closedId))) open -= 1;
-        maxOpen = Math.max(maxOpen, open);
-      }
-      expect(maxOpen).toBeLessThanOrEqual(2);
+      expect(maxOverlap(testTools.windows)).toBe(2);
+      // The same count, read from the server's history: exactly 2 rendezvous activities scheduled and not closed.
+      expect(maxOpenActivities(await historyEvents(handle), 'rendezvous')).toBe(2);
       await recordHistory(handle, 'agent-max-parallel');
     });
   });

@@ -4,6 +4,10 @@ import { dirname, join } from 'node:path';
 import { freePort } from '../src/temporal-server/dev-server';
 import { resolveTemporalBinary } from '../src/temporal-server/temporal-binary';
 import { ConfigurationError, DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig } from '../src/config/temporal-config';
+import { DEFAULT_MODEL, loadModelConfig } from '../src/config/model-config';
+import { withoutBlankVariables } from '../src/config/parse-environment';
+import { loadBuiltinToolsConfig } from '../src/config/tools-config';
+import { chooseModel } from '../src/cli/model-choice';
 import { runCli } from './helpers/cli';
 
 describe('loadTemporalConfig', () => {
@@ -35,12 +39,64 @@ describe('loadTemporalConfig', () => {
 
   it.each([
     ['TEMPORAL_ADDRESS', 'localhost', /TEMPORAL_ADDRESS: expected HOST:PORT.*got `localhost`/],
-    ['TEMPORAL_NAMESPACE', '  ', /TEMPORAL_NAMESPACE/],
+    ['DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS', 'many', /DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: .*got `many`/],
     ['DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES', '0', /DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: .*got `0`/],
   ])('rejects %s=%j with a message naming the variable', (name, value, pattern) => {
     const load = () => loadTemporalConfig({ [name]: value });
     expect(load).toThrow(ConfigurationError);
     expect(load).toThrow(pattern);
+  });
+});
+
+/** `FOO=` means unset to a shell user and to the openai SDK: a blank variable never fails validation. */
+describe('empty and whitespace-only variables count as unset', () => {
+  it.each(['', '   ', '\t\n'])('treats OPENAI_API_KEY=%j and friends as unset, so the defaults apply', (blank) => {
+    expect(
+      loadModelConfig({ OPENAI_API_KEY: blank, OPENAI_BASE_URL: blank, DURABLE_AGENT_MODEL: blank, DURABLE_AGENT_MODEL_TIMEOUT_MS: blank }),
+    ).toEqual({ defaultModel: DEFAULT_MODEL, requestTimeoutMs: 110_000 });
+  });
+
+  it('still reads the non-blank variables beside a blank one', () => {
+    expect(loadModelConfig({ OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' })).toEqual({
+      baseURL: 'http://127.0.0.1:8000/v1',
+      defaultModel: DEFAULT_MODEL,
+      requestTimeoutMs: 110_000,
+    });
+  });
+
+  it('still rejects a non-blank bad value, naming the variable', () => {
+    expect(() => loadModelConfig({ OPENAI_BASE_URL: 'not a url' })).toThrow(/OPENAI_BASE_URL: expected a URL.*got `not a url`/);
+  });
+
+  it('gives tool variables their defaults when blank', () => {
+    const config = loadBuiltinToolsConfig(
+      { AGENT_HTTP_ALLOW: ' ', AGENT_HTTP_MAX_BYTES: '', AGENT_READ_MAX_BYTES: ' ', AGENT_WAIT_MAX_SECONDS: '' },
+      process.cwd(),
+    );
+    expect(config).toMatchObject({ httpAllow: [], httpMaxBytes: 1_048_576, readMaxBytes: 262_144, waitMaxSeconds: 86_400 });
+  });
+
+  it('gives worker variables read by our own schema their defaults when blank', () => {
+    const config = loadTemporalConfig({
+      TEMPORAL_TASK_QUEUE: ' ',
+      DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: '',
+      DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: '  ',
+      TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
+    });
+    expect(config).toMatchObject({ taskQueue: 'durable-agent', worker: { maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40 } });
+  });
+
+  it('drops exactly the blank variables', () => {
+    expect(withoutBlankVariables({ A: '', B: ' \t', C: 'x', D: ' y ', E: undefined })).toEqual({ C: 'x', D: ' y ' });
+  });
+
+  it('runs the offline demo for `run` when OPENAI_API_KEY is empty, as if it were unset', async () => {
+    const choice = await chooseModel(undefined, { OPENAI_API_KEY: '', OPENAI_BASE_URL: ' ' });
+    try {
+      expect(choice.kind).toBe('demo');
+    } finally {
+      await choice.scripted?.close();
+    }
   });
 });
 

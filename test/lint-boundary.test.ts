@@ -1,20 +1,79 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 const root = join(__dirname, '..');
-const workflowFile = join(root, 'src/workflows/smoke-workflow.ts');
-const activityFile = join(root, 'src/activities/smoke-activities.ts');
+
+/**
+ * Any existing source file of a folder: the project service lints only files it knows, and the snippets are
+ * linted "as if saved there", so the file's content never matters, only its folder.
+ */
+function someFileIn(folder: string): string {
+  const name = readdirSync(join(root, folder)).find((entry) => entry.endsWith('.ts'));
+  if (!name) throw new Error(`no .ts file in ${folder} to lint snippets as`);
+  return join(root, folder, name);
+}
+
+/** A workflow file one folder down (`src/workflows/agent/`), the top workflow folder, shared code, activity code. */
+const agentFile = someFileIn('src/workflows/agent');
+const agentModule = basename(agentFile, '.ts');
+const workflowsRootFile = join(root, 'src/workflows/index.ts');
+const sharedFile = join(root, 'src/shared/model.ts');
+const activityFile = join(root, 'src/activities/index.ts');
 
 const cases = {
-  fsInWorkflow: { filePath: workflowFile, code: "import { readFileSync } from 'fs';\nexport const text = readFileSync('x', 'utf8');\n" },
-  nodePrefixInWorkflow: { filePath: workflowFile, code: "import { randomUUID } from 'node:crypto';\nexport const id = randomUUID();\n" },
+  fsInWorkflow: { filePath: agentFile, code: "import { readFileSync } from 'fs';\nexport const text = readFileSync('x', 'utf8');\n" },
+  nodePrefixInWorkflow: { filePath: agentFile, code: "import { randomUUID } from 'node:crypto';\nexport const id = randomUUID();\n" },
   activityValueInWorkflow: {
-    filePath: workflowFile,
-    code: "import { createSmokeActivities } from '../activities/smoke-activities';\nexport const activities = createSmokeActivities();\n",
+    filePath: agentFile,
+    code: "import { createActivities } from '../../activities';\nexport const activities = createActivities();\n",
   },
   activityTypeInWorkflow: {
-    filePath: workflowFile,
-    code: "import type { SmokeActivities } from '../activities/smoke-activities';\nexport type Echo = SmokeActivities['echo'];\n",
+    filePath: agentFile,
+    code: "import type { Activities } from '../../activities';\nexport type Plan = Activities['plan'];\n",
+  },
+  scriptedModelValueInWorkflow: {
+    filePath: agentFile,
+    code: "import { startScriptedModel } from '../../scripted-model/server';\nexport const start = startScriptedModel;\n",
+  },
+  cliValueInWorkflow: { filePath: agentFile, code: "import { buildProgram } from '../../cli/main';\nexport const program = buildProgram;\n" },
+  scriptedModelTypeInWorkflow: {
+    filePath: agentFile,
+    code: "import type { ScriptedRequest } from '../../scripted-model/server';\nexport type Request = ScriptedRequest;\n",
+  },
+  cliTypeInWorkflow: { filePath: agentFile, code: "import type { buildProgram } from '../../cli/main';\nexport type Build = typeof buildProgram;\n" },
+  sharedValueInWorkflow: { filePath: agentFile, code: "import * as model from '../../shared/model';\nexport const shared = model;\n" },
+  sameFolderInWorkflow: { filePath: agentFile, code: `import * as self from './${agentModule}';\nexport const sibling = self;\n` },
+  climbingOutInWorkflow: {
+    filePath: agentFile,
+    code: "import { buildProgram } from './x/../../../cli/main';\nexport const program = buildProgram;\n",
+  },
+  temporalPackagesInWorkflow: {
+    filePath: agentFile,
+    code: "import { sleep } from '@temporalio/workflow';\nimport { ApplicationFailure } from '@temporalio/common';\nimport { z } from 'zod';\nexport const parts = { sleep, ApplicationFailure, z };\n",
+  },
+  activityPackageInWorkflow: {
+    filePath: agentFile,
+    code: "import { Context } from '@temporalio/activity';\nexport const context = Context;\n",
+  },
+  dynamicImportInWorkflow: { filePath: agentFile, code: "export const load = () => import('../../shared/model');\n" },
+  subfolderFromWorkflowsRoot: {
+    filePath: workflowsRootFile,
+    code: `import * as agent from './agent/${agentModule}';\nimport * as model from '../shared/model';\nexport const parts = { agent, model };\n`,
+  },
+  cliFromWorkflowsRoot: { filePath: workflowsRootFile, code: "import { buildProgram } from '../cli/main';\nexport const program = buildProgram;\n" },
+  workflowPackageInShared: { filePath: sharedFile, code: "import { sleep } from '@temporalio/workflow';\nexport const pause = sleep;\n" },
+  workflowTypeInShared: {
+    filePath: sharedFile,
+    code: "import type { WorkflowInfo } from '@temporalio/workflow';\nexport type Info = WorkflowInfo;\n",
+  },
+  workflowCodeInShared: {
+    filePath: sharedFile,
+    code: `import * as agent from '../workflows/agent/${agentModule}';\nexport const parts = agent;\n`,
+  },
+  allowedPackagesInShared: {
+    filePath: sharedFile,
+    code: "import { ApplicationFailure } from '@temporalio/common';\nimport { z } from 'zod';\nimport * as summarize from './summarize';\nexport const parts = { ApplicationFailure, z, summarize };\n",
   },
   fsInActivity: {
     filePath: activityFile,
@@ -47,29 +106,67 @@ function lintCases(): Record<CaseName, string[]> {
   return JSON.parse(child.stdout) as Record<CaseName, string[]>;
 }
 
-/** The sandbox boundary of DESIGN.md §2 is enforced by lint, not by memory. */
+/** The sandbox boundary of DESIGN.md §2 is enforced by lint, not by memory: an allowlist, not a denylist. */
 describe('ESLint sandbox boundary', () => {
   let messages: Record<CaseName, string[]>;
   beforeAll(() => {
     messages = lintCases();
   }, 120_000);
 
-  const restricted = (list: string[]) => list.filter((message) => message.startsWith('@typescript-eslint/no-restricted-imports'));
+  const restricted = (name: CaseName) => messages[name].filter((message) => message.startsWith('@typescript-eslint/no-restricted-imports'));
+  /** What an accepted snippet must not produce: a boundary error, or a parse error that would hide one. */
+  const boundaryProblems = (name: CaseName) => messages[name].filter((message) => /^(@typescript-eslint\/no-restricted-imports|no-restricted-syntax|parse):/.test(message));
 
   it('rejects a workflow file that imports fs', () => {
-    expect(restricted(messages.fsInWorkflow)).toHaveLength(1);
+    expect(restricted('fsInWorkflow')).toHaveLength(1);
   });
 
   it('rejects node: spellings of Node modules in workflow code', () => {
-    expect(restricted(messages.nodePrefixInWorkflow)).toHaveLength(1);
+    expect(restricted('nodePrefixInWorkflow')).toHaveLength(1);
   });
 
-  it('rejects a workflow file that imports an activity by value', () => {
-    expect(restricted(messages.activityValueInWorkflow).join('\n')).toMatch(/as types only/);
+  it.each<CaseName>(['activityValueInWorkflow', 'scriptedModelValueInWorkflow', 'cliValueInWorkflow', 'activityPackageInWorkflow'])(
+    'rejects Node-side code imported by value into a workflow file (%s)',
+    (name) => {
+      expect(restricted(name)).toHaveLength(1);
+      expect(restricted(name)[0]).toMatch(/as a type only/);
+    },
+  );
+
+  it.each<CaseName>(['activityTypeInWorkflow', 'scriptedModelTypeInWorkflow', 'cliTypeInWorkflow'])(
+    'accepts a type-only import of Node-side code in a workflow file (%s)',
+    (name) => {
+      expect(boundaryProblems(name)).toEqual([]);
+    },
+  );
+
+  it('accepts src/shared, the same folder and the sandbox packages by value in a workflow file', () => {
+    expect(boundaryProblems('sharedValueInWorkflow')).toEqual([]);
+    expect(boundaryProblems('sameFolderInWorkflow')).toEqual([]);
+    expect(boundaryProblems('temporalPackagesInWorkflow')).toEqual([]);
   });
 
-  it('accepts a type-only import of activities in a workflow file', () => {
-    expect(messages.activityTypeInWorkflow).toEqual([]);
+  it('rejects a relative path that goes down, then climbs out of the sandbox', () => {
+    expect(restricted('climbingOutInWorkflow')).toHaveLength(1);
+  });
+
+  it('rejects a dynamic import in workflow code', () => {
+    expect(messages.dynamicImportInWorkflow.filter((message) => message.startsWith('no-restricted-syntax'))).toHaveLength(1);
+  });
+
+  it('resolves relative paths by the folder depth of the file (src/workflows/index.ts)', () => {
+    expect(boundaryProblems('subfolderFromWorkflowsRoot')).toEqual([]);
+    expect(restricted('cliFromWorkflowsRoot')).toHaveLength(1);
+  });
+
+  it('rejects @temporalio/workflow and workflow code imported by value into shared code', () => {
+    expect(restricted('workflowPackageInShared')).toHaveLength(1);
+    expect(restricted('workflowCodeInShared')).toHaveLength(1);
+  });
+
+  it('accepts zod, @temporalio/common, shared code, and workflow types in shared code', () => {
+    expect(boundaryProblems('allowedPackagesInShared')).toEqual([]);
+    expect(boundaryProblems('workflowTypeInShared')).toEqual([]);
   });
 
   it('allows Node modules in activity code', () => {

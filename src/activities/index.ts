@@ -5,7 +5,6 @@ import type { PlanRequest, PlanResult } from '../shared/model';
 import type { Tool } from '../tools/define-tool';
 import { createToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
-import { createSmokeActivities } from './smoke-activities';
 import { createToolActivities } from './tool-activities';
 
 /** What activities depend on; tests inject fakes here instead of mocking modules. */
@@ -38,7 +37,6 @@ const noModel = {
 export function createActivities(dependencies: ActivityDependencies = {}) {
   const planner = plannerDependencies(dependencies.model);
   return {
-    ...createSmokeActivities(),
     ...createToolActivities(createToolRegistry(dependencies.tools ?? [])),
     ...(planner ? createPlannerActivities(planner) : noModel),
   };

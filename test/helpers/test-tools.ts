@@ -9,12 +9,89 @@ export interface Window {
   endedAt: number;
 }
 
-/** Tools that really sleep, hang, fail or count, with the records tests assert on. */
+/**
+ * Longest a latch tool waits for the test or for its peers. Generous on purpose: it is not a timing, only the
+ * bound that turns a broken feature (calls that never overlap, a release that never comes) into a failed call
+ * instead of a hung test.
+ */
+export const LATCH_BOUND_MS = 20_000;
+
+/** A one-shot signal: opened once, awaited any number of times (before or after it opens). */
+export class Latch {
+  readonly opened: Promise<void>;
+  private resolveOpened!: () => void;
+
+  constructor() {
+    this.opened = new Promise((resolve) => {
+      this.resolveOpened = resolve;
+    });
+  }
+
+  open(): void {
+    this.resolveOpened();
+  }
+}
+
+/**
+ * Waits for `promise`, or fails once `boundMs` passed or `signal` aborted. The message says what did not
+ * happen, so a test failure names the broken expectation.
+ */
+export async function within<T>(promise: Promise<T>, what: string, signal?: AbortSignal, boundMs = LATCH_BOUND_MS): Promise<T> {
+  const abortable = new AbortController();
+  const onAbort = () => abortable.abort();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    return await Promise.race([
+      promise,
+      sleep(boundMs, undefined, { signal: abortable.signal }).then(() => {
+        throw new Error(`${what} did not happen within ${boundMs} ms`);
+      }),
+    ]);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    abortable.abort();
+  }
+}
+
+/** Wall-clock time in milliseconds, with the sub-millisecond part. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Latches by label, made on first use, so a test can wait on a call before the call exists. */
+class LatchesByLabel {
+  private readonly latches = new Map<string, Latch>();
+
+  get(label: string): Latch {
+    let latch = this.latches.get(label);
+    if (!latch) {
+      latch = new Latch();
+      this.latches.set(label, latch);
+    }
+    return latch;
+  }
+}
+
+/** Tools that really sleep, hang, fail, count or wait on latches, with the records tests assert on. */
 export function createTestTools() {
   const windows: Window[] = [];
   const handlerCalls = new Map<string, number>();
   const count = (name: string) => handlerCalls.set(name, (handlerCalls.get(name) ?? 0) + 1);
   const attemptsByKey = new Map<string, number>();
+
+  // `rendezvous`: calls that started so far, and the latches that open when that number reaches a count.
+  let arrivals = 0;
+  const arrivalLatches = new LatchesByLabel();
+  // `blocked`: one latch per label that the tool opens when it starts, one that the test opens to release it.
+  const started = new LatchesByLabel();
+  const released = new LatchesByLabel();
+  /** Lets a test see a `blocked` call start, and let it finish. */
+  const gates = {
+    /** Resolves once the `blocked` call with this label has started (rejects after LATCH_BOUND_MS). */
+    started: (label: string) => within(started.get(label).opened, `the start of blocked call "${label}"`),
+    /** Lets the `blocked` call with this label return (before or after it started). */
+    release: (label: string) => released.get(label).open(),
+  };
 
   const tools: Tool[] = [
     defineTool({
@@ -74,8 +151,40 @@ export function createTestTools() {
         return `HEAD-MARK${'x'.repeat(bytes - 18)}TAIL-MARK`;
       },
     }),
+    defineTool({
+      name: 'rendezvous',
+      description: 'Waits until `count` rendezvous calls in total have started, then returns: proves that calls overlap.',
+      input: z.object({ label: z.string(), count: z.number().int().min(1).max(100) }),
+      summaryField: 'label',
+      timeout: '60 seconds',
+      retry: { maximumAttempts: 1 },
+      run: async ({ label, count: expected }, context) => {
+        count('rendezvous');
+        // Sub-millisecond times: a call that ends in the same millisecond as the last one started still overlaps it.
+        const startedAt = preciseNow();
+        arrivals += 1;
+        for (let reached = 1; reached <= arrivals; reached += 1) arrivalLatches.get(String(reached)).open();
+        await within(arrivalLatches.get(String(expected)).opened, `${expected} overlapping rendezvous calls (call "${label}")`, context.signal);
+        windows.push({ label, startedAt, endedAt: preciseNow() });
+        return { label };
+      },
+    }),
+    defineTool({
+      name: 'blocked',
+      description: 'Starts, then waits until the test releases it by label.',
+      input: z.object({ label: z.string() }),
+      summaryField: 'label',
+      timeout: '60 seconds',
+      retry: { maximumAttempts: 1 },
+      run: async ({ label }, context) => {
+        count('blocked');
+        started.get(label).open();
+        await within(released.get(label).opened, `the release of blocked call "${label}"`, context.signal);
+        return { label, released: true };
+      },
+    }),
   ];
-  return { tools, windows, handlerCalls, attemptsByKey };
+  return { tools, windows, handlerCalls, attemptsByKey, gates };
 }
 
 /** The largest number of windows that were open at the same instant. */

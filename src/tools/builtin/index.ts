@@ -14,5 +14,3 @@ export function createBuiltinTools(config: BuiltinToolsConfig): Tool[] {
     createWaitTool({ maxSeconds: config.waitMaxSeconds }),
   ];
 }
-
-export const BUILTIN_TOOL_NAMES = ['http_get', 'read_file', 'list_dir', 'wait'] as const;
