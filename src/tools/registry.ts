@@ -1,8 +1,9 @@
+import { executorOf } from '../shared/execution';
 import type { ToolSpec } from '../shared/model';
 import { ToolDefinitionError, type Tool } from './define-tool';
 
-/** Activity names the runtime uses itself; a tool may not take them. */
-export const RESERVED_ACTIVITY_NAMES: readonly string[] = ['plan', 'describeTools', 'echo'];
+/** Activity types the runtime uses itself; a tool may not take them. */
+export const RESERVED_ACTIVITY_NAMES: readonly string[] = ['plan', 'describeTools'];
 
 /** The tools a worker offers, by name. A list, not a switch. */
 export interface ToolRegistry {
@@ -11,13 +12,25 @@ export interface ToolRegistry {
   catalogue(): ToolSpec[];
 }
 
-/** Builds a registry; rejects duplicate and reserved names. */
+/** Builds a registry; rejects duplicate names, duplicate activity types and reserved names. */
 export function createToolRegistry(tools: readonly Tool[]): ToolRegistry {
   const byName = new Map<string, Tool>();
+  const activityTypes = new Map<string, string>();
   for (const tool of tools) {
     const { name } = tool.spec;
-    if (RESERVED_ACTIVITY_NAMES.includes(name)) throw new ToolDefinitionError(`Tool name "${name}" is reserved by durable-agent; choose another.`);
+    const executor = executorOf(tool.spec);
+    const activityType = executor.kind === 'activity' ? executor.activityType : undefined;
+    for (const reserved of [name, activityType]) {
+      if (reserved !== undefined && RESERVED_ACTIVITY_NAMES.includes(reserved)) {
+        throw new ToolDefinitionError(`Tool "${name}": "${reserved}" is reserved by durable-agent; choose another name or activity type.`);
+      }
+    }
     if (byName.has(name)) throw new ToolDefinitionError(`Two tools are named "${name}"; tool names must be unique.`);
+    if (activityType !== undefined) {
+      const other = activityTypes.get(activityType);
+      if (other !== undefined) throw new ToolDefinitionError(`Tools "${other}" and "${name}" both use the activity type "${activityType}"; activity types must be unique.`);
+      activityTypes.set(activityType, name);
+    }
     byName.set(name, tool);
   }
   return {

@@ -38,6 +38,11 @@ describe('defineTool and the registry', () => {
     expect(() => defineTool({ ...base, name: 'has space' })).toThrow(/Expected a tool name of 1-64 letters/);
     expect(() => defineTool({ ...base, name: 'ok', timeout: 'soon' as unknown as number })).toThrow(/Expected `timeout` of tool "ok" to be a duration/);
     expect(() => createToolRegistry([echo, echo])).toThrow(/Two tools are named "echo_text"/);
+    expect(() => createToolRegistry([defineTool({ ...base, name: 'a', activityType: 'shared' }), defineTool({ ...base, name: 'b', activityType: 'shared' })])).toThrow(
+      /Tools "a" and "b" both use the activity type "shared"/,
+    );
+    expect(() => createToolRegistry([defineTool({ ...base, name: 'sneaky', activityType: 'plan' })])).toThrow(/"plan" is reserved/);
+    expect(createToolRegistry([defineTool({ ...base, name: 'echo' })]).tools.has('echo')).toBe(true);
     expect(() => createToolRegistry([defineTool({ ...base, name: 'plan' })])).toThrow(ToolDefinitionError);
   });
 });
