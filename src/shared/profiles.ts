@@ -60,7 +60,7 @@ export const MAX_ANSWER_BYTES = 1_000_000;
 /** Deepest nesting of a tool call's JSON arguments; deeper arguments are `ToolInputInvalid` (and never reach a payload converter). */
 export const MAX_ARGUMENT_DEPTH = 64;
 /** Bytes of transcript a run carries into the next run of its chain at continue-as-new. */
-export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 1_000_000;
+export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 400_000;
 /** Largest error message kept from a tool failure (the rest is cut: it enters history). */
 export const MAX_ERROR_MESSAGE_BYTES = 4_096;
 
