@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { MAX_CALLS_PER_ANSWER_LIMIT } from './profiles';
 import type { DroppedCalls } from './actions';
-
-/** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
-export const GOAL_MAX_CHARACTERS = 100_000;
+import type { TaskError } from './contracts/run-result';
+import type { PromptSeen } from './contracts/run-state';
+import type { ChatMessage } from './contracts/transcript';
 
 /** Retry policy of a tool, in plain milliseconds so it serializes into the tool catalogue. */
 export const RetrySpecSchema = z.object({
@@ -63,70 +62,11 @@ export const ToolSpecSchema = z.object({
 });
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 
-export const BudgetSchema = z.object({
-  /** Stop with `budget_exceeded` once input + output tokens reach this. */
-  maxTokens: z.number().int().min(1).optional(),
-  /** Stop with `budget_exceeded` once the run has lasted this long (workflow time). */
-  maxWallTimeMs: z.number().int().min(1).optional(),
-});
-
-/** The one input object of `agentWorkflow`. Evolve it by adding optional fields only. */
-export const AgentRunInputSchema = z.object({
-  goal: z.string().trim().min(1, 'expected a non-empty goal').max(GOAL_MAX_CHARACTERS, `expected a goal of at most ${GOAL_MAX_CHARACTERS} characters`),
-  /** Planning steps before the run stops with `max_steps`. */
-  maxSteps: z.number().int().min(1).max(10_000).default(10),
-  /** Tool calls of one run that may execute at the same time. */
-  maxParallel: z.number().int().min(1).max(1_000).default(4),
-  /** Tools the model may use; default: every registered tool. */
-  allowedTools: z.array(z.string().min(1)).optional(),
-  /** Model name passed to the planner; default: the worker's configured model. */
-  model: z.string().min(1).optional(),
-  /** Replaces the default system prompt. */
-  systemPrompt: z.string().min(1).max(GOAL_MAX_CHARACTERS, `expected a system prompt of at most ${GOAL_MAX_CHARACTERS} characters`).optional(),
-  /** Byte budget of each tool result's preview in the observation the model reads. */
-  observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
-  budget: BudgetSchema.optional(),
-  /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
-  maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
-  /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */
-  stepOutputBytes: z.number().int().min(65_536).max(16_000_000).optional(),
-  /**
-   * Upsert the AgentStatus / AgentStep / token search attributes as the run goes. The client sets it when
-   * the namespace has them registered (the embedded dev server always does); upserting unregistered
-   * attributes would fail the workflow task.
-   */
-  searchAttributes: z.boolean().optional(),
-  /**
-   * Continue as new once the run's history reaches this many bytes (or when Temporal suggests it),
-   * carrying a compacted transcript. @default 8_000_000
-   */
-  continueAsNewAtHistoryBytes: z.number().int().min(10_000).optional(),
-  /** Steps of transcript kept whole when compacting for continue-as-new. @default 10 */
-  keepStepsOnContinue: z.number().int().min(1).max(1_000).optional(),
-  /** Set by the workflow itself when it continues as new: where the logical run stands. */
-  resume: z
-    .object({
-      step: z.number().int().min(0),
-      usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), modelCalls: z.number() }),
-      toolCalls: z.object({ ok: z.number(), failed: z.number() }),
-      messages: z.array(
-        z.object({
-          role: z.enum(['system', 'user', 'assistant', 'tool']),
-          content: z.string(),
-          toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
-          toolCallId: z.string().optional(),
-        }),
-      ),
-      startedAt: z.number(),
-      omittedTurns: z.number().int().min(0),
-      runsSoFar: z.number().int().min(1),
-    })
-    .optional(),
-});
-/** What callers pass (defaults may be omitted). */
-export type AgentRunInput = z.input<typeof AgentRunInputSchema>;
-/** The input after defaults are applied. */
-export type ResolvedAgentRunInput = z.output<typeof AgentRunInputSchema>;
+export { AgentRunInputSchema, BudgetSchema, GOAL_MAX_CHARACTERS, type AgentRunInput } from './contracts/run-input';
+export { AgentWorkflowInputSchema, ResumeStateSchema, type AgentWorkflowInput, type ResolvedAgentRunInput, type ResumeState } from './contracts/workflow-input';
+export type { AgentRunResult, TaskError, Usage } from './contracts/run-result';
+export type { AgentState, FinishedCall, PromptSeen } from './contracts/run-state';
+export type { ChatMessage } from './contracts/transcript';
 
 /** One call the model decided on. `inputError` is set when its arguments were not valid JSON. */
 export interface ToolCallAction {
@@ -168,11 +108,6 @@ export interface Task {
   summary: string;
 }
 
-export interface TaskError {
-  type: string;
-  message: string;
-}
-
 export interface TaskResult {
   id: string;
   callId: string;
@@ -209,33 +144,7 @@ export interface Observation {
   results: ObservationEntry[];
 }
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  modelCalls: number;
-}
-
 export type { AgentRunStatus, RunStatus } from './contracts/status';
-import type { AgentRunStatus } from './contracts/status';
-
-/** The typed result of `agentWorkflow`. */
-export interface AgentRunResult {
-  status: AgentRunStatus;
-  answer: string;
-  steps: number;
-  usage: Usage;
-  toolCalls: { ok: number; failed: number };
-  /** Set when `status` is `failed`: what went wrong. */
-  error?: TaskError;
-}
-
-/** A message of the transcript, independent of any provider's wire format. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string;
-  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
-  toolCallId?: string;
-}
 
 /** Small reference the `plan` activity receives; it reads the transcript itself (history stays linear). */
 export interface PlanRequest {
@@ -262,13 +171,7 @@ export interface PlannerContextRequest {
   includeTools: boolean;
 }
 
-/** What the model was shown for a plan: recorded in the plan's result, so the UI and replay show it. */
-export interface PromptSeen {
-  messageCount: number;
-  /** First 16 hex digits of the SHA-256 of the messages' JSON. */
-  transcriptHash: string;
-  tools: number;
-}
+
 
 /** What the planner reads through the workflow's `plannerContext` query. */
 export interface PlannerContext {

@@ -7,7 +7,7 @@ import { ERROR_TYPES } from '../../shared/errors';
 import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, PromptSeen, ToolSpec } from '../../shared/model';
 import { limitToolCalls } from '../../shared/actions';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
-import { PLANNER_CONTEXT_QUERY } from '../../shared/queries';
+import { plannerContextQuery } from '../../shared/contracts/handlers';
 import { classifyModelError } from './classify-model-error';
 
 export interface PlannerDependencies {
@@ -59,7 +59,7 @@ export function createWorkflowContextReader(
 
 function queryOwnWorkflow(request: PlanRequest, args?: PlannerContextRequest): Promise<PlannerContext> {
   const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
-  return args ? handle.query<PlannerContext, [PlannerContextRequest]>(PLANNER_CONTEXT_QUERY, args) : handle.query<PlannerContext>(PLANNER_CONTEXT_QUERY);
+  return args ? handle.query(plannerContextQuery, args) : handle.query(plannerContextQuery);
 }
 
 /** What the model was shown: message count, a short hash of the messages, the number of tools offered. */

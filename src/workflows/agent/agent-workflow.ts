@@ -1,34 +1,33 @@
-import { ApplicationFailure, CancellationScope, continueAsNew, defineQuery, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { agentStateQuery, plannerContextQuery } from '../../shared/contracts/handlers';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
-import { AgentRunInputSchema, type AgentRunInput, type AgentRunResult, type PlannerContext, type PlannerContextRequest, type ResolvedAgentRunInput } from '../../shared/model';
+import { AgentWorkflowInputSchema, type AgentRunResult, type AgentWorkflowInput, type ResolvedAgentRunInput } from '../../shared/model';
 import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER } from '../../shared/profiles';
-import { AGENT_STATE_QUERY, PLANNER_CONTEXT_QUERY } from '../../shared/queries';
 import { describeIssues } from '../../shared/zod-issues';
 import { loadCatalogue } from './catalogue';
 import { PATCHES } from './patches';
 import { PlannerGaveUp } from './planner';
-import { RunState, type AgentState } from './run-state';
+import { RunState } from './run-state';
 import { RunView } from './run-view';
 import { Semaphore } from './semaphore';
 import { step } from './step';
 
-export const plannerContextQuery = defineQuery<PlannerContext, [PlannerContextRequest?]>(PLANNER_CONTEXT_QUERY);
-export const agentStateQuery = defineQuery<AgentState>(AGENT_STATE_QUERY);
+export { agentStateQuery, plannerContextQuery };
 
 /** History size at which a run continues as new, well under Temporal's 50 MB limit. */
 const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
 /** Steps of transcript kept whole across continue-as-new. */
 const DEFAULT_KEEP_STEPS = 10;
 
-function parseInput(rawInput: AgentRunInput): ResolvedAgentRunInput {
-  const parsed = AgentRunInputSchema.safeParse(rawInput);
+function parseInput(rawInput: AgentWorkflowInput): ResolvedAgentRunInput {
+  const parsed = AgentWorkflowInputSchema.safeParse(rawInput);
   if (parsed.success) return parsed.data;
   throw ApplicationFailure.create({ type: ERROR_TYPES.agentInputInvalid, message: `invalid agent input: ${describeIssues(parsed.error)}`, nonRetryable: true });
 }
 
 /** Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. */
-async function continueAsNewIfDue(rawInput: AgentRunInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean): Promise<void> {
+async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean): Promise<void> {
   const info = workflowInfo();
   const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
   if (run.step >= input.maxSteps || !(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
@@ -52,7 +51,7 @@ function outcomeOf(error: unknown, run: RunState): AgentRunResult | undefined {
  * until a final answer, the step cap, a budget, or cancellation. Wiring only: the step is in `step.ts`, the
  * state machine in `run-state.ts`. Deterministic: all I/O is in activities.
  */
-export async function agentWorkflow(rawInput: AgentRunInput): Promise<AgentRunResult> {
+export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<AgentRunResult> {
   const input = parseInput(rawInput);
   // Runs started before the size limits existed replay without them (their histories have no marker).
   const sizeLimits = patched(PATCHES.sizeLimits);

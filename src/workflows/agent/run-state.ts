@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
 import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
+import type { AgentState, FinishedCall } from '../../shared/contracts/run-state';
 import type {
   AgentRunResult,
   ChatMessage,
@@ -19,28 +20,7 @@ import type {
 } from '../../shared/model';
 import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
 
-/** Live state of a run, returned by the `agentState` query. */
-export interface AgentState {
-  status: RunStatus;
-  step: number;
-  maxSteps: number;
-  pending: Array<{ id: string; tool: string; startedAt: number }>;
-  usage: Usage;
-  toolCalls: { ok: number; failed: number };
-  /** The most recent finished calls, newest last. */
-  recent: FinishedCall[];
-  /** What the model was shown at the latest plan. */
-  lastPrompt?: PromptSeen;
-}
-
-export interface FinishedCall {
-  id: string;
-  step: number;
-  tool: string;
-  ok: boolean;
-  errorType?: string;
-  durationMs: number;
-}
+export type { AgentState, FinishedCall } from '../../shared/contracts/run-state';
 
 /** The latest answer of the model, as recorded (calls limited, ids unique). */
 export interface RecordedAnswer {

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { MAX_CALLS_PER_ANSWER_LIMIT } from '../profiles';
+
+/** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
+export const GOAL_MAX_CHARACTERS = 100_000;
+
+export const BudgetSchema = z.object({
+  /** Stop with `budget_exceeded` once input + output tokens reach this. */
+  maxTokens: z.number().int().min(1).optional(),
+  /** Stop with `budget_exceeded` once the run has lasted this long (workflow time). */
+  maxWallTimeMs: z.number().int().min(1).optional(),
+});
+
+/** What a caller says about a run. Evolve it by adding optional fields only. */
+export const AgentRunInputSchema = z.object({
+  goal: z.string().trim().min(1, 'expected a non-empty goal').max(GOAL_MAX_CHARACTERS, `expected a goal of at most ${GOAL_MAX_CHARACTERS} characters`),
+  /** Planning steps before the run stops with `max_steps`. */
+  maxSteps: z.number().int().min(1).max(10_000).default(10),
+  /** Tool calls of one run that may execute at the same time. */
+  maxParallel: z.number().int().min(1).max(1_000).default(4),
+  /** Tools the model may use; default: every registered tool. An empty list offers none. */
+  allowedTools: z.array(z.string().min(1)).optional(),
+  /** Model name passed to the planner; default: the worker's configured model. */
+  model: z.string().min(1).optional(),
+  /** Replaces the default system prompt. */
+  systemPrompt: z.string().min(1).max(GOAL_MAX_CHARACTERS, `expected a system prompt of at most ${GOAL_MAX_CHARACTERS} characters`).optional(),
+  /** Byte budget of each tool result's preview in the observation the model reads. */
+  observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
+  budget: BudgetSchema.optional(),
+  /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
+  maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
+  /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */
+  stepOutputBytes: z.number().int().min(65_536).max(16_000_000).optional(),
+  /**
+   * Continue as new once the run's history reaches this many bytes (or when Temporal suggests it),
+   * carrying a compacted transcript. @default 8_000_000
+   */
+  continueAsNewAtHistoryBytes: z.number().int().min(10_000).optional(),
+  /** Steps of transcript kept whole when compacting for continue-as-new. @default 10 */
+  keepStepsOnContinue: z.number().int().min(1).max(1_000).optional(),
+});
+/** What callers pass (defaults may be omitted). */
+export type AgentRunInput = z.input<typeof AgentRunInputSchema>;
