@@ -1,17 +1,19 @@
-/** Exit codes of `durable-agent`; documented in the README. */
+/** Exit codes of `durable-agent`; documented in docs/cli.md. */
 export const EXIT_CODES = {
   /** The command did what was asked (for `run`/`result`: the agent gave a final answer). */
   ok: 0,
-  /** The agent run ended without a final answer (max_steps, budget_exceeded, cancelled, failed). */
+  /** The agent run ended without a final answer (max_steps, budget_exceeded, cancelled, failed), or `run` was interrupted. */
   runNotFinal: 1,
-  /** Bad usage: unknown command or option, invalid argument. */
+  /** Bad usage: unknown command or option, invalid argument, a run id that is taken. */
   usage: 2,
-  /** Invalid configuration in the environment, or a script file that does not parse. */
+  /** Invalid configuration: the environment, a namespace that does not exist, a script file that does not parse, a port in use. */
   configuration: 3,
-  /** The Temporal server could not be reached, found, built or started. */
+  /** The Temporal server could not be reached, found, built or started, or was lost during the command. */
   temporalUnavailable: 4,
   /** No run has the given id. */
   notFound: 5,
-  /** Anything unexpected. */
+  /** Anything unexpected: a bug. */
   internal: 70,
+  /** A second Ctrl-C: the command stopped at once, without winding down (128 + SIGINT, the shell's convention). */
+  interrupted: 130,
 } as const;

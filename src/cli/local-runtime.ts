@@ -2,6 +2,17 @@ import { probeTcp } from '../config/connect';
 import { DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 import { DEFAULT_DEV_SERVER_OPTIONS, startDevServer, type DevServer } from '../temporal-server/dev-server';
 
+/**
+ * Task queues of `run` with a scripted model start with this: the model and the worker live in that one command,
+ * so once it ends no worker can ever resume such a run.
+ */
+export const PRIVATE_TASK_QUEUE_PREFIX = 'durable-agent-local-';
+
+/** True for a run on a private task queue of an ended `run` command (see {@link PRIVATE_TASK_QUEUE_PREFIX}). */
+export function isPrivateTaskQueue(taskQueue: string): boolean {
+  return taskQueue.startsWith(PRIVATE_TASK_QUEUE_PREFIX);
+}
+
 /** A Temporal server to talk to: one that was configured or already running, or the embedded one we started. */
 export interface TemporalTarget {
   config: TemporalConfig;
@@ -38,7 +49,8 @@ export async function resolveTemporalTarget(onProgress: (line: string) => void):
   );
   if (running) return { config, uiUrl: uiUrlFor(config.address), embedded: false, stop: none };
   onProgress(`No Temporal server at ${DEFAULT_TEMPORAL_ADDRESS}: starting the embedded dev server (data in ${DEFAULT_DEV_SERVER_OPTIONS.dbFile})…`);
-  const server: DevServer = await startDevServer({ onProgress });
+  // Its own process group: a Ctrl-C must leave the server up until `run` has cancelled its run through it.
+  const server: DevServer = await startDevServer({ onProgress, ownProcessGroup: true });
   return {
     config: { ...config, address: server.address, connectionOptions: { ...config.connectionOptions, address: server.address } },
     uiUrl: server.uiUrl,

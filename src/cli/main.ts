@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { InvalidRunInputError, RunNotFoundError } from '../client';
-import { TemporalUnreachableError } from '../config/connect';
+import { InvalidRunInputError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from '../client';
+import { isConnectionFailure, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
@@ -29,7 +29,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Maps an error to its exit code and a message for the user. */
+/** Maps an error to its exit code and a message for the user: what went wrong and what to do; a stack only for bugs. */
 export function describeFailure(error: unknown): { code: number; message: string } {
   // Commander prints the errors of its own parsing (thrown as plain CommanderErrors); an InvalidArgumentError
   // that reaches this point came from one of our actions and has not been printed yet.
@@ -37,30 +37,61 @@ export function describeFailure(error: unknown): { code: number; message: string
     return { code: EXIT_CODES.usage, message: error.message };
   }
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
+  // NamespaceNotFoundError and PortInUseError are ConfigurationErrors too.
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
-  if (error instanceof InvalidRunInputError) return { code: EXIT_CODES.usage, message: error.message };
+  if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError) return { code: EXIT_CODES.usage, message: error.message };
   if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { code: EXIT_CODES.usage, message: `a run with id "${error.workflowId}" already exists: choose another --id, or follow it with \`durable-agent result ${error.workflowId}\`.` };
   }
+  // A run ended from outside (terminated, timed out) has no result to show: it did not end with an answer.
+  if (error instanceof RunEndedWithoutResultError) return { code: EXIT_CODES.runNotFinal, message: error.message };
   if (
     error instanceof TemporalUnreachableError ||
+    error instanceof TemporalConnectionLostError ||
     error instanceof TemporalBinaryUnavailableError ||
     error instanceof DevServerStartError
   ) {
     return { code: EXIT_CODES.temporalUnavailable, message: error.message };
   }
+  // The server went away under a command that has no better message for it (`result` waiting, `status`, …).
+  if (isConnectionFailure(error)) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return { code: EXIT_CODES.temporalUnavailable, message: `lost the connection to Temporal (${cause.replace(/\s+/g, ' ')}). Check that the server at TEMPORAL_ADDRESS runs, then try again.` };
+  }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { code: EXIT_CODES.internal, message: `Unexpected error: ${detail}` };
+  return { code: EXIT_CODES.internal, message: `Unexpected error (a bug; please report it with this text): ${detail}` };
 }
 
-/** Entry point of `bin/durable-agent`. */
+async function flush(stream: NodeJS.WriteStream): Promise<void> {
+  await new Promise<void>((resolve) => stream.write('', () => resolve()));
+}
+
+/** Prints the failure and ends the process with its code. */
+async function exitWith(code: number, message: string): Promise<never> {
+  if (message) process.stderr.write(`durable-agent: ${message}\n`);
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}
+
+/**
+ * Entry point of `bin/durable-agent`. The process ends as soon as the command is done: a gRPC channel still
+ * retrying, or a native connection still timing out, must not keep it alive (or crash it) after the answer.
+ */
 export async function main(argv: string[]): Promise<void> {
+  // A stray error from a library callback is still reported as one message with an exit code, never as Node's crash dump.
+  const onStray = (error: unknown) => {
+    // gRPC's retry timer of a call that outlived its connection (closed on purpose, the process is ending): harmless.
+    if (error instanceof Error && error.message === 'Channel has been shut down') return;
+    void exitWith(describeFailure(error).code, describeFailure(error).message);
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     const failure = describeFailure(error);
-    if (failure.message) process.stderr.write(`durable-agent: ${failure.message}\n`);
-    process.exitCode = failure.code;
+    await exitWith(failure.code, failure.message);
   }
+  await exitWith(Number(process.exitCode ?? EXIT_CODES.ok), '');
 }

@@ -5,6 +5,8 @@ import type { AgentState } from '../workflows/agent/run-state';
 const STATUS_COLORS: Record<string, (text: string) => string> = {
   final: colors.green,
   running: colors.yellow,
+  terminated: colors.red,
+  timed_out: colors.red,
   max_steps: colors.yellow,
   budget_exceeded: colors.yellow,
   cancelled: colors.yellow,
@@ -43,9 +45,12 @@ export interface StatusReport {
   usage?: AgentState['usage'];
   toolCalls?: AgentState['toolCalls'];
   answer?: string;
+  /** For a running run: true when a worker answered the live-state query, false when only the server's view is shown. */
+  live?: boolean;
   runUrl?: string;
 }
 
+/** `status`: one line per fact; JSON: the report as is. */
 export function printStatus(report: StatusReport, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -63,6 +68,7 @@ export function printStatus(report: StatusReport, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** `list`: a table, or a JSON array with `--json`. */
 export function printRunList(runs: RunDescription[], json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(runs)}\n`);

@@ -15,3 +15,11 @@ export function parsePositiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError(`Expected an integer >= 1, got \`${value}\`.`);
   return number;
 }
+
+/**
+ * Parses `--tools a,b` into an allowlist. Blank entries are dropped, so `""`, `" , "` and `","` all mean the
+ * same thing: an empty allowlist, no tools at all (never "all tools", which is what leaving the flag out means).
+ */
+export function parseToolList(value: string): string[] {
+  return [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+}

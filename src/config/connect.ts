@@ -1,7 +1,7 @@
 import { connect as connectTcp } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConfig } from './temporal-config';
+import { ConfigurationError, type TemporalConfig } from './temporal-config';
 
 /** How long a first connection may take before we tell the user the server is unreachable. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -16,6 +16,65 @@ export class TemporalUnreachableError extends Error {
       { cause },
     );
   }
+}
+
+/**
+ * Raised when the configured namespace does not exist on the server. A configuration problem (exit 3): the
+ * fix is `TEMPORAL_NAMESPACE` or creating the namespace, and the message says how to do either.
+ */
+export class NamespaceNotFoundError extends ConfigurationError {
+  override name = 'NamespaceNotFoundError';
+  constructor(readonly namespace: string, address: string) {
+    super(
+      `namespace "${namespace}" does not exist on the Temporal server at ${address} (set by TEMPORAL_NAMESPACE or your Temporal profile). ` +
+        `List the namespaces with \`temporal operator namespace list --address ${address}\`, ` +
+        `create this one with \`temporal operator namespace create --namespace ${namespace} --address ${address}\`, ` +
+        'or unset TEMPORAL_NAMESPACE to use "default".',
+    );
+  }
+}
+
+/**
+ * Raised when the server went away in the middle of a command (killed, restarted elsewhere, network cut).
+ * The message says what this means for the run; the CLI maps it to exit 4 like an unreachable server.
+ */
+export class TemporalConnectionLostError extends Error {
+  override name = 'TemporalConnectionLostError';
+  constructor(address: string, what: string, cause?: unknown) {
+    super(`lost the connection to Temporal at ${address}${cause === undefined ? '' : ` (${describeCause(cause)})`}. ${what}`, { cause });
+  }
+}
+
+/** gRPC status codes the client tells apart (the numbers are gRPC's, stable across implementations). */
+export const GRPC_STATUS = { cancelled: 1, deadlineExceeded: 4, notFound: 5, failedPrecondition: 9, unavailable: 14 } as const;
+
+function* causeChain(error: unknown): Generator<Error> {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth += 1) yield current;
+}
+
+/** The gRPC status code of `error` or of the first error in its `cause` chain that has one. */
+export function grpcStatusOf(error: unknown): number | undefined {
+  for (const current of causeChain(error)) if (isGrpcServiceError(current)) return Number(current.code);
+  return undefined;
+}
+
+/**
+ * True when `error` (or any error in its `cause` chain) says the server cannot be reached: gRPC UNAVAILABLE
+ * from the client, or the transport errors of the worker's native connection.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (grpcStatusOf(error) === GRPC_STATUS.unavailable) return true;
+  for (const current of causeChain(error)) {
+    if (current.name === 'TransportError') return true;
+    // The native connection's errors carry tonic's status text rather than a gRPC code.
+    if (/code: Unavailable|connection refused|tcp connect error|transport error/i.test(current.message)) return true;
+  }
+  return false;
+}
+
+/** True when a gRPC call ended because its deadline passed. */
+export function isDeadlineExceeded(error: unknown): boolean {
+  return grpcStatusOf(error) === GRPC_STATUS.deadlineExceeded;
 }
 
 function describeCause(cause: unknown): string {
@@ -56,22 +115,49 @@ export async function probeTcp(address: string, timeoutMs = CONNECT_TIMEOUT_MS):
   });
 }
 
-/** Connects a client and checks that the namespace answers, failing within {@link CONNECT_TIMEOUT_MS}. */
+/**
+ * Connects a client and checks that the server answers and the namespace exists, failing within
+ * {@link CONNECT_TIMEOUT_MS}: `TemporalUnreachableError` or `NamespaceNotFoundError`.
+ */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
-  let connection: Connection | undefined;
   try {
     await probeTcp(config.address);
-    connection = await Connection.connect({ ...config.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS });
-    await withDeadline(
-      connection.workflowService.getSystemInfo({}),
-      CONNECT_TIMEOUT_MS,
-      'the first request',
-    );
   } catch (error) {
-    await connection?.close().catch(() => undefined);
     throw new TemporalUnreachableError(config.address, error);
   }
+  // `lazy` keeps a reference from the start, so a connection that never becomes ready (an address that accepts
+  // TCP and then says nothing) is closed at once instead of keeping the process alive for its own timeouts.
+  const connection = Connection.lazy({ ...config.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS });
+  try {
+    await withDeadline(connection.ensureConnected(), CONNECT_TIMEOUT_MS + 1_000, 'connecting');
+    await checkNamespace(connection, config);
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    if (error instanceof NamespaceNotFoundError) throw error;
+    // TCP got through (probed above), so a timeout here means something listens but does not speak Temporal's gRPC.
+    const silent = isDeadlineExceeded(error) || /before the deadline|timed out/i.test(String(error));
+    throw new TemporalUnreachableError(
+      config.address,
+      silent ? new Error(`it accepts TCP connections but gave no gRPC answer within ${CONNECT_TIMEOUT_MS / 1_000} s (not a Temporal frontend, or a firewall or proxy drops the traffic)`, { cause: error }) : error,
+    );
+  }
   return new Client({ connection, namespace: config.namespace });
+}
+
+/**
+ * Describes the namespace, so a misspelt `TEMPORAL_NAMESPACE` is one clear message before anything starts
+ * (the worker would otherwise fail later, deep in its own retries). Only "not found" and unavailability count:
+ * a key that may not describe namespaces (some cloud roles) still gets through to the calls it may make.
+ */
+async function checkNamespace(connection: Connection, config: TemporalConfig): Promise<void> {
+  try {
+    await connection.withDeadline(Date.now() + CONNECT_TIMEOUT_MS, () =>
+      connection.workflowService.describeNamespace({ namespace: config.namespace }),
+    );
+  } catch (error) {
+    if (grpcStatusOf(error) === GRPC_STATUS.notFound) throw new NamespaceNotFoundError(config.namespace, config.address);
+    if (isConnectionFailure(error) || isDeadlineExceeded(error)) throw error;
+  }
 }
 
 /** Opens the worker's native connection, failing within {@link CONNECT_TIMEOUT_MS} instead of retrying forever. */

@@ -13,7 +13,17 @@ export const DEFAULT_TASK_QUEUE = 'durable-agent';
 const hostPort = z
   .string()
   .trim()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, for example 127.0.0.1:7233');
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, for example 127.0.0.1:7233')
+  // Five digits pass the pattern but 65536–99999 are no ports: say so here, not as "unreachable" later.
+  .refine((value) => !/:\d+$/.test(value) || isPort(portOf(value)), 'expected a port between 1 and 65535 in HOST:PORT');
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65_535;
+}
 
 const positiveInteger = z.coerce.number().int().min(1);
 
@@ -54,6 +64,10 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
     throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
   }
   const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  // A profile may leave the port out (the SDK adds 7233); a port it does give must be a port.
+  if (!values.TEMPORAL_ADDRESS && /:\d+$/.test(address) && !isPort(portOf(address))) {
+    throw new ConfigurationError(`The Temporal client configuration (TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE) gives the address \`${address}\`: expected HOST:PORT with a port between 1 and 65535.`);
+  }
   return {
     address,
     addressConfigured: address !== DEFAULT_TEMPORAL_ADDRESS || Boolean(values.TEMPORAL_ADDRESS),

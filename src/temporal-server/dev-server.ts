@@ -25,6 +25,13 @@ export interface DevServerOptions {
   onLog?: (line: string) => void;
   /** Environment used to find or build the binary. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run the server in its own process group, so a Ctrl-C in the terminal reaches only this process, which
+   * then decides when to stop the server (`run` must still cancel its run through it). The server is
+   * stopped when this process exits; only a SIGKILL of this process leaves it running.
+   * @default false: the server gets the terminal's signals with this process
+   */
+  ownProcessGroup?: boolean;
 }
 
 export const DEFAULT_DEV_SERVER_OPTIONS = {
@@ -95,7 +102,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...AGENT_SEARCH_ATTRIBUTES.flatMap(({ name, cliType }) => ['--search-attribute', `${name}=${cliType}`]),
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+  if (options.ownProcessGroup) {
+    // Out of the terminal's process group it no longer dies with us on Ctrl-C: stop it on any exit of ours.
+    const stopOnExit = () => child.kill('SIGTERM');
+    process.once('exit', stopOnExit);
+    child.once('exit', () => process.off('exit', stopOnExit));
+  }
   const recentLines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 export const CLI_PATH = join(__dirname, '..', '..', 'bin', 'durable-agent');
@@ -37,11 +38,16 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = process.en
   return result;
 }
 
-/** Resolves once `pattern` appears on the child's stdout; rejects if the child ends first or time runs out. */
-export async function waitForOutput(child: ReturnType<typeof startCli>, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
+/** Resolves once `pattern` appears on the child's stdout (or `stream`); rejects if the child ends first or time runs out. */
+export async function waitForOutput(
+  child: ReturnType<typeof startCli>,
+  pattern: RegExp,
+  timeoutMs = 120_000,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const match = pattern.exec(child.output().stdout);
+    const match = pattern.exec(child.output()[stream]);
     if (match) return match;
     if (child.exitCode !== null || child.signalCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -65,3 +71,34 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A local TCP server that accepts connections and never answers: what a blackholed address looks like to a client. */
+export interface SilentTcpServer {
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startSilentTcpServer(): Promise<SilentTcpServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Text that only an uncaught error or an unexpected-error report prints: a stack frame or Node's crash banner. */
+export const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$|^Node\.js v\d+|Unexpected error/m;

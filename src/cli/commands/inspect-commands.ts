@@ -1,16 +1,18 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentClient, type AgentRunResult } from '../../client';
+import { AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { EXIT_CODES } from '../exit-codes';
-import { runUrl, uiUrlFor } from '../local-runtime';
+import { isPrivateTaskQueue, runUrl, uiUrlFor } from '../local-runtime';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
+import { within } from '../within';
 import { parsePositiveInteger } from '../parse';
-
-const STATUSES = ['running', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed'] as const;
-type ListStatus = (typeof STATUSES)[number];
 
 /** How long `status` waits for a live answer from a worker before it reports the server's view only. */
 const QUERY_TIMEOUT_MS = 3_000;
+/** How long `cancel` waits for a worker to end the run. */
+const CANCEL_WAIT_MS = 30_000;
+/** The same for a run on a private queue whose worker is gone for good: it is terminated after this. */
+const PRIVATE_CANCEL_WAIT_MS = 3_000;
 
 async function withAgentClient<T>(body: (agent: AgentClient, link: (workflowId: string) => string | undefined) => Promise<T>): Promise<T> {
   const config = loadTemporalConfig();
@@ -22,14 +24,61 @@ async function withAgentClient<T>(body: (agent: AgentClient, link: (workflowId: 
   }
 }
 
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
+/** What to tell the user when the live-state query of a running run got no answer. */
+function noLiveStateNotice(description: RunDescription, error: unknown): string {
+  const { workflowId, taskQueue } = description;
+  if (!(error instanceof NoWorkerAnsweredError)) {
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `The live-state query failed (${error instanceof Error ? error.message : String(error)}${cause}); shown is the server's view only.`;
   }
+  const why = error.reason === 'timeout' ? `within ${QUERY_TIMEOUT_MS / 1_000} s` : `(the server saw no worker on task queue "${taskQueue}" lately)`;
+  if (isPrivateTaskQueue(taskQueue)) {
+    return (
+      `No worker answered the live-state query ${why}: this run was started by \`durable-agent run\` with a scripted model, ` +
+      `whose private worker (task queue "${taskQueue}") ended with that command, so nothing can resume it. End it with \`durable-agent cancel ${workflowId}\`.`
+    );
+  }
+  return (
+    `No worker answered the live-state query ${why}; shown is the server's view only. ` +
+    `Start a worker with \`TEMPORAL_TASK_QUEUE=${taskQueue} durable-agent worker\`: it resumes the run where it stopped.`
+  );
+}
+
+/** `status`: the server's description (no worker needed), plus the live state when a worker answers in time. */
+async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusReport; notice?: string }> {
+  const description = await handle.describe();
+  const { workflowId, executionStatus, agentStatus, step } = description;
+  const report: StatusReport = { workflowId, executionStatus, agentStatus, step };
+  if (executionStatus === 'RUNNING') {
+    try {
+      const state = await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
+      Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, pending: state.pending, usage: state.usage, toolCalls: state.toolCalls, live: true });
+    } catch (error) {
+      if (error instanceof RunNotFoundError) throw error;
+      return { report: { ...report, live: false }, notice: noLiveStateNotice(description, error) };
+    }
+  } else if (executionStatus === 'COMPLETED' || executionStatus === 'CONTINUED_AS_NEW') {
+    const result = await within(handle.result(), QUERY_TIMEOUT_MS);
+    if (result) Object.assign(report, { agentStatus: result.status, step: result.steps, usage: result.usage, toolCalls: result.toolCalls, answer: result.answer });
+  }
+  return { report };
+}
+
+/**
+ * `cancel`: asks the workflow to stop and waits for it. A run on a private queue whose worker is gone (its
+ * `run` command ended; no answer to the live-state query) cannot end by itself, so it is terminated after a
+ * short wait instead of being left running forever. A private run whose command is still up is cancelled normally.
+ */
+async function cancelRun(handle: AgentRunHandle, taskQueue: string): Promise<{ status: string; note: string }> {
+  const orphan = isPrivateTaskQueue(taskQueue) && !(await handle.state({ timeoutMs: QUERY_TIMEOUT_MS }).then(() => true, () => false));
+  await handle.cancel();
+  const result: AgentRunResult | undefined = await within(handle.result(), orphan ? PRIVATE_CANCEL_WAIT_MS : CANCEL_WAIT_MS);
+  if (result) return { status: result.status, note: '' };
+  if (orphan) {
+    await handle.terminate('cancelled with durable-agent cancel; its private worker (a scripted `run`) is gone, so it could not end by itself');
+    return { status: 'terminated', note: ' (its private worker ended with the `run` command that started it, so it was terminated)' };
+  }
+  return { status: 'cancel requested', note: ` (no worker ended it within ${CANCEL_WAIT_MS / 1_000} s; it ends when a worker on task queue "${taskQueue}" picks it up)` };
 }
 
 /** `status`, `result`, `cancel`, `list`: follow and steer runs from anywhere. */
@@ -41,18 +90,10 @@ export function registerInspectCommands(program: Command): void {
     .option('--json', 'print JSON (schema in docs/cli.md)')
     .action(async (id: string, options: { json?: boolean }) =>
       withAgentClient(async (agent, link) => {
-        const handle = agent.getHandle(id);
-        const description = await handle.describe();
-        const report: StatusReport = { workflowId: id, executionStatus: description.executionStatus, agentStatus: description.agentStatus, step: description.step };
-        if (description.executionStatus === 'RUNNING') {
-          const state = await within(handle.state(), QUERY_TIMEOUT_MS);
-          if (state) Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, pending: state.pending, usage: state.usage, toolCalls: state.toolCalls });
-        } else if (description.executionStatus === 'COMPLETED' || description.executionStatus === 'CONTINUED_AS_NEW') {
-          const result = await within(handle.result(), QUERY_TIMEOUT_MS);
-          if (result) Object.assign(report, { agentStatus: result.status, step: result.steps, usage: result.usage, toolCalls: result.toolCalls, answer: result.answer });
-        }
+        const { report, notice } = await statusReport(agent.getHandle(id));
         const url = link(id);
         printStatus({ ...report, ...(url ? { runUrl: url } : {}) }, Boolean(options.json));
+        if (notice) process.stderr.write(`${notice}\n`);
       }),
     );
 
@@ -84,19 +125,17 @@ export function registerInspectCommands(program: Command): void {
           else process.stdout.write(`${id}: already ended (${status}); nothing to cancel\n`);
           return;
         }
-        await handle.cancel();
-        const result = await within(handle.result(), 30_000);
-        const status = result?.status ?? 'cancel requested';
+        const { status, note } = await cancelRun(handle, description.taskQueue);
         if (options.json) process.stdout.write(`${JSON.stringify({ workflowId: id, status })}\n`);
-        else process.stdout.write(`${id}: ${status}${result ? '' : ' (no worker ended it within 30 s; it ends when a worker picks it up)'}\n`);
+        else process.stdout.write(`${id}: ${status}${note}\n`);
       }),
     );
 
   program
     .command('list')
     .description('List recent agent runs, newest first.')
-    .option('--status <status>', `only runs with this status: ${STATUSES.join(', ')}`, (value: string): ListStatus => {
-      if (!(STATUSES as readonly string[]).includes(value)) throw new InvalidArgumentError(`Expected one of ${STATUSES.join(', ')}, got \`${value}\`.`);
+    .option('--status <status>', `only runs with this status: ${LIST_STATUSES.join(', ')}`, (value: string): ListStatus => {
+      if (!(LIST_STATUSES as readonly string[]).includes(value)) throw new InvalidArgumentError(`Expected one of ${LIST_STATUSES.join(', ')}, got \`${value}\`.`);
       return value as ListStatus;
     })
     .option('--limit <n>', 'most runs shown (default 20)', parsePositiveInteger)

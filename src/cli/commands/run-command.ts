@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AgentClient, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
-import { connectClient, connectWorkerConnection } from '../../config/connect';
+import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { createWorker, workerTools } from '../../worker';
-import { resolveTemporalTarget, runUrl, uiUrlFor } from '../local-runtime';
-import { chooseModel } from '../model-choice';
-import { parsePositiveInteger } from '../parse';
-import { printRunResult } from '../output';
-import { createProgressView } from '../progress';
+import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
+import { followRun } from '../follow-run';
+import { listenForInterrupts } from '../interrupts';
+import { PRIVATE_TASK_QUEUE_PREFIX, resolveTemporalTarget, runUrl, uiUrlFor } from '../local-runtime';
+import { chooseModel } from '../model-choice';
+import { printRunResult } from '../output';
+import { within } from '../within';
+import { parsePositiveInteger, parseToolList } from '../parse';
+import { createProgressView } from '../progress';
 
 interface RunOptions {
   maxSteps?: number;
   maxParallel?: number;
-  tools?: string;
+  tools?: string[];
   model?: string;
   script?: string;
   id?: string;
@@ -23,20 +27,22 @@ interface RunOptions {
   json?: boolean;
 }
 
-const POLL_MS = 300;
-
-function toolList(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new InvalidArgumentError('Expected a comma-separated list of tool names, got nothing.');
-  return names;
-}
+/** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
+const CANCEL_GRACE_MS = 3_000;
+/** Upper bound on each clean-up step (stopping the worker, closing connections), so the command always ends. */
+const CLEANUP_STEP_MS = 5_000;
+/** The embedded server's own stop (SIGTERM, then SIGKILL after 10 s) gets a little longer. */
+const SERVER_STOP_MS = 12_000;
+/** With the server gone there is nothing to drain or report to: each step gets only this long. */
+const CLEANUP_STEP_WITHOUT_SERVER_MS = 1_000;
 
 function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
   return validateRunInput({
     goal: goalWords.join(' '),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}),
-    ...(options.tools ? { allowedTools: toolList(options.tools) } : {}),
+    // `--tools ""` is an empty allowlist (no tools), never "all": the workflow treats [] as none.
+    ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
     ...(options.model ? { model: options.model } : {}),
   });
 }
@@ -62,30 +68,37 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
   }
 }
 
-/** Polls the live state and draws it until `finished` settles or the user presses Ctrl-C. */
-async function follow(handle: AgentRunHandle, finished: Promise<AgentRunResult>, json: boolean): Promise<AgentRunResult | undefined> {
-  const view = json ? undefined : createProgressView(process.stdout);
-  let interrupted: () => void = () => undefined;
-  const stopped = new Promise<undefined>((resolve) => (interrupted = () => resolve(undefined)));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  let settled = false;
-  const outcome = Promise.race([finished, stopped]).finally(() => (settled = true));
-  while (!settled) {
-    const state = await handle.state().catch(() => undefined);
-    if (state && view) view.update(state);
-    await Promise.race([outcome, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
-  }
-  const result = await outcome;
-  if (result && view) view.update(await handle.state().catch(() => undefined) ?? stateFromResult(result));
-  view?.done();
-  process.off('SIGINT', interrupted);
-  process.off('SIGTERM', interrupted);
-  return result;
+async function stopWorker(worker: Worker, working: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await working.catch(() => undefined);
 }
 
-function stateFromResult(result: AgentRunResult) {
-  return { status: result.status, step: result.steps, maxSteps: result.steps, pending: [], usage: result.usage, toolCalls: result.toolCalls, recent: [] };
+/**
+ * Ctrl-C on a run whose worker lives in this process only (scripted model, private task queue): nothing could
+ * ever resume it, so it is cancelled while the worker still polls, and terminated if that does not end it soon.
+ */
+async function endPrivateRun(handle: AgentRunHandle, say: (line: string) => void): Promise<AgentRunResult | undefined> {
+  say(`\nInterrupted: cancelling run ${handle.workflowId} (its model and worker live in this command, so nothing could resume it later)…`);
+  await handle.cancel({ timeoutMs: CANCEL_GRACE_MS }).catch(() => undefined);
+  const result = await within(handle.result(), CANCEL_GRACE_MS);
+  if (result) {
+    say(`Run ${handle.workflowId} ${result.status === 'cancelled' ? 'was cancelled' : `ended (${result.status})`}.`);
+    return result;
+  }
+  try {
+    await handle.terminate('durable-agent run was interrupted (Ctrl-C) and the run did not end within 3 s of its cancel request', { timeoutMs: CANCEL_GRACE_MS });
+    say(`Run ${handle.workflowId} was terminated: it did not end within ${CANCEL_GRACE_MS / 1_000} s of the cancel request.`);
+  } catch {
+    // It may have ended just now; otherwise say plainly that it is left behind.
+    const description = await within(handle.describe(), CANCEL_GRACE_MS);
+    const status = description && (description.agentStatus ?? description.executionStatus.toLowerCase());
+    say(
+      status && status !== 'running'
+        ? `Run ${handle.workflowId} ended (${status}).`
+        : `Run ${handle.workflowId} could not be cancelled or terminated (is the server still up?); end it with \`durable-agent cancel ${handle.workflowId}\`.`,
+    );
+  }
+  return undefined;
 }
 
 /** `durable-agent run`: the main job in one command. */
@@ -96,16 +109,17 @@ export function registerRunCommand(program: Command): void {
     .argument('<goal...>', 'what the agent should achieve')
     .option('--max-steps <n>', 'planning steps before the run stops (default 10)', parsePositiveInteger)
     .option('--max-parallel <n>', 'tool calls of this run that may run at once (default 4)', parsePositiveInteger)
-    .option('--tools <a,b>', 'the only tools the agent may use (default: all)')
+    .option('--tools <a,b>', 'the only tools the agent may use (default: all; "" for none)', parseToolList)
     .option('--model <name>', 'model name (default: $DURABLE_AGENT_MODEL or gpt-4o-mini)')
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
-    .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>)')
+    .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')
     .option('--json', 'print the result as JSON (schema in docs/cli.md)')
     .action(async (goalWords: string[], options: RunOptions) => {
       const input = inputFrom(goalWords, options);
       if (options.detach) return startDetached(input, options);
-      const say = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+      const json = Boolean(options.json);
+      const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
       // Validate tools (and their configuration) before anything starts listening.
       const tools = workerTools({});
@@ -113,47 +127,78 @@ export function registerRunCommand(program: Command): void {
       if (unknown.length > 0) {
         throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in --tools: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
       }
+      // What a second Ctrl-C leaves behind: set once a private run exists.
+      let leftBehind: string | undefined;
+      const interrupts = listenForInterrupts(() => leftBehind);
       // Everything started below is stopped in reverse order, whatever fails on the way.
-      const cleanup: Array<() => Promise<unknown>> = [];
+      const cleanup: Array<{ close: () => Promise<unknown>; timeoutMs: number }> = [];
+      let serverLost = false;
       try {
         const model = await chooseModel(options.script);
         const scripted = model.scripted;
-        if (scripted) cleanup.push(() => scripted.close());
-        // The run view is the output; the worker speaks only for warnings, on stderr so `--json` stays parseable.
-        Runtime.install({ logger: new DefaultLogger('WARN', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)) });
+        if (scripted) cleanup.push({ close: () => scripted.close(), timeoutMs: CLEANUP_STEP_MS });
+        // Worker and core logs go to stderr (so `--json` stays one document); signals are ours to handle.
+        installCliRuntime({ shutdownOnSignals: false, compact: true, hideConnectionRetries: true });
         const target = await resolveTemporalTarget(say);
-        cleanup.push(() => target.stop());
+        cleanup.push({ close: () => target.stop(), timeoutMs: SERVER_STOP_MS });
         const { config } = target;
-        const connection = await connectWorkerConnection(config);
-        cleanup.push(() => connection.close());
+        // The client first: it checks the server and the namespace, each with one clear message.
         const agent = new AgentClient(await connectClient(config), config);
-        cleanup.push(() => agent.close());
+        cleanup.push({ close: () => agent.close(), timeoutMs: CLEANUP_STEP_MS });
+        // A taken --id is refused before the worker is built (seconds of bundling); `start` checks again.
+        if (options.id) await agent.ensureIdFree(options.id);
+        const connection = await connectWorkerConnection(config);
+        cleanup.push({ close: () => connection.close(), timeoutMs: CLEANUP_STEP_MS });
         // A scripted model lives in this process: give its runs a private queue so no other worker takes them.
-        const taskQueue = model.kind === 'openai' ? config.taskQueue : `durable-agent-local-${randomBytes(4).toString('hex')}`;
+        const privateQueue = model.kind !== 'openai';
+        const taskQueue = privateQueue ? `${PRIVATE_TASK_QUEUE_PREFIX}${randomBytes(4).toString('hex')}` : config.taskQueue;
         const worker = await createWorker({ config, connection, taskQueue, tools, builtinTools: false, model: model.config });
         const working = worker.run();
-        cleanup.push(async () => {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await working;
-        });
-
-        say(model.notice);
-        const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
-        const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
-        say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
-        const result = await follow(handle, handle.result(), Boolean(options.json));
-        if (!result) {
-          say(`\nStopped following. The run is kept on the server; resume it with a worker and see it with \`durable-agent result ${handle.workflowId}\`.`);
+        cleanup.push({ close: () => stopWorker(worker, working), timeoutMs: CLEANUP_STEP_MS });
+        if (interrupts.signal) {
+          say('Interrupted before the run started: nothing was started.');
           process.exitCode = EXIT_CODES.runNotFinal;
           return;
         }
-        printRunResult(result, { workflowId: handle.workflowId, runUrl: url, json: Boolean(options.json) });
+
+        say(model.notice);
+        if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
+        const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
+        if (privateQueue) {
+          leftBehind = `Run ${handle.workflowId} may still be running with no worker that could resume it: end it with \`durable-agent cancel ${handle.workflowId}\`.`;
+        }
+        const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
+        say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
+        const view = json ? undefined : createProgressView(process.stdout);
+        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, address: config.address });
+
+        let result: AgentRunResult | undefined;
+        if (outcome.kind === 'ended') {
+          result = outcome.result;
+        } else if (privateQueue) {
+          result = await endPrivateRun(handle, say);
+          leftBehind = undefined;
+        } else {
+          say(
+            `\nStopped following (${outcome.signal}). Run ${handle.workflowId} goes on: any worker on task queue "${taskQueue}" ` +
+              `(\`durable-agent worker\`) continues it. See it with \`durable-agent status ${handle.workflowId}\`, stop it with \`durable-agent cancel ${handle.workflowId}\`.`,
+          );
+        }
+        if (!result) {
+          process.exitCode = EXIT_CODES.runNotFinal;
+          return;
+        }
+        printRunResult(result, { workflowId: handle.workflowId, runUrl: url, json });
         if (target.embedded) {
           say('The embedded server stops with this command; the run is kept in .temporal/dev.sqlite. Browse it with `./bin/durable-agent server` running.');
         }
         process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
+      } catch (error) {
+        if (error instanceof TemporalConnectionLostError) serverLost = true;
+        throw error;
       } finally {
-        for (const close of cleanup.reverse()) await close().catch(() => undefined);
+        for (const step of cleanup.reverse()) await within(step.close(), serverLost ? CLEANUP_STEP_WITHOUT_SERVER_MS : step.timeoutMs);
+        interrupts.dispose();
       }
     });
 }

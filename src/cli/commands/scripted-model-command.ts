@@ -1,9 +1,29 @@
 import type { Command } from 'commander';
+import { ConfigurationError } from '../../config/temporal-config';
 import { loadScriptFile } from '../../scripted-model/script';
-import { startScriptedModel } from '../../scripted-model/server';
+import { startScriptedModel, type ScriptedModelServer } from '../../scripted-model/server';
+import { listenForInterrupts } from '../interrupts';
 import { parsePort } from '../parse';
 
-/** `durable-agent scripted-model`: the offline OpenAI-compatible model, in the foreground. */
+/** Raised when a port asked for with `--port` is taken; a configuration problem (exit 3). */
+export class PortInUseError extends ConfigurationError {
+  override name = 'PortInUseError';
+  constructor(port: number) {
+    super(`port ${port} is in use on 127.0.0.1 (another scripted model or program listens there): choose another --port, or --port 0 for a free one.`);
+  }
+}
+
+async function serve(scriptPath: string, port: number): Promise<ScriptedModelServer> {
+  const script = loadScriptFile(scriptPath);
+  try {
+    return await startScriptedModel(script, { port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
+    throw error;
+  }
+}
+
+/** `durable-agent scripted-model`: the offline OpenAI-compatible model, in the foreground until Ctrl-C or SIGTERM. */
 export function registerScriptedModelCommand(program: Command): void {
   program
     .command('scripted-model')
@@ -11,10 +31,12 @@ export function registerScriptedModelCommand(program: Command): void {
     .requiredOption('--script <file>', 'the script file')
     .option('--port <port>', 'port (0 picks a free one)', parsePort, 0)
     .action(async (options: { script: string; port: number }) => {
-      const server = await startScriptedModel(loadScriptFile(options.script), { port: options.port });
+      const server = await serve(options.script, options.port);
+      const interrupts = listenForInterrupts();
       process.stdout.write(`Scripted model serving ${options.script}\n  OPENAI_BASE_URL=${server.baseURL}\nPress Ctrl-C to stop.\n`);
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      // The command ends (and the process with it) only when asked to.
+      await interrupts.received;
+      await server.close();
+      interrupts.dispose();
     });
 }

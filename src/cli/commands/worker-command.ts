@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { runWorker } from '../../worker';
+import { connectClient } from '../../config/connect';
+import { loadTemporalConfig } from '../../config/temporal-config';
+import { runWorker, workerTools } from '../../worker';
+import { installCliRuntime } from '../cli-runtime';
 
 /** `durable-agent worker`: a long-running worker on $TEMPORAL_ADDRESS. */
 export function registerWorkerCommand(program: Command): void {
@@ -8,6 +11,14 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run a worker for agent workflows and tools on $TEMPORAL_ADDRESS until Ctrl-C or SIGTERM.')
     .option('--task-queue <name>', 'task queue to poll (default: $TEMPORAL_TASK_QUEUE or "durable-agent")')
     .action(async (options: { taskQueue?: string }) => {
-      await runWorker({ taskQueue: options.taskQueue });
+      const config = loadTemporalConfig();
+      // Tools first: a bad AGENT_* variable is a configuration error, whether or not Temporal is reachable.
+      const tools = workerTools({});
+      // The client's checks give one clear message for an unreachable server or a namespace that does not exist;
+      // the worker would report the latter deep in its own retries.
+      await (await connectClient(config)).connection.close();
+      // A long-running worker keeps the SDK's INFO lines (on stderr, like the core's) and its graceful shutdown on signals.
+      installCliRuntime({ level: 'INFO' });
+      await runWorker({ config, tools, builtinTools: false, taskQueue: options.taskQueue });
     });
 }

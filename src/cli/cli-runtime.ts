@@ -1,0 +1,54 @@
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+
+/** How the CLI's Temporal runtime logs, and whether it handles signals itself. */
+export interface CliRuntimeOptions {
+  /** Lowest level the TypeScript SDK writes; its Rust core writes WARN and above (ERROR only when this is ERROR). @default 'WARN' */
+  level?: LogLevel;
+  /**
+   * Let the runtime turn SIGINT/SIGTERM into a worker shutdown (the SDK's default). `run` says no: it must
+   * cancel its run first, which needs the worker still polling.
+   * @default true
+   */
+  shutdownOnSignals?: boolean;
+  /**
+   * One short line per entry (`[temporal WARN] Activity failed`), without the timestamp, metadata and stack
+   * traces the SDK attaches: `run` shows its own progress and errors. A `worker` keeps the full lines.
+   * @default false
+   */
+  compact?: boolean;
+  /**
+   * Drop the core's notes while it retries an unreachable server (dozens a minute). `run` reports a lost
+   * server itself, once, with what to do; a long-running `worker` keeps them, its only sign of trouble.
+   * @default false
+   */
+  hideConnectionRetries?: boolean;
+}
+
+/** The core's notes while it retries an unreachable server. */
+const CONNECTION_RETRIES = /gRPC call \w+ retried \d+ times|tcp connect error|transport error/i;
+
+/**
+ * Installs the Temporal runtime of a CLI process: every log line — the SDK's and the Rust core's, which
+ * otherwise print straight to stdout — goes to stderr, so stdout stays the command's output (one JSON
+ * document with `--json`). Call before the first worker connection; a second call keeps the first runtime.
+ */
+export function installCliRuntime(options: CliRuntimeOptions = {}): void {
+  const level = options.level ?? 'WARN';
+  // DefaultLogger's own output is stderr, with a timestamp and the entry's metadata.
+  const full = new DefaultLogger(level);
+  const write = (entry: LogEntry) => {
+    if (options.hideConnectionRetries && CONNECTION_RETRIES.test(entry.message)) return;
+    if (options.compact) process.stderr.write(`[temporal ${entry.level}] ${entry.message}\n`);
+    else full.log(entry.level, entry.message, entry.meta);
+  };
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level, write),
+      // The core's INFO and DEBUG lines are about its internals, not about the user's runs.
+      telemetryOptions: { logging: { filter: { core: level === 'ERROR' ? 'ERROR' : 'WARN', other: 'ERROR' }, forward: {} } },
+      ...(options.shutdownOnSignals === false ? { shutdownSignals: [] } : {}),
+    });
+  } catch {
+    // Already installed in this process: keep it.
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Waits for `promise` at most `ms` milliseconds: its value, or `undefined` when it failed or took longer.
+ * For waits whose outcome is optional (a result that may come, a clean-up step); the promise itself is not
+ * cancelled, so calls that must really end get a deadline of their own.
+ */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
