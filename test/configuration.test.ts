@@ -136,3 +136,12 @@ describe('bad configuration reaches the user as a clear message, fast', () => {
     );
   });
 });
+
+describe('blank Temporal variables count as unset', () => {
+  it('uses the defaults and no TLS for empty TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_API_KEY', () => {
+    const config = loadTemporalConfig({ TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: ' ', TEMPORAL_API_KEY: '' });
+    expect(config.address).toBe('127.0.0.1:7233');
+    expect(config.namespace).toBe('default');
+    expect(config.connectionOptions.tls).toBeFalsy();
+  });
+});

@@ -1,7 +1,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigurationError, parseEnvironment } from './parse-environment';
+import { ConfigurationError, parseEnvironment, withoutBlankVariables } from './parse-environment';
 
 export { ConfigurationError } from './parse-environment';
 
@@ -59,7 +59,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   const values = parseEnvironment(EnvironmentSchema, env, 'configuration');
   let profile;
   try {
-    profile = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+    profile = loadClientConnectConfig({ overrideEnvVars: definedOnly(withoutBlankVariables(env)) });
   } catch (error) {
     throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
   }

@@ -1,6 +1,11 @@
 import type { QueryDefinition } from '@temporalio/common';
 import type { PlannerContext, PlannerContextRequest } from '../model';
+import type { AgentRunResult } from './run-result';
 import type { AgentState } from './run-state';
+import type { AgentWorkflowInput } from './workflow-input';
+
+/** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */
+export type AgentWorkflow = (input: AgentWorkflowInput) => Promise<AgentRunResult>;
 
 /** The workflow type clients start. */
 export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
+import { connectClient } from '../config/connect';
+import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import { AGENT_WORKFLOW_TYPE, type AgentWorkflow } from '../shared/contracts/handlers';
+import { AgentRunInputSchema, type AgentRunInput } from '../shared/contracts/run-input';
+import { RUN_STATUSES } from '../shared/contracts/status';
+import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
+import { describeIssues } from '../shared/zod-issues';
+import { InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
+import { AgentRunHandle, type RunDescription } from './run-handle';
+import { listClause, shownAgentStatus, type ListStatus } from './run-status';
+
+export interface StartOptions {
+  /** @default `agent-<date>-<random>` */
+  workflowId?: string;
+  /** @default the configured task queue (`TEMPORAL_TASK_QUEUE`, "durable-agent") */
+  taskQueue?: string;
+  /**
+   * Start a new run even when a run that already ended has this `workflowId`. By default such an id is refused
+   * with {@link RunIdTakenError}, so reusing an id never silently starts over. An id whose run is still going is
+   * always refused.
+   * @default false
+   */
+  allowIdReuse?: boolean;
+}
+
+/** Generates a readable, unique run id. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `agent-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Validates a run's input with the workflow's own schema, so mistakes are caught before a run exists. */
+export function validateRunInput(input: AgentRunInput): AgentRunInput {
+  const parsed = AgentRunInputSchema.strict().safeParse(input);
+  if (!parsed.success) throw new InvalidRunInputError(`invalid run input: ${describeIssues(parsed.error, 'input')}`);
+  return input;
+}
+
+/** The library API for services that trigger and follow agent runs; the CLI is a thin layer over it. */
+export class AgentClient {
+  private searchAttributesRegistered?: boolean;
+
+  constructor(
+    readonly client: Client,
+    readonly config: TemporalConfig,
+  ) {}
+
+  /** Connects with the same configuration path as the worker (`TEMPORAL_ADDRESS`, envconfig, …). */
+  static async connect(config: TemporalConfig = loadTemporalConfig()): Promise<AgentClient> {
+    return new AgentClient(await connectClient(config), config);
+  }
+
+  /** True when the namespace has the agent search attributes (the embedded dev server registers them). */
+  async hasSearchAttributes(): Promise<boolean> {
+    if (this.searchAttributesRegistered === undefined) {
+      try {
+        const response = await this.client.connection.operatorService.listSearchAttributes({ namespace: this.config.namespace });
+        const registered = Object.keys(response.customAttributes ?? {});
+        this.searchAttributesRegistered = AGENT_SEARCH_ATTRIBUTES.every(({ name }) => registered.includes(name));
+      } catch {
+        this.searchAttributesRegistered = false;
+      }
+    }
+    return this.searchAttributesRegistered;
+  }
+
+  /** Starts a run; the goal becomes the run's summary in the Temporal UI. */
+  async start(input: AgentRunInput, options: StartOptions = {}): Promise<AgentRunHandle> {
+    validateRunInput(input);
+    const searchAttributes = await this.hasSearchAttributes();
+    const workflowId = options.workflowId ?? newRunId();
+    try {
+      await this.startWorkflow(input, workflowId, options, searchAttributes);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      await this.ensureIdFree(workflowId, options);
+      throw new RunIdTakenError(workflowId, 'running');
+    }
+    return this.getHandle(workflowId);
+  }
+
+  /**
+   * Throws {@link RunIdTakenError} when `start` would refuse this id: a run with it is going, or one ended and
+   * `allowIdReuse` is not set. Lets a caller fail before it prepares anything; `start` checks again on the server.
+   */
+  async ensureIdFree(workflowId: string, options: Pick<StartOptions, 'allowIdReuse'> = {}): Promise<void> {
+    let holder: RunDescription;
+    try {
+      holder = await this.getHandle(workflowId).describe();
+    } catch (error) {
+      if (error instanceof RunNotFoundError) return;
+      throw error;
+    }
+    if (holder.executionStatus === 'RUNNING') throw new RunIdTakenError(workflowId, 'running');
+    if (!options.allowIdReuse) throw new RunIdTakenError(workflowId, holder.agentStatus ?? holder.executionStatus.toLowerCase());
+  }
+
+  private async startWorkflow(input: AgentRunInput, workflowId: string, options: StartOptions, searchAttributes: boolean): Promise<void> {
+    await this.client.workflow.start<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
+      taskQueue: options.taskQueue ?? this.config.taskQueue,
+      workflowId,
+      // A running id is always refused (the default conflict policy); an ended one only unless reuse is asked for.
+      workflowIdReusePolicy: options.allowIdReuse ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [{ ...input, searchAttributes }],
+      staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
+      ...(searchAttributes
+        ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.running }, { key: AGENT_STEP, value: 0 }]) }
+        : {}),
+    });
+  }
+
+  getHandle(workflowId: string): AgentRunHandle {
+    return new AgentRunHandle(this.client, workflowId, this.config.namespace);
+  }
+
+  /**
+   * Recent runs, newest first. `status` filters on the shown status (the agent's own, reconciled with the
+   * execution's, see {@link shownAgentStatus}); it needs the search attributes.
+   */
+  async list(options: { status?: ListStatus; limit?: number } = {}): Promise<RunDescription[]> {
+    const clauses = [`WorkflowType = '${AGENT_WORKFLOW_TYPE}'`];
+    if (options.status) {
+      if (!(await this.hasSearchAttributes())) {
+        throw new InvalidRunInputError(
+          `cannot filter by status: the namespace "${this.config.namespace}" has no AgentStatus search attribute. ` +
+            'Register it with `temporal operator search-attribute create --name AgentStatus --type Keyword` (the embedded dev server does this itself).',
+        );
+      }
+      clauses.push(listClause(options.status));
+    }
+    const limit = options.limit ?? 20;
+    const runs: RunDescription[] = [];
+    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+      const attributes = execution.typedSearchAttributes;
+      runs.push({
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        executionStatus: execution.status.name,
+        agentStatus: shownAgentStatus(execution.status.name, attributes.get(AGENT_STATUS)),
+        taskQueue: execution.taskQueue,
+        step: attributes.get(AGENT_STEP),
+        inputTokens: attributes.get(AGENT_INPUT_TOKENS),
+        outputTokens: attributes.get(AGENT_OUTPUT_TOKENS),
+        startTime: execution.startTime,
+        ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
+      });
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+}
+

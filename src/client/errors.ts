@@ -1,0 +1,81 @@
+import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import type { WorkflowFailedError } from '@temporalio/client';
+
+/** Raised when no agent run has the given id. */
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+  constructor(readonly workflowId: string, namespace: string) {
+    super(`no agent run with id "${workflowId}" in namespace "${namespace}". List runs with \`durable-agent list\`.`);
+  }
+}
+
+/**
+ * Raised by `state()` when no worker answered the live-state query: none polls the run's task queue (the
+ * server says so), or none answered within the time asked for. The server's view (`describe()`) still works.
+ */
+export class NoWorkerAnsweredError extends Error {
+  override name = 'NoWorkerAnsweredError';
+  constructor(
+    readonly workflowId: string,
+    /** Why: `no poller` (the server saw no worker on the queue lately) or `timeout`. */
+    readonly reason: 'no poller' | 'timeout',
+    cause: unknown,
+  ) {
+    super(`no worker answered the live-state query of run "${workflowId}" (${reason === 'timeout' ? 'none answered in time' : 'none polls its task queue'})`, { cause });
+  }
+}
+
+/** Raised by `start` when the workflow id is taken: by a run still going, or (unless allowed) by one that ended. */
+export class RunIdTakenError extends Error {
+  override name = 'RunIdTakenError';
+  constructor(
+    readonly workflowId: string,
+    /** The shown status of the run that holds the id (`running`, `final`, `terminated`, …). */
+    readonly status: string,
+  ) {
+    super(
+      status === 'running'
+        ? `a run with id "${workflowId}" is already running: follow it with \`durable-agent status ${workflowId}\` or \`durable-agent result ${workflowId}\`, or choose another --id.`
+        : `the id "${workflowId}" belongs to a run that already ended (${status}): see it with \`durable-agent status ${workflowId}\`, and choose another --id for a new run.`,
+    );
+  }
+}
+
+/**
+ * Raised by `result()` when the run's execution closed without an agent result: terminated or timed out on the
+ * server, cancelled before the workflow could answer, or failed on a bug. The agent's own endings (`failed`,
+ * `cancelled`, …) are results, not this error.
+ */
+export class RunEndedWithoutResultError extends Error {
+  override name = 'RunEndedWithoutResultError';
+  constructor(
+    readonly workflowId: string,
+    /** `terminated`, `timed_out`, `cancelled` or `failed`. */
+    readonly ending: string,
+    detail: string,
+  ) {
+    super(`run "${workflowId}" ended without a result: ${ENDING_WORDS[ending] ?? ending}${detail ? ` (${detail})` : ''}. See it with \`durable-agent status ${workflowId}\`.`);
+  }
+}
+
+const ENDING_WORDS: Readonly<Record<string, string>> = {
+  terminated: 'it was terminated',
+  timed_out: 'it timed out',
+  cancelled: 'it was cancelled before it could answer',
+  failed: 'its workflow failed',
+};
+
+/** How a run's execution ended when it has no agent result. */
+export function endingOf(error: WorkflowFailedError): { ending: string; detail: string } {
+  const cause = error.cause;
+  if (cause instanceof TerminatedFailure) return { ending: 'terminated', detail: cause.message === 'Workflow execution terminated' ? '' : `reason: ${cause.message}` };
+  if (cause instanceof TimeoutFailure) return { ending: 'timed_out', detail: '' };
+  if (cause instanceof CancelledFailure) return { ending: 'cancelled', detail: '' };
+  return { ending: 'failed', detail: cause?.message ?? error.message };
+}
+
+/** Raised when a run's input is invalid, before anything is started; names each bad field. */
+export class InvalidRunInputError extends Error {
+  override name = 'InvalidRunInputError';
+}
+

@@ -1,0 +1,11 @@
+/**
+ * The client API for services that start and follow agent runs (the `durable-agent` entry point). The CLI is a
+ * thin layer over it.
+ */
+export { AgentClient, newRunId, validateRunInput, type StartOptions } from './agent-client';
+export { InvalidRunInputError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from './errors';
+export { AgentRunHandle, type RunDescription } from './run-handle';
+export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';
+export { connectClient, NamespaceNotFoundError, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
+export { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+export * from '../shared/contracts';

@@ -1,0 +1,126 @@
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
+import { agentStateQuery, type AgentWorkflow } from '../shared/contracts/handlers';
+import type { AgentRunResult } from '../shared/contracts/run-result';
+import type { AgentState } from '../shared/contracts/run-state';
+import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
+import { endingOf, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
+import { shownAgentStatus } from './run-status';
+
+/** Where a run stands, from the server alone (no worker needed). */
+export interface RunDescription {
+  workflowId: string;
+  runId: string;
+  /** Temporal's view: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT. */
+  executionStatus: string;
+  /**
+   * The agent's view, from the search attributes (when registered), reconciled with the execution status by
+   * {@link shownAgentStatus}: a run ended from outside (terminated, timed out) says so, not `running`.
+   */
+  agentStatus?: string;
+  /** The task queue whose workers run it. */
+  taskQueue: string;
+  step?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  startTime: Date;
+  closeTime?: Date;
+  goal?: string;
+}
+
+/** A handle on one agent run (the whole continue-as-new chain). */
+export class AgentRunHandle {
+  constructor(
+    private readonly client: Client,
+    readonly workflowId: string,
+    private readonly namespace: string,
+  ) {}
+
+  private handle(): WorkflowHandle<AgentWorkflow> {
+    return this.client.workflow.getHandle<AgentWorkflow>(this.workflowId);
+  }
+
+  private async notFoundAware<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(this.workflowId, this.namespace);
+      throw error;
+    }
+  }
+
+  /** The run as the server sees it; works with no worker running. */
+  async describe(): Promise<RunDescription> {
+    return this.notFoundAware(async () => {
+      const description = await this.handle().describe();
+      const goal = await description.staticSummary();
+      const attributes = description.typedSearchAttributes;
+      return {
+        workflowId: description.workflowId,
+        runId: description.runId,
+        executionStatus: description.status.name,
+        agentStatus: shownAgentStatus(description.status.name, attributes.get(AGENT_STATUS)),
+        taskQueue: description.taskQueue,
+        step: attributes.get(AGENT_STEP),
+        inputTokens: attributes.get(AGENT_INPUT_TOKENS),
+        outputTokens: attributes.get(AGENT_OUTPUT_TOKENS),
+        startTime: description.startTime,
+        ...(description.closeTime ? { closeTime: description.closeTime } : {}),
+        ...(goal ? { goal } : {}),
+      };
+    });
+  }
+
+  /**
+   * Live state (step, calls in flight, usage) through the workflow's query; needs a worker. Throws
+   * {@link NoWorkerAnsweredError} when none answers: at once when the server saw no worker on the run's task queue
+   * lately, or after `timeoutMs` (without it, the server's own limit applies).
+   */
+  async state(options: { timeoutMs?: number } = {}): Promise<AgentState> {
+    const query = () => this.handle().query(agentStateQuery);
+    const { timeoutMs } = options;
+    try {
+      return await this.notFoundAware(() => this.bounded(timeoutMs, query));
+    } catch (error) {
+      const status = grpcStatusOf(error);
+      // Near the deadline the server may give up first and answer CANCELLED (nothing here cancels the call).
+      if (status === GRPC_STATUS.deadlineExceeded || (timeoutMs !== undefined && status === GRPC_STATUS.cancelled)) {
+        throw new NoWorkerAnsweredError(this.workflowId, 'timeout', error);
+      }
+      if (status === GRPC_STATUS.failedPrecondition && /no poller/i.test(String((error as Error).cause))) throw new NoWorkerAnsweredError(this.workflowId, 'no poller', error);
+      throw error;
+    }
+  }
+
+  /**
+   * Waits for the result, following continue-as-new to the last run of the chain. Throws
+   * {@link RunEndedWithoutResultError} for a run ended from outside (terminated, timed out).
+   */
+  async result(): Promise<AgentRunResult> {
+    try {
+      return await this.notFoundAware(() => this.handle().result());
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const { ending, detail } = endingOf(error);
+      throw new RunEndedWithoutResultError(this.workflowId, ending, detail);
+    }
+  }
+
+  /**
+   * Asks the run to stop: calls in flight are cancelled, and the result has status `cancelled`. With
+   * `timeoutMs` the request itself gives up then (a gRPC deadline) instead of retrying an unreachable server.
+   */
+  async cancel(options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.notFoundAware(() => this.bounded(options.timeoutMs, () => this.handle().cancel()));
+  }
+
+  /** Ends the run at once on the server, with no say for the workflow (for runs no worker will ever resume). */
+  async terminate(reason: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.notFoundAware(() => this.bounded(options.timeoutMs, () => this.handle().terminate(reason)));
+  }
+
+  private async bounded<T>(timeoutMs: number | undefined, call: () => Promise<T>): Promise<T> {
+    return timeoutMs === undefined ? call() : this.client.connection.withDeadline(Date.now() + timeoutMs, call);
+  }
+}
+
