@@ -69,7 +69,7 @@ function sandboxImportBlocks(folder, packages, description) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.temporal/', 'dist/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', '.temporal/', 'dist/', 'coverage/', 'test-artifacts/', 'examples/consumer/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

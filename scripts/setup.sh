@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund
+npm run build
 node bin/durable-agent setup
 
 chromium_path="${CHROMIUM_PATH:-/usr/bin/chromium}"

@@ -26,7 +26,7 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
 const noModel = {
   async plan(_request: PlanRequest): Promise<PlanResult> {
     throw ApplicationFailure.create({
-      type: ERROR_TYPES.modelAuthentication,
+      type: ERROR_TYPES.modelNotConfigured,
       message: 'no model is configured on this worker: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), or run with the scripted model (--script)',
       nonRetryable: true,
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { InvalidRunInputError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from '../client';
@@ -14,10 +16,20 @@ import { registerSetupCommand } from './commands/setup-command';
 import { registerWorkerCommand } from './commands/worker-command';
 import { EXIT_CODES } from './exit-codes';
 
+/** The package's version (package.json sits two folders up from both src/cli and dist/cli). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Builds the `durable-agent` command tree. */
 export function buildProgram(): Command {
   const program = new Command('durable-agent')
     .description('A durable agent runtime on Temporal.')
+    .version(packageVersion(), '-V, --version', 'print the version of durable-agent')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRunCommand(program);

@@ -1,3 +1,4 @@
+import { msToNumber } from '@temporalio/common/lib/time';
 import { InvalidArgumentError } from 'commander';
 
 /** Parses a TCP port (0–65535) for commander, with a message that names what was expected. */
@@ -22,4 +23,16 @@ export function parsePositiveInteger(value: string): number {
  */
 export function parseToolList(value: string): string[] {
   return [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+}
+
+/** Parses a duration (`90s`, `10m`, `2h`, `1 day`, or milliseconds) for commander, into milliseconds. */
+export function parseDuration(value: string): number {
+  let ms: number;
+  try {
+    ms = msToNumber(/^\d+$/.test(value) ? Number(value) : (value as Parameters<typeof msToNumber>[0]));
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!Number.isFinite(ms) || ms < 1) throw new InvalidArgumentError(`Expected a duration such as 90s, 10m or 2h, got \`${value}\`.`);
+  return Math.round(ms);
 }

@@ -24,6 +24,8 @@ export const ERROR_TYPES = {
   toolCallLimit: 'ToolCallLimit',
 
   modelAuthentication: 'ModelInvocationError.Authentication',
+  /** The worker has no model configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the run fails at its first model call. */
+  modelNotConfigured: 'ModelInvocationError.NotConfigured',
   modelPermissionDenied: 'ModelInvocationError.PermissionDenied',
   modelNotFound: 'ModelInvocationError.NotFound',
   modelBadRequest: 'ModelInvocationError.BadRequest',

@@ -50,6 +50,21 @@ describe('classifyModelError', () => {
     expect(classify(error).message).not.toContain('sk-secret-123');
     expect(redact('key sk-secret-123 here', 'sk-secret-123')).toBe('key [redacted] here');
   });
+
+  it('keeps the cause, without the API key', () => {
+    const error = APIError.generate(401, { error: { message: 'Incorrect API key provided: sk-secret-123' } }, undefined, new Headers());
+    const failure = classifyModelError(error, { maxRetryAfterMs: 1, apiKey: 'sk-secret-123' }) as ApplicationFailure;
+    expect(failure.cause).toBeInstanceOf(Error);
+    expect(failure.cause?.message).toContain('[redacted]');
+    expect(failure.cause?.message).not.toContain('sk-secret-123');
+    expect(failure.cause?.stack ?? '').not.toContain('sk-secret-123');
+  });
+
+  it('honours x-should-retry over the status code', () => {
+    expect(classify(apiError(500, { 'x-should-retry': 'false' })).nonRetryable).toBe(true);
+    expect(classify(apiError(400, { 'x-should-retry': 'true' })).nonRetryable).toBe(false);
+    expect(classify(apiError(500)).nonRetryable).toBe(false);
+  });
 });
 
 describe('retryAfterMs', () => {

@@ -40,6 +40,24 @@ function classifyStatus(status: number): Classification {
   }
 }
 
+/** A copy of an error safe to keep as a failure's `cause`: its name and message, with the secret removed. */
+function redactedCause(error: unknown, secret: string | undefined): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const copy = new Error(redact(error.message, secret));
+  copy.name = error.name;
+  copy.stack = `${copy.name}: ${copy.message}`;
+  return copy;
+}
+
+/**
+ * The server's own say on retrying (`x-should-retry: true|false`, sent by OpenAI and honoured by its SDKs),
+ * over the status code's default.
+ */
+function shouldRetryHeader(headers: Headers | undefined): boolean | undefined {
+  const value = headers?.get('x-should-retry')?.trim().toLowerCase();
+  return value === 'true' ? true : value === 'false' ? false : undefined;
+}
+
 /** Removes a secret from text that may echo it (some providers repeat the key they rejected). */
 export function redact(text: string, secret: string | undefined): string {
   if (!secret || secret.length < 4) return text;
@@ -59,10 +77,11 @@ export function classifyModelError(error: unknown, options: { maxRetryAfterMs: n
       type: ERROR_TYPES.modelMalformedOutput,
       message: `the model API answered with a body that is not JSON (${(error as Error).message})`,
       nonRetryable: true,
+      cause: redactedCause(error, options.apiKey),
     });
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return ApplicationFailure.create({ type: ERROR_TYPES.modelTimeout, message: 'the model request timed out', nonRetryable: false });
+    return ApplicationFailure.create({ type: ERROR_TYPES.modelTimeout, message: 'the model request timed out', nonRetryable: false, cause: redactedCause(error, options.apiKey) });
   }
   if (error instanceof APIConnectionError) {
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
@@ -70,16 +89,22 @@ export function classifyModelError(error: unknown, options: { maxRetryAfterMs: n
       type: ERROR_TYPES.modelConnection,
       message: redact(`cannot connect to the model API${cause}`, options.apiKey),
       nonRetryable: false,
+      cause: redactedCause(error.cause ?? error, options.apiKey),
     });
   }
   if (error instanceof APIError && typeof error.status === 'number') {
+    const headers = error.headers as Headers | undefined;
     const classification = classifyStatus(error.status);
-    const delay = retryAfterMs(error.headers as Headers | undefined);
-    const nextRetryDelay = !classification.nonRetryable && delay !== undefined ? Math.min(delay, options.maxRetryAfterMs) : undefined;
+    const shouldRetry = shouldRetryHeader(headers);
+    const nonRetryable = shouldRetry === undefined ? classification.nonRetryable : !shouldRetry;
+    const delay = retryAfterMs(headers);
+    const nextRetryDelay = !nonRetryable && delay !== undefined ? Math.min(delay, options.maxRetryAfterMs) : undefined;
+    const hint = shouldRetry === undefined ? classification.hint : shouldRetry ? 'Retrying: the server asked for it (x-should-retry).' : 'Not retried: the server said so (x-should-retry).';
     return ApplicationFailure.create({
       type: classification.type,
-      message: redact(`model API answered ${error.status}: ${error.message}. ${classification.hint}`, options.apiKey),
-      nonRetryable: classification.nonRetryable,
+      message: redact(`model API answered ${error.status}: ${error.message}. ${hint}`, options.apiKey),
+      nonRetryable,
+      cause: redactedCause(error, options.apiKey),
       ...(nextRetryDelay !== undefined ? { nextRetryDelay } : {}),
     });
   }

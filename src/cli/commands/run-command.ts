@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Worker } from '@temporalio/worker';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AgentClient, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
@@ -13,7 +14,7 @@ import { PRIVATE_TASK_QUEUE_PREFIX, resolveTemporalTarget, runUrl, uiUrlFor } fr
 import { chooseModel } from '../model-choice';
 import { printRunResult } from '../output';
 import { within } from '../within';
-import { parsePositiveInteger, parseToolList } from '../parse';
+import { parseDuration, parsePositiveInteger, parseToolList } from '../parse';
 import { createProgressView } from '../progress';
 
 interface RunOptions {
@@ -21,6 +22,10 @@ interface RunOptions {
   maxParallel?: number;
   tools?: string[];
   model?: string;
+  maxTokens?: number;
+  maxTime?: number;
+  systemPrompt?: string;
+  systemPromptFile?: string;
   script?: string;
   id?: string;
   detach?: boolean;
@@ -44,7 +49,24 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     // `--tools ""` is an empty allowlist (no tools), never "all": the workflow treats [] as none.
     ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
     ...(options.model ? { model: options.model } : {}),
+    ...(options.maxTokens !== undefined || options.maxTime !== undefined
+      ? { budget: { ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}), ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}) } }
+      : {}),
+    ...systemPromptOf(options),
   });
+}
+
+/** `--system-prompt TEXT` or `--system-prompt-file FILE` (not both). */
+function systemPromptOf(options: RunOptions): { systemPrompt?: string } {
+  if (options.systemPrompt !== undefined && options.systemPromptFile !== undefined) {
+    throw new InvalidArgumentError('Give either --system-prompt or --system-prompt-file, not both.');
+  }
+  if (options.systemPromptFile === undefined) return options.systemPrompt !== undefined ? { systemPrompt: options.systemPrompt } : {};
+  try {
+    return { systemPrompt: readFileSync(options.systemPromptFile, 'utf8') };
+  } catch (error) {
+    throw new InvalidArgumentError(`Cannot read --system-prompt-file ${options.systemPromptFile}: ${(error as Error).message}`);
+  }
 }
 
 /** `--detach`: start on a server whose workers outlive this command, print the id, return. */
@@ -111,6 +133,10 @@ export function registerRunCommand(program: Command): void {
     .option('--max-parallel <n>', 'tool calls of this run that may run at once (default 4)', parsePositiveInteger)
     .option('--tools <a,b>', 'the only tools the agent may use (default: all; "" for none)', parseToolList)
     .option('--model <name>', 'model name (default: $DURABLE_AGENT_MODEL or gpt-4o-mini)')
+    .option('--max-tokens <n>', 'token budget: stop with budget_exceeded once input + output tokens reach it', parsePositiveInteger)
+    .option('--max-time <duration>', 'wall-time budget, e.g. 90s, 10m, 2h: stop with budget_exceeded once it is used up', parseDuration)
+    .option('--system-prompt <text>', 'replace the default system prompt')
+    .option('--system-prompt-file <file>', 'replace the default system prompt with the text of a file')
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')

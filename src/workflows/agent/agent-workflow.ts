@@ -20,10 +20,17 @@ const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
 /** Steps of transcript kept whole across continue-as-new. */
 const DEFAULT_KEEP_STEPS = 10;
 
-function parseInput(rawInput: AgentWorkflowInput): ResolvedAgentRunInput {
+/**
+ * The run's input, validated; or, when it is invalid, the `failed` result that says why (every agent outcome is a
+ * result). Runs started before that rule existed failed their workflow instead, and replay keeps it so.
+ */
+function parseInput(rawInput: AgentWorkflowInput): { input: ResolvedAgentRunInput } | { invalid: AgentRunResult } {
   const parsed = AgentWorkflowInputSchema.safeParse(rawInput);
-  if (parsed.success) return parsed.data;
-  throw ApplicationFailure.create({ type: ERROR_TYPES.agentInputInvalid, message: `invalid agent input: ${describeIssues(parsed.error)}`, nonRetryable: true });
+  if (parsed.success) return { input: parsed.data };
+  const error = { type: ERROR_TYPES.agentInputInvalid, message: `invalid agent input: ${describeIssues(parsed.error)}` };
+  if (!patched(PATCHES.outcomeRule)) throw ApplicationFailure.create({ ...error, nonRetryable: true });
+  const usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+  return { invalid: { status: RUN_STATUSES.failed, answer: `The run did not start: its input is invalid (${error.message}).`, steps: 0, usage, toolCalls: { ok: 0, failed: 0 }, error } };
 }
 
 /** Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. */
@@ -52,7 +59,9 @@ function outcomeOf(error: unknown, run: RunState): AgentRunResult | undefined {
  * state machine in `run-state.ts`. Deterministic: all I/O is in activities.
  */
 export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<AgentRunResult> {
-  const input = parseInput(rawInput);
+  const parsed = parseInput(rawInput);
+  if ('invalid' in parsed) return parsed.invalid;
+  const { input } = parsed;
   // Runs started before the size limits existed replay without them (their histories have no marker).
   const sizeLimits = patched(PATCHES.sizeLimits);
   const run = new RunState(input);

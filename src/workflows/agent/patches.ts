@@ -9,4 +9,6 @@ export const PATCHES = {
    * a per-step output budget passed to each tool call, and a byte bound on the transcript carried at continue-as-new.
    */
   sizeLimits: 'size-limits-v1',
+  /** One outcome rule (issue 12): an invalid input is a `failed` result with `AgentInputInvalid`, not a failed workflow. */
+  outcomeRule: 'outcome-rule-v1',
 } as const;

@@ -1,11 +1,11 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDependencies } from './activities';
-import { loadModelConfig } from './config/model-config';
-import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from './config/tools-config';
-import { createBuiltinTools } from './tools/builtin';
-import type { Tool } from './tools/define-tool';
-import { connectWorkerConnection } from './config/connect';
-import { loadTemporalConfig, type TemporalConfig } from './config/temporal-config';
+import { createActivities, type ActivityDependencies } from '../activities';
+import { loadModelConfig } from '../config/model-config';
+import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
+import { createBuiltinTools } from '../tools/builtin';
+import type { Tool } from '../tools/define-tool';
+import { connectWorkerConnection } from '../config/connect';
+import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 
 export interface AgentWorkerOptions {
   /** Validated configuration. @default loadTemporalConfig(process.env) */
@@ -25,7 +25,7 @@ export interface AgentWorkerOptions {
 }
 
 /** Path of the workflow bundle's entry point. */
-export const WORKFLOWS_PATH = require.resolve('./workflows');
+export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** The built-ins (unless turned off) followed by the worker's own tools. */
 export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): Tool[] {

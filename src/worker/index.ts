@@ -1,0 +1,16 @@
+/**
+ * What runs in a worker process (the `durable-agent/worker` entry point): the worker itself, `defineTool` for
+ * your own tools, and the built-in tools.
+ */
+export { createWorker, runWorker, workerTools, WORKFLOWS_PATH, type AgentWorkerOptions } from './run-worker';
+export { defineTool, ToolDefinitionError, ToolError, type JsonSchemaToolDefinition, type Tool, type ToolContext, type ZodToolDefinition } from '../tools/define-tool';
+export { createBuiltinTools } from '../tools/builtin';
+export { createHttpGetTool, type HttpGetOptions } from '../tools/builtin/http-get';
+export { createListDirTool, type ListDirOptions } from '../tools/builtin/list-dir';
+export { createReadFileTool, type ReadFileOptions } from '../tools/builtin/read-file';
+export { createWaitTool, type WaitOptions } from '../tools/builtin/wait';
+export { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
+export { loadModelConfig, type ModelConfig } from '../config/model-config';
+export { loadTemporalConfig, ConfigurationError, type TemporalConfig } from '../config/temporal-config';
+export { startScriptedModel, type ScriptedModelServer } from '../scripted-model/server';
+export { compileScript, type Script } from '../scripted-model/script';
