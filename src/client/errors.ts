@@ -79,3 +79,11 @@ export class InvalidRunInputError extends Error {
   override name = 'InvalidRunInputError';
 }
 
+
+/**
+ * Raised when a run refuses what a client said to it (a decision or a reply): the call is unknown, not waiting,
+ * already decided, the run has ended, or edited arguments do not match the tool's schema. Nothing was recorded.
+ */
+export class InteractionRefusedError extends Error {
+  override name = 'InteractionRefusedError';
+}

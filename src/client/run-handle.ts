@@ -4,7 +4,9 @@ import { agentStateQuery, type AgentWorkflow } from '../shared/contracts/handler
 import type { AgentRunResult } from '../shared/contracts/run-result';
 import type { AgentState } from '../shared/contracts/run-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
-import { endingOf, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
+import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
+import type { Pending, RunEvent } from '../shared/contracts/interaction';
+import { RunInteraction } from './interaction';
 import { shownAgentStatus } from './run-status';
 
 /** Where a run stands, from the server alone (no worker needed). */
@@ -35,6 +37,8 @@ export class AgentRunHandle {
     readonly workflowId: string,
     private readonly namespace: string,
   ) {}
+
+  private readonly interaction = new RunInteraction(() => this.handle());
 
   private handle(): WorkflowHandle<AgentWorkflow> {
     return this.client.workflow.getHandle<AgentWorkflow>(this.workflowId);
@@ -110,6 +114,42 @@ export class AgentRunHandle {
    * Asks the run to stop: calls in flight are cancelled, and the result has status `cancelled`. With
    * `timeoutMs` the request itself gives up then (a gRPC deadline) instead of retrying an unreachable server.
    */
+  /** Calls waiting for a decision and questions waiting for an answer (needs a worker). */
+  async pending(): Promise<Pending> {
+    return this.notFoundAware(() => this.interaction.pending());
+  }
+
+  /** Approves a gated call, optionally with edited arguments. @throws InteractionRefusedError */
+  async approve(callId: string, options: { arguments?: Record<string, unknown> } = {}): Promise<void> {
+    await this.toRunning(() => this.interaction.decide({ callId, decision: 'approve', ...(options.arguments ? { arguments: options.arguments } : {}) }));
+  }
+
+  /** Denies a gated call; the model sees `ToolDenied` with the reason. @throws InteractionRefusedError */
+  async deny(callId: string, reason?: string): Promise<void> {
+    await this.toRunning(() => this.interaction.decide({ callId, decision: 'deny', ...(reason ? { reason } : {}) }));
+  }
+
+  /** Answers the model's open question (`ask_user`). @throws InteractionRefusedError */
+  async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
+    return this.toRunning(() => this.interaction.reply(text, questionId));
+  }
+
+  /** Sends something to a run that must still be going: one that has ended says so (Temporal answers "not found"). */
+  private async toRunning<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await this.notFoundAware(send);
+    } catch (error) {
+      if (!(error instanceof RunNotFoundError)) throw error;
+      const description = await this.describe();
+      throw new InteractionRefusedError(`the run has ended (${description.agentStatus ?? description.executionStatus.toLowerCase()}); there is nothing to decide or answer`, { cause: error });
+    }
+  }
+
+  /** The run's events from an offset, as they come, until it ends. */
+  events(options: { from?: number; pollMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+    return this.interaction.events(options);
+  }
+
   async cancel(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.notFoundAware(() => this.bounded(options.timeoutMs, () => this.handle().cancel()));
   }

@@ -18,6 +18,12 @@ export const ERROR_TYPES = {
   toolFailed: 'ToolFailed',
   /** A tool call was cancelled. */
   toolCancelled: 'ToolCancelled',
+  /** A person denied the call; it never ran. */
+  toolDenied: 'ToolDenied',
+  /** Nobody decided on the call within `approvalTimeoutMs`; it never ran. */
+  toolApprovalTimeout: 'ToolApprovalTimeout',
+  /** Nobody answered the model's question within `approvalTimeoutMs`. */
+  questionTimeout: 'QuestionTimeout',
   /** A plan node that did not run because a node it depends on failed. */
   toolSkipped: 'ToolSkipped',
   /** Calls of one answer beyond `maxCallsPerAnswer`: dropped, never scheduled; the model is told. */

@@ -27,6 +27,10 @@ export const ExecutorSchema = z.discriminatedUnion('kind', [
     taskQueue: z.string().min(1).optional(),
   }),
   z.object({
+    /** The model asks a person (`ask_user`): the workflow waits for a `reply` Update. */
+    kind: z.literal('question'),
+  }),
+  z.object({
     kind: z.literal('timer'),
     /** Longest wait accepted, in seconds. */
     maxSeconds: z.number().min(0).optional(),
@@ -53,6 +57,8 @@ export const ToolSpecSchema = z.object({
   summaryField: z.string().optional(),
   /** How a call runs: an activity (its type, optionally its own task queue) or a durable workflow timer. */
   executor: ExecutorSchema.optional(),
+  /** Every call waits for a person's approval before it runs. */
+  requiresApproval: z.boolean().optional(),
   /** True when the tool passes its idempotency key to what it changes, so a `mutating` tool may be retried. */
   usesIdempotencyKey: z.boolean().optional(),
   /** @deprecated Catalogues recorded before `executor`: `workflow-timer` for the `wait` built-in. Read by `executorOf`. */
@@ -106,6 +112,10 @@ export interface Task {
   retry: RetrySpec;
   /** One line for the Temporal UI (`read_file README.md`). */
   summary: string;
+  /** Waits for a person's decision before it runs. */
+  requiresApproval?: boolean;
+  /** JSON Schema of the input (shown with a pending approval). */
+  inputSchema?: Record<string, unknown>;
 }
 
 export interface TaskResult {

@@ -13,6 +13,9 @@ const FAILURE_WORDS: Record<string, string> = {
   ToolError: 'error',
   ToolFailed: 'error',
   ToolSkipped: 'skipped',
+  ToolDenied: 'denied',
+  ToolApprovalTimeout: 'approval timed out',
+  QuestionTimeout: 'no answer',
 };
 
 function utf8Length(codePoint: number): number {

@@ -48,6 +48,11 @@ interface ToolDefinitionBase {
   usesIdempotencyKey?: boolean;
   /** Input field shown next to the tool name in the Temporal UI. @default the first string field */
   summaryField?: string;
+  /**
+   * Every call waits for a person's approval (`durable-agent approve|deny`) before it runs; the step's other calls
+   * run meanwhile. A run can gate more tools with `requireApproval`. @default false
+   */
+  requiresApproval?: boolean;
   /** Activity type the tool is registered under. @default the tool's name */
   activityType?: string;
   /**
@@ -148,6 +153,7 @@ function specOf(definition: ToolDefinitionBase, inputSchema: Record<string, unkn
     retry: retryOf(definition),
     effects: definition.effects ?? 'read',
     ...(definition.usesIdempotencyKey ? { usesIdempotencyKey: true } : {}),
+    ...(definition.requiresApproval ? { requiresApproval: true } : {}),
     ...(definition.summaryField ? { summaryField: definition.summaryField } : {}),
     executor: { kind: 'activity', activityType: definition.activityType ?? name, ...(definition.taskQueue ? { taskQueue: definition.taskQueue } : {}) },
   };

@@ -9,6 +9,7 @@ export { createHttpGetTool, type HttpGetOptions } from '../tools/builtin/http-ge
 export { createListDirTool, type ListDirOptions } from '../tools/builtin/list-dir';
 export { createReadFileTool, type ReadFileOptions } from '../tools/builtin/read-file';
 export { createWaitTool, type WaitOptions } from '../tools/builtin/wait';
+export { createAskUserTool } from '../tools/builtin/ask-user';
 export { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
 export { loadModelConfig, type ModelConfig } from '../config/model-config';
 export { loadTemporalConfig, ConfigurationError, type TemporalConfig } from '../config/temporal-config';

@@ -1,4 +1,5 @@
-import type { QueryDefinition } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Decision, EventPage, Pending, Reply } from './interaction';
 import type { PlannerContext, PlannerContextRequest } from '../model';
 import type { AgentRunResult } from './run-result';
 import type { AgentState } from './run-state';
@@ -23,3 +24,19 @@ export const agentStateQuery = queryDefinition<AgentState>('agentState');
 
 /** What the planner reads: a prefix of the transcript (and the catalogue, when asked). Internal to the runtime. */
 export const plannerContextQuery = queryDefinition<PlannerContext, [PlannerContextRequest?]>('plannerContext');
+
+function updateDefinition<Result, Args extends unknown[] = []>(name: string): UpdateDefinition<Result, Args> {
+  return { type: 'update', name } as UpdateDefinition<Result, Args>;
+}
+
+/** Tool calls and questions waiting for people. */
+export const pendingQuery = queryDefinition<Pending>('pending');
+
+/** The event log from an offset (at most `limit` events). */
+export const eventsQuery = queryDefinition<EventPage, [{ from: number; limit?: number }]>('events');
+
+/** Approve (optionally with edited arguments) or deny one gated call. Rejected by its validator, without touching history, when the call is unknown, not waiting or already decided, or the run has ended. */
+export const decideUpdate = updateDefinition<{ callId: string; decision: Decision['decision'] }, [Decision]>('decide');
+
+/** Answer the model's open question. */
+export const replyUpdate = updateDefinition<{ questionId: string }, [Reply]>('reply');

@@ -27,6 +27,10 @@ export const AgentRunInputSchema = z.object({
   /** Byte budget of each tool result's preview in the observation the model reads. */
   observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
   budget: BudgetSchema.optional(),
+  /** More tools that need a person's approval in this run (besides those declared `requiresApproval`). */
+  requireApproval: z.array(z.string().min(1)).optional(),
+  /** How long a gated call (or a question) waits for a person before it becomes a denial (a timeout). @default 24 h */
+  approvalTimeoutMs: z.number().int().min(1_000).max(365 * 24 * 3_600_000).optional(),
   /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
   maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
   /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */

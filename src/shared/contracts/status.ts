@@ -1,10 +1,14 @@
 /**
  * The status vocabulary of an agent run: one list, used by the workflow (state, search attribute, UI details),
- * the client, the CLI and the docs. `running` is the only live status today; the others are outcomes.
+ * the client, the CLI and the docs. `running` and the `waiting_for_*` statuses are live; the others are outcomes.
  */
 export const RUN_STATUSES = {
   /** Planning or executing a step. */
   running: 'running',
+  /** A tool call waits for a person to approve or deny it (`durable-agent approve|deny`). */
+  waitingForApproval: 'waiting_for_approval',
+  /** The model asked a question (`ask_user`) and waits for the answer (`durable-agent reply`). */
+  waitingForInput: 'waiting_for_input',
   /** The model answered without calling a tool. */
   final: 'final',
   /** The step cap was reached (the model got one last tool-less turn). */
@@ -20,14 +24,20 @@ export const RUN_STATUSES = {
 /** Every status a run can be in. */
 export type RunStatus = (typeof RUN_STATUSES)[keyof typeof RUN_STATUSES];
 
+/** Statuses of a run that has not ended. */
+export const LIVE_STATUS_WORDS = [RUN_STATUSES.running, RUN_STATUSES.waitingForApproval, RUN_STATUSES.waitingForInput] as const;
+export type LiveRunStatus = (typeof LIVE_STATUS_WORDS)[number];
+
 /** Statuses a run ends with (the result's `status`). */
-export type AgentRunStatus = Exclude<RunStatus, typeof RUN_STATUSES.running>;
+export type AgentRunStatus = Exclude<RunStatus, LiveRunStatus>;
 
 /** Every status word, in display order. */
 export const RUN_STATUS_WORDS: readonly RunStatus[] = Object.values(RUN_STATUSES);
 
 /** Outcome words, in display order. */
-export const OUTCOME_STATUS_WORDS: readonly AgentRunStatus[] = RUN_STATUS_WORDS.filter((status): status is AgentRunStatus => status !== RUN_STATUSES.running);
+export const OUTCOME_STATUS_WORDS: readonly AgentRunStatus[] = RUN_STATUS_WORDS.filter(
+  (status): status is AgentRunStatus => !(LIVE_STATUS_WORDS as readonly string[]).includes(status),
+);
 
 /** True when `status` ends a run. */
 export function isOutcome(status: string): status is AgentRunStatus {

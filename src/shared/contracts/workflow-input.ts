@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentRunInputSchema } from './run-input';
 import { ToolCallCountsSchema, UsageSchema } from './run-result';
+import { RunEventSchema } from './interaction';
 import { ChatMessageSchema } from './transcript';
 
 /** Where a logical run stands when it continues as new: the next run of the chain goes on from here. */
@@ -12,6 +13,8 @@ export const ResumeStateSchema = z.object({
   startedAt: z.number(),
   omittedTurns: z.number().int().min(0),
   runsSoFar: z.number().int().min(1),
+  /** The newest events of the log and the next offset, so the log goes on across the chain. */
+  events: z.object({ events: z.array(RunEventSchema), next: z.number().int().min(0) }).optional(),
 });
 export type ResumeState = z.infer<typeof ResumeStateSchema>;
 

@@ -1,6 +1,7 @@
 import { ERROR_TYPES } from '../errors';
 import { executorOf } from '../execution';
 import type { Task, TaskError, TaskResult, ToolSpec } from '../model';
+import { AskUserInputSchema } from '../ask-user';
 import { WaitInputSchema } from '../wait';
 import { describeIssues } from '../zod-issues';
 import type { PlanNode } from './plan';
@@ -9,6 +10,8 @@ import type { PlanNode } from './plan';
 export interface ToolAccess {
   catalogue: ReadonlyMap<string, ToolSpec>;
   allowed: ReadonlySet<string>;
+  /** Tools this run gates besides those declared `requiresApproval` (`AgentRunInput.requireApproval`). */
+  requireApproval?: ReadonlySet<string>;
 }
 
 /** A node ready to run (its task), or already decided without running anything (its result). */
@@ -57,6 +60,11 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
       return invalidInput(node, `seconds: at most ${executor.maxSeconds} seconds, got ${parsed.data.seconds}`);
     }
   }
+  if (executor.kind === 'question') {
+    const parsed = AskUserInputSchema.safeParse(call.input);
+    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error));
+  }
+  const requiresApproval = executor.kind === 'activity' && (spec.requiresApproval === true || access.requireApproval?.has(call.tool) === true);
   const task: Task = {
     id: node.id,
     callId: call.id,
@@ -67,6 +75,7 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
     ...(spec.heartbeatTimeoutMs ? { heartbeatTimeoutMs: spec.heartbeatTimeoutMs } : {}),
     retry: spec.retry,
     summary: callSummary(call.tool, call.input, spec.summaryField),
+    ...(requiresApproval ? { requiresApproval, inputSchema: spec.inputSchema } : {}),
   };
   return { node, task };
 }

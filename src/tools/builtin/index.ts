@@ -1,5 +1,6 @@
 import type { BuiltinToolsConfig } from '../../config/tools-config';
 import type { Tool } from '../define-tool';
+import { createAskUserTool } from './ask-user';
 import { createHttpGetTool } from './http-get';
 import { createListDirTool } from './list-dir';
 import { createReadFileTool } from './read-file';
@@ -12,5 +13,6 @@ export function createBuiltinTools(config: BuiltinToolsConfig): Tool[] {
     createReadFileTool({ workspace: config.workspace, maxBytes: config.readMaxBytes }),
     createListDirTool({ workspace: config.workspace }),
     createWaitTool({ maxSeconds: config.waitMaxSeconds }),
+    createAskUserTool(),
   ];
 }

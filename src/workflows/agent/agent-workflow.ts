@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { agentStateQuery, plannerContextQuery } from '../../shared/contracts/handlers';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
@@ -6,6 +6,7 @@ import { AgentWorkflowInputSchema, type AgentRunResult, type AgentWorkflowInput,
 import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER } from '../../shared/profiles';
 import { describeIssues } from '../../shared/zod-issues';
 import { loadCatalogue } from './catalogue';
+import { Interaction } from './interaction';
 import { PATCHES } from './patches';
 import { PlannerGaveUp } from './planner';
 import { RunState } from './run-state';
@@ -38,6 +39,8 @@ async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedA
   const info = workflowInfo();
   const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
   if (run.step >= input.maxSteps || !(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
+  // Never while an update is being handled: a decision or a reply must land in this run, not vanish.
+  await condition(allHandlersFinished);
   const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined);
   await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
 }
@@ -68,6 +71,9 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
+  // Runs started before approvals and questions existed keep running without them.
+  const interaction = patched(PATCHES.interaction) ? new Interaction(run, view, input) : undefined;
+  interaction?.register();
 
   try {
     const catalogue = await loadCatalogue(input);
@@ -80,6 +86,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       access: catalogue.access,
       semaphore: new Semaphore(input.maxParallel),
       ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
+      ...(interaction ? { interaction } : {}),
     };
     for (;;) {
       const outcome = await step(context);

@@ -16,21 +16,22 @@ export type CatalogueOutcome = { access: ToolAccess; tools: ToolSpec[] } | { pro
  * Records the tool catalogue in history (replay never depends on what a worker has in memory) and narrows it
  * to `allowedTools`.
  */
-export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedTools'>): Promise<CatalogueOutcome> {
+export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedTools' | 'requireApproval'>): Promise<CatalogueOutcome> {
   const catalogue = await describeTools();
   const byName = new Map(catalogue.map((spec) => [spec.name, spec]));
-  const unknown = (input.allowedTools ?? []).filter((name) => !byName.has(name));
+  const unknown = [...new Set([...(input.allowedTools ?? []), ...(input.requireApproval ?? [])])].filter((name) => !byName.has(name));
   if (unknown.length > 0) {
     return {
       problem: {
-        answer: `The run allows tools that no worker registered: ${unknown.join(', ')}.`,
+        answer: `The run names tools that no worker registered: ${unknown.join(', ')}.`,
         error: {
           type: ERROR_TYPES.agentInputInvalid,
-          message: `unknown tools in allowedTools: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
+          message: `unknown tools in allowedTools or requireApproval: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
         },
       },
     };
   }
   const allowed = new Set(input.allowedTools ?? catalogue.map((spec) => spec.name));
-  return { access: { catalogue: byName, allowed }, tools: catalogue.filter((spec) => allowed.has(spec.name)) };
+  const requireApproval = new Set(input.requireApproval ?? []);
+  return { access: { catalogue: byName, allowed, ...(requireApproval.size ? { requireApproval } : {}) }, tools: catalogue.filter((spec) => allowed.has(spec.name)) };
 }

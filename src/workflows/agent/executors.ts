@@ -14,6 +14,8 @@ import { ERROR_TYPES } from '../../shared/errors';
 import type { Executor, Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput } from '../../shared/model';
 import { scheduleToCloseMs, toActivityRetry } from '../../shared/profiles';
 import { WaitInputSchema } from '../../shared/wait';
+import { AskUserInputSchema } from '../../shared/ask-user';
+import type { Interaction } from './interaction';
 import type { OutputBudget } from './output-budget';
 import type { Semaphore } from './semaphore';
 
@@ -31,6 +33,8 @@ export interface ExecutionContext {
   hooks: SchedulerHooks;
   /** The step's history budget for tool outputs; absent in runs started before it existed. */
   budget?: OutputBudget;
+  /** Approvals and questions; absent in runs started before they existed. */
+  interaction?: Interaction;
 }
 
 /** Bytes of history a failed call may take (its bounded error message and failure framing). */
@@ -70,8 +74,15 @@ export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'hear
 }
 
 /** Runs a task as its activity (type and task queue from the task), under the semaphore; never throws except for cancellation. */
-async function runActivity(task: Task, context: ExecutionContext): Promise<TaskResult> {
-  const executor = task.executor as Extract<Executor, { kind: 'activity' }>;
+async function runActivity(gated: Task, context: ExecutionContext): Promise<TaskResult> {
+  const executor = gated.executor as Extract<Executor, { kind: 'activity' }>;
+  let task = gated;
+  if (gated.requiresApproval && context.interaction) {
+    // The wait for a person holds no permit: the step's other calls run meanwhile.
+    const gate = await context.interaction.awaitApproval(gated);
+    if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
+    task = { ...gated, input: gate.input };
+  }
   return context.semaphore.withPermit(async () => {
     context.hooks.onStart?.(task);
     const maxOutputBytes = context.budget?.reserve();
@@ -125,10 +136,31 @@ async function runTimer(task: Task, context: ExecutionContext): Promise<TaskResu
   return result;
 }
 
+function finished(result: TaskResult, context: ExecutionContext): TaskResult {
+  context.hooks.onFinish?.(result);
+  return result;
+}
+
+/** The model asks a person (`ask_user`): the run waits, with status `waiting_for_input`, for a `reply` Update. */
+async function runQuestion(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  const started = Date.now();
+  const base = { id: task.id, callId: task.callId, tool: task.tool };
+  if (!context.interaction) {
+    return finished({ ...base, ok: false, error: { type: ERROR_TYPES.toolNotAllowed, message: 'this run cannot ask questions' }, durationMs: 0 }, context);
+  }
+  const { question } = AskUserInputSchema.parse(task.input);
+  context.hooks.onStart?.(task);
+  const outcome = await context.interaction.ask(task, question);
+  const durationMs = Date.now() - started;
+  if ('error' in outcome) return finished({ ...base, ok: false, error: outcome.error, durationMs }, context);
+  return finished({ ...base, ok: true, output: { answer: outcome.answer }, durationMs }, context);
+}
+
 /** How each kind of task runs: a map, not flags. */
 const EXECUTORS: { [Kind in Executor['kind']]: (task: Task, context: ExecutionContext) => Promise<TaskResult> } = {
   activity: runActivity,
   timer: runTimer,
+  question: runQuestion,
 };
 
 /** Runs one task with the executor its kind names. */

@@ -11,4 +11,6 @@ export const PATCHES = {
   sizeLimits: 'size-limits-v1',
   /** One outcome rule (issue 12): an invalid input is a `failed` result with `AgentInputInvalid`, not a failed workflow. */
   outcomeRule: 'outcome-rule-v1',
+  /** Approvals and questions (issue 13): gated calls wait for a `decide` Update, `ask_user` for a `reply`. */
+  interaction: 'interaction-v1',
 } as const;

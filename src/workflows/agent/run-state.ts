@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../shared/contracts/interaction';
 import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
 import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
@@ -18,6 +19,7 @@ import type {
   ToolSpec,
   Usage,
 } from '../../shared/model';
+import { EventLog } from './event-log';
 import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
 
 export type { AgentState, FinishedCall } from '../../shared/contracts/run-state';
@@ -46,7 +48,15 @@ export class RunState {
   private readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
   private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
-  private currentStatus: RunStatus = RUN_STATUSES.running;
+  private outcome?: AgentRunStatus;
+  private readonly approvals = new Map<string, PendingApproval>();
+  private readonly questions = new Map<string, PendingQuestion>();
+  /** Decisions taken, by call id: a second decision on the same call is refused. */
+  private readonly decisions = new Map<string, Decision['decision']>();
+  /** Every task id this run has prepared, to tell "not waiting" from "unknown" in the decide validator. */
+  private readonly knownCalls = new Set<string>();
+  /** The run's append-only event log (carried across continue-as-new). */
+  readonly events: EventLog;
   private currentStep = 0;
   private tools: ToolSpec[] = [];
   private model?: string;
@@ -66,6 +76,7 @@ export class RunState {
     // Date.now() in the workflow sandbox is the workflow task's time, recorded in history: replay-safe.
     this.startedAt = resume?.startedAt ?? Date.now();
     this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
+    this.events = new EventLog(resume?.events);
     if (resume) {
       this.currentStep = resume.step;
       Object.assign(this.usageSoFar, resume.usage);
@@ -74,8 +85,16 @@ export class RunState {
     }
   }
 
+  /** The outcome once the run ended; otherwise waiting for people (approvals first), or running. */
   get status(): RunStatus {
-    return this.currentStatus;
+    if (this.outcome) return this.outcome;
+    if (this.approvals.size > 0) return RUN_STATUSES.waitingForApproval;
+    if (this.questions.size > 0) return RUN_STATUSES.waitingForInput;
+    return RUN_STATUSES.running;
+  }
+
+  get ended(): boolean {
+    return this.outcome !== undefined;
   }
 
   get step(): number {
@@ -98,6 +117,7 @@ export class RunState {
 
   beginStep(): void {
     this.currentStep += 1;
+    this.events.append({ type: 'step_started', step: this.currentStep });
   }
 
   /** The step cap is reached: one last turn, without tools, asks the model to answer from what it has. */
@@ -124,6 +144,8 @@ export class RunState {
     if (plan.seen) this.lastPrompt = plan.seen;
     this.recordUsage(plan.usage);
     this.model ??= plan.model;
+    const calls = message.toolCalls?.length ?? 0;
+    this.events.append({ type: 'plan_done', step: this.currentStep, detail: `${calls ? `${calls} call${calls === 1 ? '' : 's'}` : 'answer'} · ${plan.usage.inputTokens}+${plan.usage.outputTokens} tokens` });
     return this.answer;
   }
 
@@ -134,8 +156,78 @@ export class RunState {
     this.usageSoFar.modelCalls += 1;
   }
 
+  /** A task of this run exists (the decide validator tells unknown ids from ids not waiting). */
+  taskPrepared(task: Task): void {
+    this.knownCalls.add(task.id);
+  }
+
   taskStarted(task: Task): void {
     this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
+    this.events.append({ type: 'call_started', step: this.currentStep, callId: task.id, tool: task.tool });
+  }
+
+  /** A gated call now waits for a person. */
+  approvalRequested(task: Task, expiresAt: number): void {
+    this.approvals.set(task.id, {
+      callId: task.id,
+      tool: task.tool,
+      arguments: task.input,
+      inputSchema: task.inputSchema ?? {},
+      step: this.currentStep,
+      askedAt: Date.now(),
+      expiresAt,
+    });
+    this.events.append({ type: 'approval_needed', step: this.currentStep, callId: task.id, tool: task.tool });
+  }
+
+  /** Why a decision on `callId` must be refused, or undefined when it may be taken. */
+  decisionRefusal(callId: string): string | undefined {
+    if (this.outcome) return `the run has ended (${this.outcome}); there is nothing to decide`;
+    const taken = this.decisions.get(callId);
+    if (taken) return `call ${callId} was already decided (${taken === 'approve' ? 'approved' : 'denied'}); a decision cannot be changed`;
+    if (this.approvals.has(callId)) return undefined;
+    const waiting = [...this.approvals.keys()].join(', ') || 'none';
+    if (this.knownCalls.has(callId)) return `call ${callId} is not awaiting a decision (calls awaiting one: ${waiting})`;
+    return `there is no call ${callId} in this run (calls awaiting a decision: ${waiting})`;
+  }
+
+  /** A decision was taken (by a person, or by the expiry as a denial). */
+  approvalDecided(callId: string, decision: Decision['decision'], detail: string): void {
+    const pending = this.approvals.get(callId);
+    this.approvals.delete(callId);
+    this.decisions.set(callId, decision);
+    this.events.append({ type: 'approval_decided', step: this.currentStep, callId, ...(pending ? { tool: pending.tool } : {}), detail });
+  }
+
+  decisionOf(callId: string): Decision['decision'] | undefined {
+    return this.decisions.get(callId);
+  }
+
+  questionAsked(task: Task, question: string, expiresAt: number): void {
+    this.questions.set(task.id, { questionId: task.id, question, step: this.currentStep, askedAt: Date.now(), expiresAt });
+    this.events.append({ type: 'question_asked', step: this.currentStep, callId: task.id, tool: task.tool, detail: question.slice(0, 200) });
+  }
+
+  /** The id of the open question a reply answers, or why the reply is refused. */
+  replyTarget(questionId: string | undefined): { questionId: string } | { refusal: string } {
+    if (this.outcome) return { refusal: `the run has ended (${this.outcome}); there is no question to answer` };
+    const open = [...this.questions.keys()];
+    if (questionId === undefined) {
+      if (open.length === 1 && open[0]) return { questionId: open[0] };
+      return { refusal: open.length === 0 ? 'the run has no open question' : `the run has ${open.length} open questions: name one (${open.join(', ')})` };
+    }
+    if (this.questions.has(questionId)) return { questionId };
+    return { refusal: `there is no open question ${questionId} (open: ${open.join(', ') || 'none'})` };
+  }
+
+  questionSettled(questionId: string, answered: boolean): void {
+    this.questions.delete(questionId);
+    this.events.append({ type: 'question_answered', step: this.currentStep, callId: questionId, detail: answered ? 'answered' : 'expired' });
+  }
+
+  /** What the run waits for from people. */
+  pendingInteractions(): Pending {
+    return { approvals: [...this.approvals.values()], questions: [...this.questions.values()] };
   }
 
   taskFinished(result: TaskResult): void {
@@ -151,6 +243,9 @@ export class RunState {
       durationMs: result.durationMs,
     });
     if (this.recent.length > RECENT_CALLS) this.recent.shift();
+    const denied = result.error?.type === ERROR_TYPES.toolDenied || result.error?.type === ERROR_TYPES.toolApprovalTimeout;
+    const detail = result.ok ? `ok ${result.durationMs} ms` : `${result.error?.type ?? 'ToolFailed'}: ${(result.error?.message ?? '').slice(0, 200)}`;
+    this.events.append({ type: denied ? 'call_denied' : 'call_finished', step: this.currentStep, callId: result.id, tool: result.tool, detail });
   }
 
   /** Appends a step's observation to the transcript (and says which calls of the answer were dropped, if any). */
@@ -192,12 +287,13 @@ export class RunState {
       startedAt: this.startedAt,
       omittedTurns: compacted.omittedTurns,
       runsSoFar: this.runsSoFar,
+      events: this.events.carry(),
     };
   }
 
   snapshot(): AgentState {
     return {
-      status: this.currentStatus,
+      status: this.status,
       step: this.currentStep,
       maxSteps: this.input.maxSteps,
       pending: [...this.pending.values()],
@@ -211,16 +307,28 @@ export class RunState {
   /** Markdown for `setCurrentDetails`: the run's progress as a table of steps and calls. */
   details(): string {
     const tokens = this.usageSoFar.inputTokens + this.usageSoFar.outputTokens;
-    const header = `**${this.currentStatus}** · step ${this.currentStep}/${this.input.maxSteps} · ${tokens} tokens · tools ${this.calls.ok} ok / ${this.calls.failed} failed`;
+    const header = `**${this.status}** · step ${this.currentStep}/${this.input.maxSteps} · ${tokens} tokens · tools ${this.calls.ok} ok / ${this.calls.failed} failed`;
     const prompt = this.lastPrompt ? `\n\nLast plan saw ${this.lastPrompt.messageCount} messages (sha256 ${this.lastPrompt.transcriptHash}) and ${this.lastPrompt.tools} tools.` : '';
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
-    return `${header}${prompt}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
+    return `${header}${prompt}${this.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
+  }
+
+  /** What the run waits for, and the command that answers it (for the UI details). */
+  private waitingDetails(): string {
+    if (this.approvals.size === 0 && this.questions.size === 0) return '';
+    const { workflowId } = workflowInfo();
+    const lines = [
+      ...[...this.approvals.values()].map((call) => `- approval: ${call.tool} (${call.callId}) · \`durable-agent approve ${workflowId} ${call.callId}\` or \`durable-agent deny ${workflowId} ${call.callId}\``),
+      ...[...this.questions.values()].map((question) => `- question (${question.questionId}): ${question.question.slice(0, 120)} · \`durable-agent reply ${workflowId} "…"\``),
+    ];
+    return lines.length ? `\n\nWaiting for:\n${lines.join('\n')}` : '';
   }
 
   /** Ends the run: the one place the status changes. */
   finish(status: AgentRunStatus, answer: string, error?: TaskError): AgentRunResult {
-    this.currentStatus = status;
+    this.outcome = status;
+    this.events.append({ type: 'run_ended', step: this.currentStep, detail: status });
     return {
       status,
       answer,

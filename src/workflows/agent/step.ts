@@ -7,6 +7,7 @@ import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } 
 import { summarize } from '../../shared/summarize';
 import { OutputBudget } from './output-budget';
 import { askModel, type PlannerOptions } from './planner';
+import type { Interaction } from './interaction';
 import type { RunState } from './run-state';
 import type { RunView } from './run-view';
 import { runPlan } from './scheduler';
@@ -22,6 +23,8 @@ export interface StepContext {
   semaphore: Semaphore;
   /** Set in runs started with the size limits (patch `size-limits-v1`): the cap on calls per answer. */
   maxCalls?: number;
+  /** Approvals and questions (patch `interaction-v1`). */
+  interaction?: Interaction;
 }
 
 /** After a step: go on, or stop with this result. */
@@ -61,9 +64,11 @@ export async function step(context: StepContext): Promise<StepOutcome> {
   if (beforeTools && beforeTools.status !== RUN_STATUSES.maxSteps) return stop(run.finish(beforeTools.status, beforeTools.answer));
 
   const prepared = planFromAction(action, run.step).nodes.map((node) => prepareNode(node, access));
+  for (const entry of prepared) if ('task' in entry) run.taskPrepared(entry.task);
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
   const results = await runPlan(prepared, {
     semaphore,
+    ...(context.interaction ? { interaction: context.interaction } : {}),
     hooks: {
       onStart: (task) => {
         run.taskStarted(task);

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { decideUpdate, eventsQuery, pendingQuery, replyUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import type { Decision, Pending, RunEvent } from '../shared/contracts/interaction';
+import { compileJsonSchema } from '../tools/json-schema';
+import { InteractionRefusedError } from './errors';
+
+/** Sends an Update, turning a refusal by the run's validator into an `InteractionRefusedError` with its reason. */
+async function refusalAware<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const reason = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new InteractionRefusedError(reason, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** What a client says to a running agent and reads from it; used by `AgentRunHandle`. */
+export class RunInteraction {
+  constructor(private readonly handle: () => WorkflowHandle<AgentWorkflow>) {}
+
+  /** Calls waiting for a decision and questions waiting for an answer. Needs a worker. */
+  async pending(): Promise<Pending> {
+    return this.handle().query(pendingQuery);
+  }
+
+  /**
+   * Decides on one gated call. Edited arguments are checked against the tool's schema first (and again by the
+   * tool). Waits for a worker to take the decision: with none up, the call waits until one starts.
+   */
+  async decide(decision: Decision): Promise<{ callId: string; decision: Decision['decision'] }> {
+    if (decision.decision === 'approve' && decision.arguments) {
+      const pending = (await this.pending()).approvals.find((call) => call.callId === decision.callId);
+      if (pending) {
+        const checked = compileJsonSchema(pending.inputSchema)(decision.arguments);
+        if (!checked.ok) throw new InteractionRefusedError(`the edited arguments do not match the input schema of ${pending.tool}: ${checked.problems}`);
+      }
+    }
+    return refusalAware(() => this.handle().executeUpdate(decideUpdate, { args: [decision] }));
+  }
+
+  /** Answers the model's open question (name it when several are open). */
+  async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
+    return refusalAware(() => this.handle().executeUpdate(replyUpdate, { args: [{ text, ...(questionId ? { questionId } : {}) }] }));
+  }
+
+  /**
+   * The run's events from `from` on, as they come, until the run ends. Each event is yielded once, in offset
+   * order; the log is read in pages by a query (nothing is written to history by following a run).
+   */
+  async *events(options: { from?: number; pollMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+    let from = options.from ?? 0;
+    const pollMs = options.pollMs ?? 250;
+    while (!options.signal?.aborted) {
+      const page = await this.handle().query(eventsQuery, { from });
+      for (const event of page.events) yield event;
+      from = page.next;
+      if (page.ended && page.events.length === 0) return;
+      if (page.events.length === 0) await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** How long an undecided approval (or an unanswered question) waits before it becomes a denial. @default 24 h */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
+
+/** A person's decision on one gated tool call. */
+export const DecisionSchema = z.discriminatedUnion('decision', [
+  z.object({
+    callId: z.string().min(1),
+    decision: z.literal('approve'),
+    /** Replaces the call's arguments (checked against the tool's schema by the client and again by the tool). */
+    arguments: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({ callId: z.string().min(1), decision: z.literal('deny'), reason: z.string().max(2_000).optional() }),
+]);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** The answer to the model's question (`ask_user`). */
+export const ReplySchema = z.object({
+  /** Which question; optional when exactly one is open. */
+  questionId: z.string().min(1).optional(),
+  text: z.string().min(1).max(100_000),
+});
+export type Reply = z.infer<typeof ReplySchema>;
+
+/** A tool call waiting for a decision. */
+export const PendingApprovalSchema = z.object({
+  /** The task id (`s<step>-<n>`), which `approve`/`deny` name. */
+  callId: z.string(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  /** JSON Schema of the tool's input, to check edited arguments before sending them. */
+  inputSchema: z.record(z.string(), z.unknown()),
+  step: z.number().int(),
+  askedAt: z.number(),
+  expiresAt: z.number(),
+});
+export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
+
+/** A question of the model waiting for an answer. */
+export const PendingQuestionSchema = z.object({
+  questionId: z.string(),
+  question: z.string(),
+  step: z.number().int(),
+  askedAt: z.number(),
+  expiresAt: z.number(),
+});
+export type PendingQuestion = z.infer<typeof PendingQuestionSchema>;
+
+/** What a run waits for from people. */
+export const PendingSchema = z.object({ approvals: z.array(PendingApprovalSchema), questions: z.array(PendingQuestionSchema) });
+export type Pending = z.infer<typeof PendingSchema>;
+
+/** Kinds of events in a run's log. */
+export const RUN_EVENT_TYPES = [
+  'step_started',
+  'plan_done',
+  'call_started',
+  'call_finished',
+  'call_denied',
+  'approval_needed',
+  'approval_decided',
+  'question_asked',
+  'question_answered',
+  'run_ended',
+] as const;
+
+/** One entry of a run's append-only event log; `offset` counts from the start of the logical run. */
+export const RunEventSchema = z.object({
+  offset: z.number().int().min(0),
+  type: z.enum(RUN_EVENT_TYPES),
+  /** Workflow time, ms since the epoch. */
+  at: z.number(),
+  step: z.number().int(),
+  callId: z.string().optional(),
+  tool: z.string().optional(),
+  /** A short line for people (`ok 120 ms`, `ToolDenied: too risky`, usage, the question). */
+  detail: z.string().optional(),
+});
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+/** A page of the event log from an offset. */
+export const EventPageSchema = z.object({
+  events: z.array(RunEventSchema),
+  /** The offset to ask for next. */
+  next: z.number().int().min(0),
+  /** Events before this offset were dropped (the log keeps the newest ones) . */
+  firstKept: z.number().int().min(0),
+  /** True once the run has ended: nothing more will come. */
+  ended: z.boolean(),
+});
+export type EventPage = z.infer<typeof EventPageSchema>;

@@ -1,0 +1,46 @@
+import type { EventPage, RunEvent } from '../../shared/contracts/interaction';
+
+/** Events kept; older ones are dropped (their offsets stay counted). */
+export const EVENT_LOG_CAPACITY = 1_000;
+/** Most events one page returns. */
+const PAGE_LIMIT = 500;
+
+/**
+ * The run's append-only event log, addressed by offset from the start of the logical run (carried across
+ * continue-as-new), bounded to the newest `EVENT_LOG_CAPACITY` events. Appending is not a command: replay
+ * rebuilds the same log. Events come from workflow transitions only, so a retried activity appears once.
+ */
+export class EventLog {
+  private readonly events: RunEvent[];
+  private nextOffset: number;
+
+  constructor(carried?: { events: RunEvent[]; next: number }) {
+    this.events = carried ? [...carried.events] : [];
+    this.nextOffset = carried?.next ?? 0;
+  }
+
+  append(event: Omit<RunEvent, 'offset' | 'at'>): void {
+    // Date.now() is the workflow task's time in the sandbox: replay-safe.
+    this.events.push({ ...event, offset: this.nextOffset, at: Date.now() });
+    this.nextOffset += 1;
+    if (this.events.length > EVENT_LOG_CAPACITY) this.events.shift();
+  }
+
+  get next(): number {
+    return this.nextOffset;
+  }
+
+  /** Events from `from` on (at most `limit`), and where to go on. */
+  page(from: number, limit = PAGE_LIMIT, ended = false): EventPage {
+    const firstKept = this.events[0]?.offset ?? this.nextOffset;
+    const start = Math.max(0, Math.floor(from) - firstKept);
+    const events = this.events.slice(start, start + Math.max(1, Math.min(limit, PAGE_LIMIT)));
+    const next = events.length ? (events[events.length - 1]?.offset ?? from) + 1 : Math.max(from, firstKept);
+    return { events, next: Math.min(next, this.nextOffset), firstKept, ended };
+  }
+
+  /** What continue-as-new carries: the newest events (at most `keep`) and the next offset. */
+  carry(keep = 200): { events: RunEvent[]; next: number } {
+    return { events: this.events.slice(-keep), next: this.nextOffset };
+  }
+}

@@ -1,0 +1,112 @@
+import { condition, setHandler } from '@temporalio/workflow';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, ReplySchema, type Decision } from '../../shared/contracts/interaction';
+import { decideUpdate, eventsQuery, pendingQuery, replyUpdate } from '../../shared/contracts/handlers';
+import { ERROR_TYPES } from '../../shared/errors';
+import type { ResolvedAgentRunInput, Task, TaskError } from '../../shared/model';
+import { describeIssues } from '../../shared/zod-issues';
+import { jsonDepth } from '../../shared/actions';
+import { MAX_ARGUMENT_DEPTH } from '../../shared/profiles';
+import type { RunState } from './run-state';
+import type { RunView } from './run-view';
+
+/** What a gate lets through: the call (with its arguments, edited or not), or the error result it becomes instead. */
+export type GateOutcome = { run: true; input: unknown } | { run: false; error: TaskError };
+
+/**
+ * Everything a client may say to a running agent: decisions on gated calls and answers to questions (Updates with
+ * validators: a refused update never touches history), and what it may read (pending interactions, the event
+ * log). The state lives in `RunState`; this module wires handlers and the waits.
+ */
+export class Interaction {
+  private readonly answers = new Map<string, string>();
+  private readonly edits = new Map<string, Record<string, unknown>>();
+  private readonly reasons = new Map<string, string>();
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly run: RunState,
+    private readonly view: RunView,
+    input: Pick<ResolvedAgentRunInput, 'approvalTimeoutMs'>,
+  ) {
+    this.timeoutMs = input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+  }
+
+  /** Registers the handlers; call once, at the start of the workflow. */
+  register(): void {
+    setHandler(pendingQuery, () => this.run.pendingInteractions());
+    setHandler(eventsQuery, (request) => this.run.events.page(request?.from ?? 0, request?.limit, this.run.ended));
+    setHandler(decideUpdate, (decision) => this.decide(decision), { validator: (decision: Decision) => this.validateDecision(decision) });
+    setHandler(replyUpdate, (reply) => this.reply(reply), {
+      validator: (reply) => {
+        const parsed = ReplySchema.safeParse(reply);
+        if (!parsed.success) throw new Error(`invalid reply: ${describeIssues(parsed.error)}`);
+        const target = this.run.replyTarget(parsed.data.questionId);
+        if ('refusal' in target) throw new Error(target.refusal);
+      },
+    });
+  }
+
+  private validateDecision(decision: Decision): void {
+    const parsed = DecisionSchema.safeParse(decision);
+    if (!parsed.success) throw new Error(`invalid decision: ${describeIssues(parsed.error)}`);
+    const refusal = this.run.decisionRefusal(parsed.data.callId);
+    if (refusal) throw new Error(refusal);
+    if (parsed.data.decision === 'approve' && parsed.data.arguments && jsonDepth(JSON.stringify(parsed.data.arguments)) > MAX_ARGUMENT_DEPTH) {
+      throw new Error(`the edited arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`);
+    }
+  }
+
+  private decide(decision: Decision): { callId: string; decision: Decision['decision'] } {
+    if (decision.decision === 'approve' && decision.arguments) this.edits.set(decision.callId, decision.arguments);
+    if (decision.decision === 'deny') this.reasons.set(decision.callId, decision.reason ?? 'no reason given');
+    const detail = decision.decision === 'approve' ? (decision.arguments ? 'approved with edited arguments' : 'approved') : `denied: ${decision.reason ?? 'no reason given'}`;
+    this.run.approvalDecided(decision.callId, decision.decision, detail);
+    this.changed();
+    return { callId: decision.callId, decision: decision.decision };
+  }
+
+  private reply(reply: { questionId?: string; text: string }): { questionId: string } {
+    const target = this.run.replyTarget(reply.questionId);
+    if ('refusal' in target) throw new Error(target.refusal);
+    this.answers.set(target.questionId, reply.text);
+    return target;
+  }
+
+  private changed(): void {
+    this.view.show();
+    this.view.publish();
+  }
+
+  /**
+   * Waits (holding no permit) until a person decides on the call or the approval expires; an expiry is a denial.
+   * The wait is a durable timer: it costs nothing and survives restarts.
+   */
+  async awaitApproval(task: Task): Promise<GateOutcome> {
+    this.run.approvalRequested(task, Date.now() + this.timeoutMs);
+    this.changed();
+    const decided = await condition(() => this.run.decisionOf(task.id) !== undefined, this.timeoutMs);
+    if (!decided) {
+      this.run.approvalDecided(task.id, 'deny', 'expired');
+      this.changed();
+      return { run: false, error: { type: ERROR_TYPES.toolApprovalTimeout, message: `nobody approved the call within ${Math.round(this.timeoutMs / 1000)} s; it did not run` } };
+    }
+    if (this.run.decisionOf(task.id) === 'deny') {
+      return { run: false, error: { type: ERROR_TYPES.toolDenied, message: `a person denied the call: ${this.reasons.get(task.id) ?? 'no reason given'}; it did not run` } };
+    }
+    return { run: true, input: this.edits.get(task.id) ?? task.input };
+  }
+
+  /** Asks a person the model's question and waits for the answer (or the expiry). */
+  async ask(task: Task, question: string): Promise<{ answer: string } | { error: TaskError }> {
+    this.run.questionAsked(task, question, Date.now() + this.timeoutMs);
+    this.changed();
+    const answered = await condition(() => this.answers.has(task.id), this.timeoutMs);
+    this.run.questionSettled(task.id, answered);
+    this.changed();
+    const answer = this.answers.get(task.id);
+    if (!answered || answer === undefined) {
+      return { error: { type: ERROR_TYPES.questionTimeout, message: `nobody answered within ${Math.round(this.timeoutMs / 1000)} s` } };
+    }
+    return { answer };
+  }
+}

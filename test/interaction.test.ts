@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { AgentRunHandle, InteractionRefusedError } from '../src/client';
+import type { RunEvent } from '../src/shared/contracts';
+import { ERROR_TYPES } from '../src/shared/errors';
+import type { AgentRunResult } from '../src/shared/model';
+import { defineTool } from '../src/tools/define-tool';
+import { recordHistory, toolMessagesByCallId, withAgent } from './helpers/agent';
+import { createTestTools } from './helpers/test-tools';
+
+const FINAL = { content: 'Done. I saw: {{observations}}' };
+
+/** Waits until `check` holds (polling), failing with `what` after a generous bound. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A gated tool that records every input it ran with. */
+function deployTool() {
+  const ran: Array<{ service: string; version: string }> = [];
+  const tool = defineTool({
+    name: 'deploy',
+    description: 'Deploys a service (needs approval)',
+    input: z.object({ service: z.string(), version: z.string() }),
+    requiresApproval: true,
+    run: async (input) => {
+      ran.push(input);
+      return `deployed ${input.service}@${input.version}`;
+    },
+  });
+  return { tool, ran };
+}
+
+/** Talking to a running agent (issue 13), against the real server. */
+describe('approvals, questions and the event log', () => {
+  jest.setTimeout(120_000);
+
+  it('three gated calls decided in reverse order while the ungated call of the step finishes first', async () => {
+    const deploy = deployTool();
+    const testTools = createTestTools();
+    const script = {
+      turns: [
+        {
+          toolCalls: [
+            { name: 'deploy', arguments: { service: 'api', version: '1.0' } },
+            { name: 'deploy', arguments: { service: 'web', version: '2.0' } },
+            { name: 'deploy', arguments: { service: 'db', version: '3.0' } },
+            { name: 'sleep', arguments: { label: 'ungated', ms: 10 } },
+          ],
+        },
+        FINAL,
+      ],
+    };
+    await withAgent(script, [deploy.tool, ...testTools.tools], async ({ start, client }) => {
+      const started = await start({ goal: 'deploy three services', maxParallel: 1 });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      const pending = await until('three calls awaiting approval', async () => {
+        const found = await run.pending();
+        return found.approvals.length === 3 ? found : undefined;
+      });
+      expect(pending.approvals.map((call) => call.callId)).toEqual(['s1-1', 's1-2', 's1-3']);
+      expect(pending.approvals[0]).toMatchObject({ tool: 'deploy', arguments: { service: 'api', version: '1.0' }, inputSchema: { type: 'object' } });
+      // The ungated call ran while the gated ones waited: they hold no permit (maxParallel is 1).
+      await until('the ungated call to finish', async () => (testTools.windows.length === 1 ? true : undefined));
+      const state = await run.state();
+      expect(state.status).toBe('waiting_for_approval');
+
+      // Refusals never touch history.
+      await expect(run.approve('s9-9')).rejects.toThrow(/there is no call s9-9 in this run/);
+      await expect(run.approve('s1-4')).rejects.toThrow(/call s1-4 is not awaiting a decision/);
+      await expect(run.approve('s1-3', { arguments: { service: 'db' } })).rejects.toThrow(InteractionRefusedError);
+
+      // Reverse order: approve with edits, deny, approve.
+      await run.approve('s1-3', { arguments: { service: 'db', version: '3.1' } });
+      await expect(run.deny('s1-3', 'again')).rejects.toThrow(/already decided \(approved\)/);
+      await run.deny('s1-2', 'web is frozen this week');
+      await run.approve('s1-1');
+
+      const result = (await started.result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 3, failed: 1 } });
+      expect(deploy.ran).toEqual([
+        { service: 'db', version: '3.1' },
+        { service: 'api', version: '1.0' },
+      ]);
+      const messages = await toolMessagesByCallId(started);
+      expect([...messages.values()].some((text) => text.includes(`${ERROR_TYPES.toolDenied}: a person denied the call: web is frozen this week`))).toBe(true);
+      await expect(run.approve('s1-1')).rejects.toThrow(/the run has ended/);
+
+      // The event log: the ungated call finished before the first decision; followed from 0 and from the middle.
+      const all: RunEvent[] = [];
+      for await (const event of run.events({ from: 0 })) all.push(event);
+      const order = all.map((event) => `${event.type}${event.callId ? ` ${event.callId}` : ''}`);
+      expect(order.indexOf('call_finished s1-4')).toBeLessThan(order.indexOf('approval_decided s1-3'));
+      expect(order).toEqual(expect.arrayContaining(['approval_needed s1-1', 'approval_decided s1-2', 'call_denied s1-2', 'run_ended']));
+      expect(all.map((event) => event.offset)).toEqual(all.map((_event, index) => index));
+      const middle: RunEvent[] = [];
+      for await (const event of run.events({ from: 5 })) middle.push(event);
+      expect(middle).toEqual(all.slice(5));
+      await recordHistory(started, 'agent-approvals');
+    });
+  });
+
+  it('an undecided call expires into a denial, and a run can gate a tool of its own choosing', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'gated-by-run', ms: 1 } }] }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run }) => {
+      const { result } = await run({ goal: 'wait for nobody', requireApproval: ['sleep'], approvalTimeoutMs: 1_000 });
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 0, failed: 1 } });
+      expect(result.answer).toContain(`${ERROR_TYPES.toolApprovalTimeout}: nobody approved the call within 1 s`);
+      expect(testTools.windows).toHaveLength(0);
+    });
+  });
+
+  it('ask_user waits for a reply, and the answer is the tool result', async () => {
+    const script = { turns: [{ toolCalls: [{ name: 'ask_user', arguments: { question: 'Which region?' } }] }, FINAL] };
+    await withAgent(script, [], async ({ start, client }) => {
+      const started = await start({ goal: 'ask first' });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      const question = await until('the question', async () => (await run.pending()).questions[0]);
+      expect(question).toMatchObject({ questionId: 's1-1', question: 'Which region?' });
+      expect((await run.state()).status).toBe('waiting_for_input');
+      await expect(run.reply('eu', 'nope')).rejects.toThrow(/there is no open question nope/);
+      await run.reply('eu-west-1, please');
+      const result = (await started.result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
+      expect(result.answer).toContain('eu-west-1, please');
+      await expect(run.reply('late')).rejects.toThrow(/the run has ended/);
+      await recordHistory(started, 'agent-question');
+    });
+  });
+});
