@@ -1,4 +1,4 @@
-import { isOutcome, RUN_STATUS_WORDS, RUN_STATUSES, type RunStatus } from '../shared/contracts/status';
+import { isOutcome, LIVE_STATUS_WORDS, RUN_STATUS_WORDS, RUN_STATUSES, type RunStatus } from '../shared/contracts/status';
 
 /**
  * What a closed execution means for a run whose `AgentStatus` still says `running`: the workflow never got to
@@ -33,7 +33,7 @@ const CLOSED_EXECUTION_OF: Readonly<Partial<Record<ListStatus, string>>> = {
 
 /** Visibility query clause for a listed status, matching {@link shownAgentStatus}: a row shows a status exactly when it matches. */
 export function listClause(status: ListStatus): string {
-  if (status === 'running') return `(AgentStatus = 'running' AND ExecutionStatus = 'Running')`;
+  if ((LIVE_STATUS_WORDS as readonly string[]).includes(status)) return `(AgentStatus = '${status}' AND ExecutionStatus = 'Running')`;
   const recorded = isOutcome(status) ? `AgentStatus = '${status}'` : undefined;
   const closed = CLOSED_EXECUTION_OF[status];
   const imposed = closed ? `(AgentStatus = 'running' AND ExecutionStatus = '${closed}')` : undefined;
