@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentRunHandle, InteractionRefusedError } from '../src/client';
-import type { RunEvent } from '../src/shared/contracts';
+import { decideUpdate, type Decision, type RunEvent } from '../src/shared/contracts';
 import { ERROR_TYPES } from '../src/shared/errors';
 import type { AgentRunResult } from '../src/shared/model';
 import { defineTool } from '../src/tools/define-tool';
@@ -79,7 +79,10 @@ describe('approvals, questions and the event log', () => {
       await run.approve('s1-3', { arguments: { service: 'db', version: '3.1' } });
       await expect(run.deny('s1-3', 'again')).rejects.toThrow(/already decided \(approved\)/);
       await run.deny('s1-2', 'web is frozen this week');
-      await run.approve('s1-1');
+      // A decision is idempotent by update id: the same update sent twice is applied once, and both calls succeed.
+      const decision = { args: [{ callId: 's1-1', decision: 'approve' as const }] as [Decision], updateId: `${started.workflowId}-approve-s1-1` };
+      await started.executeUpdate(decideUpdate, decision);
+      await expect(started.executeUpdate(decideUpdate, decision)).resolves.toEqual({ callId: 's1-1', decision: 'approve' });
 
       const result = (await started.result()) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 3, failed: 1 } });
