@@ -103,7 +103,7 @@ describe('durable-agent CLI', () => {
     ['an unknown run id for result', ['result', 'no-such-run'], 5, /no agent run with id "no-such-run"/],
     ['an unknown tool in --tools', ['run', '--tools', 'read_file,teleport', 'go'], 2, /Unknown tool in --tools: teleport\. Available: http_get, read_file, list_dir, wait/],
     ['a bad --max-steps', ['run', '--max-steps', '0', 'go'], 2, /Expected an integer >= 1, got `0`/],
-    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, final, max_steps/],
+    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, final, max_steps/],
   ])('explains %s', async (_name, args, code, message) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);

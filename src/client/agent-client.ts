@@ -77,7 +77,7 @@ export class AgentClient {
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       await this.ensureIdFree(workflowId, options);
-      throw new RunIdTakenError(workflowId, 'running');
+      throw new RunIdTakenError(workflowId, RUN_STATUSES.running);
     }
     return this.getHandle(workflowId);
   }
@@ -94,7 +94,7 @@ export class AgentClient {
       if (error instanceof RunNotFoundError) return;
       throw error;
     }
-    if (holder.executionStatus === 'RUNNING') throw new RunIdTakenError(workflowId, 'running');
+    if (holder.executionStatus === 'RUNNING') throw new RunIdTakenError(workflowId, RUN_STATUSES.running);
     if (!options.allowIdReuse) throw new RunIdTakenError(workflowId, holder.agentStatus ?? holder.executionStatus.toLowerCase());
   }
 

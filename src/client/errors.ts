@@ -1,5 +1,6 @@
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { WorkflowFailedError } from '@temporalio/client';
+import { RUN_STATUSES } from '../shared/contracts/status';
 
 /** Raised when no agent run has the given id. */
 export class RunNotFoundError extends Error {
@@ -34,7 +35,7 @@ export class RunIdTakenError extends Error {
     readonly status: string,
   ) {
     super(
-      status === 'running'
+      status === RUN_STATUSES.running
         ? `a run with id "${workflowId}" is already running: follow it with \`durable-agent status ${workflowId}\` or \`durable-agent result ${workflowId}\`, or choose another --id.`
         : `the id "${workflowId}" belongs to a run that already ended (${status}): see it with \`durable-agent status ${workflowId}\`, and choose another --id for a new run.`,
     );

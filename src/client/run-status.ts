@@ -1,7 +1,12 @@
-import { isOutcome, LIVE_STATUS_WORDS, RUN_STATUS_WORDS, RUN_STATUSES, type RunStatus } from '../shared/contracts/status';
+import { isOutcome, LIVE_STATUS_WORDS, RUN_STATUS_WORDS, type RunStatus } from '../shared/contracts/status';
+
+/** True for the statuses of a run that has not ended (`running`, `waiting_for_*`). */
+function isLive(status: string | undefined): boolean {
+  return status !== undefined && (LIVE_STATUS_WORDS as readonly string[]).includes(status);
+}
 
 /**
- * What a closed execution means for a run whose `AgentStatus` still says `running`: the workflow never got to
+ * What a closed execution means for a run whose `AgentStatus` still says it is live (running or waiting): the workflow never got to
  * record its end (terminated, timed out, failed on a bug, cancelled from outside before it could publish).
  */
 const STATUS_OF_CLOSED_EXECUTION: Readonly<Record<string, string>> = {
@@ -13,9 +18,9 @@ const STATUS_OF_CLOSED_EXECUTION: Readonly<Record<string, string>> = {
   CONTINUED_AS_NEW: 'continued_as_new',
 };
 
-/** The status to show: the recorded agent status, unless it says `running` for an execution that is closed. */
+/** The status to show: the recorded agent status, unless it says live (running, waiting) for an execution that is closed. */
 export function shownAgentStatus(executionStatus: string, recorded: string | undefined): string | undefined {
-  if (recorded !== RUN_STATUSES.running) return recorded;
+  if (!isLive(recorded)) return recorded;
   return STATUS_OF_CLOSED_EXECUTION[executionStatus] ?? recorded;
 }
 
@@ -33,10 +38,11 @@ const CLOSED_EXECUTION_OF: Readonly<Partial<Record<ListStatus, string>>> = {
 
 /** Visibility query clause for a listed status, matching {@link shownAgentStatus}: a row shows a status exactly when it matches. */
 export function listClause(status: ListStatus): string {
-  if ((LIVE_STATUS_WORDS as readonly string[]).includes(status)) return `(AgentStatus = '${status}' AND ExecutionStatus = 'Running')`;
+  if (isLive(status)) return `(AgentStatus = '${status}' AND ExecutionStatus = 'Running')`;
   const recorded = isOutcome(status) ? `AgentStatus = '${status}'` : undefined;
   const closed = CLOSED_EXECUTION_OF[status];
-  const imposed = closed ? `(AgentStatus = 'running' AND ExecutionStatus = '${closed}')` : undefined;
+  const live = LIVE_STATUS_WORDS.map((word) => `'${word}'`).join(', ');
+  const imposed = closed ? `(AgentStatus IN (${live}) AND ExecutionStatus = '${closed}')` : undefined;
   return `(${[recorded, imposed].filter(Boolean).join(' OR ')})`;
 }
 

@@ -26,10 +26,11 @@ const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
 });
 
 describe('the status vocabulary', () => {
-  it('is one list, with running as the only live status', () => {
-    expect(RUN_STATUS_WORDS).toEqual(['running', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
+  it('is one list: running and the waiting statuses are live, the rest are outcomes', () => {
+    expect(RUN_STATUS_WORDS).toEqual(['running', 'waiting_for_approval', 'waiting_for_input', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
     expect(isOutcome(RUN_STATUSES.running)).toBe(false);
-    expect(RUN_STATUS_WORDS.filter(isOutcome)).toHaveLength(5);
+    expect(isOutcome(RUN_STATUSES.waitingForApproval)).toBe(false);
+    expect(RUN_STATUS_WORDS.filter(isOutcome)).toEqual(['final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
   });
 });
 
