@@ -134,17 +134,29 @@ describe('durable-agent CLI', () => {
 
   it('the main job from a fresh folder: no TEMPORAL_ADDRESS, ends with an answer and a UI link', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'durable-agent-main-'));
-    const alreadyRunning = await probeTcp('127.0.0.1:7233', 500).then(() => true, () => false);
+    // The embedded server's ports: 7233/8233 as a user gets them, or a free pair when DURABLE_AGENT_LOCAL_PORT says so.
+    const port = Number(process.env.DURABLE_AGENT_LOCAL_PORT ?? (await freePortPair()));
+    const alreadyRunning = await probeTcp(`127.0.0.1:${port}`, 500).then(() => true, () => false);
     try {
       const { TEMPORAL_ADDRESS: _address, ...withoutAddress } = env;
-      const child = startCli(['run', 'What is in this folder?'], withoutAddress, { cwd: fresh });
+      const child = startCli(['run', 'What is in this folder?'], { ...withoutAddress, DURABLE_AGENT_LOCAL_PORT: String(port) }, { cwd: fresh });
       const result = await child.done;
       expect(result.code).toBe(0);
-      if (!alreadyRunning) expect(result.stdout).toContain('starting the embedded dev server');
+      if (!alreadyRunning) expect(result.stdout).toContain(`No Temporal server at 127.0.0.1:${port}: starting the embedded dev server`);
       expect(result.stdout).toContain('Answer');
-      expect(result.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/agent-\d{8}-\d{6}-[0-9a-f]{6}/);
+      expect(result.stdout).toMatch(new RegExp(`Temporal UI: http://127\\.0\\.0\\.1:${port + 1000}/namespaces/default/workflows/agent-\\d{8}-\\d{6}-[0-9a-f]{6}`));
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
   });
 });
+
+/** A free port whose +1000 neighbour (the Web UI) is free too. */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    const busy = await Promise.all([port, port + 1000].map((candidate) => probeTcp(`127.0.0.1:${candidate}`, 300).then(() => true, () => false)));
+    if (!busy.some(Boolean)) return port;
+  }
+  throw new Error('found no free pair of ports');
+}

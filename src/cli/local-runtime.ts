@@ -1,5 +1,5 @@
 import { probeTcp } from '../config/connect';
-import { DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 import { DEFAULT_DEV_SERVER_OPTIONS, startDevServer, type DevServer } from '../temporal-server/dev-server';
 
 /**
@@ -36,21 +36,23 @@ export function runUrl(uiUrl: string | undefined, namespace: string, workflowId:
 }
 
 /**
- * DESIGN.md §7: `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 → that server;
- * otherwise start the embedded dev server (SQLite under .temporal/, Web UI on 8233) for this command.
+ * DESIGN.md §7: `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 (or
+ * `DURABLE_AGENT_LOCAL_PORT`) → that server; otherwise start the embedded dev server there (SQLite under
+ * .temporal/, Web UI on the port + 1000) for this command.
  */
 export async function resolveTemporalTarget(onProgress: (line: string) => void): Promise<TemporalTarget> {
   const config = loadTemporalConfig();
   const none = async () => undefined;
   if (config.addressConfigured) return { config, uiUrl: uiUrlFor(config.address), embedded: false, stop: none };
-  const running = await probeTcp(DEFAULT_TEMPORAL_ADDRESS, 1_000).then(
+  const running = await probeTcp(config.address, 1_000).then(
     () => true,
     () => false,
   );
   if (running) return { config, uiUrl: uiUrlFor(config.address), embedded: false, stop: none };
-  onProgress(`No Temporal server at ${DEFAULT_TEMPORAL_ADDRESS}: starting the embedded dev server (data in ${DEFAULT_DEV_SERVER_OPTIONS.dbFile})…`);
+  onProgress(`No Temporal server at ${config.address}: starting the embedded dev server (data in ${DEFAULT_DEV_SERVER_OPTIONS.dbFile})…`);
+  const port = Number(config.address.slice(config.address.lastIndexOf(':') + 1));
   // Its own process group: a Ctrl-C must leave the server up until `run` has cancelled its run through it.
-  const server: DevServer = await startDevServer({ onProgress, ownProcessGroup: true });
+  const server: DevServer = await startDevServer({ onProgress, ownProcessGroup: true, port, uiPort: port + 1_000 });
   return {
     config: { ...config, address: server.address, connectionOptions: { ...config.connectionOptions, address: server.address } },
     uiUrl: server.uiUrl,

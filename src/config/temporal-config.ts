@@ -35,6 +35,8 @@ const EnvironmentSchema = z.object({
   /** The worker's global cap on concurrently running activities (tool calls and model calls). */
   DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
   DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.default(40),
+  /** gRPC port of the local server `run` uses or starts when TEMPORAL_ADDRESS is unset (its Web UI: this + 1000). */
+  DURABLE_AGENT_LOCAL_PORT: z.coerce.number().int().min(1).max(64_535, 'expected a port up to 64535 (its Web UI takes the port + 1000)').default(7233),
 });
 
 /** Typed, validated configuration shared by `src/worker.ts` and `src/client.ts`. */
@@ -63,14 +65,15 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   } catch (error) {
     throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
   }
-  const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  const localAddress = `127.0.0.1:${values.DURABLE_AGENT_LOCAL_PORT}`;
+  const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? localAddress;
   // A profile may leave the port out (the SDK adds 7233); a port it does give must be a port.
   if (!values.TEMPORAL_ADDRESS && /:\d+$/.test(address) && !isPort(portOf(address))) {
     throw new ConfigurationError(`The Temporal client configuration (TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE) gives the address \`${address}\`: expected HOST:PORT with a port between 1 and 65535.`);
   }
   return {
     address,
-    addressConfigured: address !== DEFAULT_TEMPORAL_ADDRESS || Boolean(values.TEMPORAL_ADDRESS),
+    addressConfigured: address !== localAddress || Boolean(values.TEMPORAL_ADDRESS),
     namespace: values.TEMPORAL_NAMESPACE ?? profile.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: values.TEMPORAL_TASK_QUEUE,
     connectionOptions: { ...profile.connectionOptions, address },

@@ -11,7 +11,7 @@ import { capOutput, createToolActivities, jsonBytes } from '../../src/activities
 import { defineTool } from '../../src/tools/define-tool';
 import { createToolRegistry } from '../../src/tools/registry';
 import { bodyText, prettyJsonBound } from '../../src/tools/builtin/http-get';
-import { refusalForAddress } from '../../src/tools/net/address-guard';
+import { checkDestination, HostAllowlist, refusalForAddress } from '../../src/tools/net/address-guard';
 import { OutputBudget } from '../../src/workflows/agent/output-budget';
 import { taskErrorOf } from '../../src/workflows/agent/executors';
 
@@ -196,5 +196,23 @@ describe('a tool cannot hold a worker slot past its deadline', () => {
     if (!activity) throw new Error('no activity');
     await expect(environment.run(activity, { taskId: 's1-1', input: {}, idempotencyKey: 'k' })).rejects.toThrow(/ran past its 300 ms timeout/);
     expect(sawAbort).toBe(true);
+  });
+});
+
+describe('http_get name resolution failures', () => {
+  const url = new URL('http://example.test/');
+  const failing = (code: string) => async () => {
+    throw Object.assign(new Error(`getaddrinfo ${code} example.test`), { code });
+  };
+
+  it('a name that does not exist is shown to the model (not retried)', async () => {
+    await expect(checkDestination(url, new HostAllowlist([]), failing('ENOTFOUND'))).rejects.toMatchObject({ name: 'ToolError', message: expect.stringContaining('no such host (ENOTFOUND)') });
+  });
+
+  it('a failing resolver is a passing fault: retried by the tool policy', async () => {
+    const error = (await checkDestination(url, new HostAllowlist([]), failing('EAI_AGAIN')).catch((caught: unknown) => caught)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('Error');
+    expect(error.message).toContain('DNS lookup of example.test failed (EAI_AGAIN); it will be retried');
   });
 });
