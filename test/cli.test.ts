@@ -103,6 +103,9 @@ describe('durable-agent CLI', () => {
     ['an unknown run id for result', ['result', 'no-such-run'], 5, /no agent run with id "no-such-run"/],
     ['an unknown tool in --tools', ['run', '--tools', 'read_file,teleport', 'go'], 2, /Unknown tool in --tools: teleport\. Available: http_get, read_file, list_dir, wait/],
     ['a bad --max-steps', ['run', '--max-steps', '0', 'go'], 2, /Expected an integer >= 1, got `0`/],
+    ['a bad --max-time', ['run', '--max-time', 'soon', 'go'], 2, /Expected a duration such as 90s, 10m or 2h, got `soon`/],
+    ['two system prompts', ['run', '--system-prompt', 'a', '--system-prompt-file', 'b.txt', 'go'], 2, /either --system-prompt or --system-prompt-file, not both/],
+    ['an unreadable --system-prompt-file', ['run', '--system-prompt-file', '/no/such/prompt.txt', 'go'], 2, /Cannot read --system-prompt-file \/no\/such\/prompt\.txt/],
     ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, final, max_steps/],
   ])('explains %s', async (_name, args, code, message) => {
     const result = await runCli(args, env);
@@ -130,6 +133,15 @@ describe('durable-agent CLI', () => {
     const second = await runCli(['run', '--script', broken, 'go'], env);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/broken\.json is not valid JSON/);
+  });
+
+  it('run flags set the budget: --max-tokens stops the run with budget_exceeded (exit 1)', async () => {
+    const turns = script('budget.json', { turns: [{ toolCalls: [{ name: 'list_dir', arguments: { path: '.' } }] }, { content: 'done' }] });
+    const result = await runCli(['run', '--script', turns, '--max-tokens', '1', '--max-time', '10m', '--system-prompt', 'Be brief.', '--json', 'go'], env, 60_000);
+    expect(result.code).toBe(1);
+    const outcome = JSON.parse(result.stdout) as { status: string; answer: string; steps: number };
+    expect(outcome).toMatchObject({ status: 'budget_exceeded', steps: 1 });
+    expect(outcome.answer).toContain('the token budget of 1 is used up');
   });
 
   it('the main job from a fresh folder: no TEMPORAL_ADDRESS, ends with an answer and a UI link', async () => {
