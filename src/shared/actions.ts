@@ -2,23 +2,38 @@ import type { AgentAction, ChatMessage, ToolCallAction } from './model';
 
 type RawToolCall = { id: string; name: string; arguments: string };
 
-/** Deepest nesting of `[`/`{` in a JSON text, outside strings. Iterative, so any depth is measured safely. */
-export function jsonDepth(text: string): number {
+/**
+ * The shape of a JSON text, read outside strings in one iterative pass (so any depth is measured safely): the
+ * deepest nesting of `[`/`{`, and how many structural characters (`[ ] { } , :`) it has.
+ */
+export function jsonShape(text: string): { depth: number; structural: number } {
   let depth = 0;
   let deepest = 0;
+  let structural = 0;
   let inString = false;
   for (let index = 0; index < text.length; index += 1) {
     const character = text[index];
     if (inString) {
       if (character === '\\') index += 1;
       else if (character === '"') inString = false;
-    } else if (character === '"') inString = true;
+      continue;
+    }
+    if (character === '"') inString = true;
     else if (character === '[' || character === '{') {
       depth += 1;
+      structural += 1;
       if (depth > deepest) deepest = depth;
-    } else if (character === ']' || character === '}') depth -= 1;
+    } else if (character === ']' || character === '}') {
+      depth -= 1;
+      structural += 1;
+    } else if (character === ',' || character === ':') structural += 1;
   }
-  return deepest;
+  return { depth: deepest, structural };
+}
+
+/** Deepest nesting of `[`/`{` in a JSON text, outside strings. */
+export function jsonDepth(text: string): number {
+  return jsonShape(text).depth;
 }
 
 /**

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { jsonDepth } from '../../shared/actions';
+import { jsonShape } from '../../shared/actions';
 import { defineTool, ToolError, type Tool } from '../define-tool';
 import { checkDestination, DestinationRefused, HostAllowlist, systemResolver, type Resolver } from '../net/address-guard';
 
@@ -96,17 +96,8 @@ function getOnce(url: URL, address: string, port: number, maxBytes: number, sign
  * a newline and two spaces per level of nesting, and there is at most one line break per `,`, `[`, `{` and `]`, `}`.
  */
 export function prettyJsonBound(text: string): number {
-  let breaks = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index];
-    if (inString) {
-      if (character === '\\') index += 1;
-      else if (character === '"') inString = false;
-    } else if (character === '"') inString = true;
-    else if (character === ',' || character === '[' || character === '{' || character === ']' || character === '}' || character === ':') breaks += 1;
-  }
-  return Buffer.byteLength(text) + breaks * (2 + 2 * jsonDepth(text));
+  const { depth, structural } = jsonShape(text);
+  return Buffer.byteLength(text) + structural * (2 + 2 * depth);
 }
 
 /**
