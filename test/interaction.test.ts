@@ -136,4 +136,36 @@ describe('approvals, questions and the event log', () => {
       await recordHistory(started, 'agent-question');
     });
   });
+
+  it('a used-up cost budget pauses the run until raise-budget raises it', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'paid', ms: 1 } }] }, FINAL] };
+    // A price that makes the first call cost about a dollar: its tokens are in the hundreds or thousands.
+    const prices = { scripted: { inputPerMillion: 1_000, outputPerMillion: 1_000 } };
+    await withAgent(
+      script,
+      testTools.tools,
+      async ({ start, client }) => {
+        const started = await start({ goal: 'spend carefully', budget: { maxCostUsd: 0.01, onExhausted: 'pause' } });
+        const run = new AgentRunHandle(client, started.workflowId, 'default');
+        const paused = await until('the run to pause on its budget', async () => {
+          const state = await run.state();
+          return state.status === 'waiting_for_budget' ? state : undefined;
+        });
+        expect(paused.usage.costUsd).toBeGreaterThan(0.01);
+        expect(testTools.windows).toHaveLength(0);
+        await expect(run.raiseBudget({ maxCostUsd: 0.005 })).rejects.toThrow(/maxCostUsd is 0\.01 already: a raise must go above it/);
+        await expect(run.raiseBudget({ maxCostUsd: 1_000 })).resolves.toMatchObject({ maxCostUsd: 1_000, onExhausted: 'pause' });
+        const result = (await started.result()) as AgentRunResult;
+        expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
+        expect(result.usage.costUsd).toBeGreaterThan(paused.usage.costUsd ?? 0);
+        const types: string[] = [];
+        for await (const event of run.events()) types.push(event.type);
+        expect(types.indexOf('budget_exhausted')).toBeLessThan(types.indexOf('budget_raised'));
+        expect(types.indexOf('budget_raised')).toBeLessThan(types.indexOf('call_started'));
+        await recordHistory(started, 'agent-budget-pause');
+      },
+      { prices },
+    );
+  });
 });

@@ -1,3 +1,5 @@
+import type { PlanResult } from '../src/shared/model';
+import { payloadValues } from './helpers/payloads';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_SYSTEM_PROMPT } from '../src/shared/transcript';
 import { historyEvents, scheduledActivities, withAgent } from './helpers/agent';
@@ -45,17 +47,24 @@ describe('run controls', () => {
     await withAgent(script, testTools.tools, async ({ run }) => {
       const tiny = await run({ goal: 'count on a budget', budget: { maxTokens: 1 } });
       expect(tiny.result).toMatchObject({ status: 'budget_exceeded', steps: 1, toolCalls: { ok: 0, failed: 0 } });
-      expect(tiny.result.answer).toBe('Stopped: the token budget of 1 is used up after 1 steps.');
+      // The stop path keeps one tool-less turn: the model answers from what it has.
+      expect(tiny.result.answer.startsWith("Stopped: the token budget of 1 is used up after 1 steps. The model's answer from what it had:")).toBe(true);
+      expect(tiny.result.answer).toContain('ToolSkipped: not run: the budget is used up');
       expect(scheduledActivities(await historyEvents(tiny.handle))).not.toContain('strict');
       expect(testTools.handlerCalls.get('strict')).toBeUndefined();
 
       // A budget one token above the first answer's usage lets step 1 run its call and stops at step 2.
-      const firstAnswerTokens = tiny.result.usage.inputTokens + tiny.result.usage.outputTokens;
+      const firstPlan = (await historyEvents(tiny.handle))
+        .flatMap((event) => payloadValues<PlanResult>(event.activityTaskCompletedEventAttributes?.result))
+        .find((value) => value && 'message' in value);
+      const firstAnswerTokens = (firstPlan?.usage.inputTokens ?? 0) + (firstPlan?.usage.outputTokens ?? 0);
+      expect(firstAnswerTokens).toBeGreaterThan(1);
+      expect(tiny.result.usage.modelCalls).toBe(2);
       const maxTokens = firstAnswerTokens + 1;
       const { result } = await run({ goal: 'count on a budget', budget: { maxTokens } });
       expect(result).toMatchObject({ status: 'budget_exceeded', steps: 2, toolCalls: { ok: 1, failed: 0 } });
-      expect(result.answer).toBe(`Stopped: the token budget of ${maxTokens} is used up after 2 steps.`);
-      expect(result.usage.modelCalls).toBe(2);
+      expect(result.answer.startsWith(`Stopped: the token budget of ${maxTokens} is used up after 2 steps.`)).toBe(true);
+      expect(result.usage.modelCalls).toBe(3);
       expect(result.usage.inputTokens + result.usage.outputTokens).toBeGreaterThanOrEqual(maxTokens);
       expect(testTools.handlerCalls.get('strict')).toBe(1);
     });
@@ -67,9 +76,10 @@ describe('run controls', () => {
     await withAgent(script, testTools.tools, async ({ run, model }) => {
       const { result } = await run({ goal: 'wait past the budget', budget: { maxWallTimeMs: 500 } });
       expect(result).toMatchObject({ status: 'budget_exceeded', steps: 1, toolCalls: { ok: 1, failed: 0 } });
-      expect(result.answer).toBe('Stopped: the wall-time budget of 500 ms is used up after 1 steps.');
-      // The model was not asked again once the budget was gone.
-      expect(model.requests).toHaveLength(1);
+      expect(result.answer.startsWith("Stopped: the wall-time budget of 500 ms is used up after 1 steps. The model's answer from what it had:")).toBe(true);
+      // Once the budget was gone the model was asked once more, with no tools, to answer from what it had.
+      expect(model.requests).toHaveLength(2);
+      expect(model.requests[1]?.tools).toEqual([]);
 
       const roomy = await run({ goal: 'wait within the budget', budget: { maxWallTimeMs: 600_000 } });
       expect(roomy.result).toMatchObject({ status: 'final', steps: 2 });

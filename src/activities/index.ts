@@ -19,7 +19,7 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
   if (!model) return undefined;
   if ('openai' in model) return model;
   if (!model.apiKey && !model.baseURL) return undefined;
-  return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey };
+  return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey, ...(model.prices ? { prices: model.prices } : {}) };
 }
 
 /** Used when no model is configured: fails the first model call at once with what to do. */

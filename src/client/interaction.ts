@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { decideUpdate, eventsQuery, pendingQuery, replyUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import { decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import type { Decision, Pending, RunEvent } from '../shared/contracts/interaction';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
@@ -40,6 +41,11 @@ export class RunInteraction {
       }
     }
     return refusalAware(() => this.handle().executeUpdate(decideUpdate, { args: [decision] }));
+  }
+
+  /** Raises the run's budget; a run paused on it (`waiting_for_budget`) goes on. Answers with the budget in force. */
+  async raiseBudget(raise: BudgetRaise): Promise<Budget> {
+    return refusalAware(() => this.handle().executeUpdate(raiseBudgetUpdate, { args: [raise] }));
   }
 
   /** Answers the model's open question (name it when several are open). */

@@ -6,6 +6,7 @@ import type { AgentState } from '../shared/contracts/run-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
 import type { Pending, RunEvent } from '../shared/contracts/interaction';
+import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import { RunInteraction } from './interaction';
 import { shownAgentStatus } from './run-status';
 
@@ -132,6 +133,11 @@ export class AgentRunHandle {
   /** Answers the model's open question (`ask_user`). @throws InteractionRefusedError */
   async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
     return this.toRunning(() => this.interaction.reply(text, questionId));
+  }
+
+  /** Raises the run's budget (a run paused on it goes on). @throws InteractionRefusedError */
+  async raiseBudget(raise: BudgetRaise): Promise<Budget> {
+    return this.toRunning(() => this.interaction.raiseBudget(raise));
   }
 
   /** Sends something to a run that must still be going: one that has ended says so (Temporal answers "not found"). */

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrices } from '../shared/pricing';
 import { parseEnvironment } from './parse-environment';
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -10,6 +11,20 @@ const ModelEnvironmentSchema = z.object({
   DURABLE_AGENT_MODEL: z.string().trim().min(1).default(DEFAULT_MODEL),
   /** Upper bound on one HTTP request to the model, in ms. */
   DURABLE_AGENT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(110_000),
+  /** Prices in USD per million tokens, JSON: `{"my-model": {"inputPerMillion": 1, "outputPerMillion": 2}}`; merged over the built-in table. */
+  DURABLE_AGENT_PRICES: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return {};
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON such as {"my-model": {"inputPerMillion": 1, "outputPerMillion": 2}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(ModelPricesSchema),
 });
 
 /** How the worker reaches the model. The API key stays in the worker: never in workflow input or history. */
@@ -18,6 +33,8 @@ export interface ModelConfig {
   baseURL?: string;
   defaultModel: string;
   requestTimeoutMs: number;
+  /** Model prices for cost budgets. @default DEFAULT_MODEL_PRICES */
+  prices?: ModelPrices;
 }
 
 export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConfig {
@@ -27,6 +44,7 @@ export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConf
     ...(values.OPENAI_BASE_URL ? { baseURL: values.OPENAI_BASE_URL } : {}),
     defaultModel: values.DURABLE_AGENT_MODEL,
     requestTimeoutMs: values.DURABLE_AGENT_MODEL_TIMEOUT_MS,
+    prices: { ...DEFAULT_MODEL_PRICES, ...values.DURABLE_AGENT_PRICES },
   };
 }
 

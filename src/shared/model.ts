@@ -194,7 +194,8 @@ export interface PlannerContext {
 export interface PlanResult {
   /** The assistant message as received (tool calls with their raw argument strings). */
   message: ChatMessage;
-  usage: { inputTokens: number; outputTokens: number };
+  /** Tokens of the call, and its cost in USD when the worker knows the model's price. */
+  usage: { inputTokens: number; outputTokens: number; costUsd?: number };
   model: string;
   /** Calls of the answer beyond `maxCalls`: not in `message`, never run. */
   droppedCalls?: DroppedCalls;

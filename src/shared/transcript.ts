@@ -38,6 +38,11 @@ export function finalTurnMessage(maxSteps: number): ChatMessage {
   };
 }
 
+/** The user message of the last, tool-less turn when the budget is used up (`onExhausted: 'stop'`). */
+export function budgetFinalTurnMessage(why: string): ChatMessage {
+  return { role: 'user', content: `${why} No more tools can run. Answer now from what you have.` };
+}
+
 /** Marker of a compacted transcript; the scripted model reads N from it to keep counting turns. */
 export const OMITTED_TURNS_PATTERN = /\[durable-agent: (\d+) earlier turns omitted\]/;
 

@@ -7,6 +7,7 @@ import { compileScript, type Script } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
 import type { AgentRunInput, AgentRunResult } from '../../src/shared/model';
 import type { PlannerContext } from '../../src/shared/model';
+import type { ModelPrices } from '../../src/shared/pricing';
 import type { Tool } from '../../src/tools/define-tool';
 import type { AgentWorkerOptions } from '../../src/worker';
 import { withTestWorker } from './temporal';
@@ -26,8 +27,9 @@ export async function withAgent<T>(
   script: Script,
   tools: readonly Tool[],
   body: (context: AgentTestContext) => Promise<T>,
-  workerOptions: Pick<AgentWorkerOptions, 'builtinTools'> = {},
+  workerOptions: Pick<AgentWorkerOptions, 'builtinTools'> & { prices?: ModelPrices } = {},
 ): Promise<T> {
+  const { prices, ...options } = workerOptions;
   const model = await startScriptedModel(compileScript(script));
   try {
     return await withTestWorker(
@@ -42,7 +44,7 @@ export async function withAgent<T>(
         };
         return body({ client, taskQueue, model, start, run });
       },
-      { ...workerOptions, tools, model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 } },
+      { ...options, tools, model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000, ...(prices ? { prices } : {}) } },
     );
   } finally {
     await model.close();

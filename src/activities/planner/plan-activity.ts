@@ -6,6 +6,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, PromptSeen, ToolSpec } from '../../shared/model';
 import { limitToolCalls } from '../../shared/actions';
+import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../shared/pricing';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
 import { plannerContextQuery } from '../../shared/contracts/handlers';
 import { classifyModelError } from './classify-model-error';
@@ -25,6 +26,8 @@ export interface PlannerDependencies {
   heartbeatIntervalMs?: number;
   /** Largest answer returned, in bytes of JSON. @default MAX_ANSWER_BYTES */
   maxAnswerBytes?: number;
+  /** Model prices, to report each call's cost (for `budget.maxCostUsd`). @default DEFAULT_MODEL_PRICES */
+  prices?: ModelPrices;
 }
 
 /** Runs whose catalogue a worker keeps (the oldest is dropped first); a miss costs one larger query. */
@@ -168,10 +171,12 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const answer = parsed.data;
       const message = answer.choices[0]?.message;
       if (!message) throw malformed('no message');
-      const usage = {
+      const tokens = {
         inputTokens: answer.usage?.prompt_tokens ?? 0,
         outputTokens: answer.usage?.completion_tokens ?? 0,
       };
+      const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
+      const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
       const limited = limitToolCalls(
         (message.tool_calls ?? []).map((call, index) => ({
           id: call.id ?? `call_${request.step}_${index + 1}`,

@@ -1,5 +1,6 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Decision, EventPage, Pending, Reply } from './interaction';
+import type { Budget, BudgetRaise } from './run-input';
 import type { PlannerContext, PlannerContextRequest } from '../model';
 import type { AgentRunResult } from './run-result';
 import type { AgentState } from './run-state';
@@ -40,3 +41,6 @@ export const decideUpdate = updateDefinition<{ callId: string; decision: Decisio
 
 /** Answer the model's open question. */
 export const replyUpdate = updateDefinition<{ questionId: string }, [Reply]>('reply');
+
+/** Raise the run's budget (it goes on if it was paused on it); answers with the budget now in force. */
+export const raiseBudgetUpdate = updateDefinition<Budget, [BudgetRaise]>('raiseBudget');

@@ -2,7 +2,7 @@
  * The public contracts of durable-agent, in one module: what a caller passes, what a run returns, its live state,
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
-export { AGENT_WORKFLOW_TYPE, agentStateQuery, decideUpdate, eventsQuery, pendingQuery, replyUpdate, type AgentWorkflow } from './handlers';
+export { AGENT_WORKFLOW_TYPE, agentStateQuery, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, type AgentWorkflow } from './handlers';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -19,9 +19,10 @@ export {
   type Reply,
   type RunEvent,
 } from './interaction';
-export { AgentRunInputSchema, BudgetSchema, GOAL_MAX_CHARACTERS, type AgentRunInput } from './run-input';
+export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';
 export { AgentRunResultSchema, TaskErrorSchema, UsageSchema, type AgentRunResult, type TaskError, type Usage } from './run-result';
 export { AgentStateSchema, FinishedCallSchema, PromptSeenSchema, type AgentState, type FinishedCall, type PromptSeen } from './run-state';
 export { isOutcome, LIVE_STATUS_WORDS, OUTCOME_STATUS_WORDS, RUN_STATUS_WORDS, RUN_STATUSES, type AgentRunStatus, type LiveRunStatus, type RunStatus } from './status';
 export { ChatMessageSchema, type ChatMessage } from './transcript';
 export { ERROR_TYPES, type ErrorType } from '../errors';
+export { costOf, DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrice, type ModelPrices } from '../pricing';

@@ -62,6 +62,8 @@ export const RUN_EVENT_TYPES = [
   'approval_decided',
   'question_asked',
   'question_answered',
+  'budget_exhausted',
+  'budget_raised',
   'run_ended',
 ] as const;
 

@@ -5,11 +5,26 @@ import { MAX_CALLS_PER_ANSWER_LIMIT } from '../profiles';
 export const GOAL_MAX_CHARACTERS = 100_000;
 
 export const BudgetSchema = z.object({
-  /** Stop with `budget_exceeded` once input + output tokens reach this. */
+  /** The budget is used up once input + output tokens reach this. */
   maxTokens: z.number().int().min(1).optional(),
-  /** Stop with `budget_exceeded` once the run has lasted this long (workflow time). */
+  /** The budget is used up once the run has lasted this long (workflow time). */
   maxWallTimeMs: z.number().int().min(1).optional(),
+  /** The budget is used up once the model calls cost this much, in USD (prices: the worker's price table). */
+  maxCostUsd: z.number().positive().optional(),
+  /**
+   * What happens when the budget is used up: `stop` (one last tool-less turn, then `budget_exceeded`) or `pause`
+   * (status `waiting_for_budget`, no model call, until a `raise-budget` Update raises it or the run is cancelled).
+   * @default 'stop'
+   */
+  onExhausted: z.enum(['stop', 'pause']).optional(),
 });
+export type Budget = z.infer<typeof BudgetSchema>;
+
+/** What `raise-budget` may set: new, higher limits. */
+export const BudgetRaiseSchema = z
+  .object({ maxTokens: z.number().int().min(1).optional(), maxWallTimeMs: z.number().int().min(1).optional(), maxCostUsd: z.number().positive().optional() })
+  .refine((raise) => raise.maxTokens !== undefined || raise.maxWallTimeMs !== undefined || raise.maxCostUsd !== undefined, 'give at least one of maxTokens, maxWallTimeMs, maxCostUsd');
+export type BudgetRaise = z.infer<typeof BudgetRaiseSchema>;
 
 /** What a caller says about a run. Evolve it by adding optional fields only. */
 export const AgentRunInputSchema = z.object({

@@ -6,6 +6,8 @@ export const UsageSchema = z.object({
   inputTokens: z.number().int().min(0),
   outputTokens: z.number().int().min(0),
   modelCalls: z.number().int().min(0),
+  /** What the model calls cost, in USD, when the worker knows the model's price. */
+  costUsd: z.number().min(0).optional(),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 

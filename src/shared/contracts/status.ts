@@ -9,6 +9,8 @@ export const RUN_STATUSES = {
   waitingForApproval: 'waiting_for_approval',
   /** The model asked a question (`ask_user`) and waits for the answer (`durable-agent reply`). */
   waitingForInput: 'waiting_for_input',
+  /** The budget is used up and `onExhausted` is `pause`: waiting for `durable-agent raise-budget`. */
+  waitingForBudget: 'waiting_for_budget',
   /** The model answered without calling a tool. */
   final: 'final',
   /** The step cap was reached (the model got one last tool-less turn). */
@@ -25,7 +27,7 @@ export const RUN_STATUSES = {
 export type RunStatus = (typeof RUN_STATUSES)[keyof typeof RUN_STATUSES];
 
 /** Statuses of a run that has not ended. */
-export const LIVE_STATUS_WORDS = [RUN_STATUSES.running, RUN_STATUSES.waitingForApproval, RUN_STATUSES.waitingForInput] as const;
+export const LIVE_STATUS_WORDS = [RUN_STATUSES.running, RUN_STATUSES.waitingForApproval, RUN_STATUSES.waitingForInput, RUN_STATUSES.waitingForBudget] as const;
 export type LiveRunStatus = (typeof LIVE_STATUS_WORDS)[number];
 
 /** Statuses a run ends with (the result's `status`). */

@@ -1,6 +1,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, ReplySchema, type Decision } from '../../shared/contracts/interaction';
-import { decideUpdate, eventsQuery, pendingQuery, replyUpdate } from '../../shared/contracts/handlers';
+import { decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate } from '../../shared/contracts/handlers';
+import { BudgetRaiseSchema, type Budget, type BudgetRaise } from '../../shared/contracts/run-input';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, Task, TaskError } from '../../shared/model';
 import { describeIssues } from '../../shared/zod-issues';
@@ -36,6 +37,14 @@ export class Interaction {
     setHandler(pendingQuery, () => this.run.pendingInteractions());
     setHandler(eventsQuery, (request) => this.run.events.page(request?.from ?? 0, request?.limit, this.run.ended));
     setHandler(decideUpdate, (decision) => this.decide(decision), { validator: (decision: Decision) => this.validateDecision(decision) });
+    setHandler(raiseBudgetUpdate, (raise) => this.raise(raise), {
+      validator: (raise: BudgetRaise) => {
+        const parsed = BudgetRaiseSchema.safeParse(raise);
+        if (!parsed.success) throw new Error(`invalid budget raise: ${describeIssues(parsed.error)}`);
+        const refusal = this.run.raiseRefusal(parsed.data);
+        if (refusal) throw new Error(refusal);
+      },
+    });
     setHandler(replyUpdate, (reply) => this.reply(reply), {
       validator: (reply) => {
         const parsed = ReplySchema.safeParse(reply);
@@ -70,6 +79,24 @@ export class Interaction {
     if ('refusal' in target) throw new Error(target.refusal);
     this.answers.set(target.questionId, reply.text);
     return target;
+  }
+
+  private raise(raise: BudgetRaise): Budget {
+    const budget = this.run.raiseBudget(raise);
+    this.changed();
+    return budget;
+  }
+
+  /**
+   * The budget is used up and `onExhausted` is `pause`: waits, with status `waiting_for_budget` and no model call,
+   * until `stillExhausted` turns false after a `raise-budget` (the run goes on), or the run is cancelled.
+   */
+  async awaitBudget(stillExhausted: () => boolean, why: string): Promise<void> {
+    this.run.setPausedOnBudget(true, why);
+    this.changed();
+    await condition(() => !stillExhausted());
+    this.run.setPausedOnBudget(false);
+    this.changed();
   }
 
   private changed(): void {

@@ -13,4 +13,6 @@ export const PATCHES = {
   outcomeRule: 'outcome-rule-v1',
   /** Approvals and questions (issue 13): gated calls wait for a `decide` Update, `ask_user` for a `reply`. */
   interaction: 'interaction-v1',
+  /** Budgets (issue 13): a used-up budget pauses (`onExhausted: 'pause'`) or stops after one tool-less turn. Taken only when a budget runs out. */
+  budgets: 'budgets-v1',
 } as const;

@@ -1,5 +1,6 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../shared/contracts/interaction';
+import type { Budget, BudgetRaise } from '../../shared/contracts/run-input';
 import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
 import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
@@ -55,6 +56,9 @@ export class RunState {
   private readonly decisions = new Map<string, Decision['decision']>();
   /** Every task id this run has prepared, to tell "not waiting" from "unknown" in the decide validator. */
   private readonly knownCalls = new Set<string>();
+  /** Limits raised by `raise-budget`, over the input's budget. */
+  private raised: BudgetRaise = {};
+  private pausedOnBudget = false;
   /** The run's append-only event log (carried across continue-as-new). */
   readonly events: EventLog;
   private currentStep = 0;
@@ -90,6 +94,7 @@ export class RunState {
     if (this.outcome) return this.outcome;
     if (this.approvals.size > 0) return RUN_STATUSES.waitingForApproval;
     if (this.questions.size > 0) return RUN_STATUSES.waitingForInput;
+    if (this.pausedOnBudget) return RUN_STATUSES.waitingForBudget;
     return RUN_STATUSES.running;
   }
 
@@ -121,8 +126,8 @@ export class RunState {
   }
 
   /** The step cap is reached: one last turn, without tools, asks the model to answer from what it has. */
-  beginFinalTurn(): void {
-    this.messages.push(finalTurnMessage(this.input.maxSteps));
+  beginFinalTurn(message: ChatMessage = finalTurnMessage(this.input.maxSteps)): void {
+    this.messages.push(message);
   }
 
   /**
@@ -150,10 +155,43 @@ export class RunState {
   }
 
   /** Counts one model call and its tokens. */
-  recordUsage(usage: { inputTokens: number; outputTokens: number }): void {
+  recordUsage(usage: { inputTokens: number; outputTokens: number; costUsd?: number }): void {
     this.usageSoFar.inputTokens += usage.inputTokens;
     this.usageSoFar.outputTokens += usage.outputTokens;
     this.usageSoFar.modelCalls += 1;
+    if (usage.costUsd !== undefined) this.usageSoFar.costUsd = (this.usageSoFar.costUsd ?? 0) + usage.costUsd;
+  }
+
+  /** The budget in force: the input's, with the limits `raise-budget` raised. */
+  budget(): Budget | undefined {
+    const base = this.input.budget;
+    if (!base && Object.keys(this.raised).length === 0) return base;
+    return { ...base, ...this.raised };
+  }
+
+  /** Why a raise must be refused (a limit not above the one in force, or an ended run), or undefined. */
+  raiseRefusal(raise: BudgetRaise): string | undefined {
+    if (this.outcome) return `the run has ended (${this.outcome}); its budget cannot change`;
+    const current = this.budget() ?? {};
+    for (const key of ['maxTokens', 'maxWallTimeMs', 'maxCostUsd'] as const) {
+      const wanted = raise[key];
+      const now = current[key];
+      if (wanted !== undefined && now !== undefined && wanted <= now) return `${key} is ${now} already: a raise must go above it, got ${wanted}`;
+    }
+    return undefined;
+  }
+
+  raiseBudget(raise: BudgetRaise): Budget {
+    this.raised = { ...this.raised, ...raise };
+    const words = Object.entries(raise).map(([key, value]) => `${key} ${String(value)}`).join(', ');
+    this.events.append({ type: 'budget_raised', step: this.currentStep, detail: words });
+    return this.budget() ?? {};
+  }
+
+  /** The budget is used up and the run pauses (true) or goes on after a raise (false). */
+  setPausedOnBudget(paused: boolean, why = ''): void {
+    this.pausedOnBudget = paused;
+    if (paused) this.events.append({ type: 'budget_exhausted', step: this.currentStep, detail: why });
   }
 
   /** A task of this run exists (the decide validator tells unknown ids from ids not waiting). */

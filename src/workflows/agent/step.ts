@@ -1,4 +1,9 @@
-import { actionFromMessage } from '../../shared/actions';
+import { patched } from '@temporalio/workflow';
+import { actionFromMessage, callsOf } from '../../shared/actions';
+import { ERROR_TYPES } from '../../shared/errors';
+import type { ToolCallAction } from '../../shared/model';
+import { budgetFinalTurnMessage } from '../../shared/transcript';
+import { PATCHES } from './patches';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import type { AgentRunResult, ResolvedAgentRunInput } from '../../shared/model';
 import { planFromAction } from '../../shared/plan/plan';
@@ -12,7 +17,7 @@ import type { RunState } from './run-state';
 import type { RunView } from './run-view';
 import { runPlan } from './scheduler';
 import type { Semaphore } from './semaphore';
-import { stopReason } from './stop-reason';
+import { stopReason, type StopMoment, type StopReason } from './stop-reason';
 
 /** What a step needs, fixed for the whole run. */
 export interface StepContext {
@@ -45,23 +50,63 @@ async function finalTurn(context: StepContext, planner: PlannerOptions): Promise
   return run.finish(RUN_STATUSES.maxSteps, `Stopped: max steps reached (${input.maxSteps}).${answer ? ` The model's answer from what it had: ${answer}` : ''}`);
 }
 
+/**
+ * The budget is used up. `onExhausted: 'pause'`: wait (status `waiting_for_budget`) until a raise lifts it, then go
+ * on. Otherwise the calls the model asked for get "not run" results and the model gets one tool-less turn.
+ * Runs started before budgets could pause (no `budgets-v1` marker) stop at once, as they did.
+ */
+async function budgetExhausted(context: StepContext, planner: PlannerOptions, reason: StopReason, moment: StopMoment, unrun: readonly ToolCallAction[] = []): Promise<'resumed' | AgentRunResult> {
+  const { run, input } = context;
+  const why = 'answer' in reason ? reason.answer : 'Stopped: the budget is used up.';
+  if (!patched(PATCHES.budgets)) return run.finish(RUN_STATUSES.budgetExceeded, why);
+  if (input.budget?.onExhausted === 'pause' && context.interaction) {
+    await context.interaction.awaitBudget(() => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget() }, moment)?.status === RUN_STATUSES.budgetExceeded, why);
+    return 'resumed';
+  }
+  if (unrun.length > 0) {
+    const notRun = unrun.map((call, index) => ({
+      id: `s${run.step}-${index + 1}`,
+      callId: call.id,
+      tool: call.tool,
+      ok: false,
+      error: { type: ERROR_TYPES.toolSkipped, message: 'not run: the budget is used up' },
+      durationMs: 0,
+    }));
+    run.recordObservation(summarize(notRun, input.observationBytesPerCall));
+  }
+  run.beginFinalTurn(budgetFinalTurnMessage(why.replace(/^Stopped: /, 'The budget is used up: ')));
+  const last = await askModel(planner, true);
+  const answer = last.message.content.trim();
+  return run.finish(RUN_STATUSES.budgetExceeded, `${why}${answer ? ` The model's answer from what it had: ${answer}` : ''}`);
+}
+
+function stopInputs(run: RunState) {
+  return { step: run.step, usage: run.usage, startedAt: run.startedAt, now: Date.now() };
+}
+
 /** One step of the loop: plan → graph → schedule → observe. */
 export async function step(context: StepContext): Promise<StepOutcome> {
   const { input, run, view, access, semaphore, maxCalls } = context;
   const planner: PlannerOptions = { input, run, ...(maxCalls !== undefined ? { maxCalls } : {}) };
-  const inputs = () => ({ step: run.step, usage: run.usage, startedAt: run.startedAt, now: Date.now() });
+  const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget() });
 
-  const beforeStep = stopReason(inputs(), input, 'before_step');
+  const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
   if (beforeStep?.status === RUN_STATUSES.maxSteps) return stop(await finalTurn(context, planner));
-  if (beforeStep) return stop(run.finish(beforeStep.status, beforeStep.answer));
+  if (beforeStep) {
+    const outcome = await budgetExhausted(context, planner, beforeStep, 'before_step');
+    if (outcome !== 'resumed') return stop(outcome);
+  }
 
   run.beginStep();
   view.show();
   const answer = await askModel(planner, false);
   const action = actionFromMessage(answer.message, maxCalls !== undefined ? { maxDepth: MAX_ARGUMENT_DEPTH } : {});
   if (action.type === 'final') return stop(run.finish(RUN_STATUSES.final, action.answer));
-  const beforeTools = stopReason(inputs(), input, 'before_tools');
-  if (beforeTools && beforeTools.status !== RUN_STATUSES.maxSteps) return stop(run.finish(beforeTools.status, beforeTools.answer));
+  const beforeTools = stopReason(stopInputs(run), limits(), 'before_tools');
+  if (beforeTools) {
+    const outcome = await budgetExhausted(context, planner, beforeTools, 'before_tools', callsOf(action));
+    if (outcome !== 'resumed') return stop(outcome);
+  }
 
   const prepared = planFromAction(action, run.step).nodes.map((node) => prepareNode(node, access));
   for (const entry of prepared) if ('task' in entry) run.taskPrepared(entry.task);

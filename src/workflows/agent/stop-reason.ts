@@ -4,6 +4,9 @@ import type { ResolvedAgentRunInput, Usage } from '../../shared/model';
 /** Why a run stops before finishing a step: the step cap, or a budget. */
 export type StopReason = { status: typeof RUN_STATUSES.maxSteps } | { status: typeof RUN_STATUSES.budgetExceeded; answer: string };
 
+/** When the loop asks: before a step starts, or once the model answered with calls. */
+export type StopMoment = 'before_step' | 'before_tools';
+
 /** What `stopReason` looks at. */
 export interface StopInputs {
   step: number;
@@ -16,9 +19,9 @@ export interface StopInputs {
 /**
  * Whether the run must stop, and why. Checked at two moments, in this order, as the loop always has:
  * `before_step` (the step cap, then the wall-time budget) and `before_tools` (the token budget, once the model
- * has answered with calls). Pure.
+ * has answered with calls); the cost budget goes with the tokens. Pure.
  */
-export function stopReason(state: StopInputs, input: Pick<ResolvedAgentRunInput, 'maxSteps' | 'budget'>, moment: 'before_step' | 'before_tools'): StopReason | undefined {
+export function stopReason(state: StopInputs, input: Pick<ResolvedAgentRunInput, 'maxSteps' | 'budget'>, moment: StopMoment): StopReason | undefined {
   if (moment === 'before_step') {
     if (state.step >= input.maxSteps) return { status: RUN_STATUSES.maxSteps };
     const wallTime = input.budget?.maxWallTimeMs;
@@ -30,6 +33,10 @@ export function stopReason(state: StopInputs, input: Pick<ResolvedAgentRunInput,
   const tokens = input.budget?.maxTokens;
   if (tokens !== undefined && state.usage.inputTokens + state.usage.outputTokens >= tokens) {
     return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the token budget of ${tokens} is used up after ${state.step} steps.` };
+  }
+  const cost = input.budget?.maxCostUsd;
+  if (cost !== undefined && (state.usage.costUsd ?? 0) >= cost) {
+    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the cost budget of $${cost} is used up after ${state.step} steps ($${(state.usage.costUsd ?? 0).toFixed(4)}).` };
   }
   return undefined;
 }
