@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
 import { connectClient } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { AGENT_WORKFLOW_TYPE, type AgentWorkflow } from '../shared/contracts/handlers';
+import { AGENT_WORKFLOW_TYPE, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import type { TurnAnswer } from '../shared/contracts/interaction';
 import { AgentRunInputSchema, type AgentRunInput } from '../shared/contracts/run-input';
 import { RUN_STATUSES } from '../shared/contracts/status';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
 import { describeIssues } from '../shared/zod-issues';
-import { InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
+import { InteractionRefusedError, InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
 import { AgentRunHandle, type RunDescription } from './run-handle';
 import { listClause, shownAgentStatus, type ListStatus } from './run-status';
 
@@ -110,6 +111,33 @@ export class AgentClient {
         ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.running }, { key: AGENT_STEP, value: 0 }]) }
         : {}),
     });
+  }
+
+  /**
+   * Sends a message to the session `sessionId`, starting the session if it does not exist (update-with-start, so
+   * the same call works either way), and waits for that turn's answer. A new session takes `input` (its goal
+   * names it; `session` and `startIdle` are set here).
+   */
+  async chat(sessionId: string, text: string, options: { input?: Omit<AgentRunInput, 'session' | 'startIdle'>; taskQueue?: string } = {}): Promise<TurnAnswer> {
+    const input: AgentRunInput = { ...(options.input ?? { goal: `Chat session ${sessionId}` }), session: true, startIdle: true };
+    validateRunInput(input);
+    const searchAttributes = await this.hasSearchAttributes();
+    const startWorkflowOperation = new WithStartWorkflowOperation<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
+      workflowId: sessionId,
+      taskQueue: options.taskQueue ?? this.config.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ ...input, searchAttributes }],
+      staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
+      ...(searchAttributes ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.idle }, { key: AGENT_STEP, value: 0 }]) } : {}),
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(sendUpdate, { args: [{ text }], startWorkflowOperation });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        throw new InteractionRefusedError(error.cause instanceof Error ? error.cause.message : error.message, { cause: error });
+      }
+      throw error;
+    }
   }
 
   getHandle(workflowId: string): AgentRunHandle {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import { closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
-import type { Decision, Pending, RunEvent } from '../shared/contracts/interaction';
+import type { Decision, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
 
@@ -46,6 +46,16 @@ export class RunInteraction {
   /** Raises the run's budget; a run paused on it (`waiting_for_budget`) goes on. Answers with the budget in force. */
   async raiseBudget(raise: BudgetRaise): Promise<Budget> {
     return refusalAware(() => this.handle().executeUpdate(raiseBudgetUpdate, { args: [raise] }));
+  }
+
+  /** Sends a session its next message and waits for that turn's answer. */
+  async send(text: string): Promise<TurnAnswer> {
+    return refusalAware(() => this.handle().executeUpdate(sendUpdate, { args: [{ text }] }));
+  }
+
+  /** Closes a session; it ends with its last turn's result. */
+  async close(): Promise<void> {
+    await refusalAware(() => this.handle().executeUpdate(closeUpdate, { args: [] }));
   }
 
   /** Answers the model's open question (name it when several are open). */

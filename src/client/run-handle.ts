@@ -5,7 +5,7 @@ import type { AgentRunResult } from '../shared/contracts/run-result';
 import type { AgentState } from '../shared/contracts/run-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
-import type { Pending, RunEvent } from '../shared/contracts/interaction';
+import type { Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import { RunInteraction } from './interaction';
 import { shownAgentStatus } from './run-status';
@@ -133,6 +133,16 @@ export class AgentRunHandle {
   /** Answers the model's open question (`ask_user`). @throws InteractionRefusedError */
   async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
     return this.toRunning(() => this.interaction.reply(text, questionId));
+  }
+
+  /** Sends a session its next message; resolves with that turn's answer. @throws InteractionRefusedError */
+  async send(text: string): Promise<TurnAnswer> {
+    return this.toRunning(() => this.interaction.send(text));
+  }
+
+  /** Closes a session: it ends with its last turn's result. @throws InteractionRefusedError */
+  async close(): Promise<void> {
+    await this.toRunning(() => this.interaction.close());
   }
 
   /** Raises the run's budget (a run paused on it goes on). @throws InteractionRefusedError */

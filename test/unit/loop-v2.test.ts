@@ -27,7 +27,7 @@ const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
 
 describe('the status vocabulary', () => {
   it('is one list: running and the waiting statuses are live, the rest are outcomes', () => {
-    expect(RUN_STATUS_WORDS).toEqual(['running', 'waiting_for_approval', 'waiting_for_input', 'waiting_for_budget', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
+    expect(RUN_STATUS_WORDS).toEqual(['running', 'waiting_for_approval', 'waiting_for_input', 'waiting_for_budget', 'idle', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
     expect(isOutcome(RUN_STATUSES.running)).toBe(false);
     expect(isOutcome(RUN_STATUSES.waitingForApproval)).toBe(false);
     expect(RUN_STATUS_WORDS.filter(isOutcome)).toEqual(['final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);

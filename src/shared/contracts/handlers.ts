@@ -1,5 +1,5 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { Decision, EventPage, Pending, Reply } from './interaction';
+import type { Decision, EventPage, Pending, Reply, Send, TurnAnswer } from './interaction';
 import type { Budget, BudgetRaise } from './run-input';
 import type { PlannerContext, PlannerContextRequest } from '../model';
 import type { AgentRunResult } from './run-result';
@@ -41,6 +41,12 @@ export const decideUpdate = updateDefinition<{ callId: string; decision: Decisio
 
 /** Answer the model's open question. */
 export const replyUpdate = updateDefinition<{ questionId: string }, [Reply]>('reply');
+
+/** The next message of a session; answers when the turn is answered. */
+export const sendUpdate = updateDefinition<TurnAnswer, [Send]>('send');
+
+/** Ends a session: it answers with its last turn's result. */
+export const closeUpdate = updateDefinition<{ closed: true }, []>('close');
 
 /** Raise the run's budget (it goes on if it was paused on it); answers with the budget now in force. */
 export const raiseBudgetUpdate = updateDefinition<Budget, [BudgetRaise]>('raiseBudget');

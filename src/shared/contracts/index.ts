@@ -2,13 +2,15 @@
  * The public contracts of durable-agent, in one module: what a caller passes, what a run returns, its live state,
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
-export { AGENT_WORKFLOW_TYPE, agentStateQuery, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, type AgentWorkflow } from './handlers';
+export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './handlers';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,
   EventPageSchema,
   PendingSchema,
   ReplySchema,
+  SendSchema,
+  TurnAnswerSchema,
   RUN_EVENT_TYPES,
   RunEventSchema,
   type Decision,
@@ -17,6 +19,8 @@ export {
   type PendingApproval,
   type PendingQuestion,
   type Reply,
+  type Send,
+  type TurnAnswer,
   type RunEvent,
 } from './interaction';
 export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';

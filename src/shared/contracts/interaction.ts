@@ -23,6 +23,14 @@ export const ReplySchema = z.object({
 });
 export type Reply = z.infer<typeof ReplySchema>;
 
+/** The next message of a session. */
+export const SendSchema = z.object({ text: z.string().trim().min(1).max(100_000) });
+export type Send = z.infer<typeof SendSchema>;
+
+/** The answer to one turn of a session. */
+export const TurnAnswerSchema = z.object({ turn: z.number().int().min(1), status: z.string(), answer: z.string() });
+export type TurnAnswer = z.infer<typeof TurnAnswerSchema>;
+
 /** A tool call waiting for a decision. */
 export const PendingApprovalSchema = z.object({
   /** The task id (`s<step>-<n>`), which `approve`/`deny` name. */
@@ -64,6 +72,8 @@ export const RUN_EVENT_TYPES = [
   'question_answered',
   'budget_exhausted',
   'budget_raised',
+  'turn_started',
+  'turn_answered',
   'run_ended',
 ] as const;
 

@@ -42,6 +42,15 @@ export const AgentRunInputSchema = z.object({
   /** Byte budget of each tool result's preview in the observation the model reads. */
   observationBytesPerCall: z.number().int().min(64).max(1_000_000).default(2_000),
   budget: BudgetSchema.optional(),
+  /**
+   * A session: after each answer the run goes `idle` and waits for the next message (the `send` Update), answering it
+   * with the whole conversation so far, until it is closed (`close`) or idles out. @default false
+   */
+  session: z.boolean().optional(),
+  /** A session that starts idle: its goal only names it, and the first `send` is its first turn (`durable-agent chat`). */
+  startIdle: z.boolean().optional(),
+  /** How long an idle session waits for the next message before it ends. @default 24 h */
+  idleTimeoutMs: z.number().int().min(1_000).max(365 * 24 * 3_600_000).optional(),
   /** More tools that need a person's approval in this run (besides those declared `requiresApproval`). */
   requireApproval: z.array(z.string().min(1)).optional(),
   /** How long a gated call (or a question) waits for a person before it becomes a denial (a timeout). @default 24 h */

@@ -13,6 +13,8 @@ export const ResumeStateSchema = z.object({
   startedAt: z.number(),
   omittedTurns: z.number().int().min(0),
   runsSoFar: z.number().int().min(1),
+  /** A session's place: turns answered so far, the step its current turn began at, the last answer. */
+  session: z.object({ turns: z.number().int().min(0), turnStartStep: z.number().int().min(0), lastAnswer: z.string() }).optional(),
   /** The newest events of the log and the next offset, so the log goes on across the chain. */
   events: z.object({ events: z.array(RunEventSchema), next: z.number().int().min(0) }).optional(),
 });

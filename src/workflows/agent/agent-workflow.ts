@@ -34,12 +34,24 @@ function parseInput(rawInput: AgentWorkflowInput): { input: ResolvedAgentRunInpu
   return { invalid: { status: RUN_STATUSES.failed, answer: `The run did not start: its input is invalid (${error.message}).`, steps: 0, usage, toolCalls: { ok: 0, failed: 0 }, error } };
 }
 
-/** Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. */
-async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean): Promise<void> {
+/** Turn endings after which a session goes idle (failures and cancellation end it). */
+const TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);
+
+/** How long an idle session waits for its next message. */
+const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
+
+/**
+ * Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. A session
+ * continues only while idle (`idle`), and never while an update handler runs: a decision or a message must land in
+ * this run. Otherwise it tries again after the next step.
+ */
+async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean, options: { idle?: boolean } = {}): Promise<void> {
   const info = workflowInfo();
   const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
-  if (run.step >= input.maxSteps || !(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
-  // Never while an update is being handled: a decision or a reply must land in this run, not vanish.
+  if (!(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
+  if (input.session ? !options.idle : run.step >= input.maxSteps) return;
+  if (!options.idle && !allHandlersFinished()) return;
+  // An idle session's `send` handler returns its answer in this activation: let it finish first.
   await condition(allHandlersFinished);
   const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined);
   await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
@@ -88,10 +100,26 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
       ...(interaction ? { interaction } : {}),
     };
+    const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
+    // A session continued as new while idle: it waits for the next message before it steps.
+    if (sessions && run.status === RUN_STATUSES.idle) {
+      const next = await interaction.awaitMessage(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
+      run.beginTurn();
+    }
     for (;;) {
       const outcome = await step(context);
-      if (outcome.next === 'stop') return outcome.result;
-      await continueAsNewIfDue(rawInput, input, run, sizeLimits);
+      if (outcome.next === 'continue') {
+        await continueAsNewIfDue(rawInput, input, run, sizeLimits);
+        continue;
+      }
+      if (!sessions || !TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
+      // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
+      run.turnAnswered(outcome.result);
+      await continueAsNewIfDue(rawInput, input, run, sizeLimits, { idle: true });
+      const next = await interaction.awaitMessage(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
+      run.beginTurn();
     }
   } catch (error) {
     const outcome = outcomeOf(error, run);

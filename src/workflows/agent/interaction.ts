@@ -1,6 +1,6 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, ReplySchema, type Decision } from '../../shared/contracts/interaction';
-import { decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate } from '../../shared/contracts/handlers';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, ReplySchema, SendSchema, type Decision, type Send, type TurnAnswer } from '../../shared/contracts/interaction';
+import { closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate } from '../../shared/contracts/handlers';
 import { BudgetRaiseSchema, type Budget, type BudgetRaise } from '../../shared/contracts/run-input';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, Task, TaskError } from '../../shared/model';
@@ -37,6 +37,20 @@ export class Interaction {
     setHandler(pendingQuery, () => this.run.pendingInteractions());
     setHandler(eventsQuery, (request) => this.run.events.page(request?.from ?? 0, request?.limit, this.run.ended));
     setHandler(decideUpdate, (decision) => this.decide(decision), { validator: (decision: Decision) => this.validateDecision(decision) });
+    setHandler(sendUpdate, (message) => this.send(message), {
+      validator: (message: Send) => {
+        const parsed = SendSchema.safeParse(message);
+        if (!parsed.success) throw new Error(`invalid message: ${describeIssues(parsed.error)}`);
+        const refusal = this.run.messageRefusal();
+        if (refusal) throw new Error(refusal);
+      },
+    });
+    setHandler(closeUpdate, () => this.close(), {
+      validator: () => {
+        if (!this.run.input.session) throw new Error('this run is not a session; cancel it instead');
+        if (this.run.ended) throw new Error('the session has already ended');
+      },
+    });
     setHandler(raiseBudgetUpdate, (raise) => this.raise(raise), {
       validator: (raise: BudgetRaise) => {
         const parsed = BudgetRaiseSchema.safeParse(raise);
@@ -79,6 +93,26 @@ export class Interaction {
     if ('refusal' in target) throw new Error(target.refusal);
     this.answers.set(target.questionId, reply.text);
     return target;
+  }
+
+  /** Hands the message to the idle session and waits until its turn is answered. */
+  private async send(message: Send): Promise<TurnAnswer> {
+    const turn = this.run.turns + 1;
+    this.run.messageArrived(message.text);
+    await condition(() => this.run.turns >= turn || this.run.ended);
+    return { ...this.run.latestTurn(), turn };
+  }
+
+  private close(): { closed: true } {
+    this.run.closeSession();
+    return { closed: true };
+  }
+
+  /** An idle session waits for its next message, its close, or its idle timeout (a durable timer). */
+  async awaitMessage(idleTimeoutMs: number): Promise<'message' | 'close' | 'timeout'> {
+    this.changed();
+    const arrived = await condition(() => this.run.messageOrClose !== undefined, idleTimeoutMs);
+    return arrived ? (this.run.messageOrClose ?? 'close') : 'timeout';
   }
 
   private raise(raise: BudgetRaise): Budget {

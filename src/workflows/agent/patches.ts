@@ -15,4 +15,6 @@ export const PATCHES = {
   interaction: 'interaction-v1',
   /** Budgets (issue 13): a used-up budget pauses (`onExhausted: 'pause'`) or stops after one tool-less turn. Taken only when a budget runs out. */
   budgets: 'budgets-v1',
+  /** Sessions (issue 13): after an answer the run goes idle and waits for `send`; taken only by runs with `session: true`. */
+  sessions: 'sessions-v1',
 } as const;

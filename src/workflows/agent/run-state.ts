@@ -59,6 +59,13 @@ export class RunState {
   /** Limits raised by `raise-budget`, over the input's budget. */
   private raised: BudgetRaise = {};
   private pausedOnBudget = false;
+  /** Sessions: turns answered, where the current turn began, its last answer, whether it waits for a message. */
+  private turnsAnswered = 0;
+  private turnStartStep = 0;
+  private lastTurn?: { status: AgentRunStatus; answer: string };
+  private waitingForMessage = false;
+  private nextMessage?: string;
+  private sessionClosed = false;
   /** The run's append-only event log (carried across continue-as-new). */
   readonly events: EventLog;
   private currentStep = 0;
@@ -81,6 +88,14 @@ export class RunState {
     this.startedAt = resume?.startedAt ?? Date.now();
     this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
     this.events = new EventLog(resume?.events);
+    // `startIdle`: the session waits for its first message (delivered with the start, by update-with-start).
+    if (!resume && input.session && input.startIdle) this.waitingForMessage = true;
+    if (resume?.session) {
+      this.turnsAnswered = resume.session.turns;
+      this.turnStartStep = resume.session.turnStartStep;
+      this.lastTurn = { status: RUN_STATUSES.final, answer: resume.session.lastAnswer };
+      this.waitingForMessage = true;
+    }
     if (resume) {
       this.currentStep = resume.step;
       Object.assign(this.usageSoFar, resume.usage);
@@ -95,6 +110,7 @@ export class RunState {
     if (this.approvals.size > 0) return RUN_STATUSES.waitingForApproval;
     if (this.questions.size > 0) return RUN_STATUSES.waitingForInput;
     if (this.pausedOnBudget) return RUN_STATUSES.waitingForBudget;
+    if (this.waitingForMessage) return RUN_STATUSES.idle;
     return RUN_STATUSES.running;
   }
 
@@ -118,6 +134,69 @@ export class RunState {
   /** Records the tools this run offers the model (the catalogue narrowed to `allowedTools`). */
   recordCatalogue(tools: readonly ToolSpec[]): void {
     this.tools = [...tools];
+  }
+
+  /** Steps of the current turn (a session counts the step cap per turn; a plain run has one turn). */
+  get turnStep(): number {
+    return this.currentStep - this.turnStartStep;
+  }
+
+  get turns(): number {
+    return this.turnsAnswered;
+  }
+
+  /** A session answered its turn: it goes idle (not ended) and waits for the next message. */
+  turnAnswered(result: AgentRunResult): void {
+    this.turnsAnswered += 1;
+    this.lastTurn = { status: result.status, answer: result.answer };
+    this.outcome = undefined;
+    this.waitingForMessage = true;
+    this.events.append({ type: 'turn_answered', step: this.currentStep, detail: `turn ${this.turnsAnswered}: ${result.status}` });
+  }
+
+  /** The answer of the latest turn, as a `send` returns it. */
+  latestTurn(): { turn: number; status: string; answer: string } {
+    return { turn: this.turnsAnswered, status: this.lastTurn?.status ?? RUN_STATUSES.final, answer: this.lastTurn?.answer ?? '' };
+  }
+
+  /** Why a message must be refused now, or undefined when the session takes it. */
+  messageRefusal(): string | undefined {
+    if (!this.input.session) return 'this run is not a session: start it with `session: true` (or `durable-agent chat`) to send it messages';
+    if (this.outcome) return `the session has ended (${this.outcome})`;
+    if (this.sessionClosed) return 'the session is closing';
+    if (!this.waitingForMessage || this.nextMessage !== undefined) return 'a turn is in progress: wait for its answer, then send the next message';
+    return undefined;
+  }
+
+  messageArrived(text: string): void {
+    this.nextMessage = text;
+  }
+
+  closeSession(): void {
+    this.sessionClosed = true;
+  }
+
+  /** What an idle session waits for: a message, or being closed. */
+  get messageOrClose(): 'message' | 'close' | undefined {
+    if (this.nextMessage !== undefined) return 'message';
+    return this.sessionClosed ? 'close' : undefined;
+  }
+
+  /** The next turn starts with the message that arrived: it joins the conversation, and the step cap counts anew. */
+  beginTurn(): void {
+    const text = this.nextMessage ?? '';
+    this.nextMessage = undefined;
+    this.waitingForMessage = false;
+    this.turnStartStep = this.currentStep;
+    this.messages.push({ role: 'user', content: text });
+    this.events.append({ type: 'turn_started', step: this.currentStep, detail: text.slice(0, 200) });
+  }
+
+  /** Ends an idle session with its last turn's result. */
+  endSession(reason: string): AgentRunResult {
+    this.waitingForMessage = false;
+    const last = this.lastTurn ?? { status: RUN_STATUSES.final, answer: '' };
+    return this.finish(last.status, last.answer ? `${last.answer}` : reason);
   }
 
   beginStep(): void {
@@ -326,6 +405,9 @@ export class RunState {
       omittedTurns: compacted.omittedTurns,
       runsSoFar: this.runsSoFar,
       events: this.events.carry(),
+      ...(this.input.session && this.waitingForMessage
+        ? { session: { turns: this.turnsAnswered, turnStartStep: this.turnStartStep, lastAnswer: this.lastTurn?.answer ?? '' } }
+        : {}),
     };
   }
 

@@ -81,7 +81,7 @@ async function budgetExhausted(context: StepContext, planner: PlannerOptions, re
 }
 
 function stopInputs(run: RunState) {
-  return { step: run.step, usage: run.usage, startedAt: run.startedAt, now: Date.now() };
+  return { step: run.turnStep, usage: run.usage, startedAt: run.startedAt, now: Date.now() };
 }
 
 /** One step of the loop: plan → graph → schedule → observe. */
