@@ -106,7 +106,7 @@ describe('durable-agent CLI', () => {
     ['a bad --max-time', ['run', '--max-time', 'soon', 'go'], 2, /Expected a duration such as 90s, 10m or 2h, got `soon`/],
     ['two system prompts', ['run', '--system-prompt', 'a', '--system-prompt-file', 'b.txt', 'go'], 2, /either --system-prompt or --system-prompt-file, not both/],
     ['an unreadable --system-prompt-file', ['run', '--system-prompt-file', '/no/such/prompt.txt', 'go'], 2, /Cannot read --system-prompt-file \/no\/such\/prompt\.txt/],
-    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, final, max_steps/],
+    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, waiting_for_budget, idle, final, max_steps/],
   ])('explains %s', async (_name, args, code, message) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);

@@ -5,6 +5,7 @@ import { freePort } from '../src/temporal-server/dev-server';
 import { resolveTemporalBinary } from '../src/temporal-server/temporal-binary';
 import { ConfigurationError, DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig } from '../src/config/temporal-config';
 import { DEFAULT_MODEL, loadModelConfig } from '../src/config/model-config';
+import { DEFAULT_MODEL_PRICES } from '../src/shared/pricing';
 import { withoutBlankVariables } from '../src/config/parse-environment';
 import { loadBuiltinToolsConfig } from '../src/config/tools-config';
 import { chooseModel } from '../src/cli/model-choice';
@@ -53,7 +54,7 @@ describe('empty and whitespace-only variables count as unset', () => {
   it.each(['', '   ', '\t\n'])('treats OPENAI_API_KEY=%j and friends as unset, so the defaults apply', (blank) => {
     expect(
       loadModelConfig({ OPENAI_API_KEY: blank, OPENAI_BASE_URL: blank, DURABLE_AGENT_MODEL: blank, DURABLE_AGENT_MODEL_TIMEOUT_MS: blank }),
-    ).toEqual({ defaultModel: DEFAULT_MODEL, requestTimeoutMs: 110_000 });
+    ).toEqual({ defaultModel: DEFAULT_MODEL, requestTimeoutMs: 110_000, prices: DEFAULT_MODEL_PRICES });
   });
 
   it('still reads the non-blank variables beside a blank one', () => {
@@ -61,7 +62,15 @@ describe('empty and whitespace-only variables count as unset', () => {
       baseURL: 'http://127.0.0.1:8000/v1',
       defaultModel: DEFAULT_MODEL,
       requestTimeoutMs: 110_000,
+      prices: DEFAULT_MODEL_PRICES,
     });
+  });
+
+  it('reads DURABLE_AGENT_PRICES over the built-in table, and names a bad one', () => {
+    const prices = loadModelConfig({ DURABLE_AGENT_PRICES: '{"local-llama": {"inputPerMillion": 0, "outputPerMillion": 0.1}}' }).prices;
+    expect(prices?.['local-llama']).toEqual({ inputPerMillion: 0, outputPerMillion: 0.1 });
+    expect(prices?.['gpt-4o-mini']).toEqual(DEFAULT_MODEL_PRICES['gpt-4o-mini']);
+    expect(() => loadModelConfig({ DURABLE_AGENT_PRICES: '{oops' })).toThrow(/DURABLE_AGENT_PRICES: expected JSON such as/);
   });
 
   it('still rejects a non-blank bad value, naming the variable', () => {
