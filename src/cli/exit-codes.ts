@@ -4,7 +4,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** The agent run ended without a final answer (max_steps, budget_exceeded, cancelled, failed), or `run` was interrupted. */
   runNotFinal: 1,
-  /** Bad usage: unknown command or option, invalid argument, a run id that is taken. */
+  /** Bad usage: unknown command or option, invalid argument, a run id that is taken, a decision or reply the run refused. */
   usage: 2,
   /** Invalid configuration: the environment, a namespace that does not exist, a script file that does not parse, a port in use. */
   configuration: 3,
@@ -12,6 +12,8 @@ export const EXIT_CODES = {
   temporalUnavailable: 4,
   /** No run has the given id. */
   notFound: 5,
+  /** No worker answered for a live run, and the command needs one to read it (`pending`, `follow`). */
+  noWorker: 6,
   /** Anything unexpected: a bug. */
   internal: 70,
   /** A second Ctrl-C: the command stopped at once, without winding down (128 + SIGINT, the shell's convention). */

@@ -1,4 +1,4 @@
-import type { AgentRunHandle, AgentRunResult } from '../client';
+import type { AgentRunHandle, AgentRunResult, AgentState } from '../client';
 import { isConnectionFailure, probeTcp, TemporalConnectionLostError } from '../config/connect';
 import type { ProgressView } from './progress';
 
@@ -22,6 +22,8 @@ export interface FollowOptions {
   view?: ProgressView;
   /** `host:port` of the server, probed when calls fail. */
   address: string;
+  /** Called with each live state read (after the view drew it); errors are its own to handle. */
+  onState?: (state: AgentState) => Promise<void>;
   /** @default {@link LOST_SERVER_GRACE_MS} */
   lostServerGraceMs?: number;
 }
@@ -75,7 +77,9 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     while (!settled) {
       if (unreachableSince === undefined) {
         try {
-          view?.update(await handle.state({ timeoutMs: STATE_TIMEOUT_MS }));
+          const state = await handle.state({ timeoutMs: STATE_TIMEOUT_MS });
+          view?.update(state);
+          await options.onState?.(state);
         } catch (error) {
           // A failed query alone proves little (a busy worker); a refused TCP connection does.
           if (isConnectionFailure(error) || !(await reachable())) unreachableSince = Date.now();

@@ -2,19 +2,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { InvalidRunInputError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from '../client';
+import { InteractionRefusedError, InvalidRunInputError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from '../client';
 import { isConnectionFailure, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
+import { registerFollowCommand } from './commands/follow-command';
 import { registerInspectCommands } from './commands/inspect-commands';
+import { registerInteractionCommands } from './commands/interaction-commands';
 import { registerRunCommand } from './commands/run-command';
 import { registerScriptedModelCommand } from './commands/scripted-model-command';
 import { registerServerCommand } from './commands/server-command';
 import { registerSetupCommand } from './commands/setup-command';
 import { registerWorkerCommand } from './commands/worker-command';
 import { EXIT_CODES } from './exit-codes';
+import { WorkerNeededError } from './worker-needed';
 
 /** The package's version (package.json sits two folders up from both src/cli and dist/cli). */
 function packageVersion(): string {
@@ -34,6 +37,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerInspectCommands(program);
+  registerInteractionCommands(program);
+  registerFollowCommand(program);
   registerWorkerCommand(program);
   registerServerCommand(program);
   registerSetupCommand(program);
@@ -52,6 +57,9 @@ export function describeFailure(error: unknown): { code: number; message: string
   // NamespaceNotFoundError and PortInUseError are ConfigurationErrors too.
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
   if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError) return { code: EXIT_CODES.usage, message: error.message };
+  // A decision or reply the run refused (unknown call, not awaiting, already decided, run ended, bad edited arguments).
+  if (error instanceof InteractionRefusedError) return { code: EXIT_CODES.usage, message: `refused: ${error.message.replace(/\.$/, '')}. Nothing was recorded; see what the run waits for with \`durable-agent pending <id>\`.` };
+  if (error instanceof WorkerNeededError) return { code: EXIT_CODES.noWorker, message: error.message };
   if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { code: EXIT_CODES.usage, message: `a run with id "${error.workflowId}" already exists: choose another --id, or follow it with \`durable-agent result ${error.workflowId}\`.` };

@@ -36,3 +36,9 @@ export function parseDuration(value: string): number {
   if (!Number.isFinite(ms) || ms < 1) throw new InvalidArgumentError(`Expected a duration such as 90s, 10m or 2h, got \`${value}\`.`);
   return Math.round(ms);
 }
+
+/** Parses an integer >= 0 for commander (an offset). */
+export function parseNonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`Expected an integer >= 0, got \`${value}\`.`);
+  return Number(value);
+}

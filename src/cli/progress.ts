@@ -5,6 +5,8 @@ import type { AgentState, FinishedCall } from '../workflows/agent/run-state';
 /** Shows a run's progress: a redrawn block on a terminal, one plain line per event otherwise. */
 export interface ProgressView {
   update(state: AgentState, now?: number): void;
+  /** Prints lines that stay (what the run waits for), above the progress, which is drawn again below them. */
+  note(lines: readonly string[]): void;
   /** Leaves the last frame on screen. */
   done(): void;
 }
@@ -38,6 +40,14 @@ function terminalView(stream: NodeJS.WriteStream): ProgressView {
       stream.write(`${lines.join('\n')}\n`);
       drawn = lines.length;
     },
+    note(lines) {
+      if (drawn > 0) {
+        moveCursor(stream, 0, -drawn);
+        clearScreenDown(stream);
+      }
+      stream.write(`${lines.join('\n')}\n`);
+      drawn = 0;
+    },
     done() {
       drawn = 0;
     },
@@ -68,6 +78,9 @@ function plainView(stream: NodeJS.WritableStream): ProgressView {
         started.add(call.id);
         stream.write(`  → ${call.tool} (${call.id}) started\n`);
       }
+    },
+    note(lines) {
+      stream.write(`${lines.join('\n')}\n`);
     },
     done() {},
   };

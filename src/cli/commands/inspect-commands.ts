@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
-import { loadTemporalConfig } from '../../config/temporal-config';
+import { type AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
+import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
-import { isPrivateTaskQueue, runUrl, uiUrlFor } from '../local-runtime';
+import { isPrivateTaskQueue } from '../local-runtime';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
 import { within } from '../within';
 import { parsePositiveInteger } from '../parse';
@@ -15,13 +15,7 @@ const CANCEL_WAIT_MS = 30_000;
 const PRIVATE_CANCEL_WAIT_MS = 3_000;
 
 async function withAgentClient<T>(body: (agent: AgentClient, link: (workflowId: string) => string | undefined) => Promise<T>): Promise<T> {
-  const config = loadTemporalConfig();
-  const agent = await AgentClient.connect(config);
-  try {
-    return await body(agent, (workflowId) => runUrl(uiUrlFor(config.address), config.namespace, workflowId));
-  } finally {
-    await agent.close();
-  }
+  return withAgentConnection(({ agent, link }) => body(agent, link));
 }
 
 /** What to tell the user when the live-state query of a running run got no answer. */

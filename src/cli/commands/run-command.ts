@@ -12,6 +12,7 @@ import { followRun } from '../follow-run';
 import { listenForInterrupts } from '../interrupts';
 import { PRIVATE_TASK_QUEUE_PREFIX, resolveTemporalTarget, runUrl, uiUrlFor } from '../local-runtime';
 import { chooseModel } from '../model-choice';
+import { createPendingNotice } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
 import { parseDuration, parsePositiveInteger, parseToolList } from '../parse';
@@ -26,6 +27,8 @@ interface RunOptions {
   maxTime?: number;
   systemPrompt?: string;
   systemPromptFile?: string;
+  requireApproval?: string[];
+  approvalTimeout?: number;
   script?: string;
   id?: string;
   detach?: boolean;
@@ -53,6 +56,8 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
       ? { budget: { ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}), ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}) } }
       : {}),
     ...systemPromptOf(options),
+    ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
+    ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
   });
 }
 
@@ -137,6 +142,8 @@ export function registerRunCommand(program: Command): void {
     .option('--max-time <duration>', 'wall-time budget, e.g. 90s, 10m, 2h: stop with budget_exceeded once it is used up', parseDuration)
     .option('--system-prompt <text>', 'replace the default system prompt')
     .option('--system-prompt-file <file>', 'replace the default system prompt with the text of a file')
+    .option('--require-approval <a,b>', 'tools whose calls wait for `durable-agent approve` (or deny) before they run', parseToolList)
+    .option('--approval-timeout <duration>', 'how long a call waits for a decision (or a question for its answer) before it is denied, e.g. 10m (default 24h)', parseDuration)
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')
@@ -149,9 +156,11 @@ export function registerRunCommand(program: Command): void {
 
       // Validate tools (and their configuration) before anything starts listening.
       const tools = workerTools({});
-      const unknown = (input.allowedTools ?? []).filter((name) => !tools.some((tool) => tool.spec.name === name));
-      if (unknown.length > 0) {
-        throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in --tools: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
+      for (const [flag, names] of [['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const) {
+        const unknown = (names ?? []).filter((name) => !tools.some((tool) => tool.spec.name === name));
+        if (unknown.length > 0) {
+          throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
+        }
       }
       // What a second Ctrl-C leaves behind: set once a private run exists.
       let leftBehind: string | undefined;
@@ -196,7 +205,9 @@ export function registerRunCommand(program: Command): void {
         const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
         say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
         const view = json ? undefined : createProgressView(process.stdout);
-        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, address: config.address });
+        // What the run waits for from people is printed once per call or question, with the commands that answer it.
+        const onState = createPendingNotice(handle, (lines) => (view ? view.note(lines) : process.stderr.write(`${lines.join('\n')}\n`)));
+        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, onState, address: config.address });
 
         let result: AgentRunResult | undefined;
         if (outcome.kind === 'ended') {

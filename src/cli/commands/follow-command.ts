@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { NoWorkerAnsweredError, type AgentRunHandle } from '../../client';
+import { withAgentConnection } from '../agent-connection';
+import { EXIT_CODES } from '../exit-codes';
+import { approvalCommands, eventLine, replyCommand } from '../interaction-output';
+import { parseNonNegativeInteger } from '../parse';
+import { WorkerNeededError, workerAdvice } from '../worker-needed';
+
+/** How long `follow` waits for a worker to answer its first read. */
+const QUERY_TIMEOUT_MS = 3_000;
+/** How often the event log is read while nothing new comes. */
+const POLL_MS = 250;
+/**
+ * A run ended from outside (terminated, timed out) never logs `run_ended`: once its result says so, the log is
+ * read this much longer (for what was already there), then following stops.
+ */
+const DRAIN_AFTER_OUTSIDE_END_MS = 1_000;
+
+/** Checks that the run exists and that a worker answers for it (the event log is read through a query). */
+async function ensureReadable(handle: AgentRunHandle): Promise<void> {
+  const description = await handle.describe();
+  try {
+    await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
+  } catch (error) {
+    if (!(error instanceof NoWorkerAnsweredError)) throw error;
+    throw new WorkerNeededError(`no worker answered for run ${handle.workflowId}, and its event log is read through one: ${workerAdvice(description)}`, { cause: error });
+  }
+}
+
+/** `follow`: a run's events as they come, until it ends. */
+export function registerFollowCommand(program: Command): void {
+  program
+    .command('follow')
+    .description("Print a run's events as they come until it ends (exit code 0 only for a final answer).")
+    .argument('<id>', 'the run id (workflow id)')
+    .option('--from <n>', 'start at this offset of the event log (default 0: from the start)', parseNonNegativeInteger)
+    .option('--json', 'print one JSON object per event per line (schema in docs/cli.md)')
+    .action(async (id: string, options: { from?: number; json?: boolean }) =>
+      withAgentConnection(async ({ agent }) => {
+        const handle = agent.getHandle(id);
+        await ensureReadable(handle);
+        const stop = new AbortController();
+        const ending = handle.result();
+        ending.catch(() => setTimeout(() => stop.abort(), DRAIN_AFTER_OUTSIDE_END_MS));
+        for await (const event of handle.events({ from: options.from ?? 0, pollMs: POLL_MS, signal: stop.signal })) {
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify(event)}\n`);
+            continue;
+          }
+          process.stdout.write(`${eventLine(event)}\n`);
+          if (event.type === 'approval_needed' && event.callId) for (const command of approvalCommands(id, event.callId)) process.stdout.write(`    ${command}\n`);
+          if (event.type === 'question_asked' && event.callId) process.stdout.write(`    ${replyCommand(id, event.callId, true)}\n`);
+        }
+        // The same answer as `result`: a run ended from outside rejects here, with its own message (exit 1).
+        const result = await ending;
+        if (!options.json) process.stdout.write(`Run ${id} ended: ${result.status}. Its answer: \`durable-agent result ${id}\`.\n`);
+        process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
+      }),
+    );
+}
