@@ -13,19 +13,9 @@ import { createWorker } from '../src/worker';
 import { withAgent } from './helpers/agent';
 import { runCli, startCli, waitForOutput, STACK_TRACE } from './helpers/cli';
 import { installQuietRuntime, testConfig, testWorkflowBundlePath, uniqueTaskQueue } from './helpers/temporal';
+import { until } from './helpers/until';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
-
-/** Waits until `check` gives a value (polling), failing with `what` after a bound. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** A gated tool that records every input it ran with. */
 function deployTool() {

@@ -6,19 +6,9 @@ import type { AgentRunResult } from '../src/shared/model';
 import { defineTool } from '../src/tools/define-tool';
 import { recordHistory, toolMessagesByCallId, withAgent } from './helpers/agent';
 import { createTestTools } from './helpers/test-tools';
+import { until } from './helpers/until';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
-
-/** Waits until `check` holds (polling), failing with `what` after a generous bound. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A gated tool that records every input it ran with. */
 function deployTool() {

@@ -11,6 +11,7 @@ import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-bina
 import { registerFollowCommand } from './commands/follow-command';
 import { registerInspectCommands } from './commands/inspect-commands';
 import { registerInteractionCommands } from './commands/interaction-commands';
+import { registerSessionCommands } from './commands/session-commands';
 import { registerRunCommand } from './commands/run-command';
 import { registerScriptedModelCommand } from './commands/scripted-model-command';
 import { registerServerCommand } from './commands/server-command';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerInspectCommands(program);
   registerInteractionCommands(program);
   registerFollowCommand(program);
+  registerSessionCommands(program);
   registerWorkerCommand(program);
   registerServerCommand(program);
   registerSetupCommand(program);

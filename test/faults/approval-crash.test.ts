@@ -11,21 +11,12 @@ import { recordHistory } from '../helpers/agent';
 import { readEffects } from '../helpers/effect-tools';
 import { saveFigure } from '../helpers/figures';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
 function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, '..', 'fixtures', 'fault-worker.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[fault worker ${child.pid}] ${chunk.toString()}`));
   return child;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Durable while waiting (issue 13 item 7): the worker dies while a call waits for approval; nothing is lost. */
@@ -43,7 +34,7 @@ describe('worker killed with SIGKILL while a call waits for approval', () => {
       workers.push(startWorkerProcess(env));
       const started = await client.workflow.start('agentWorkflow', { taskQueue, workflowId: `${taskQueue}-run`, args: [{ goal: 'gated effect', requireApproval: ['effect'] }] });
       const run = new AgentRunHandle(client, started.workflowId, 'default');
-      await until('the call to await approval', async () => ((await run.pending()).approvals.length === 1 ? true : undefined));
+      await until('the call to await approval', async () => ((await run.pending().catch(() => undefined))?.approvals.length === 1 ? true : undefined), 60_000, 200);
 
       const first = workers[0];
       first?.kill('SIGKILL');
