@@ -2,36 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { z } from 'zod';
 import { AgentClient, AgentRunHandle, type Pending, type RunEvent } from '../src/client';
 import { connectClient } from '../src/config/connect';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import type { AgentRunResult } from '../src/shared/model';
-import { defineTool } from '../src/tools/define-tool';
 import { createWorker } from '../src/worker';
 import { withAgent } from './helpers/agent';
 import { runCli, startCli, waitForOutput, STACK_TRACE } from './helpers/cli';
 import { installQuietRuntime, testConfig, testWorkflowBundlePath, uniqueTaskQueue } from './helpers/temporal';
 import { until } from './helpers/until';
+import { createDeployTool } from './helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
-
-/** A gated tool that records every input it ran with. */
-function deployTool() {
-  const ran: Array<{ service: string; version: string }> = [];
-  const tool = defineTool({
-    name: 'deploy',
-    description: 'Deploys a service (needs approval)',
-    input: z.object({ service: z.string(), version: z.string() }),
-    requiresApproval: true,
-    run: async (input) => {
-      ran.push(input);
-      return `deployed ${input.service}@${input.version}`;
-    },
-  });
-  return { tool, ran };
-}
 
 /** The environment of a CLI that reaches the test server on `taskQueue`. */
 function cliEnvironment(taskQueue: string): NodeJS.ProcessEnv {
@@ -46,7 +29,7 @@ describe('durable-agent approvals and questions', () => {
   jest.setTimeout(180_000);
 
   it('pending → approve with edited arguments → deny → refusals → reply → follow, through the real CLI', async () => {
-    const deploy = deployTool();
+    const deploy = createDeployTool();
     const script = {
       turns: [
         { toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1.0' } }, { name: 'deploy', arguments: { service: 'web', version: '2.0' } }] },
@@ -187,7 +170,7 @@ describe('durable-agent approvals and questions', () => {
 
   it('approve with no worker up says so after a few seconds, and the decision is applied when a worker starts', async () => {
     installQuietRuntime();
-    const deploy = deployTool();
+    const deploy = createDeployTool();
     const config = testConfig();
     const taskQueue = uniqueTaskQueue('cli-no-worker');
     const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1.0' } }] }, FINAL] }));

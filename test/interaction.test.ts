@@ -1,37 +1,20 @@
-import { z } from 'zod';
 import { AgentRunHandle, InteractionRefusedError } from '../src/client';
 import { decideUpdate, type Decision, type RunEvent } from '../src/shared/contracts';
 import { ERROR_TYPES } from '../src/shared/errors';
 import type { AgentRunResult } from '../src/shared/model';
-import { defineTool } from '../src/tools/define-tool';
 import { recordHistory, toolMessagesByCallId, withAgent } from './helpers/agent';
 import { createTestTools } from './helpers/test-tools';
 import { until } from './helpers/until';
+import { createDeployTool } from './helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
-
-/** A gated tool that records every input it ran with. */
-function deployTool() {
-  const ran: Array<{ service: string; version: string }> = [];
-  const tool = defineTool({
-    name: 'deploy',
-    description: 'Deploys a service (needs approval)',
-    input: z.object({ service: z.string(), version: z.string() }),
-    requiresApproval: true,
-    run: async (input) => {
-      ran.push(input);
-      return `deployed ${input.service}@${input.version}`;
-    },
-  });
-  return { tool, ran };
-}
 
 /** Talking to a running agent (issue 13), against the real server. */
 describe('approvals, questions and the event log', () => {
   jest.setTimeout(120_000);
 
   it('three gated calls decided in reverse order while the ungated call of the step finishes first', async () => {
-    const deploy = deployTool();
+    const deploy = createDeployTool();
     const testTools = createTestTools();
     const script = {
       turns: [

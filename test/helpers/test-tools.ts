@@ -203,3 +203,19 @@ export function maxOverlap(windows: readonly Window[]): number {
   }
   return max;
 }
+
+/** A tool that needs a person's approval and records every input it ran with. */
+export function createDeployTool() {
+  const ran: Array<{ service: string; version: string }> = [];
+  const tool = defineTool({
+    name: 'deploy',
+    description: 'Deploys a service (needs approval)',
+    input: z.object({ service: z.string(), version: z.string() }),
+    requiresApproval: true,
+    run: async (input) => {
+      ran.push(input);
+      return `deployed ${input.service}@${input.version}`;
+    },
+  });
+  return { tool, ran };
+}

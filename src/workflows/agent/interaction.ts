@@ -34,7 +34,7 @@ export class Interaction {
 
   /** Registers the handlers; call once, at the start of the workflow. */
   register(): void {
-    setHandler(pendingQuery, () => this.run.pendingInteractions());
+    setHandler(pendingQuery, () => this.run.people.pending());
     setHandler(eventsQuery, (request) => this.run.events.page(request?.from ?? 0, request?.limit, this.run.ended));
     setHandler(decideUpdate, (decision) => this.decide(decision), { validator: (decision: Decision) => this.validateDecision(decision) });
     setHandler(sendUpdate, (message) => this.send(message), {
@@ -63,7 +63,7 @@ export class Interaction {
       validator: (reply) => {
         const parsed = ReplySchema.safeParse(reply);
         if (!parsed.success) throw new Error(`invalid reply: ${describeIssues(parsed.error)}`);
-        const target = this.run.replyTarget(parsed.data.questionId);
+        const target = this.run.people.replyTarget(parsed.data.questionId);
         if ('refusal' in target) throw new Error(target.refusal);
       },
     });
@@ -72,7 +72,7 @@ export class Interaction {
   private validateDecision(decision: Decision): void {
     const parsed = DecisionSchema.safeParse(decision);
     if (!parsed.success) throw new Error(`invalid decision: ${describeIssues(parsed.error)}`);
-    const refusal = this.run.decisionRefusal(parsed.data.callId);
+    const refusal = this.run.people.decisionRefusal(parsed.data.callId);
     if (refusal) throw new Error(refusal);
     if (parsed.data.decision === 'approve' && parsed.data.arguments && jsonDepth(JSON.stringify(parsed.data.arguments)) > MAX_ARGUMENT_DEPTH) {
       throw new Error(`the edited arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`);
@@ -83,13 +83,13 @@ export class Interaction {
     if (decision.decision === 'approve' && decision.arguments) this.edits.set(decision.callId, decision.arguments);
     if (decision.decision === 'deny') this.reasons.set(decision.callId, decision.reason ?? 'no reason given');
     const detail = decision.decision === 'approve' ? (decision.arguments ? 'approved with edited arguments' : 'approved') : `denied: ${decision.reason ?? 'no reason given'}`;
-    this.run.approvalDecided(decision.callId, decision.decision, detail);
+    this.run.people.approvalDecided(decision.callId, decision.decision, detail);
     this.changed();
     return { callId: decision.callId, decision: decision.decision };
   }
 
   private reply(reply: { questionId?: string; text: string }): { questionId: string } {
-    const target = this.run.replyTarget(reply.questionId);
+    const target = this.run.people.replyTarget(reply.questionId);
     if ('refusal' in target) throw new Error(target.refusal);
     this.answers.set(target.questionId, reply.text);
     return target;
@@ -143,15 +143,15 @@ export class Interaction {
    * The wait is a durable timer: it costs nothing and survives restarts.
    */
   async awaitApproval(task: Task): Promise<GateOutcome> {
-    this.run.approvalRequested(task, Date.now() + this.timeoutMs);
+    this.run.people.approvalRequested(task, Date.now() + this.timeoutMs);
     this.changed();
-    const decided = await condition(() => this.run.decisionOf(task.id) !== undefined, this.timeoutMs);
+    const decided = await condition(() => this.run.people.decisionOf(task.id) !== undefined, this.timeoutMs);
     if (!decided) {
-      this.run.approvalDecided(task.id, 'deny', 'expired');
+      this.run.people.approvalDecided(task.id, 'deny', 'expired');
       this.changed();
       return { run: false, error: { type: ERROR_TYPES.toolApprovalTimeout, message: `nobody approved the call within ${Math.round(this.timeoutMs / 1000)} s; it did not run` } };
     }
-    if (this.run.decisionOf(task.id) === 'deny') {
+    if (this.run.people.decisionOf(task.id) === 'deny') {
       return { run: false, error: { type: ERROR_TYPES.toolDenied, message: `a person denied the call: ${this.reasons.get(task.id) ?? 'no reason given'}; it did not run` } };
     }
     return { run: true, input: this.edits.get(task.id) ?? task.input };
@@ -159,10 +159,10 @@ export class Interaction {
 
   /** Asks a person the model's question and waits for the answer (or the expiry). */
   async ask(task: Task, question: string): Promise<{ answer: string } | { error: TaskError }> {
-    this.run.questionAsked(task, question, Date.now() + this.timeoutMs);
+    this.run.people.questionAsked(task, question, Date.now() + this.timeoutMs);
     this.changed();
     const answered = await condition(() => this.answers.has(task.id), this.timeoutMs);
-    this.run.questionSettled(task.id, answered);
+    this.run.people.questionSettled(task.id, answered);
     this.changed();
     const answer = this.answers.get(task.id);
     if (!answered || answer === undefined) {

@@ -1,5 +1,4 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../shared/contracts/interaction';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { Budget, BudgetRaise } from '../../shared/contracts/run-input';
 import { limitToolCalls, type DroppedCalls } from '../../shared/actions';
 import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
@@ -21,6 +20,7 @@ import type {
   Usage,
 } from '../../shared/model';
 import { EventLog } from './event-log';
+import { PeopleWaits } from './people-waits';
 import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
 
 export type { AgentState, FinishedCall } from '../../shared/contracts/run-state';
@@ -50,12 +50,8 @@ export class RunState {
   private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
   private outcome?: AgentRunStatus;
-  private readonly approvals = new Map<string, PendingApproval>();
-  private readonly questions = new Map<string, PendingQuestion>();
-  /** Decisions taken, by call id: a second decision on the same call is refused. */
-  private readonly decisions = new Map<string, Decision['decision']>();
-  /** Every task id this run has prepared, to tell "not waiting" from "unknown" in the decide validator. */
-  private readonly knownCalls = new Set<string>();
+  /** Calls waiting for a decision and questions waiting for an answer. */
+  readonly people: PeopleWaits;
   /** Limits raised by `raise-budget`, over the input's budget. */
   private raised: BudgetRaise = {};
   private pausedOnBudget = false;
@@ -88,6 +84,7 @@ export class RunState {
     this.startedAt = resume?.startedAt ?? Date.now();
     this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
     this.events = new EventLog(resume?.events);
+    this.people = new PeopleWaits(this.events, () => this.currentStep, () => this.outcome);
     // `startIdle`: the session waits for its first message (delivered with the start, by update-with-start).
     if (!resume && input.session && input.startIdle) this.waitingForMessage = true;
     if (resume?.session) {
@@ -107,8 +104,8 @@ export class RunState {
   /** The outcome once the run ended; otherwise waiting for people (approvals first), or running. */
   get status(): RunStatus {
     if (this.outcome) return this.outcome;
-    if (this.approvals.size > 0) return RUN_STATUSES.waitingForApproval;
-    if (this.questions.size > 0) return RUN_STATUSES.waitingForInput;
+    if (this.people.awaitingApproval) return RUN_STATUSES.waitingForApproval;
+    if (this.people.awaitingAnswer) return RUN_STATUSES.waitingForInput;
     if (this.pausedOnBudget) return RUN_STATUSES.waitingForBudget;
     if (this.waitingForMessage) return RUN_STATUSES.idle;
     return RUN_STATUSES.running;
@@ -273,78 +270,9 @@ export class RunState {
     if (paused) this.events.append({ type: 'budget_exhausted', step: this.currentStep, detail: why });
   }
 
-  /** A task of this run exists (the decide validator tells unknown ids from ids not waiting). */
-  taskPrepared(task: Task): void {
-    this.knownCalls.add(task.id);
-  }
-
   taskStarted(task: Task): void {
     this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
     this.events.append({ type: 'call_started', step: this.currentStep, callId: task.id, tool: task.tool });
-  }
-
-  /** A gated call now waits for a person. */
-  approvalRequested(task: Task, expiresAt: number): void {
-    this.approvals.set(task.id, {
-      callId: task.id,
-      tool: task.tool,
-      arguments: task.input,
-      inputSchema: task.inputSchema ?? {},
-      step: this.currentStep,
-      askedAt: Date.now(),
-      expiresAt,
-    });
-    this.events.append({ type: 'approval_needed', step: this.currentStep, callId: task.id, tool: task.tool });
-  }
-
-  /** Why a decision on `callId` must be refused, or undefined when it may be taken. */
-  decisionRefusal(callId: string): string | undefined {
-    if (this.outcome) return `the run has ended (${this.outcome}); there is nothing to decide`;
-    const taken = this.decisions.get(callId);
-    if (taken) return `call ${callId} was already decided (${taken === 'approve' ? 'approved' : 'denied'}); a decision cannot be changed`;
-    if (this.approvals.has(callId)) return undefined;
-    const waiting = [...this.approvals.keys()].join(', ') || 'none';
-    if (this.knownCalls.has(callId)) return `call ${callId} is not awaiting a decision (calls awaiting one: ${waiting})`;
-    return `there is no call ${callId} in this run (calls awaiting a decision: ${waiting})`;
-  }
-
-  /** A decision was taken (by a person, or by the expiry as a denial). */
-  approvalDecided(callId: string, decision: Decision['decision'], detail: string): void {
-    const pending = this.approvals.get(callId);
-    this.approvals.delete(callId);
-    this.decisions.set(callId, decision);
-    this.events.append({ type: 'approval_decided', step: this.currentStep, callId, ...(pending ? { tool: pending.tool } : {}), detail });
-  }
-
-  decisionOf(callId: string): Decision['decision'] | undefined {
-    return this.decisions.get(callId);
-  }
-
-  questionAsked(task: Task, question: string, expiresAt: number): void {
-    this.questions.set(task.id, { questionId: task.id, question, step: this.currentStep, askedAt: Date.now(), expiresAt });
-    this.events.append({ type: 'question_asked', step: this.currentStep, callId: task.id, tool: task.tool, detail: question.slice(0, 200) });
-  }
-
-  /** The id of the open question a reply answers, or why the reply is refused. */
-  replyTarget(questionId: string | undefined): { questionId: string } | { refusal: string } {
-    if (this.outcome) return { refusal: `the run has ended (${this.outcome}); there is no question to answer` };
-    const open = [...this.questions.keys()];
-    if (questionId === undefined) {
-      if (open.length === 1 && open[0]) return { questionId: open[0] };
-      return { refusal: open.length === 0 ? 'the run has no open question' : `the run has ${open.length} open questions: name one (${open.join(', ')})` };
-    }
-    if (this.questions.has(questionId)) return { questionId };
-    return { refusal: `there is no open question ${questionId} (open: ${open.join(', ') || 'none'})` };
-  }
-
-  questionSettled(questionId: string, answered: boolean): void {
-    this.questions.delete(questionId);
-    this.events.append({ type: 'question_answered', step: this.currentStep, callId: questionId, detail: answered ? 'answered' : 'expired' });
-  }
-
-  /** What the run waits for from people. */
-  pendingInteractions(): Pending {
-    return { approvals: [...this.approvals.values()], questions: [...this.questions.values()] };
   }
 
   taskFinished(result: TaskResult): void {
@@ -431,18 +359,7 @@ export class RunState {
     const prompt = this.lastPrompt ? `\n\nLast plan saw ${this.lastPrompt.messageCount} messages (sha256 ${this.lastPrompt.transcriptHash}) and ${this.lastPrompt.tools} tools.` : '';
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
-    return `${header}${prompt}${this.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
-  }
-
-  /** What the run waits for, and the command that answers it (for the UI details). */
-  private waitingDetails(): string {
-    if (this.approvals.size === 0 && this.questions.size === 0) return '';
-    const { workflowId } = workflowInfo();
-    const lines = [
-      ...[...this.approvals.values()].map((call) => `- approval: ${call.tool} (${call.callId}) · \`durable-agent approve ${workflowId} ${call.callId}\` or \`durable-agent deny ${workflowId} ${call.callId}\``),
-      ...[...this.questions.values()].map((question) => `- question (${question.questionId}): ${question.question.slice(0, 120)} · \`durable-agent reply ${workflowId} "…"\``),
-    ];
-    return lines.length ? `\n\nWaiting for:\n${lines.join('\n')}` : '';
+    return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
   }
 
   /** Ends the run: the one place the status changes. */

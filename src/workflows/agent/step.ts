@@ -109,7 +109,7 @@ export async function step(context: StepContext): Promise<StepOutcome> {
   }
 
   const prepared = planFromAction(action, run.step).nodes.map((node) => prepareNode(node, access));
-  for (const entry of prepared) if ('task' in entry) run.taskPrepared(entry.task);
+  for (const entry of prepared) if ('task' in entry) run.people.noteCall(entry.task);
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
   const results = await runPlan(prepared, {
     semaphore,
