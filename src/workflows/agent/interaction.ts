@@ -143,6 +143,7 @@ export class Interaction {
    * The wait is a durable timer: it costs nothing and survives restarts.
    */
   async awaitApproval(task: Task): Promise<GateOutcome> {
+    // Date.now() is the workflow task's time in the sandbox (recorded, replay-safe): the expiry shown to people.
     this.run.people.approvalRequested(task, Date.now() + this.timeoutMs);
     this.changed();
     const decided = await condition(() => this.run.people.decisionOf(task.id) !== undefined, this.timeoutMs);
