@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { closeUpdate, decideUpdate, eventsQuery, FOLLOW_RELEASED, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
-import type { Decision, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
+import type { Decision, EventPage, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
 
@@ -64,18 +64,59 @@ export class RunInteraction {
   }
 
   /**
-   * The run's events from `from` on, as they come, until the run ends. Each event is yielded once, in offset
-   * order; the log is read in pages by a query (nothing is written to history by following a run).
+   * The run's events from `from` on, as they come, until the run ends. Each event is yielded once, in offset order.
+   * Following is a long-poll (the `followEvents` Update, answered when there is something new), not a polled
+   * snapshot; each answered poll adds a few small events to the run's history. A run that has ended is read to its
+   * end by the `events` query. Stops early, without error, when `signal` aborts.
    */
-  async *events(options: { from?: number; pollMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+  async *events(options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
     let from = options.from ?? 0;
-    const pollMs = options.pollMs ?? 250;
     while (!options.signal?.aborted) {
-      const page = await this.handle().query(eventsQuery, { from });
+      const page = await this.nextPage(from, options.signal);
+      if (!page) return;
       for (const event of page.events) yield event;
       from = page.next;
       if (page.ended && page.events.length === 0) return;
-      if (page.events.length === 0) await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
     }
+  }
+
+  /** The next page from `from`: a long-poll while the run goes on; the query once it handed over or ended. */
+  private async nextPage(from: number, signal?: AbortSignal): Promise<EventPage | undefined> {
+    try {
+      return await abortable(this.handle().executeUpdate(followEventsUpdate, { args: [{ from }] }), signal);
+    } catch (error) {
+      const refused = error instanceof WorkflowUpdateFailedError && error.cause instanceof Error && error.cause.message === FOLLOW_RELEASED;
+      if (!refused && !(error instanceof WorkflowNotFoundError)) throw error;
+      const page = await this.handle().query(eventsQuery, { from });
+      if (page.events.length > 0 || page.ended) return page;
+      // Handing over to the next run: ask that one in a moment. Closed without `run_ended` (terminated): nothing more comes.
+      const running = (await this.handle().describe()).status.name === 'RUNNING';
+      if (!running) return { ...page, ended: true };
+      await sleep(HANDOVER_RETRY_MS, undefined, { signal }).catch(() => undefined);
+      return page;
+    }
+  }
+}
+
+/** How long a follower waits before asking again while the run continues as new. */
+const HANDOVER_RETRY_MS = 100;
+
+/** The promise's value, or undefined as soon as `signal` aborts (the promise is left to settle unobserved). */
+async function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return undefined;
+  }
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    promise.catch(() => undefined);
   }
 }

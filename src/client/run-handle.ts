@@ -161,8 +161,11 @@ export class AgentRunHandle {
     }
   }
 
-  /** The run's events from an offset, as they come, until it ends. */
-  events(options: { from?: number; pollMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+  /**
+   * The run's events from an offset, as they come, until it ends: an async iterable over a long-poll (no polled
+   * snapshots), following continue-as-new. Needs a worker. Abort `signal` to stop early.
+   */
+  events(options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
     return this.interaction.events(options);
   }
 

@@ -8,8 +8,6 @@ import { WorkerNeededError, workerAdvice } from '../worker-needed';
 
 /** How long `follow` waits for a worker to answer its first read. */
 const QUERY_TIMEOUT_MS = 3_000;
-/** How often the event log is read while nothing new comes. */
-const POLL_MS = 250;
 /**
  * A run ended from outside (terminated, timed out) never logs `run_ended`: once its result says so, the log is
  * read this much longer (for what was already there), then following stops.
@@ -42,7 +40,7 @@ export function registerFollowCommand(program: Command): void {
         const stop = new AbortController();
         const ending = handle.result();
         ending.catch(() => setTimeout(() => stop.abort(), DRAIN_AFTER_OUTSIDE_END_MS));
-        for await (const event of handle.events({ from: options.from ?? 0, pollMs: POLL_MS, signal: stop.signal })) {
+        for await (const event of handle.events({ from: options.from ?? 0, signal: stop.signal })) {
           if (options.json) {
             process.stdout.write(`${JSON.stringify(event)}\n`);
             continue;

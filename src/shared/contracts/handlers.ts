@@ -1,5 +1,5 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { Decision, EventPage, Pending, Reply, Send, TurnAnswer } from './interaction';
+import type { Decision, EventPage, FollowRequest, Pending, Reply, Send, TurnAnswer } from './interaction';
 import type { Budget, BudgetRaise } from './run-input';
 import type { PlannerContext, PlannerContextRequest } from '../model';
 import type { AgentRunResult } from './run-result';
@@ -35,6 +35,16 @@ export const pendingQuery = queryDefinition<Pending>('pending');
 
 /** The event log from an offset (at most `limit` events). */
 export const eventsQuery = queryDefinition<EventPage, [{ from: number; limit?: number }]>('events');
+
+/** The follow validator's refusal while the run hands over or ends; clients match it to ask again (or read the rest by query). */
+export const FOLLOW_RELEASED = 'the run is handing over to its next run or has ended: follow again, or read the log with the events query';
+
+/**
+ * Follows the event log without polling: the Update is answered as soon as there is an event at `from` or later, or the
+ * run ends, or it continues as new (then the page is empty and the follower asks again; the next run answers). Refused
+ * by its validator (nothing written to history) while the run is handing over to its next run or has ended.
+ */
+export const followEventsUpdate = updateDefinition<EventPage, [FollowRequest]>('followEvents');
 
 /** Approve (optionally with edited arguments) or deny one gated call. Rejected by its validator, without touching history, when the call is unknown, not waiting or already decided, or the run has ended. */
 export const decideUpdate = updateDefinition<{ callId: string; decision: Decision['decision'] }, [Decision]>('decide');

@@ -2,11 +2,12 @@
  * The public contracts of durable-agent, in one module: what a caller passes, what a run returns, its live state,
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
-export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './handlers';
+export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './handlers';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,
   EventPageSchema,
+  FollowRequestSchema,
   PendingSchema,
   ReplySchema,
   SendSchema,
@@ -15,6 +16,7 @@ export {
   RunEventSchema,
   type Decision,
   type EventPage,
+  type FollowRequest,
   type Pending,
   type PendingApproval,
   type PendingQuestion,

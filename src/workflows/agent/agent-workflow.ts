@@ -42,16 +42,23 @@ const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
 
 /**
  * Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. A session
- * continues only while idle (`idle`), and never while an update handler runs: a decision or a message must land in
- * this run. Otherwise it tries again after the next step.
+ * continues only while idle (`idle`), and only once every update handler has finished: a decision or a message must
+ * land in this run.
  */
-async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean, options: { idle?: boolean } = {}): Promise<void> {
+async function continueAsNewIfDue(
+  rawInput: AgentWorkflowInput,
+  input: ResolvedAgentRunInput,
+  run: RunState,
+  sizeLimits: boolean,
+  options: { idle?: boolean; interaction?: Interaction | undefined } = {},
+): Promise<void> {
   const info = workflowInfo();
   const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
   if (!(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
   if (input.session ? !options.idle : run.step >= input.maxSteps) return;
-  if (!options.idle && !allHandlersFinished()) return;
-  // An idle session's `send` handler returns its answer in this activation: let it finish first.
+  // Followers are answered (they ask the next run); decisions and replies are synchronous handlers, and an idle
+  // session's `send` returns its answer in this activation: all of them finish before the run hands over.
+  options.interaction?.releaseFollowers();
   await condition(allHandlersFinished);
   const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined);
   await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
@@ -110,13 +117,13 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     for (;;) {
       const outcome = await step(context);
       if (outcome.next === 'continue') {
-        await continueAsNewIfDue(rawInput, input, run, sizeLimits);
+        await continueAsNewIfDue(rawInput, input, run, sizeLimits, { interaction });
         continue;
       }
       if (!sessions || !TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
       // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
       run.turnAnswered(outcome.result);
-      await continueAsNewIfDue(rawInput, input, run, sizeLimits, { idle: true });
+      await continueAsNewIfDue(rawInput, input, run, sizeLimits, { idle: true, interaction });
       const next = await interaction.awaitMessage(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
       if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
       run.beginTurn();
@@ -126,7 +133,10 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     if (outcome) return outcome;
     throw error;
   } finally {
+    interaction?.releaseFollowers();
     view.show();
     view.publish();
+    // Followers were just answered: let their Updates complete with the run rather than be left open.
+    if (run.ended && !allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   }
 }

@@ -35,8 +35,9 @@ export class EventLog {
     const firstKept = this.events[0]?.offset ?? this.nextOffset;
     const start = Math.max(0, Math.floor(from) - firstKept);
     const events = this.events.slice(start, start + Math.max(1, Math.min(limit, PAGE_LIMIT)));
-    const next = events.length ? (events[events.length - 1]?.offset ?? from) + 1 : Math.max(from, firstKept);
-    return { events, next: Math.min(next, this.nextOffset), firstKept, ended };
+    // An empty page keeps the reader where it asked to be (a follower may wait for an offset that does not exist yet).
+    const next = events.length ? (events[events.length - 1]?.offset ?? from) + 1 : Math.max(Math.floor(from), firstKept);
+    return { events, next, firstKept, ended };
   }
 
   /** What continue-as-new carries: the newest events (at most `keep`) and the next offset. */

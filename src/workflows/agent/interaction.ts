@@ -1,6 +1,6 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, ReplySchema, SendSchema, type Decision, type Send, type TurnAnswer } from '../../shared/contracts/interaction';
-import { closeUpdate, decideUpdate, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate } from '../../shared/contracts/handlers';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, FollowRequestSchema, ReplySchema, SendSchema, type Decision, type EventPage, type FollowRequest, type Send, type TurnAnswer } from '../../shared/contracts/interaction';
+import { closeUpdate, decideUpdate, eventsQuery, FOLLOW_RELEASED, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate } from '../../shared/contracts/handlers';
 import { BudgetRaiseSchema, type Budget, type BudgetRaise } from '../../shared/contracts/run-input';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, Task, TaskError } from '../../shared/model';
@@ -23,6 +23,8 @@ export class Interaction {
   private readonly edits = new Map<string, Record<string, unknown>>();
   private readonly reasons = new Map<string, string>();
   private readonly timeoutMs: number;
+  /** Set when the run hands over to its next run (continue-as-new) or ends: followers are answered and new ones refused. */
+  private released = false;
 
   constructor(
     private readonly run: RunState,
@@ -36,6 +38,13 @@ export class Interaction {
   register(): void {
     setHandler(pendingQuery, () => this.run.people.pending());
     setHandler(eventsQuery, (request) => this.run.events.page(request?.from ?? 0, request?.limit, this.run.ended));
+    setHandler(followEventsUpdate, (request) => this.follow(request), {
+      validator: (request: FollowRequest) => {
+        const parsed = FollowRequestSchema.safeParse(request);
+        if (!parsed.success) throw new Error(`invalid follow request: ${describeIssues(parsed.error)}`);
+        if (this.released || this.run.ended) throw new Error(FOLLOW_RELEASED);
+      },
+    });
     setHandler(decideUpdate, (decision) => this.decide(decision), { validator: (decision: Decision) => this.validateDecision(decision) });
     setHandler(sendUpdate, (message) => this.send(message), {
       validator: (message: Send) => {
@@ -67,6 +76,20 @@ export class Interaction {
         if ('refusal' in target) throw new Error(target.refusal);
       },
     });
+  }
+
+  /** Answers as soon as the log has an event at `request.from` or later, or the run ends or hands over. */
+  private async follow(request: FollowRequest): Promise<EventPage> {
+    await condition(() => this.run.events.next > request.from || this.run.ended || this.released);
+    return this.run.events.page(request.from, request.limit, this.run.ended);
+  }
+
+  /**
+   * Answers every follower and refuses new ones: called before continue-as-new (a follower asks again and lands on
+   * the next run) and when the run ends, so that no follow Update is left open.
+   */
+  releaseFollowers(): void {
+    this.released = true;
   }
 
   private validateDecision(decision: Decision): void {
