@@ -2,6 +2,7 @@ import { AgentRunHandle } from '../src/client';
 import type { RunEvent } from '../src/shared/contracts';
 import type { AgentRunResult } from '../src/shared/model';
 import { historyEvents, recordHistory, withAgent } from './helpers/agent';
+import { saveFigure } from './helpers/figures';
 import { createTestTools } from './helpers/test-tools';
 
 const STEPS = 6;
@@ -53,6 +54,33 @@ describe('following a run live', () => {
       expect(follows.length).toBeGreaterThan(0);
       expect(completed.length).toBe(follows.length);
       await recordHistory(first, 'agent-followed-first-run');
+    });
+  });
+
+  it('following costs a few small history events per answered poll, and nothing when nobody follows', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'step', ms: 20 } }], repeat: 5 }, { content: 'done' }] };
+    await withAgent(script, testTools.tools, async ({ run, start, client }) => {
+      const { handle: alone } = await run({ goal: 'nobody follows', maxSteps: 8 });
+      const followed = await start({ goal: 'followed', maxSteps: 8 });
+      const seen = await collect(new AgentRunHandle(client, followed.workflowId, 'default').events({ from: 0 }));
+      await followed.result();
+      const quiet = await historyEvents(alone);
+      const loud = await historyEvents(followed);
+      const polls = loud.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
+      expect(quiet.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+      expect(polls).toBeGreaterThan(0);
+      // Each answered poll is at most one page of new events: never more polls than events.
+      expect(polls).toBeLessThanOrEqual(seen.length);
+      const bytes = (events: readonly unknown[]) => JSON.stringify(events).length;
+      saveFigure('event-stream-history', {
+        events: seen.length,
+        answeredPolls: polls,
+        historyEventsUnfollowed: quiet.length,
+        historyEventsFollowed: loud.length,
+        historyJsonBytesUnfollowed: bytes(quiet),
+        historyJsonBytesFollowed: bytes(loud),
+      });
     });
   });
 });

@@ -1,11 +1,17 @@
-import type { AgentRunHandle, AgentRunResult, AgentState } from '../client';
+import type { AgentRunHandle, AgentRunResult, RunEvent } from '../client';
 import { isConnectionFailure, probeTcp, TemporalConnectionLostError } from '../config/connect';
+import { EventProgress } from './event-progress';
 import type { ProgressView } from './progress';
+import { within } from './within';
 
-/** How often the live state is polled while a run is followed. */
-const POLL_MS = 300;
-/** Upper bound on one live-state query, so a dead server or a stuck worker cannot stall the loop. */
-const STATE_TIMEOUT_MS = 3_000;
+/** How often the server is probed (TCP, on loopback or the network) while a run is followed. */
+const PROBE_MS = 1_000;
+/** How often a terminal redraws while nothing happens, so the times of running calls go on. */
+const REDRAW_MS = 1_000;
+/** After a failed read of the event log, how long before reading again (the run's result ends the follow anyway). */
+const RETRY_MS = 300;
+/** Once the result is in, how long the last events (up to `run_ended`) may take to arrive for the final frame. */
+const LAST_EVENTS_MS = 2_000;
 /**
  * How long the server may be unreachable before `run` gives up. A server restarted within this time is
  * waited for (runs survive restarts); one that stays away ends the command with exit 4, not a silent hang.
@@ -22,8 +28,10 @@ export interface FollowOptions {
   view?: ProgressView;
   /** `host:port` of the server, probed when calls fail. */
   address: string;
-  /** Called with each live state read (after the view drew it); errors are its own to handle. */
-  onState?: (state: AgentState) => Promise<void>;
+  /** The run's step cap, for the headline (events do not repeat it). */
+  maxSteps: number;
+  /** Called with each event after the view drew it (approvals and questions are answered from here); errors are its own. */
+  onEvent?: (event: RunEvent) => Promise<void> | void;
   /** @default {@link LOST_SERVER_GRACE_MS} */
   lostServerGraceMs?: number;
 }
@@ -43,12 +51,15 @@ function lostServer(address: string, workflowId: string, cause?: unknown): Tempo
 }
 
 /**
- * Draws a run's progress until it ends or the user presses Ctrl-C. Throws `TemporalConnectionLostError` when
- * the server stays unreachable for the grace period, and the worker's error when the in-process worker fails.
+ * Draws a run's progress from its event stream (a long-poll, no polled snapshots) until it ends or the user presses
+ * Ctrl-C. Throws `TemporalConnectionLostError` when the server stays unreachable for the grace period, and the
+ * worker's error when the in-process worker fails.
  */
 export async function followRun(options: FollowOptions): Promise<FollowOutcome> {
   const { handle, view, address } = options;
   const grace = options.lostServerGraceMs ?? LOST_SERVER_GRACE_MS;
+  const progress = new EventProgress(options.maxSteps);
+  const stop = new AbortController();
   let settled = false;
 
   const ended = handle.result().then(
@@ -67,46 +78,57 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     },
   );
 
-  /**
-   * Polls the live state. Once the server looks down it only probes TCP (cheap, and a refused connection is
-   * immediate) until it is back, or rejects when it stayed away for the grace period.
-   */
-  const watch = async (): Promise<never> => {
-    let unreachableSince: number | undefined;
-    const reachable = () => probeTcp(address, 1_000).then(() => true, () => false);
+  /** Applies each event as it comes; a failed read is tried again from where it stopped. */
+  const follow = async (): Promise<void> => {
+    let from = 0;
     while (!settled) {
-      if (unreachableSince === undefined) {
-        try {
-          const state = await handle.state({ timeoutMs: STATE_TIMEOUT_MS });
-          view?.update(state);
-          await options.onState?.(state);
-        } catch (error) {
-          // A failed query alone proves little (a busy worker); a refused TCP connection does.
-          if (isConnectionFailure(error) || !(await reachable())) unreachableSince = Date.now();
+      try {
+        for await (const event of handle.events({ from, signal: stop.signal })) {
+          from = event.offset + 1;
+          progress.apply(event);
+          view?.update(progress.state());
+          await options.onEvent?.(event);
         }
-      } else if (await reachable()) {
-        unreachableSince = undefined;
-      } else if (Date.now() - unreachableSince >= grace) {
-        throw lostServer(address, handle.workflowId);
+        return;
+      } catch {
+        if (!settled) await sleep(RETRY_MS);
       }
-      if (!settled) await sleep(POLL_MS);
+    }
+  };
+  const following = follow();
+
+  /** Probes the server; rejects when it stayed unreachable for the grace period (a refused connection is immediate). */
+  const watchServer = async (): Promise<never> => {
+    let unreachableSince: number | undefined;
+    while (!settled) {
+      const reachable = await probeTcp(address, 1_000).then(() => true, () => false);
+      if (reachable) unreachableSince = undefined;
+      else unreachableSince ??= Date.now();
+      if (unreachableSince !== undefined && Date.now() - unreachableSince >= grace) throw lostServer(address, handle.workflowId);
+      if (!settled) await sleep(PROBE_MS);
     }
     return new Promise<never>(() => undefined);
   };
-  const watching = watch();
+  const watching = watchServer();
+  const redraw = view ? setInterval(() => view.update(progress.state()), REDRAW_MS) : undefined;
 
   try {
     const outcome = await Promise.race([ended, interrupted, workerStopped, watching]);
-    if (outcome.kind === 'ended' && view) view.update(await handle.state({ timeoutMs: STATE_TIMEOUT_MS }).catch(() => stateFromResult(outcome.result)));
+    if (outcome.kind === 'ended' && view) {
+      await within(following, LAST_EVENTS_MS);
+      view.update(progress.hasEnded ? progress.state() : stateFromResult(outcome.result, options.maxSteps));
+    }
     return outcome;
   } finally {
     settled = true;
+    stop.abort();
+    if (redraw) clearInterval(redraw);
     view?.done();
     // The losers must not reject unobserved later.
-    for (const loser of [ended, workerStopped, watching]) loser.catch(() => undefined);
+    for (const loser of [ended, workerStopped, watching, following]) loser.catch(() => undefined);
   }
 }
 
-function stateFromResult(result: AgentRunResult) {
-  return { status: result.status, step: result.steps, maxSteps: result.steps, pending: [], usage: result.usage, toolCalls: result.toolCalls, recent: [] };
+function stateFromResult(result: AgentRunResult, maxSteps: number) {
+  return { status: result.status, step: result.steps, maxSteps, pending: [], usage: result.usage, toolCalls: result.toolCalls, recent: [] };
 }

@@ -86,6 +86,36 @@ function plainView(stream: NodeJS.WritableStream): ProgressView {
   };
 }
 
-export function createProgressView(stream: NodeJS.WriteStream): ProgressView {
-  return stream.isTTY ? terminalView(stream) : plainView(stream);
+/** A view whose drawing can be held (while the terminal asks a question); `resume` draws the latest state. */
+export interface HoldableView extends ProgressView {
+  hold(): void;
+  resume(): void;
+}
+
+function holdable(view: ProgressView): HoldableView {
+  let held = false;
+  let latest: AgentState | undefined;
+  return {
+    update(state, now) {
+      latest = state;
+      if (!held) view.update(state, now);
+    },
+    note(lines) {
+      view.note(lines);
+    },
+    done() {
+      view.done();
+    },
+    hold() {
+      held = true;
+    },
+    resume() {
+      held = false;
+      if (latest) view.update(latest);
+    },
+  };
+}
+
+export function createProgressView(stream: NodeJS.WriteStream): HoldableView {
+  return holdable(stream.isTTY ? terminalView(stream) : plainView(stream));
 }

@@ -66,13 +66,22 @@ export class RunInteraction {
   /**
    * The run's events from `from` on, as they come, until the run ends. Each event is yielded once, in offset order.
    * Following is a long-poll (the `followEvents` Update, answered when there is something new), not a polled
-   * snapshot; each answered poll adds a few small events to the run's history. A run that has ended is read to its
-   * end by the `events` query. Stops early, without error, when `signal` aborts.
+   * snapshot. Each answered poll adds about five small events to the run's history, so polls are spaced at least
+   * `minIntervalMs` apart (default 250 ms): events that come meanwhile arrive together, and a run that waits (for a
+   * person, a budget, a message) costs nothing. A run that has ended is read to its end by the `events` query.
+   * Stops early, without error, when `signal` aborts.
    */
-  async *events(options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+  async *events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
+    const { signal } = options;
+    const spacing = options.minIntervalMs ?? DEFAULT_POLL_SPACING_MS;
     let from = options.from ?? 0;
-    while (!options.signal?.aborted) {
-      const page = await this.nextPage(from, options.signal);
+    let lastPoll = 0;
+    while (!signal?.aborted) {
+      const wait = lastPoll + spacing - Date.now();
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) return;
+      lastPoll = Date.now();
+      const page = await this.nextPage(from, signal);
       if (!page) return;
       for (const event of page.events) yield event;
       from = page.next;
@@ -97,6 +106,9 @@ export class RunInteraction {
     }
   }
 }
+
+/** Least time between two follow polls: events of a burst arrive in one answer (and one set of history events). */
+const DEFAULT_POLL_SPACING_MS = 250;
 
 /** How long a follower waits before asking again while the run continues as new. */
 const HANDOVER_RETRY_MS = 100;

@@ -163,9 +163,10 @@ export class AgentRunHandle {
 
   /**
    * The run's events from an offset, as they come, until it ends: an async iterable over a long-poll (no polled
-   * snapshots), following continue-as-new. Needs a worker. Abort `signal` to stop early.
+   * snapshots), following continue-as-new. Polls are spaced `minIntervalMs` apart (default 250 ms), since each
+   * answered poll writes a few small history events. Needs a worker. Abort `signal` to stop early.
    */
-  events(options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunEvent> {
+  events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
     return this.interaction.events(options);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Worker } from '@temporalio/worker';
 import { InvalidArgumentError, type Command } from 'commander';
-import { AgentClient, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
+import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { createWorker, workerTools } from '../../worker';
@@ -12,7 +12,7 @@ import { followRun } from '../follow-run';
 import { listenForInterrupts } from '../interrupts';
 import { PRIVATE_TASK_QUEUE_PREFIX, resolveTemporalTarget, runUrl, uiUrlFor } from '../local-runtime';
 import { chooseModel } from '../model-choice';
-import { createPendingNotice } from '../pending-notice';
+import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
 import { parseDuration, parsePositiveInteger, parseToolList } from '../parse';
@@ -205,9 +205,15 @@ export function registerRunCommand(program: Command): void {
         const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
         say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
         const view = json ? undefined : createProgressView(process.stdout);
-        // What the run waits for from people is printed once per call or question, with the commands that answer it.
-        const onState = createPendingNotice(handle, (lines) => (view ? view.note(lines) : process.stderr.write(`${lines.join('\n')}\n`)));
-        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, onState, address: config.address });
+        // What the run waits for from people: asked inline on a terminal, otherwise printed with the commands that answer it.
+        const attendant = createAttendant({
+          handle,
+          interactive: !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+          print: (lines) => (view ? view.note(lines) : process.stderr.write(`${lines.join('\n')}\n`)),
+          ...(view ? { view } : {}),
+        });
+        const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
+        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, onEvent: attendant.onEvent, maxSteps, address: config.address }).finally(attendant.stop);
 
         let result: AgentRunResult | undefined;
         if (outcome.kind === 'ended') {

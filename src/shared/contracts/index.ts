@@ -25,7 +25,7 @@ export {
   type TurnAnswer,
   type RunEvent,
 } from './interaction';
-export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';
+export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, DEFAULT_MAX_STEPS, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';
 export { AgentRunResultSchema, TaskErrorSchema, UsageSchema, type AgentRunResult, type TaskError, type Usage } from './run-result';
 export { AgentStateSchema, FinishedCallSchema, PromptSeenSchema, type AgentState, type FinishedCall, type PromptSeen } from './run-state';
 export { isOutcome, LIVE_STATUS_WORDS, OUTCOME_STATUS_WORDS, RUN_STATUS_WORDS, RUN_STATUSES, type AgentRunStatus, type LiveRunStatus, type RunStatus } from './status';

@@ -88,6 +88,13 @@ export const RunEventSchema = z.object({
   tool: z.string().optional(),
   /** A short line for people (`ok 120 ms`, `ToolDenied: too risky`, usage, the question). */
   detail: z.string().optional(),
+  /** `call_finished`, `call_denied`: whether the call succeeded, how long it took, and its error type. */
+  ok: z.boolean().optional(),
+  durationMs: z.number().optional(),
+  errorType: z.string().optional(),
+  /** `plan_done`: the model call's tokens. */
+  inputTokens: z.number().int().optional(),
+  outputTokens: z.number().int().optional(),
 });
 export type RunEvent = z.infer<typeof RunEventSchema>;
 

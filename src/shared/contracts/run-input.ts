@@ -27,10 +27,13 @@ export const BudgetRaiseSchema = z
 export type BudgetRaise = z.infer<typeof BudgetRaiseSchema>;
 
 /** What a caller says about a run. Evolve it by adding optional fields only. */
+/** Planning steps of a run when its input names none. */
+export const DEFAULT_MAX_STEPS = 10;
+
 export const AgentRunInputSchema = z.object({
   goal: z.string().trim().min(1, 'expected a non-empty goal').max(GOAL_MAX_CHARACTERS, `expected a goal of at most ${GOAL_MAX_CHARACTERS} characters`),
   /** Planning steps before the run stops with `max_steps`. */
-  maxSteps: z.number().int().min(1).max(10_000).default(10),
+  maxSteps: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_STEPS),
   /** Tool calls of one run that may execute at the same time. */
   maxParallel: z.number().int().min(1).max(1_000).default(4),
   /** Tools the model may use; default: every registered tool. An empty list offers none. */

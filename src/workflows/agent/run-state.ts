@@ -226,7 +226,13 @@ export class RunState {
     this.recordUsage(plan.usage);
     this.model ??= plan.model;
     const calls = message.toolCalls?.length ?? 0;
-    this.events.append({ type: 'plan_done', step: this.currentStep, detail: `${calls ? `${calls} call${calls === 1 ? '' : 's'}` : 'answer'} · ${plan.usage.inputTokens}+${plan.usage.outputTokens} tokens` });
+    this.events.append({
+      type: 'plan_done',
+      step: this.currentStep,
+      detail: `${calls ? `${calls} call${calls === 1 ? '' : 's'}` : 'answer'} · ${plan.usage.inputTokens}+${plan.usage.outputTokens} tokens`,
+      inputTokens: plan.usage.inputTokens,
+      outputTokens: plan.usage.outputTokens,
+    });
     return this.answer;
   }
 
@@ -290,7 +296,16 @@ export class RunState {
     if (this.recent.length > RECENT_CALLS) this.recent.shift();
     const denied = result.error?.type === ERROR_TYPES.toolDenied || result.error?.type === ERROR_TYPES.toolApprovalTimeout;
     const detail = result.ok ? `ok ${result.durationMs} ms` : `${result.error?.type ?? 'ToolFailed'}: ${(result.error?.message ?? '').slice(0, 200)}`;
-    this.events.append({ type: denied ? 'call_denied' : 'call_finished', step: this.currentStep, callId: result.id, tool: result.tool, detail });
+    this.events.append({
+      type: denied ? 'call_denied' : 'call_finished',
+      step: this.currentStep,
+      callId: result.id,
+      tool: result.tool,
+      detail,
+      ok: result.ok,
+      durationMs: result.durationMs,
+      ...(result.error ? { errorType: result.error.type } : {}),
+    });
   }
 
   /** Appends a step's observation to the transcript (and says which calls of the answer were dropped, if any). */
