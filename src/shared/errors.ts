@@ -26,6 +26,8 @@ export const ERROR_TYPES = {
   questionTimeout: 'QuestionTimeout',
   /** A plan node that did not run because a node it depends on failed. */
   toolSkipped: 'ToolSkipped',
+  /** A `submit_plan` the workflow refused before running anything (cycle, unknown node or tool, too many nodes…). */
+  planInvalid: 'PlanInvalid',
   /** Calls of one answer beyond `maxCallsPerAnswer`: dropped, never scheduled; the model is told. */
   toolCallLimit: 'ToolCallLimit',
 

@@ -13,6 +13,7 @@ const FAILURE_WORDS: Record<string, string> = {
   ToolError: 'error',
   ToolFailed: 'error',
   ToolSkipped: 'skipped',
+  PlanInvalid: 'plan refused',
   ToolDenied: 'denied',
   ToolApprovalTimeout: 'approval timed out',
   QuestionTimeout: 'no answer',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Worker } from '@temporalio/worker';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
@@ -29,6 +29,7 @@ interface RunOptions {
   systemPromptFile?: string;
   requireApproval?: string[];
   approvalTimeout?: number;
+  planning?: 'react' | 'dag' | 'auto';
   script?: string;
   id?: string;
   detach?: boolean;
@@ -58,6 +59,7 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     ...systemPromptOf(options),
     ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
+    ...(options.planning ? { planning: options.planning } : {}),
   });
 }
 
@@ -144,6 +146,13 @@ export function registerRunCommand(program: Command): void {
     .option('--system-prompt-file <file>', 'replace the default system prompt with the text of a file')
     .option('--require-approval <a,b>', 'tools whose calls wait for `durable-agent approve` (or deny) before they run', parseToolList)
     .option('--approval-timeout <duration>', 'how long a call waits for a decision (or a question for its answer) before it is denied, e.g. 10m (default 24h)', parseDuration)
+    .addOption(
+      new Option('--planning <mode>', 'react: plain tool calls; auto: also offer submit_plan (a graph of dependent calls run eagerly); dag: offer it and prefer it').choices([
+        'react',
+        'dag',
+        'auto',
+      ]),
+    )
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')

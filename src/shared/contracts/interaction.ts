@@ -63,6 +63,7 @@ export type Pending = z.infer<typeof PendingSchema>;
 export const RUN_EVENT_TYPES = [
   'step_started',
   'plan_done',
+  'plan_graph',
   'call_started',
   'call_finished',
   'call_denied',
@@ -92,6 +93,8 @@ export const RunEventSchema = z.object({
   ok: z.boolean().optional(),
   durationMs: z.number().optional(),
   errorType: z.string().optional(),
+  /** `plan_graph`: the nodes of a plan the model submitted (`submit_plan`), with what each waits for. */
+  nodes: z.array(z.object({ id: z.string(), tool: z.string(), dependsOn: z.array(z.string()) })).optional(),
   /** `plan_done`: the model call's tokens. */
   inputTokens: z.number().int().optional(),
   outputTokens: z.number().int().optional(),

@@ -58,6 +58,12 @@ export const AgentRunInputSchema = z.object({
   requireApproval: z.array(z.string().min(1)).optional(),
   /** How long a gated call (or a question) waits for a person before it becomes a denial (a timeout). @default 24 h */
   approvalTimeoutMs: z.number().int().min(1_000).max(365 * 24 * 3_600_000).optional(),
+  /**
+   * How the model plans: `react` offers the tools only (one answer is a set of independent calls); `auto` also offers
+   * `submit_plan`, a graph of calls with dependencies and references to earlier outputs, run eagerly in one step;
+   * `dag` offers it too and tells the model to prefer it. @default 'react'
+   */
+  planning: z.enum(['react', 'dag', 'auto']).optional(),
   /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
   maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
   /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */

@@ -8,6 +8,8 @@ export interface PlanNode {
   call: ToolCallAction;
   /** Ids of the nodes that must succeed before this one starts. */
   dependsOn: readonly string[];
+  /** The node's own name in a plan the model submitted (`submit_plan`); its arguments may reference other nodes by it. */
+  name?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ERROR_TYPES } from '../../shared/errors';
 import { AgentWorkflowInputSchema, type AgentRunResult, type AgentWorkflowInput, type ResolvedAgentRunInput } from '../../shared/model';
 import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER } from '../../shared/profiles';
 import { describeIssues } from '../../shared/zod-issues';
+import { submitPlanSpec } from '../../shared/plan/dag';
 import { loadCatalogue } from './catalogue';
 import { Interaction } from './interaction';
 import { PATCHES } from './patches';
@@ -97,7 +98,10 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   try {
     const catalogue = await loadCatalogue(input);
     if ('problem' in catalogue) return run.finish(RUN_STATUSES.failed, catalogue.problem.answer, catalogue.problem.error);
-    run.recordCatalogue(catalogue.tools);
+    // Plans with dependencies: `submit_plan` is offered with the tools (runs that plan with it only).
+    const planning = input.planning === 'dag' || input.planning === 'auto' ? input.planning : undefined;
+    const plans = planning !== undefined && patched(PATCHES.plans);
+    run.recordCatalogue(plans && planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
     const context = {
       input,
       run,
@@ -106,6 +110,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       semaphore: new Semaphore(input.maxParallel),
       ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
       ...(interaction ? { interaction } : {}),
+      ...(plans ? { plans } : {}),
     };
     const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
     // A session continued as new while idle: it waits for the next message before it steps.

@@ -17,4 +17,6 @@ export const PATCHES = {
   budgets: 'budgets-v1',
   /** Sessions (issue 13): after an answer the run goes idle and waits for `send`; taken only by runs with `session: true`. */
   sessions: 'sessions-v1',
+  /** Plans with dependencies (issue 14): `submit_plan` runs a checked graph of calls; taken only by runs with `planning` `dag` or `auto`. */
+  plans: 'plans-v1',
 } as const;

@@ -19,6 +19,7 @@ import type {
   ToolSpec,
   Usage,
 } from '../../shared/model';
+import type { AcceptedPlan } from '../../shared/plan/graph';
 import { EventLog } from './event-log';
 import { PeopleWaits } from './people-waits';
 import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
@@ -49,6 +50,8 @@ export class RunState {
   private readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
   private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
+  /** The nodes of this step's plans, for the details table: name, tool, what it needs, and how it went. */
+  private planNodes = new Map<string, { name: string; tool: string; needs: string; state: string }>();
   private outcome?: AgentRunStatus;
   /** Calls waiting for a decision and questions waiting for an answer. */
   readonly people: PeopleWaits;
@@ -198,6 +201,7 @@ export class RunState {
 
   beginStep(): void {
     this.currentStep += 1;
+    this.planNodes = new Map();
     this.events.append({ type: 'step_started', step: this.currentStep });
   }
 
@@ -276,13 +280,33 @@ export class RunState {
     if (paused) this.events.append({ type: 'budget_exhausted', step: this.currentStep, detail: why });
   }
 
+  /** A `submit_plan` was checked and accepted: its graph goes to the event log and the details table. */
+  planAccepted(plan: AcceptedPlan): void {
+    const nameOf = (taskId: string) => taskId.slice(plan.taskId.length + 1);
+    for (const node of plan.nodes) {
+      this.planNodes.set(node.id, { name: node.name ?? node.id, tool: node.call.tool, needs: node.dependsOn.map(nameOf).join(', ') || '—', state: 'waiting' });
+    }
+    this.events.append({
+      type: 'plan_graph',
+      step: this.currentStep,
+      callId: plan.taskId,
+      tool: 'submit_plan',
+      detail: `${plan.nodes.length} node${plan.nodes.length === 1 ? '' : 's'}: ${plan.outline}`.slice(0, 500),
+      nodes: plan.nodes.map((node) => ({ id: node.id, tool: node.call.tool, dependsOn: [...node.dependsOn] })),
+    });
+  }
+
   taskStarted(task: Task): void {
+    const planNode = this.planNodes.get(task.id);
+    if (planNode) planNode.state = 'running';
     this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
     this.events.append({ type: 'call_started', step: this.currentStep, callId: task.id, tool: task.tool });
   }
 
   taskFinished(result: TaskResult): void {
     this.pending.delete(result.id);
+    const planNode = this.planNodes.get(result.id);
+    if (planNode) planNode.state = result.ok ? `ok ${result.durationMs} ms` : `${result.error?.type ?? 'failed'} ${result.durationMs} ms`;
     if (result.ok) this.calls.ok += 1;
     else this.calls.failed += 1;
     this.recent.push({
@@ -374,7 +398,10 @@ export class RunState {
     const prompt = this.lastPrompt ? `\n\nLast plan saw ${this.lastPrompt.messageCount} messages (sha256 ${this.lastPrompt.transcriptHash}) and ${this.lastPrompt.tools} tools.` : '';
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
-    return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${table}`;
+    const plan = this.planNodes.size
+      ? `\n\n| plan node | tool | needs | state |\n|---|---|---|---|\n${[...this.planNodes.values()].map((node) => `| ${node.name} | ${node.tool} | ${node.needs} | ${node.state} |`).join('\n')}`
+      : '';
+    return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${plan}${table}`;
   }
 
   /** Ends the run: the one place the status changes. */

@@ -1,5 +1,6 @@
 import { ERROR_TYPES } from '../../shared/errors';
 import type { TaskResult } from '../../shared/model';
+import { resolveReferences } from '../../shared/plan/references';
 import type { PreparedNode } from '../../shared/plan/tasks';
 import { execute, type ExecutionContext } from './executors';
 
@@ -10,8 +11,39 @@ function skipped(entry: Extract<PreparedNode, { task: unknown }>, failedDependen
     callId: entry.node.call.id,
     tool: entry.node.call.tool,
     ok: false,
-    error: { type: ERROR_TYPES.toolSkipped, message: `not run: it depends on ${failedDependency.id} (${failedDependency.tool}), which failed` },
+    error: { type: ERROR_TYPES.toolSkipped, message: `not run: it depends on ${nodeName(failedDependency.id)} (${failedDependency.tool}), which failed` },
     durationMs: 0,
+  };
+}
+
+/** A plan node's own name (`s2-1.fetch` → `fetch`); a plain call's task id as it is. */
+function nodeName(taskId: string): string {
+  const dot = taskId.lastIndexOf('.');
+  return dot < 0 ? taskId : taskId.slice(dot + 1);
+}
+
+/**
+ * A plan node's arguments with its references to earlier nodes replaced by their recorded outputs (the workflow
+ * resolves them, so replay sees the same values), or the result that says why it cannot run.
+ */
+function withReferences(entry: Extract<PreparedNode, { task: unknown }>, dependencies: readonly TaskResult[]): { input: unknown } | { result: TaskResult } {
+  if (entry.node.name === undefined) return { input: entry.task.input };
+  const byName = new Map(dependencies.map((result) => [nodeName(result.id), result]));
+  const resolved = resolveReferences(entry.task.input, (name) => {
+    const result = byName.get(name);
+    return result ? { output: result.output, cut: result.outputBytes !== undefined } : undefined;
+  });
+  if ('value' in resolved) return { input: resolved.value };
+  const { node } = entry;
+  return {
+    result: {
+      id: node.id,
+      callId: node.call.id,
+      tool: node.call.tool,
+      ok: false,
+      error: { type: ERROR_TYPES.toolInputInvalid, message: `not run: a reference in its arguments cannot be resolved: ${resolved.problem}` },
+      durationMs: 0,
+    },
   };
 }
 
@@ -48,9 +80,9 @@ function startNode(entry: PreparedNode, outcomes: ReadonlyMap<string, Promise<Ta
   if (dependencies.length === 0) return execute(entry.task, context);
   return Promise.all(dependencies).then((results) => {
     const failedDependency = results.find((result) => !result.ok);
-    if (!failedDependency) return execute(entry.task, context);
-    const result = skipped(entry, failedDependency);
-    context.hooks.onFinish?.(result);
-    return result;
+    const prepared = failedDependency ? { result: skipped(entry, failedDependency) } : withReferences(entry, results);
+    if ('input' in prepared) return execute({ ...entry.task, input: prepared.input }, context);
+    context.hooks.onFinish?.(prepared.result);
+    return prepared.result;
   });
 }

@@ -6,8 +6,8 @@ import { budgetFinalTurnMessage } from '../../shared/transcript';
 import { PATCHES } from './patches';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import type { AgentRunResult, ResolvedAgentRunInput } from '../../shared/model';
-import { planFromAction } from '../../shared/plan/plan';
-import { prepareNode, type ToolAccess } from '../../shared/plan/tasks';
+import { foldPlans, stepGraph } from '../../shared/plan/graph';
+import type { ToolAccess } from '../../shared/plan/tasks';
 import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } from '../../shared/profiles';
 import { summarize } from '../../shared/summarize';
 import { OutputBudget } from './output-budget';
@@ -30,6 +30,8 @@ export interface StepContext {
   maxCalls?: number;
   /** Approvals and questions (patch `interaction-v1`). */
   interaction?: Interaction;
+  /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`, patch `plans-v1`). */
+  plans?: boolean;
 }
 
 /** After a step: go on, or stop with this result. */
@@ -108,7 +110,8 @@ export async function step(context: StepContext): Promise<StepOutcome> {
     if (outcome !== 'resumed') return stop(outcome);
   }
 
-  const prepared = planFromAction(action, run.step).nodes.map((node) => prepareNode(node, access));
+  const { prepared, accepted } = stepGraph(action, run.step, access, context.plans === true);
+  for (const plan of accepted) run.planAccepted(plan);
   for (const entry of prepared) if ('task' in entry) run.people.noteCall(entry.task);
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
   const results = await runPlan(prepared, {
@@ -125,7 +128,7 @@ export async function step(context: StepContext): Promise<StepOutcome> {
       ? { budget: new OutputBudget(input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES, activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY) }
       : {}),
   });
-  run.recordObservation(summarize(results, input.observationBytesPerCall), answer.dropped, maxCalls);
+  run.recordObservation(foldPlans(summarize(results, input.observationBytesPerCall), accepted), answer.dropped, maxCalls);
   view.show();
   view.publish();
   return CONTINUE;
