@@ -152,7 +152,7 @@ describe('plans with dependencies', () => {
       expect(scheduledActivities(await historyEvents(handle)).filter((name) => name !== 'plan' && name !== 'describeTools')).toEqual([]);
       const messages = [...(await toolMessagesByCallId(handle)).values()];
       expect(messages).toHaveLength(4);
-      expect(messages[0]).toContain(`${ERROR_TYPES.planInvalid}: the plan was refused and nothing ran: the nodes "A", "B", "C" depend on each other in a cycle`);
+      expect(messages[0]).toContain(`${ERROR_TYPES.planInvalid}: the plan was refused and nothing ran: the nodes "A", "B", "C" depend on each other in a cycle (or on a node in one)`);
       expect(messages[1]).toContain('node "B" references "Z", which is not in the plan');
       expect(messages[1]).toContain('node "C" references "A", which is not in its dependsOn');
       expect(messages[2]).toContain(`the plan has ${MAX_PLAN_NODES + 1} nodes; at most ${MAX_PLAN_NODES} are allowed`);

@@ -144,7 +144,7 @@ export function checkPlan(call: ToolCallAction, taskPrefix: string, tools: PlanT
   if (problems.length > 0) return { problems };
 
   const order = topologicalOrder(nodes);
-  if ('cycle' in order) return { problems: [`the nodes ${order.cycle.map((id) => `"${id}"`).join(', ')} depend on each other in a cycle`] };
+  if ('cycle' in order) return { problems: [`the nodes ${order.cycle.map((id) => `"${id}"`).join(', ')} depend on each other in a cycle (or on a node in one)`] };
   const byId = new Map(nodes.map((node) => [node.id, node]));
   return {
     nodes: order.ids.map((id) => {

@@ -1,0 +1,118 @@
+import type { ToolCallAction } from '../../src/shared/model';
+import { checkPlan, MAX_PLAN_NODES, submitPlanSpec } from '../../src/shared/plan/dag';
+import { foldPlans } from '../../src/shared/plan/graph';
+import { atPointer, referencesIn, resolveReferences } from '../../src/shared/plan/references';
+import { compileJsonSchema } from '../../src/tools/json-schema';
+
+const call = (input: unknown): ToolCallAction => ({ type: 'tool_call', id: 'call_1', tool: 'submit_plan', input });
+const tools = { refusal: (tool: string) => (['get', 'sum'].includes(tool) ? undefined : `there is no tool named "${tool}"`) };
+const problemsOf = (input: unknown) => {
+  const checked = checkPlan(call(input), 's1-1', tools);
+  return 'problems' in checked ? checked.problems : [];
+};
+
+describe('checking a submitted plan', () => {
+  it('orders nodes so every dependency comes first, and names tasks <call task>.<node>', () => {
+    const checked = checkPlan(
+      call({
+        nodes: [
+          { id: 'total', tool: 'sum', args: { values: [{ $ref: 'a', pointer: '/n' }, { $ref: 'b', pointer: '/n' }] }, dependsOn: ['a', 'b'] },
+          { id: 'a', tool: 'get', args: { key: 'a' } },
+          { id: 'b', tool: 'get', args: { key: 'b' } },
+        ],
+      }),
+      's1-1',
+      tools,
+    );
+    if ('problems' in checked) throw new Error(checked.problems.join('; '));
+    expect(checked.nodes.map((node) => [node.id, node.dependsOn])).toEqual([
+      ['s1-1.a', []],
+      ['s1-1.b', []],
+      ['s1-1.total', ['s1-1.a', 's1-1.b']],
+    ]);
+    expect(checked.nodes[2]?.call).toMatchObject({ id: 'call_1#total', tool: 'sum' });
+    expect(checked.outline).toBe('total sum ← a, b; a get; b get');
+  });
+
+  it("accepts the seed's nested Parallel shape (and `parallel` lists) as groups of independent nodes", () => {
+    const checked = checkPlan(
+      call({
+        nodes: [
+          { Parallel: { actions: [{ id: 'a', tool: 'get', args: {} }, { parallel: [{ id: 'b', tool: 'get', args: {} }] }] } },
+          { id: 'c', tool: 'sum', args: {}, dependsOn: ['a', 'b'] },
+        ],
+      }),
+      's2-1',
+      tools,
+    );
+    expect('nodes' in checked && checked.nodes.map((node) => node.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses, with every problem named: shapes, duplicates, unknown tools, self and unknown dependencies, references, cycles, the cap', () => {
+    expect(problemsOf({ steps: [] })).toEqual(['"nodes" must be an array of nodes']);
+    expect(problemsOf({ nodes: [] })).toEqual(['the plan has no nodes']);
+    expect(problemsOf('x')).toEqual(['the arguments must be an object {"nodes": [...]}']);
+    expect(problemsOf({ nodes: [{ id: '1a', tool: 'get', args: {} }] })[0]).toMatch(/"id" must be a letter/);
+    expect(problemsOf({ nodes: [{ id: 'a', tool: 'get', args: {} }, { id: 'a', tool: 'get', args: {} }] })).toEqual(['two nodes have the id "a"']);
+    expect(problemsOf({ nodes: [{ id: 'a', tool: 'submit_plan', args: {} }] })).toEqual(['node "a": a plan cannot contain another plan']);
+    expect(problemsOf({ nodes: [{ id: 'a', tool: 'rm', args: {}, dependsOn: ['a', 'z'] }] })).toEqual([
+      'node "a": there is no tool named "rm"',
+      'node "a" depends on itself',
+      'node "a" depends on "z", which is not in the plan',
+    ]);
+    expect(problemsOf({ nodes: [{ id: 'a', tool: 'get', args: { x: { $ref: 'a', pointer: 'no-slash' } } }] })).toEqual([
+      'node "a" references "a", which is not in its dependsOn',
+      'node "a": the pointer of a reference to "a" must be a JSON pointer such as "/items/0", got "no-slash"',
+    ]);
+    expect(
+      problemsOf({
+        nodes: [
+          { id: 'a', tool: 'get', args: {}, dependsOn: ['b'] },
+          { id: 'b', tool: 'get', args: {}, dependsOn: ['a'] },
+          { id: 'c', tool: 'get', args: {} },
+        ],
+      }),
+    ).toEqual(['the nodes "a", "b" depend on each other in a cycle (or on a node in one)']);
+    const tooMany = Array.from({ length: MAX_PLAN_NODES + 1 }, (_unused, index) => ({ id: `n${index}`, tool: 'get', args: {} }));
+    expect(problemsOf({ nodes: tooMany })[0]).toMatch(new RegExp(`has ${MAX_PLAN_NODES + 1} nodes; at most ${MAX_PLAN_NODES}`));
+  });
+
+  it("offers a schema that accepts the documented example, and says when to plan by mode", () => {
+    const spec = submitPlanSpec('dag');
+    const example = /Example: (\{.*\})$/.exec(spec.description)?.[1] ?? '';
+    expect(compileJsonSchema(spec.inputSchema)(JSON.parse(example))).toMatchObject({ ok: true });
+    expect(spec.description).toContain('Use it whenever a task needs more than one tool call');
+    expect(submitPlanSpec('auto').description).not.toContain('Use it whenever');
+  });
+});
+
+describe('references between nodes', () => {
+  const outputs = { a: { output: { items: [{ 'id/x': 7, 'til~de': 't' }] }, cut: false }, big: { output: 'head … tail', cut: true } };
+  const outputOf = (node: string) => outputs[node as keyof typeof outputs];
+
+  it('finds references and resolves whole outputs and RFC 6901 pointers (with ~1 and ~0)', () => {
+    const args = { x: { $ref: 'a', pointer: '/items/0/id~1x' }, y: [{ $ref: 'a', pointer: '/items/0/til~0de' }], z: { $ref: 'a' }, plain: { ref: 'a' } };
+    expect(referencesIn(args).map((reference) => reference.node)).toEqual(['a', 'a', 'a']);
+    expect(resolveReferences(args, outputOf)).toEqual({ value: { x: 7, y: ['t'], z: outputs.a.output, plain: { ref: 'a' } } });
+  });
+
+  it('says why a reference cannot be resolved: a missing key or item, a cut output, a value that is not a container', () => {
+    expect(resolveReferences({ v: { $ref: 'a', pointer: '/items/3' } }, outputOf)).toEqual({ problem: '/items/3 is not in the output of "a": no item "3" (the array has 1)' });
+    expect(resolveReferences({ v: { $ref: 'a', pointer: '/nope' } }, outputOf)).toMatchObject({ problem: expect.stringContaining('no key "nope" (keys: items)') });
+    expect(resolveReferences({ v: { $ref: 'big', pointer: '/x' } }, outputOf)).toMatchObject({ problem: expect.stringContaining('was cut to fit history') });
+    expect(resolveReferences({ v: { $ref: 'big' } }, outputOf)).toEqual({ value: { v: 'head … tail' } });
+    expect(atPointer(5, '/x')).toEqual({ missing: '"x" goes into a number' });
+  });
+});
+
+describe('the observation of a plan', () => {
+  it('folds the nodes into one entry for the submit_plan call, in place, with a line per node', () => {
+    const entry = (callId: string, ok: boolean, preview: string) => ({ id: callId, callId, tool: 'get', ok, preview, bytes: preview.length, omittedBytes: 0 });
+    const folded = foldPlans({ summary: 'Executed 3 tasks', results: [entry('plain', true, 'p'), entry('call_1#a', true, '1'), entry('call_1#b', false, 'ToolError: no')] }, [
+      { callId: 'call_1', taskId: 's1-2', nodes: [], outline: '' },
+    ]);
+    expect(folded.results.map((result) => result.callId)).toEqual(['plain', 'call_1']);
+    expect(folded.results[1]).toMatchObject({ id: 's1-2', tool: 'submit_plan', ok: true, bytes: 14 });
+    expect(folded.results[1]?.preview).toBe('Plan of 2 nodes: 1 succeeded, 1 failed.\n[a] get ok: 1\n[b] get failed: ToolError: no');
+  });
+});
