@@ -102,6 +102,11 @@ describe('plans with dependencies', () => {
         { id: 's1-1.D', tool: 'work', dependsOn: ['s1-1.C'] },
         { id: 's1-1.E', tool: 'work', dependsOn: [] },
       ]);
+      // The UI's details table lists the nodes, what each needs, and how it went.
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toContain('Plan of step 1:');
+      expect(metadata.currentDetails).toMatch(/\| C \| work \| A, B \| ok \d+ ms \|/);
+      expect(metadata.currentDetails).toMatch(/\| E \| work \| — \| ok \d+ ms \|/);
       // Stable task ids per node: the activity ids name the nodes.
       const scheduled = (await historyEvents(handle)).flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'work' ? [event.activityTaskScheduledEventAttributes.activityId] : []));
       expect(scheduled).toHaveLength(5);

@@ -50,8 +50,9 @@ export class RunState {
   private readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
   private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
-  /** The nodes of this step's plans, for the details table: name, tool, what it needs, and how it went. */
+  /** The nodes of the latest step's plans, for the details table: name, tool, what it needs, and how it went. */
   private planNodes = new Map<string, { name: string; tool: string; needs: string; state: string }>();
+  private planStep = 0;
   private outcome?: AgentRunStatus;
   /** Calls waiting for a decision and questions waiting for an answer. */
   readonly people: PeopleWaits;
@@ -201,7 +202,6 @@ export class RunState {
 
   beginStep(): void {
     this.currentStep += 1;
-    this.planNodes = new Map();
     this.events.append({ type: 'step_started', step: this.currentStep });
   }
 
@@ -283,6 +283,9 @@ export class RunState {
   /** A `submit_plan` was checked and accepted: its graph goes to the event log and the details table. */
   planAccepted(plan: AcceptedPlan): void {
     const nameOf = (taskId: string) => taskId.slice(plan.taskId.length + 1);
+    // The table shows the latest step's plans (it stays after the step, for people reading the run later).
+    if (this.planStep !== this.currentStep) this.planNodes = new Map();
+    this.planStep = this.currentStep;
     for (const node of plan.nodes) {
       this.planNodes.set(node.id, { name: node.name ?? node.id, tool: node.call.tool, needs: node.dependsOn.map(nameOf).join(', ') || '—', state: 'waiting' });
     }
@@ -399,7 +402,7 @@ export class RunState {
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
     const plan = this.planNodes.size
-      ? `\n\n| plan node | tool | needs | state |\n|---|---|---|---|\n${[...this.planNodes.values()].map((node) => `| ${node.name} | ${node.tool} | ${node.needs} | ${node.state} |`).join('\n')}`
+      ? `\n\nPlan of step ${this.planStep}:\n\n| node | tool | needs | state |\n|---|---|---|---|\n${[...this.planNodes.values()].map((node) => `| ${node.name} | ${node.tool} | ${node.needs} | ${node.state} |`).join('\n')}`
       : '';
     return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${plan}${table}`;
   }
