@@ -1,6 +1,7 @@
 import type { ToolCallAction } from '../../src/shared/model';
 import { checkPlan, MAX_PLAN_NODES, submitPlanSpec } from '../../src/shared/plan/dag';
-import { foldPlans } from '../../src/shared/plan/graph';
+import { foldPlans, stepGraph } from '../../src/shared/plan/graph';
+import type { ToolSpec } from '../../src/shared/model';
 import { atPointer, referencesIn, resolveReferences } from '../../src/shared/plan/references';
 import { compileJsonSchema } from '../../src/tools/json-schema';
 
@@ -114,5 +115,30 @@ describe('the observation of a plan', () => {
     expect(folded.results.map((result) => result.callId)).toEqual(['plain', 'call_1']);
     expect(folded.results[1]).toMatchObject({ id: 's1-2', tool: 'submit_plan', ok: true, bytes: 14 });
     expect(folded.results[1]?.preview).toBe('Plan of 2 nodes: 1 succeeded, 1 failed.\n[a] get ok: 1\n[b] get failed: ToolError: no');
+  });
+});
+
+describe("a step's graph", () => {
+  const spec = (name: string): ToolSpec => ({ name, description: name, inputSchema: { type: 'object' }, timeoutMs: 1_000, retry: { maximumAttempts: 1, initialIntervalMs: 1, backoffCoefficient: 1, maximumIntervalMs: 1 }, effects: 'read' });
+  const access = { catalogue: new Map([['get', spec('get')]]), allowed: new Set(['get']) };
+  const get = (id: string): ToolCallAction => ({ type: 'tool_call', id, tool: 'get', input: {} });
+  const nodes = (count: number) => Array.from({ length: count }, (_unused, index) => ({ id: `n${index}`, tool: 'get', args: {} }));
+  const answer = (planNodes: number) => ({ type: 'parallel' as const, actions: [get('x'), { ...call({ nodes: nodes(planNodes) }), id: 'p' }] });
+
+  it('plain calls and plan nodes side by side; plan nodes count against the calls one answer may run', () => {
+    const fits = stepGraph(answer(3), 2, access, true, 4);
+    expect(fits.prepared.map((entry) => entry.node.id)).toEqual(['s2-1', 's2-2.n0', 's2-2.n1', 's2-2.n2']);
+    expect(fits.accepted.map((plan) => plan.taskId)).toEqual(['s2-2']);
+    const over = stepGraph(answer(4), 2, access, true, 4);
+    expect(over.accepted).toEqual([]);
+    const refused = over.prepared[1];
+    expect(refused && 'result' in refused && refused.result.error?.message).toBe('the plan was refused and nothing ran: with its 4 nodes this answer would run 5 calls; at most 4 run per answer');
+  });
+
+  it('without plans (react), submit_plan is just a call to an unknown tool', () => {
+    const { prepared, accepted } = stepGraph(answer(2), 1, access, false);
+    expect(accepted).toEqual([]);
+    const second = prepared[1];
+    expect(second && 'result' in second && second.result.error?.type).toBe('ToolUnknown');
   });
 });

@@ -27,21 +27,34 @@ function refusalOf(tool: string, access: ToolAccess): string | undefined {
  * call is checked and becomes its nodes (`s<step>-<n>.<node>`), or, refused, one `PlanInvalid` result and nothing to
  * run. Pure and deterministic.
  */
-export function stepGraph(action: AgentAction, step: number, access: ToolAccess, plans: boolean): { prepared: PreparedNode[]; accepted: AcceptedPlan[] } {
+export function stepGraph(
+  action: AgentAction,
+  step: number,
+  access: ToolAccess,
+  plans: boolean,
+  /** Calls one answer may run (`maxCallsPerAnswer`): plan nodes count as calls, and a plan that would pass it is refused. */
+  maxCalls = Number.POSITIVE_INFINITY,
+): { prepared: PreparedNode[]; accepted: AcceptedPlan[] } {
   const prepared: PreparedNode[] = [];
   const accepted: AcceptedPlan[] = [];
-  callsOf(action).forEach((call, index) => {
+  const calls = callsOf(action);
+  let planned = calls.filter((call) => !plans || call.tool !== SUBMIT_PLAN_TOOL).length;
+  calls.forEach((call, index) => {
     const id = `s${step}-${index + 1}`;
     if (!plans || call.tool !== SUBMIT_PLAN_TOOL) {
       prepared.push(prepareNode({ id, call, dependsOn: [] }, access));
       return;
     }
-    const checked = checkPlan(call, id, { refusal: (tool) => refusalOf(tool, access) });
-    if ('problems' in checked) {
-      const message = `the plan was refused and nothing ran: ${checked.problems.slice(0, 20).join('; ')}${checked.problems.length > 20 ? ` (and ${checked.problems.length - 20} more)` : ''}`;
+    const refuse = (problems: string[]) => {
+      const message = `the plan was refused and nothing ran: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`;
       prepared.push({ node: { id, call, dependsOn: [] }, result: { id, callId: call.id, tool: SUBMIT_PLAN_TOOL, ok: false, error: { type: ERROR_TYPES.planInvalid, message }, durationMs: 0 } });
-      return;
+    };
+    const checked = checkPlan(call, id, { refusal: (tool) => refusalOf(tool, access) });
+    if ('problems' in checked) return refuse(checked.problems);
+    if (planned + checked.nodes.length > maxCalls) {
+      return refuse([`with its ${checked.nodes.length} nodes this answer would run ${planned + checked.nodes.length} calls; at most ${maxCalls} run per answer`]);
     }
+    planned += checked.nodes.length;
     prepared.push(...checked.nodes.map((node) => prepareNode(node, access)));
     accepted.push({ callId: call.id, taskId: id, nodes: checked.nodes, outline: checked.outline });
   });
