@@ -107,8 +107,8 @@ describe('plans with dependencies', () => {
       expect(metadata.currentDetails).toContain('Plan of step 1:');
       expect(metadata.currentDetails).toMatch(/\| C \| work \| A, B \| ok \d+ ms \|/);
       expect(metadata.currentDetails).toMatch(/\| E \| work \| — \| ok \d+ ms \|/);
-      // Stable task ids per node: the activity ids name the nodes.
-      const scheduled = (await historyEvents(handle)).flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'work' ? [event.activityTaskScheduledEventAttributes.activityId] : []));
+      // One activity per node (their task ids, the idempotency keys' base, are in their inputs).
+      const scheduled = (await historyEvents(handle)).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'work');
       expect(scheduled).toHaveLength(5);
       await recordHistory(handle, 'agent-plan-diamond');
     });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,7 @@ import { readEffects } from '../helpers/effect-tools';
 import { saveFigure } from '../helpers/figures';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
-
-function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, '..', 'fixtures', 'fault-worker.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[fault worker ${child.pid}] ${chunk.toString()}`));
-  return child;
-}
+import { startWorkerProcess } from '../helpers/fault-worker';
 
 /** Durable while waiting (issue 13 item 7): the worker dies while a call waits for approval; nothing is lost. */
 describe('worker killed with SIGKILL while a call waits for approval', () => {

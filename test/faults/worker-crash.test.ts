@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +10,9 @@ import { recordHistory } from '../helpers/agent';
 import { readEffects } from '../helpers/effect-tools';
 import { saveFigure } from '../helpers/figures';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
+import { startWorkerProcess, waitForExit } from '../helpers/fault-worker';
 
 const RUNS = 3;
-
-function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, '..', 'fixtures', 'fault-worker.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[fault worker ${child.pid}] ${chunk.toString()}`));
-  return child;
-}
-
-async function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolve) => child.once('exit', resolve));
-}
 
 /** Guarantee 1: a worker killed with SIGKILL mid-step loses nothing; completed calls never run again. */
 describe('worker killed with SIGKILL while tool calls are in flight', () => {
