@@ -34,8 +34,17 @@ export interface Harness {
   connection: NativeConnection;
   bundlePath: string;
   /** Starts a scripted model and a worker for it on a fresh task queue. */
-  agentWorker(script: Script, options?: { maxConcurrentActivities?: number }): Promise<AgentWorker>;
+  agentWorker(script: Script, options?: AgentWorkerOptions): Promise<AgentWorker>;
   close(): Promise<void>;
+}
+
+export interface AgentWorkerOptions {
+  /** @default the worker's configured maximum */
+  maxConcurrentActivities?: number;
+  /** The worker's tools. @default [benchSleepTool] */
+  tools?: readonly Tool[];
+  /** Scripts chosen by the run's `model` name (several variants on one worker); other names get `script`. @default none */
+  scriptsByModel?: Readonly<Record<string, Script>>;
 }
 
 export interface AgentWorker {
@@ -63,13 +72,14 @@ export async function startHarness(): Promise<Harness> {
     connection,
     bundlePath,
     async agentWorker(script, options = {}) {
-      const model = await startScriptedModel(compileScript(script));
+      const scriptsByModel = new Map(Object.entries(options.scriptsByModel ?? {}).map(([name, variant]) => [name, compileScript(variant, `the script of model ${name}`)]));
+      const model = await startScriptedModel(compileScript(script), { scriptsByModel });
       const taskQueue = `bench-${++counter}`;
       const worker = await createWorker({
         config: { ...config, worker: { ...config.worker, maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities } },
         connection,
         taskQueue,
-        tools: [benchSleepTool],
+        tools: options.tools ?? [benchSleepTool],
         builtinTools: false,
         model: { baseURL: model.baseURL, apiKey: 'bench', defaultModel: 'scripted', requestTimeoutMs: 60_000 },
         workflowBundle: { codePath: bundlePath },

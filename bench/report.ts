@@ -1,5 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { MemoryFigures } from './memory';
+import type { PlanningFigures } from './planning';
+import { planningMarkdown } from './planning-report';
 import type { HistoryFigures, OverheadFigures, ParallelFigures, ThroughputFigures } from './scenarios';
 
 export interface BenchFigures {
@@ -10,6 +12,7 @@ export interface BenchFigures {
   throughput: ThroughputFigures;
   history: HistoryFigures;
   memory: MemoryFigures;
+  planning: PlanningFigures;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -22,12 +25,13 @@ export function machineLine(): string {
 
 /** bench/RESULTS.md: one table per question, absolute figures and ratios measured side by side in one run. */
 export function resultsMarkdown(figures: BenchFigures): string {
-  const { parallel, overhead, throughput, history, memory } = figures;
+  const { parallel, overhead, throughput, history, memory, planning } = figures;
   return `# Benchmark results
 
 Measured by \`npm run bench${figures.mode === 'quick' ? ' -- --quick' : ''}\` on ${figures.date}, ${machineLine()}, one Temporal dev server
 (CLI 1.5.1, SQLite) and one worker, the scripted model over HTTP on loopback. Every comparison below was measured in
-the same run on the same machine. Chart of step time by mode: [step-time.svg](step-time.svg).
+the same run on the same machine. Chart of step time by mode: [step-time.svg](step-time.svg). Section 6 alone:
+\`npm run bench -- planning\` (its results go to test-artifacts/bench/).
 
 ## 1. Parallel speedup
 
@@ -81,6 +85,8 @@ Worker RSS in its own process, after a garbage collection, across ${memory.runs}
 
 RSS samples (MB): ${memory.samplesMb.map((value) => value.toFixed(1)).join(', ')}.
 V8 heap in use after the same collections (MB): ${(memory.heapSamplesMb ?? []).map((value) => value.toFixed(1)).join(', ')}.
+
+${planningMarkdown(planning, `## 6. ReAct versus plans with dependencies (k = ${planning.k})`).trimEnd()}
 
 ## Beside the strongest TypeScript peer
 
