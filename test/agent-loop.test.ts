@@ -89,22 +89,20 @@ describe('agentWorkflow', () => {
     });
   });
 
-  it('does not retry input that fails the schema, and shows the model the validation message', async () => {
+  it('refuses input that fails the schema before scheduling anything, and shows the model the validation message', async () => {
     const testTools = createTestTools();
     const script = { turns: [{ toolCalls: [{ name: 'strict', arguments: { count: 'many' } }] }, { toolCalls: [{ name: 'strict', arguments: { count: 3 } }] }, FINAL] };
     await withAgent(script, testTools.tools, async ({ run, model }) => {
       const { handle, result } = await run({ goal: 'call strict' });
       expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 1, failed: 1 } });
       const events = await historyEvents(handle);
-      const failed = events.filter((event) => event.activityTaskFailedEventAttributes);
-      expect(failed).toHaveLength(1);
-      const failedScheduledId = String(failed[0]?.activityTaskFailedEventAttributes?.scheduledEventId);
-      const started = events.find((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === failedScheduledId);
-      expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+      // The invalid call was refused in the workflow (patch input-check-v1): no activity, no failure; the valid one ran.
+      expect(events.filter((event) => event.activityTaskFailedEventAttributes)).toHaveLength(0);
+      expect(scheduledActivities(events)).toEqual(['describeTools', 'plan', 'plan', 'strict', 'plan']);
       expect(testTools.handlerCalls.get('strict')).toBe(1);
       const secondTurn = model.requests.find((request) => request.turn === 2);
-      expect(secondTurn?.observations).toContain('ToolInputInvalid: invalid input for tool "strict": count:');
-      await recordHistory(handle, 'agent-invalid-input');
+      expect(secondTurn?.observations).toContain('ToolInputInvalid: invalid input for tool "strict": count: expected integer, got string');
+      await recordHistory(handle, 'agent-invalid-input-refused');
     });
   });
 

@@ -13,5 +13,7 @@ export { createAskUserTool } from '../tools/builtin/ask-user';
 export { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
 export { loadModelConfig, type ModelConfig } from '../config/model-config';
 export { loadTemporalConfig, ConfigurationError, type TemporalConfig } from '../config/temporal-config';
+export { loadMcpConfig, parseMcpConfig, type McpServerConfig } from '../mcp/config';
+export { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
 export { startScriptedModel, type ScriptedModelServer } from '../scripted-model/server';
 export { compileScript, type Script } from '../scripted-model/script';

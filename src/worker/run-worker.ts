@@ -6,6 +6,8 @@ import { createBuiltinTools } from '../tools/builtin';
 import type { Tool } from '../tools/define-tool';
 import { connectWorkerConnection } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import type { McpServerConfig } from '../mcp/config';
+import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
 
 export interface AgentWorkerOptions {
   /** Validated configuration. @default loadTemporalConfig(process.env) */
@@ -22,6 +24,13 @@ export interface AgentWorkerOptions {
   model?: ActivityDependencies['model'];
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * MCP servers whose tools this worker serves (`loadMcpConfig(path)`). `runWorker` connects to them and stops them
+   * with the worker; with `createWorker`, connect them yourself (`connectMcpTools`) and pass `mcp`.
+   */
+  mcpServers?: readonly McpServerConfig[];
+  /** MCP tools already connected (`connectMcpTools`); their pool is the caller's to close. */
+  mcp?: McpTools;
 }
 
 /** Path of the workflow bundle's entry point. */
@@ -44,7 +53,7 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     connection,
     namespace: config.namespace,
     taskQueue: options.taskQueue ?? config.taskQueue,
-    activities: createActivities({ tools: workerTools(options), model: options.model ?? loadModelConfig() }),
+    activities: createActivities({ tools: [...workerTools(options), ...(options.mcp?.tools ?? [])], model: options.model ?? loadModelConfig() }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds.
@@ -63,14 +72,18 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
   // Tools first: a bad AGENT_* variable is a configuration error, whether or not Temporal is reachable.
   const tools = workerTools(options);
   const connection = options.connection ?? (await connectWorkerConnection(config));
+  let mcp = options.mcp;
   try {
-    const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection });
+    if (!mcp && options.mcpServers?.length) mcp = await connectMcpTools(options.mcpServers, new Set(tools.map((tool) => tool.spec.name)));
+    if (mcp && !options.mcp) process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.\n`);
+    const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
     process.stderr.write(
       `Worker polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
     );
     await worker.run();
     process.stderr.write('Worker stopped.\n');
   } finally {
+    if (mcp && !options.mcp) await mcp.close();
     if (!options.connection) await connection.close();
   }
 }

@@ -5,6 +5,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
+import { matchesToolName } from '../../shared/tool-patterns';
+import { mcpServersFor } from '../../mcp/config';
+import { connectMcpTools } from '../../mcp/mcp-tools';
 import { createWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
@@ -30,6 +33,7 @@ interface RunOptions {
   requireApproval?: string[];
   approvalTimeout?: number;
   planning?: 'react' | 'dag' | 'auto';
+  mcpConfig?: string;
   script?: string;
   id?: string;
   detach?: boolean;
@@ -153,6 +157,7 @@ export function registerRunCommand(program: Command): void {
         'auto',
       ]),
     )
+    .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')
@@ -164,10 +169,15 @@ export function registerRunCommand(program: Command): void {
       const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
       // Validate tools (and their configuration) before anything starts listening.
-      const tools = workerTools({});
+      const builtins = workerTools({});
+      const mcpServers = mcpServersFor(options.mcpConfig);
+      // MCP servers are started (and their tools listed) before the run; they stop with the command.
+      const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name))) : undefined;
+      const tools = [...builtins, ...(mcp?.tools ?? [])];
       for (const [flag, names] of [['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const) {
-        const unknown = (names ?? []).filter((name) => !tools.some((tool) => tool.spec.name === name));
+        const unknown = (names ?? []).filter((name) => !tools.some((tool) => matchesToolName(name, tool.spec.name)));
         if (unknown.length > 0) {
+          await mcp?.close();
           throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
         }
       }
@@ -175,7 +185,7 @@ export function registerRunCommand(program: Command): void {
       let leftBehind: string | undefined;
       const interrupts = listenForInterrupts(() => leftBehind);
       // Everything started below is stopped in reverse order, whatever fails on the way.
-      const cleanup: Array<{ close: () => Promise<unknown>; timeoutMs: number }> = [];
+      const cleanup: Array<{ close: () => Promise<unknown>; timeoutMs: number }> = mcp ? [{ close: () => mcp.close(), timeoutMs: CLEANUP_STEP_MS }] : [];
       let serverLost = false;
       try {
         const model = await chooseModel(options.script);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { connectClient } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
+import { mcpServersFor } from '../../mcp/config';
 import { runWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
 
@@ -10,15 +11,17 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('Run a worker for agent workflows and tools on $TEMPORAL_ADDRESS until Ctrl-C or SIGTERM.')
     .option('--task-queue <name>', 'task queue to poll (default: $TEMPORAL_TASK_QUEUE or "durable-agent")')
-    .action(async (options: { taskQueue?: string }) => {
+    .option('--mcp-config <file>', 'serve the tools of these MCP servers ({"mcpServers": …}, as other MCP clients use; default: $DURABLE_AGENT_MCP_CONFIG)')
+    .action(async (options: { taskQueue?: string; mcpConfig?: string }) => {
       const config = loadTemporalConfig();
-      // Tools first: a bad AGENT_* variable is a configuration error, whether or not Temporal is reachable.
+      // Tools first: a bad AGENT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
       const tools = workerTools({});
+      const mcpServers = mcpServersFor(options.mcpConfig);
       // The client's checks give one clear message for an unreachable server or a namespace that does not exist;
       // the worker would report the latter deep in its own retries.
       await (await connectClient(config)).connection.close();
       // A long-running worker keeps the SDK's INFO lines (on stderr, like the core's) and its graceful shutdown on signals.
       installCliRuntime({ level: 'INFO' });
-      await runWorker({ config, tools, builtinTools: false, taskQueue: options.taskQueue });
+      await runWorker({ config, tools, builtinTools: false, taskQueue: options.taskQueue, mcpServers });
     });
 }

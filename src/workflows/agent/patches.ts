@@ -19,4 +19,8 @@ export const PATCHES = {
   sessions: 'sessions-v1',
   /** Plans with dependencies (issue 14): `submit_plan` runs a checked graph of calls; taken only by runs with `planning` `dag` or `auto`. */
   plans: 'plans-v1',
+  /** Arguments checked against the tool's JSON Schema in the workflow (issue 15): a call that breaks it is refused unscheduled. Taken only when a call breaks it. */
+  inputCheck: 'input-check-v1',
+  /** Patterns in `allowedTools`/`requireApproval` (issue 15): `github__*` names every matching tool. Taken only by runs that use a pattern. */
+  toolPatterns: 'tool-patterns-v1',
 } as const;

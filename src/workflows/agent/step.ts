@@ -110,7 +110,8 @@ export async function step(context: StepContext): Promise<StepOutcome> {
     if (outcome !== 'resumed') return stop(outcome);
   }
 
-  const { prepared, accepted } = stepGraph(action, run.step, access, context.plans === true, maxCalls);
+  const checked = { ...access, refuseInvalidInput: () => patched(PATCHES.inputCheck) };
+  const { prepared, accepted } = stepGraph(action, run.step, checked, context.plans === true, maxCalls);
   for (const plan of accepted) run.planAccepted(plan);
   for (const entry of prepared) if ('task' in entry) run.people.noteCall(entry.task);
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
