@@ -18,7 +18,7 @@ const ROOT = join(__dirname, '..');
 const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 const FILESYSTEM = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
 const HANGING = join(__dirname, 'fixtures', 'hanging-mcp-server.ts');
-const LOOPBACK_ONLY = join(__dirname, 'fixtures', 'loopback-only.cjs');
+const LOOPBACK_ONLY = join(__dirname, 'fixtures', 'loopback-only.ts');
 const SECRET = `s3cr3t-${process.pid}-${Date.now()}`;
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 
@@ -33,7 +33,7 @@ describe('tools from MCP servers', () => {
     folder = mkdtempSync(join(tmpdir(), 'durable-agent-mcp-'));
     writeFileSync(join(folder, 'notes.txt'), 'hello from the filesystem server\n');
     const port = await freePort();
-    httpServer = spawn(process.execPath, ['-r', LOOPBACK_ONLY, EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    httpServer = spawn(process.execPath, ['-r', 'tsx/cjs', '-r', LOOPBACK_ONLY, EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
     await probeUntilListening(port);
     const servers = parseMcpConfig(
       {
