@@ -11,6 +11,7 @@ import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-bina
 import { registerFollowCommand } from './commands/follow-command';
 import { registerInspectCommands } from './commands/inspect-commands';
 import { registerInteractionCommands } from './commands/interaction-commands';
+import { registerMcpServerCommand } from './commands/mcp-server-command';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerRunCommand } from './commands/run-command';
 import { registerScriptedModelCommand } from './commands/scripted-model-command';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerSetupCommand(program);
   registerScriptedModelCommand(program);
+  registerMcpServerCommand(program);
   return program;
 }
 
