@@ -19,7 +19,7 @@ describe('loadTemporalConfig', () => {
       addressConfigured: false,
       namespace: 'default',
       taskQueue: 'durable-agent',
-      worker: { maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40 },
+      worker: { maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40, maxEagerActivities: 16 },
     });
   });
 

@@ -34,6 +34,17 @@ function devVersion(name: string): string {
 type LockEntry = Record<string, unknown> & { dev?: boolean; devOptional?: boolean };
 
 /**
+ * Where the registry serves a locked package's tarball. This repo's lock leaves `resolved` out (npm does so for the
+ * default registry); with it spelled out, `npm ci --offline` takes the tarball from the cache by URL and integrity and
+ * never needs the package's metadata document, whose cached copy npm may not accept.
+ */
+function registryLocation(path: string, entry: LockEntry): { resolved?: string } {
+  if (entry.resolved !== undefined || entry.link || typeof entry.version !== 'string') return {};
+  const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  return { resolved: `https://registry.npmjs.org/${name}/-/${name.split('/').pop() ?? name}-${entry.version}.tgz` };
+}
+
+/**
  * A lock file for the consumer, derived from this repo's: durable-agent's own dependencies resolve exactly as they
  * do here (same versions, same integrity, so `npm ci --offline` finds each in the cache without asking the
  * registry), plus the tarball itself and the consumer's TypeScript.
@@ -45,7 +56,8 @@ function consumerLock(manifest: { name: string; dependencies: Record<string, str
   for (const [path, entry] of Object.entries(repoLock.packages)) {
     if (!path || (entry.dev && path !== 'node_modules/typescript')) continue;
     const { dev: _dev, devOptional: _devOptional, ...rest } = entry;
-    packages[path] = path === 'node_modules/typescript' ? { ...rest, dev: true } : rest;
+    const located = { ...rest, ...registryLocation(path, entry) };
+    packages[path] = path === 'node_modules/typescript' ? { ...located, dev: true } : located;
   }
   packages['node_modules/durable-agent'] = {
     version: PACKAGE.version,

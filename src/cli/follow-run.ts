@@ -6,6 +6,8 @@ import { within } from './within';
 
 /** How often the server is probed (TCP, on loopback or the network) while a run is followed. */
 const PROBE_MS = 1_000;
+/** How long one probe waits for the server to accept. */
+const PROBE_TIMEOUT_MS = 3_000;
 /** How often a terminal redraws while nothing happens, so the times of running calls go on. */
 const REDRAW_MS = 1_000;
 /** After a failed read of the event log, how long before reading again (the run's result ends the follow anyway). */
@@ -101,7 +103,8 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
   const watchServer = async (): Promise<never> => {
     let unreachableSince: number | undefined;
     while (!settled) {
-      const reachable = await probeTcp(address, 1_000).then(() => true, () => false);
+      // A generous answer time: a loaded machine may be slow to accept, which is not a lost server.
+      const reachable = await probeTcp(address, PROBE_TIMEOUT_MS).then(() => true, () => false);
       if (reachable) unreachableSince = undefined;
       else unreachableSince ??= Date.now();
       if (unreachableSince !== undefined && Date.now() - unreachableSince >= grace) throw lostServer(address, handle.workflowId);

@@ -35,6 +35,11 @@ const EnvironmentSchema = z.object({
   /** The worker's global cap on concurrently running activities (tool calls and model calls). */
   DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
   DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.default(40),
+  /**
+   * Activities a workflow task may start on this worker without a round trip to the server (eager dispatch). The
+   * SDK's default, 3, is below a step's default `maxParallel` (4); at 16 a whole step of tool calls starts eagerly.
+   */
+  DURABLE_AGENT_EAGER_ACTIVITIES: z.coerce.number().int().min(0).max(1_000).default(16),
   /** gRPC port of the local server `run` uses or starts when TEMPORAL_ADDRESS is unset (its Web UI: this + 1000). */
   DURABLE_AGENT_LOCAL_PORT: z.coerce.number().int().min(1).max(64_535, 'expected a port up to 64535 (its Web UI takes the port + 1000)').default(7233),
 });
@@ -49,7 +54,7 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Connection options with TLS, API key and gRPC metadata from envconfig. */
   connectionOptions: NativeConnectionOptions;
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxEagerActivities: number };
 }
 
 
@@ -80,6 +85,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
     worker: {
       maxConcurrentActivities: values.DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: values.DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxEagerActivities: values.DURABLE_AGENT_EAGER_ACTIVITIES,
     },
   };
 }

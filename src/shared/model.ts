@@ -171,6 +171,11 @@ export interface PlanRequest {
    * grows, so what handlers append meanwhile is never seen). Absent from requests of older workflow code.
    */
   messageCount?: number;
+  /**
+   * The transcript and catalogue themselves, for a planner run as a local activity (`planner: 'local'`): a local
+   * activity's input never enters history, so sending them costs no history and saves the query round trip.
+   */
+  context?: PlannerContext & { tools: ToolSpec[] };
 }
 
 /** Arguments of the `plannerContext` query: which prefix of the transcript, for which step. */

@@ -56,6 +56,7 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     activities: createActivities({ tools: [...workerTools(options), ...(options.mcp?.tools ?? [])], model: options.model ?? loadModelConfig() }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
     // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds.
     defaultHeartbeatThrottleInterval: '1 second',
     maxHeartbeatThrottleInterval: '2 seconds',

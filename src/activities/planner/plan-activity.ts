@@ -145,10 +145,11 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   return {
     async plan(request: PlanRequest): Promise<PlanResult> {
       const activity = Context.current();
-      const context = await readContext(request);
+      const context = request.context ?? (await readContext(request));
       const model = request.model ?? context.model ?? dependencies.defaultModel;
       const tools = request.finalTurn ? [] : context.tools;
-      const heartbeat = setInterval(() => activity.heartbeat({ step: request.step }), heartbeatIntervalMs);
+      // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive).
+      const heartbeat = activity.info.isLocal ? undefined : setInterval(() => activity.heartbeat({ step: request.step }), heartbeatIntervalMs);
       let completion;
       try {
         completion = await dependencies.openai.chat.completions.create(
@@ -162,7 +163,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       } catch (error) {
         throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
       } finally {
-        clearInterval(heartbeat);
+        if (heartbeat) clearInterval(heartbeat);
       }
       const parsed = CompletionSchema.safeParse(completion);
       if (!parsed.success) {

@@ -64,6 +64,15 @@ export const AgentRunInputSchema = z.object({
    * `dag` offers it too and tells the model to prefer it. @default 'react'
    */
   planning: z.enum(['react', 'dag', 'auto']).optional(),
+  /**
+   * How the model is called. `activity`: a normal activity that reads the transcript with a query (its own task queue
+   * and timeouts, visible in the UI while it runs, the state query answers during a model call). `local`: a local
+   * activity on the workflow's worker with the transcript as its input (one round trip and one workflow task less per
+   * step; the state query and a cancel request wait for the workflow task's heartbeat, up to a few seconds, during
+   * a model call, and retries after a minute of backoff are scheduled as timers). See README, "The planner's mode".
+   * @default 'activity'
+   */
+  planner: z.enum(['activity', 'local']).optional(),
   /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
   maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
   /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */

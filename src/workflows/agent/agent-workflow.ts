@@ -87,6 +87,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const { input } = parsed;
   // Runs started before the size limits existed replay without them (their histories have no marker).
   const sizeLimits = patched(PATCHES.sizeLimits);
+  const localPlanner = input.planner === 'local' && patched(PATCHES.localPlanner);
   const run = new RunState(input);
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
@@ -111,6 +112,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
       ...(interaction ? { interaction } : {}),
       ...(plans ? { plans } : {}),
+      ...(localPlanner ? { localPlanner } : {}),
     };
     const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
     // A session continued as new while idle: it waits for the next message before it steps.

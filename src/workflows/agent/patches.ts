@@ -23,4 +23,6 @@ export const PATCHES = {
   inputCheck: 'input-check-v1',
   /** Patterns in `allowedTools`/`requireApproval` (issue 15): `github__*` names every matching tool. Taken only by runs that use a pattern. */
   toolPatterns: 'tool-patterns-v1',
+  /** The planner as a local activity with the transcript as its input (issue 16); taken only by runs with `planner: 'local'`. */
+  localPlanner: 'local-planner-v1',
 } as const;

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError } from '../../shared/model';
 import { PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
@@ -9,6 +9,18 @@ const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResul
   heartbeatTimeout: PLANNER_HEARTBEAT_TIMEOUT_MS,
   retry: toActivityRetry(PLANNER_RETRY),
 });
+
+/** The same activity, run locally on the workflow's worker (`planner: 'local'`): the transcript goes in its input. */
+const local = proxyLocalActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
+  startToCloseTimeout: PLANNER_TIMEOUT_MS,
+  retry: toActivityRetry(PLANNER_RETRY),
+});
+
+/** What a local planner is sent: the transcript as it is now, and the catalogue. */
+function inlineContext(run: RunState): NonNullable<PlanRequest['context']> {
+  const context = run.plannerContext({ step: run.step, messageCount: run.messageCount, includeTools: true });
+  return { ...context, tools: context.tools ?? [] };
+}
 
 /** Raised when the planner gave up; the workflow turns it into a `failed` result. */
 export class PlannerGaveUp extends Error {
@@ -30,6 +42,8 @@ export interface PlannerOptions {
   run: RunState;
   /** Cap on calls per answer, sent to the planner and enforced on its answer; absent in runs started before it. */
   maxCalls?: number;
+  /** Call the model through a local activity with the transcript inline (`planner: 'local'`, patch `local-planner-v1`). */
+  local?: boolean;
 }
 
 /**
@@ -50,16 +64,19 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
   };
   const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
   try {
-    const result = await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
+    const result = options.local ? await local.plan({ ...request, context: inlineContext(run) }) : await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
     return run.recordPlan(result, maxCalls);
   } catch (error) {
-    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-    const cause = error.cause;
+    if (isCancellation(error)) throw error;
+    // A local activity's failure arrives unwrapped (an ApplicationFailure, a TimeoutFailure), a normal one inside an ActivityFailure.
+    const localFailure = options.local === true && error instanceof TemporalFailure;
+    if (!(error instanceof ActivityFailure) && !localFailure) throw error;
+    const cause = error instanceof ActivityFailure ? error.cause : error;
     if (cause instanceof ApplicationFailure) {
       const usage = usageOf(cause);
       if (usage) run.recordUsage(usage);
       throw new PlannerGaveUp({ type: cause.type ?? 'ModelInvocationError', message: cause.message });
     }
-    throw new PlannerGaveUp({ type: ERROR_TYPES.modelTimeout, message: cause?.message ?? error.message });
+    throw new PlannerGaveUp({ type: ERROR_TYPES.modelTimeout, message: cause?.message ?? (error as Error).message });
   }
 }

@@ -32,6 +32,8 @@ export interface StepContext {
   interaction?: Interaction;
   /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`, patch `plans-v1`). */
   plans?: boolean;
+  /** The model is called through a local activity (runs with `planner: 'local'`, patch `local-planner-v1`). */
+  localPlanner?: boolean;
 }
 
 /** After a step: go on, or stop with this result. */
@@ -89,7 +91,7 @@ function stopInputs(run: RunState) {
 /** One step of the loop: plan → graph → schedule → observe. */
 export async function step(context: StepContext): Promise<StepOutcome> {
   const { input, run, view, access, semaphore, maxCalls } = context;
-  const planner: PlannerOptions = { input, run, ...(maxCalls !== undefined ? { maxCalls } : {}) };
+  const planner: PlannerOptions = { input, run, ...(maxCalls !== undefined ? { maxCalls } : {}), ...(context.localPlanner ? { local: true } : {}) };
   const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget() });
 
   const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
