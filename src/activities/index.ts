@@ -13,6 +13,8 @@ export interface ActivityDependencies {
   tools?: readonly Tool[];
   /** The model: a config (the `openai` client is built from it) or ready planner dependencies. */
   model?: ModelConfig | PlannerDependencies;
+  /** A tool worker: its tools only, no planner. @default false */
+  toolsOnly?: boolean;
 }
 
 function plannerDependencies(model: ActivityDependencies['model']): PlannerDependencies | undefined {
@@ -35,11 +37,10 @@ const noModel = {
 
 /** Builds every activity the worker registers: the planner, one activity per tool, the catalogue. */
 export function createActivities(dependencies: ActivityDependencies = {}) {
+  const tools = createToolActivities(createToolRegistry(dependencies.tools ?? []));
+  if (dependencies.toolsOnly) return tools;
   const planner = plannerDependencies(dependencies.model);
-  return {
-    ...createToolActivities(createToolRegistry(dependencies.tools ?? [])),
-    ...(planner ? createPlannerActivities(planner) : noModel),
-  };
+  return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

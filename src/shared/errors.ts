@@ -24,6 +24,8 @@ export const ERROR_TYPES = {
   toolApprovalTimeout: 'ToolApprovalTimeout',
   /** Nobody answered the model's question within `approvalTimeoutMs`. */
   questionTimeout: 'QuestionTimeout',
+  /** No worker serves the tool's task queue: the call (or the catalogue read) was not taken in time. Not retried. */
+  toolUnavailable: 'ToolUnavailable',
   /** A plan node that did not run because a node it depends on failed. */
   toolSkipped: 'ToolSkipped',
   /** A `submit_plan` the workflow refused before running anything (cycle, unknown node or tool, too many nodes…). */

@@ -26,6 +26,10 @@ export const PLANNER_MAX_RETRY_AFTER_MS = 60_000;
 
 /** Budget for the catalogue activity at the start of a run. */
 export const CATALOGUE_TIMEOUT_MS = 10_000;
+/** How long a tool queue's catalogue read waits for a worker of that queue to take it. */
+export const TOOL_QUEUE_CATALOGUE_WAIT_MS = 10_000;
+/** How long a call to a tool on another queue waits for a worker to take it (`toolUnavailableAfterMs`). */
+export const DEFAULT_TOOL_UNAVAILABLE_AFTER_MS = 30_000;
 
 /**
  * Schedule-to-close timeout of a tool call: room for every attempt at its full timeout plus the

@@ -14,6 +14,7 @@ const FAILURE_WORDS: Record<string, string> = {
   ToolFailed: 'error',
   ToolSkipped: 'skipped',
   PlanInvalid: 'plan refused',
+  ToolUnavailable: 'no worker',
   ToolDenied: 'denied',
   ToolApprovalTimeout: 'approval timed out',
   QuestionTimeout: 'no answer',

@@ -5,7 +5,8 @@ import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools
 import { createBuiltinTools } from '../tools/builtin';
 import type { Tool } from '../tools/define-tool';
 import { connectWorkerConnection } from '../config/connect';
-import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+import { expandToolNames } from '../shared/tool-patterns';
 import type { McpServerConfig } from '../mcp/config';
 import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
 
@@ -31,6 +32,31 @@ export interface AgentWorkerOptions {
   mcpServers?: readonly McpServerConfig[];
   /** MCP tools already connected (`connectMcpTools`); their pool is the caller's to close. */
   mcp?: McpTools;
+  /**
+   * `agent` (the default) runs the agent workflows, the planner and its tools. `tools` serves only its tools, on its own
+   * task queue: runs that list that queue in `toolQueues` read its catalogue and send those tools' calls there.
+   */
+  role?: 'agent' | 'tools';
+  /** Serve only these tools (names or patterns such as `github__*`); each must name at least one. @default all */
+  onlyTools?: readonly string[];
+  /** This worker's cap on concurrent activities (a role's own limit). @default config.worker.maxConcurrentActivities */
+  maxConcurrentActivities?: number;
+}
+
+/** The tools a worker serves: all, or those `onlyTools` names (an entry naming none is a configuration error). */
+function servedTools(tools: readonly Tool[], onlyTools: readonly string[] | undefined): Tool[] {
+  if (!onlyTools) return [...tools];
+  const { names, unmatched } = expandToolNames(onlyTools, tools.map((tool) => tool.spec.name));
+  if (unmatched.length > 0) throw new ConfigurationError(`No tool on this worker matches ${unmatched.join(', ')}; it has ${tools.map((tool) => tool.spec.name).join(', ') || 'no tools'}.`);
+  return tools.filter((tool) => names.includes(tool.spec.name));
+}
+
+/** A tool worker's tools, each declared to run on its queue (the catalogue it answers says so). */
+function onQueue(tools: readonly Tool[], taskQueue: string): Tool[] {
+  return tools.map((tool) => {
+    const activityType = tool.spec.executor?.kind === 'activity' ? tool.spec.executor.activityType : tool.spec.name;
+    return { ...tool, spec: { ...tool.spec, executor: { kind: 'activity' as const, activityType, taskQueue } } };
+  });
 }
 
 /** Path of the workflow bundle's entry point. */
@@ -46,15 +72,16 @@ export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtin
 export async function createWorker(options: AgentWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadTemporalConfig();
   const connection = options.connection ?? (await connectWorkerConnection(config));
-  const workflowSource = options.workflowBundle
-    ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: WORKFLOWS_PATH };
+  const taskQueue = options.taskQueue ?? config.taskQueue;
+  const toolsOnly = options.role === 'tools';
+  const workflowSource = toolsOnly ? {} : options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const tools = servedTools([...workerTools(options), ...(options.mcp?.tools ?? [])], options.onlyTools);
   return Worker.create({
     connection,
     namespace: config.namespace,
-    taskQueue: options.taskQueue ?? config.taskQueue,
-    activities: createActivities({ tools: [...workerTools(options), ...(options.mcp?.tools ?? [])], model: options.model ?? loadModelConfig() }),
-    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    taskQueue,
+    activities: toolsOnly ? createActivities({ tools: onQueue(tools, taskQueue), toolsOnly }) : createActivities({ tools, model: options.model ?? loadModelConfig() }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
     // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds.
@@ -78,8 +105,9 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
     if (!mcp && options.mcpServers?.length) mcp = await connectMcpTools(options.mcpServers, new Set(tools.map((tool) => tool.spec.name)));
     if (mcp && !options.mcp) process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.\n`);
     const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
+    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])], options.onlyTools).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
     process.stderr.write(
-      `Worker polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
+      `${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
     );
     await worker.run();
     process.stderr.write('Worker stopped.\n');

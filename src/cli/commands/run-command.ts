@@ -34,6 +34,7 @@ interface RunOptions {
   approvalTimeout?: number;
   planning?: 'react' | 'dag' | 'auto';
   mcpConfig?: string;
+  toolQueues?: string[];
   script?: string;
   id?: string;
   detach?: boolean;
@@ -64,6 +65,7 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
     ...(options.planning ? { planning: options.planning } : {}),
+    ...(options.toolQueues?.length ? { toolQueues: options.toolQueues } : {}),
   });
 }
 
@@ -157,6 +159,7 @@ export function registerRunCommand(program: Command): void {
         'auto',
       ]),
     )
+    .option('--tool-queues <a,b>', 'also use the tools of the tool workers on these task queues (durable-agent worker --tools … --task-queue Q)', parseToolList)
     .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
@@ -174,7 +177,8 @@ export function registerRunCommand(program: Command): void {
       // MCP servers are started (and their tools listed) before the run; they stop with the command.
       const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name))) : undefined;
       const tools = [...builtins, ...(mcp?.tools ?? [])];
-      for (const [flag, names] of [['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const) {
+      // Tools of other queues are known only to their workers: the run checks those names against the whole catalogue.
+      for (const [flag, names] of input.toolQueues?.length ? [] : ([['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const)) {
         const unknown = (names ?? []).filter((name) => !tools.some((tool) => matchesToolName(name, tool.spec.name)));
         if (unknown.length > 0) {
           await mcp?.close();

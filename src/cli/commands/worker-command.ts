@@ -4,6 +4,7 @@ import { loadTemporalConfig } from '../../config/temporal-config';
 import { mcpServersFor } from '../../mcp/config';
 import { runWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
+import { parsePositiveInteger, parseToolList } from '../parse';
 
 /** `durable-agent worker`: a long-running worker on $TEMPORAL_ADDRESS. */
 export function registerWorkerCommand(program: Command): void {
@@ -12,7 +13,9 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run a worker for agent workflows and tools on $TEMPORAL_ADDRESS until Ctrl-C or SIGTERM.')
     .option('--task-queue <name>', 'task queue to poll (default: $TEMPORAL_TASK_QUEUE or "durable-agent")')
     .option('--mcp-config <file>', 'serve the tools of these MCP servers ({"mcpServers": …}, as other MCP clients use; default: $DURABLE_AGENT_MCP_CONFIG)')
-    .action(async (options: { taskQueue?: string; mcpConfig?: string }) => {
+    .option('--tools <a,b>', 'a tool worker: serve only these tools (names or patterns such as github__*) on --task-queue, no workflows; runs reach it with toolQueues / run --tool-queues', parseToolList)
+    .option('--max-activities <n>', "this worker's cap on concurrent activities (default: $DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES or 100)", parsePositiveInteger)
+    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; maxActivities?: number }) => {
       const config = loadTemporalConfig();
       // Tools first: a bad AGENT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
       const tools = workerTools({});
@@ -22,6 +25,14 @@ export function registerWorkerCommand(program: Command): void {
       await (await connectClient(config)).connection.close();
       // A long-running worker keeps the SDK's INFO lines (on stderr, like the core's) and its graceful shutdown on signals.
       installCliRuntime({ level: 'INFO' });
-      await runWorker({ config, tools, builtinTools: false, taskQueue: options.taskQueue, mcpServers });
+      await runWorker({
+        config,
+        tools,
+        builtinTools: false,
+        taskQueue: options.taskQueue,
+        mcpServers,
+        ...(options.tools ? { role: 'tools' as const, onlyTools: options.tools } : {}),
+        ...(options.maxActivities !== undefined ? { maxConcurrentActivities: options.maxActivities } : {}),
+      });
     });
 }

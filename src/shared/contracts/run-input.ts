@@ -73,6 +73,13 @@ export const AgentRunInputSchema = z.object({
    * @default 'activity'
    */
   planner: z.enum(['activity', 'local']).optional(),
+  /**
+   * Task queues of tool workers (`durable-agent worker --tools … --task-queue Q`) whose tools this run may use besides
+   * those of its own queue: their catalogues are read at the start of the run, and their tools' calls go to them.
+   */
+  toolQueues: z.array(z.string().trim().min(1).max(200)).max(20).optional(),
+  /** How long a call to a tool on another queue waits for a worker to take it before it fails (`ToolUnavailable`). @default 30 s */
+  toolUnavailableAfterMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
   /** Tool calls of one answer that run; the rest are dropped and the model is told. @default 64 */
   maxCallsPerAnswer: z.number().int().min(1).max(MAX_CALLS_PER_ANSWER_LIMIT).optional(),
   /** Bytes of tool output one step may add to history; each call's cap shrinks as the step fills. @default 4_000_000 */

@@ -2,7 +2,8 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, TaskError, ToolSpec } from '../../shared/model';
 import type { ToolAccess } from '../../shared/plan/tasks';
-import { CATALOGUE_TIMEOUT_MS } from '../../shared/profiles';
+import { CATALOGUE_TIMEOUT_MS, TOOL_QUEUE_CATALOGUE_WAIT_MS } from '../../shared/profiles';
+import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { expandToolNames, isToolPattern } from '../../shared/tool-patterns';
 import { PATCHES } from './patches';
 
@@ -18,8 +19,43 @@ export type CatalogueOutcome = { access: ToolAccess; tools: ToolSpec[] } | { pro
  * Records the tool catalogue in history (replay never depends on what a worker has in memory) and narrows it
  * to `allowedTools`.
  */
-export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedTools' | 'requireApproval'>): Promise<CatalogueOutcome> {
-  const catalogue = await describeTools();
+/** A tool worker's catalogue, read on its own queue; a queue no worker serves fails fast (schedule-to-start). */
+async function describeQueue(taskQueue: string): Promise<ToolSpec[] | { problem: { answer: string; error: TaskError } }> {
+  const { describeTools: describeRemote } = proxyActivities<{ describeTools(): Promise<ToolSpec[]> }>({
+    taskQueue,
+    scheduleToStartTimeout: TOOL_QUEUE_CATALOGUE_WAIT_MS,
+    startToCloseTimeout: CATALOGUE_TIMEOUT_MS,
+    retry: { maximumAttempts: 3 },
+  });
+  try {
+    const specs = await describeRemote();
+    // Every tool there runs there, whatever its worker declared.
+    return specs.map((spec) => ({ ...spec, executor: { kind: 'activity' as const, activityType: spec.executor?.kind === 'activity' ? spec.executor.activityType : spec.name, taskQueue } }));
+  } catch (error) {
+    const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+    const why = timedOut ? `no worker took it within ${TOOL_QUEUE_CATALOGUE_WAIT_MS / 1000} s` : `it failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `could not read the tools of task queue "${taskQueue}": ${why}. Start a tool worker there (\`durable-agent worker --tools <names> --task-queue ${taskQueue}\`) or leave it out of toolQueues.`;
+    return { problem: { answer: `The run could not start: ${message}`, error: { type: ERROR_TYPES.toolUnavailable, message } } };
+  }
+}
+
+/** The run's own catalogue, then each tool queue's (a name already taken keeps its first entry). */
+async function describeAll(input: Pick<ResolvedAgentRunInput, 'toolQueues'>): Promise<ToolSpec[] | { problem: { answer: string; error: TaskError } }> {
+  const own = await describeTools();
+  const queues = [...new Set(input.toolQueues ?? [])];
+  if (queues.length === 0 || !patched(PATCHES.toolQueues)) return own;
+  const remote = await Promise.all(queues.map(describeQueue));
+  const catalogue = [...own];
+  for (const specs of remote) {
+    if (!Array.isArray(specs)) return specs;
+    for (const spec of specs) if (!catalogue.some((known) => known.name === spec.name)) catalogue.push(spec);
+  }
+  return catalogue;
+}
+
+export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedTools' | 'requireApproval' | 'toolQueues'>): Promise<CatalogueOutcome> {
+  const catalogue = await describeAll(input);
+  if (!Array.isArray(catalogue)) return catalogue;
   const byName = new Map(catalogue.map((spec) => [spec.name, spec]));
   const named = [...(input.allowedTools ?? []), ...(input.requireApproval ?? [])];
   // Patterns (`github__*`) name every matching tool; runs started before patterns existed took `*` literally.

@@ -5,6 +5,7 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
   TimeoutFailure,
@@ -12,7 +13,8 @@ import {
 } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { Executor, Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput } from '../../shared/model';
-import { scheduleToCloseMs, toActivityRetry } from '../../shared/profiles';
+import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS, scheduleToCloseMs, toActivityRetry } from '../../shared/profiles';
+import { PATCHES } from './patches';
 import { WaitInputSchema } from '../../shared/wait';
 import { AskUserInputSchema } from '../../shared/ask-user';
 import type { Interaction } from './interaction';
@@ -35,6 +37,8 @@ export interface ExecutionContext {
   budget?: OutputBudget;
   /** Approvals and questions; absent in runs started before they existed. */
   interaction?: Interaction;
+  /** How long a call to a tool on another task queue waits for a worker (`toolUnavailableAfterMs`). */
+  toolUnavailableAfterMs?: number;
 }
 
 /** Bytes of history a failed call may take (its bounded error message and failure framing). */
@@ -59,8 +63,15 @@ function timeoutWords(timeoutType: string | undefined, task: Pick<Task, 'timeout
 }
 
 /** Turns an activity failure into the error of a `TaskResult`. */
-export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'>): TaskError {
+export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'heartbeatTimeoutMs' | 'retry'> & Partial<Pick<Task, 'tool' | 'executor'>>): TaskError {
   const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof TimeoutFailure && String(cause.timeoutType ?? '').endsWith('SCHEDULE_TO_START')) {
+    const queue = task.executor?.kind === 'activity' ? task.executor.taskQueue : undefined;
+    return {
+      type: ERROR_TYPES.toolUnavailable,
+      message: `no worker took the call${queue ? ` on task queue "${queue}"` : ''} in time, so it did not run; a worker serving ${task.tool ?? 'the tool'} must be started (\`durable-agent worker --tools ${task.tool ?? '<tool>'}${queue ? ` --task-queue ${queue}` : ''}\`)`,
+    };
+  }
   if (cause instanceof TimeoutFailure) {
     return { type: ERROR_TYPES.toolTimeout, message: timeoutWords(String(cause.timeoutType ?? '').replace('TIMEOUT_TYPE_', ''), task) };
   }
@@ -92,6 +103,8 @@ async function runActivity(gated: Task, context: ExecutionContext): Promise<Task
       ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
       startToCloseTimeout: task.timeoutMs,
       scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
+      // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
+      ...(executor.taskQueue && patched(PATCHES.toolQueues) ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
       ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
       // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

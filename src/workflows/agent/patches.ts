@@ -25,4 +25,9 @@ export const PATCHES = {
   toolPatterns: 'tool-patterns-v1',
   /** The planner as a local activity with the transcript as its input (issue 16); taken only by runs with `planner: 'local'`. */
   localPlanner: 'local-planner-v1',
+  /**
+   * Tool workers on their own queues (issue 17): `toolQueues` catalogues are read at the start, and a call to a tool on
+   * another queue fails with `ToolUnavailable` when no worker takes it in time. Taken only by runs that use such tools.
+   */
+  toolQueues: 'tool-queues-v1',
 } as const;

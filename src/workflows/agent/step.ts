@@ -120,6 +120,7 @@ export async function step(context: StepContext): Promise<StepOutcome> {
   const results = await runPlan(prepared, {
     semaphore,
     ...(context.interaction ? { interaction: context.interaction } : {}),
+    ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
     hooks: {
       onStart: (task) => {
         run.taskStarted(task);
