@@ -1,52 +1,126 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Argument, Command } from 'commander';
-import { startHarness } from './harness';
+import { startHarness, type Harness } from './harness';
 import { memoryGrowth } from './memory';
+import { startPeerWorker, type PeerWorker } from './peer';
 import { planningComparison } from './planning';
 import { planningMarkdown } from './planning-report';
-import { machineLine, resultsMarkdown, stepTimeSvg, type BenchFigures } from './report';
-import { engineOverhead, historyGrowth, parallelSpeedup, throughput } from './scenarios';
+import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTimeSvg, throughputMarkdown, type BenchFigures } from './report';
+import { engineOverhead, historyGrowth, parallelSpeedup, PEER_MODELS, stepsScript, type OverheadFigures } from './scenarios';
+import { throughput, type ThroughputFigures } from './throughput';
+
+type Section = 'planning' | 'peers' | 'memory';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Writes a section-only result to test-artifacts/bench/<name>.md and .json, with the machine's load average at its end. */
+function writeSection(name: string, title: string, command: string, markdown: string, figures: object): void {
+  const folder = join(__dirname, '..', 'test-artifacts', 'bench');
+  const date = new Date().toISOString().slice(0, 10);
+  const loadAverage = loadavg();
+  const header = `# Benchmark results: ${title} only\n\nMeasured by \`${command}\` on ${date}, ${machineLine()}; load average at the end ${loadAverage.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min).\n\n`;
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, `${name}.md`), header + markdown);
+  writeFileSync(join(folder, `${name}.json`), `${JSON.stringify({ date, command, loadAverage, ...figures }, null, 2)}\n`);
+  log(`Results written to ${join(folder, `${name}.md`)}`);
+}
+
+interface Size {
+  overheadRepeats: number;
+  overheadSteps: number;
+  runs: number;
+  throughputRounds: number;
+}
+
+/**
+ * Sections 2 and 3, with the peer (Temporal's ai-sdk integration, its own worker process on the same server)
+ * beside durable-agent when it starts. `peerRequired`: a peer that cannot start fails the run; otherwise its
+ * error is reported in both sections and they go on without it.
+ */
+async function overheadAndThroughput(harness: Harness, size: Size, peerRequired: boolean): Promise<{ overhead: OverheadFigures; throughput: ThroughputFigures }> {
+  const overheadShape = { steps: size.overheadSteps, calls: 3, callMs: 200 };
+  const throughputShape = { steps: 5, calls: 4, callMs: 10 };
+  log("    starting the peer (Temporal's ai-sdk integration, in its own worker process)…");
+  let peer: PeerWorker | undefined;
+  let peerError: string | undefined;
+  try {
+    peer = await startPeerWorker(
+      harness,
+      {
+        [PEER_MODELS.overhead]: stepsScript(overheadShape.steps, overheadShape.calls, overheadShape.callMs),
+        [PEER_MODELS.throughput]: stepsScript(throughputShape.steps, throughputShape.calls, throughputShape.callMs),
+      },
+      log,
+    );
+    log(`    ${peer.label}, task queue ${peer.taskQueue}`);
+  } catch (error) {
+    if (peerRequired) throw error;
+    peerError = errorText(error);
+    log(`    the peer did not start; sections 2 and 3 go on without it: ${peerError}`);
+  }
+  try {
+    log('2/6 engine overhead…');
+    const overhead = await engineOverhead(harness, overheadShape.steps, overheadShape.calls, overheadShape.callMs, size.overheadRepeats, peer);
+    log(`    ${JSON.stringify(overhead)}\n3/6 throughput…`);
+    const load = await throughput(harness, size.runs, throughputShape.steps, throughputShape.calls, throughputShape.callMs, size.throughputRounds, peer);
+    log(`    ${JSON.stringify(load)}`);
+    return { overhead: { ...overhead, ...(peerError ? { peerError } : {}) }, throughput: { ...load, ...(peerError ? { peerError } : {}) } };
+  } finally {
+    await peer?.close();
+  }
+}
 
 /**
  * `npm run bench [-- --quick]`: every figure measured side by side in one run; results to bench/RESULTS.md.
- * `npm run bench -- planning` measures section 6 (ReAct versus DAG) alone; its results go to test-artifacts/bench/.
+ * `npm run bench -- planning` measures section 6 (ReAct versus DAG) alone, `-- peers` sections 2 and 3 with the
+ * peer beside them, `-- memory` section 5; their results go to test-artifacts/bench/.
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
-  const section = command.processedArgs[0] as 'planning' | undefined;
+  const section = command.processedArgs[0] as Section | undefined;
   const quick = Boolean(options.quick);
   const size = quick
-    ? { parallelMs: 200, overheadRepeats: 1, overheadSteps: 3, runs: 20, historySteps: 30, warmup: 10, memoryRuns: 50, planningRounds: 1 }
-    : { parallelMs: 1_000, overheadRepeats: 3, overheadSteps: 10, runs: 200, historySteps: 200, warmup: 100, memoryRuns: 1_000, planningRounds: 5 };
+    ? { parallelMs: 200, overheadRepeats: 1, overheadSteps: 3, runs: 20, throughputRounds: 1, historySteps: 30, warmup: 10, memoryRuns: 50, planningRounds: 1 }
+    : { parallelMs: 1_000, overheadRepeats: 3, overheadSteps: 10, runs: 200, throughputRounds: 3, historySteps: 200, warmup: 100, memoryRuns: 1_000, planningRounds: 5 };
   const planningOptions = { k: 4, modelLatencyMs: 500, lookupMs: 150, computeMs: 50, repetitions: size.planningRounds };
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const suffix = quick ? ' --quick' : '';
   const harness = await startHarness();
   try {
     if (section === 'planning') {
       log('planning: ReAct versus DAG…');
       const planning = await planningComparison(harness, planningOptions);
       log(`    ${JSON.stringify(planning.ratios)}`);
-      const folder = join(__dirname, '..', 'test-artifacts', 'bench');
-      const date = new Date().toISOString().slice(0, 10);
-      const header = `# Benchmark results: ReAct versus DAG only\n\nMeasured by \`npm run bench -- planning${quick ? ' --quick' : ''}\` on ${date}, ${machineLine()}.\n\n`;
-      mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, 'planning.md'), header + planningMarkdown(planning, `## ReAct versus plans with dependencies (k = ${planning.k})`));
-      writeFileSync(join(folder, 'planning.json'), `${JSON.stringify({ date, planning }, null, 2)}\n`);
-      log(`Results written to ${join(folder, 'planning.md')}`);
+      writeSection('planning', 'ReAct versus DAG', `npm run bench -- planning${suffix}`, planningMarkdown(planning, `## ReAct versus plans with dependencies (k = ${planning.k})`), { planning });
+      return;
+    }
+    if (section === 'peers') {
+      log('peers: sections 2 and 3 with the peer…');
+      const { overhead, throughput: load } = await overheadAndThroughput(harness, size, true);
+      writeSection('peers', 'sections 2 and 3 with the peer', `npm run bench -- peers${suffix}`, `${overheadMarkdown(overhead, '## Engine overhead per step')}\n${throughputMarkdown(load, '## Throughput')}`, { overhead, throughput: load });
+      return;
+    }
+    if (section === 'memory') {
+      log('memory…');
+      const memory = await memoryGrowth(harness, size.warmup, size.memoryRuns);
+      log(`    ${JSON.stringify(memory)}`);
+      writeSection('memory', 'memory', `npm run bench -- memory${suffix}`, memoryMarkdown(memory, '## Memory'), { memory });
       return;
     }
     log('1/6 parallel speedup…');
     const parallel = await parallelSpeedup(harness, 10, size.parallelMs);
-    log(`    ${JSON.stringify(parallel)}\n2/6 engine overhead…`);
-    const overhead = await engineOverhead(harness, size.overheadSteps, 3, 200, size.overheadRepeats);
-    log(`    ${JSON.stringify({ ...overhead })}\n3/6 throughput…`);
-    const load = await throughput(harness, size.runs, 5, 4, 10);
-    log(`    ${JSON.stringify(load)}\n4/6 history growth…`);
+    log(`    ${JSON.stringify(parallel)}`);
+    const { overhead, throughput: load } = await overheadAndThroughput(harness, size, false);
+    log('4/6 history growth…');
     const history = await historyGrowth(harness, size.historySteps, 4_096);
     log(`    ${JSON.stringify({ ...history, perStepBytes: undefined })}\n5/6 memory…`);
     const memory = await memoryGrowth(harness, size.warmup, size.memoryRuns);

@@ -1,10 +1,29 @@
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Script } from '../src/scripted-model/script';
 import { runPlainExecutor } from './baseline-executor';
 import { benchSleepTool, eventMs, eventsOf, percentile, planTimes, type Harness, type HistoryEvent } from './harness';
+import { checkPeerResult, modelCallTimes, type PeerResult, type PeerWorker } from './peer';
 
 const work = (ms: number, bytes = 16) => ({ name: 'work', arguments: { ms, bytes } });
+
+/** `steps` turns of `calls` parallel tool calls of `callMs` each, then the answer `done`: sections 2 and 3. */
+export function stepsScript(steps: number, calls: number, callMs: number): Script {
+  return { turns: [{ toolCalls: Array.from({ length: calls }, () => work(callMs)), repeat: steps }, { content: 'done' }] };
+}
+
+/** The peer's scripted model names (`scriptsByModel`) for sections 2 and 3. */
+export const PEER_MODELS = { overhead: 'overhead', throughput: 'throughput' } as const;
+
+/** Runs the peer's `aiSdkAgent` workflow (its own worker and task queue, same dev server) and checks its result. */
+async function runPeer(harness: Harness, peer: PeerWorker, workflowId: string, model: string, steps: number, calls: number) {
+  const handle = await harness.client.workflow.start('aiSdkAgent', {
+    taskQueue: peer.taskQueue,
+    workflowId,
+    args: [{ goal: workflowId, model, maxSteps: steps + 1, maxParallel: calls }],
+  });
+  checkPeerResult((await handle.result()) as PeerResult, steps, calls);
+  return handle;
+}
 
 /** Window of one step's tool calls: first tool scheduled → last tool completed, from history. */
 function toolWindowMs(events: readonly HistoryEvent[]): number {
@@ -46,23 +65,36 @@ export async function parallelSpeedup(harness: Harness, calls: number, callMs: n
   return { calls, callMs, parallelStepMs, sequentialStepMs, speedup: sequentialStepMs / parallelStepMs };
 }
 
+export interface StepTimes {
+  p50: number;
+  p95: number;
+}
+
 export interface OverheadFigures {
   steps: number;
   calls: number;
   callMs: number;
   samples: number;
-  baseline: { p50: number; p95: number };
-  durable: { p50: number; p95: number };
+  baseline: StepTimes;
+  durable: StepTimes;
   overheadP50: number;
   overheadP95: number;
   ratioP50: number;
+  /** The peer on the same server, when it ran: step time = model call `k` scheduled → `k+1` scheduled, from history. */
+  peer?: StepTimes & { label: string; samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
+  /** Why the peer was not measured, when it was asked for and failed. */
+  peerError?: string;
 }
 
-/** 2. The same scripted agent run by the plain in-process executor and by durable-agent. */
-export async function engineOverhead(harness: Harness, steps: number, calls: number, callMs: number, repeats: number): Promise<OverheadFigures> {
-  const script = { turns: [{ toolCalls: Array.from({ length: calls }, () => work(callMs)), repeat: steps }, { content: 'done' }] };
+/**
+ * 2. The same scripted agent run by the plain in-process executor, by durable-agent and (when given) by the peer,
+ * one after the other in each repeat.
+ */
+export async function engineOverhead(harness: Harness, steps: number, calls: number, callMs: number, repeats: number, peer?: PeerWorker): Promise<OverheadFigures> {
+  const script = stepsScript(steps, calls, callMs);
   const baselineSteps: number[] = [];
   const durableSteps: number[] = [];
+  const peerSteps: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     const agent = await harness.agentWorker(script);
     await agent.run(async () => {
@@ -77,9 +109,15 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
       const plans = planTimes(await eventsOf(handle));
       for (let step = 0; step < steps; step += 1) durableSteps.push((plans[step + 1] ?? 0) - (plans[step] ?? 0));
     });
+    if (peer) {
+      const handle = await runPeer(harness, peer, `${peer.taskQueue}-overhead-${repeat}`, PEER_MODELS.overhead, steps, calls);
+      const modelCalls = modelCallTimes(await eventsOf(handle));
+      for (let step = 0; step < steps; step += 1) peerSteps.push((modelCalls[step + 1] ?? 0) - (modelCalls[step] ?? 0));
+    }
   }
   const baseline = { p50: percentile(baselineSteps, 50), p95: percentile(baselineSteps, 95) };
   const durable = { p50: percentile(durableSteps, 50), p95: percentile(durableSteps, 95) };
+  const peerTimes = { p50: percentile(peerSteps, 50), p95: percentile(peerSteps, 95) };
   return {
     steps,
     calls,
@@ -90,68 +128,18 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
     overheadP50: durable.p50 - baseline.p50,
     overheadP95: durable.p95 - baseline.p95,
     ratioP50: durable.p50 / baseline.p50,
-  };
-}
-
-export interface ThroughputFigures {
-  runs: number;
-  steps: number;
-  calls: number;
-  callMs: number;
-  agent: { wallMs: number; runsPerSecond: number; activitiesPerSecond: number; toolCallsPerSecond: number };
-  bare: { wallMs: number; runsPerSecond: number; activitiesPerSecond: number };
-  ratio: number;
-}
-
-/** 3. Many concurrent agents on one worker, beside a bare workflow that schedules the same activities. */
-export async function throughput(harness: Harness, runs: number, steps: number, calls: number, callMs: number): Promise<ThroughputFigures> {
-  const script = { turns: [{ toolCalls: Array.from({ length: calls }, () => work(callMs)), repeat: steps }, { content: 'done' }] };
-  const activitiesPerRun = 1 + steps * (1 + calls) + 1;
-  const agent = await harness.agentWorker(script);
-  const agentWallMs = await agent.run(async () => {
-    const started = performance.now();
-    const handles = await Promise.all(
-      Array.from({ length: runs }, (_, index) =>
-        harness.client.workflow.start('agentWorkflow', { taskQueue: agent.taskQueue, workflowId: `${agent.taskQueue}-${index}`, args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1 }] }),
-      ),
-    );
-    await Promise.all(handles.map((handle) => handle.result()));
-    return performance.now() - started;
-  });
-
-  const bareQueue = `${agent.taskQueue}-bare`;
-  const bareWorker = await Worker.create({
-    connection: harness.connection,
-    taskQueue: bareQueue,
-    workflowBundle: { codePath: harness.bundlePath },
-    activities: { trivial: async (ms: number) => (ms > 0 ? sleep(ms).then(() => ms) : ms) },
-    maxConcurrentActivityTaskExecutions: harness.config.worker.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: harness.config.worker.maxConcurrentWorkflowTasks,
-  });
-  const bareWallMs = await bareWorker.runUntil(async () => {
-    const started = performance.now();
-    const handles = await Promise.all(
-      Array.from({ length: runs }, (_, index) =>
-        harness.client.workflow.start('bareWorkflow', { taskQueue: bareQueue, workflowId: `${bareQueue}-${index}`, args: [{ steps, calls, callMs }] }),
-      ),
-    );
-    await Promise.all(handles.map((handle) => handle.result()));
-    return performance.now() - started;
-  });
-  const perSecond = (count: number, ms: number) => (count * 1000) / ms;
-  return {
-    runs,
-    steps,
-    calls,
-    callMs,
-    agent: {
-      wallMs: agentWallMs,
-      runsPerSecond: perSecond(runs, agentWallMs),
-      activitiesPerSecond: perSecond(runs * activitiesPerRun, agentWallMs),
-      toolCallsPerSecond: perSecond(runs * steps * calls, agentWallMs),
-    },
-    bare: { wallMs: bareWallMs, runsPerSecond: perSecond(runs, bareWallMs), activitiesPerSecond: perSecond(runs * activitiesPerRun, bareWallMs) },
-    ratio: perSecond(runs, agentWallMs) / perSecond(runs, bareWallMs),
+    ...(peer
+      ? {
+          peer: {
+            label: peer.label,
+            samples: peerSteps.length,
+            ...peerTimes,
+            overheadP50: peerTimes.p50 - baseline.p50,
+            overheadP95: peerTimes.p95 - baseline.p95,
+            ratioP50: peerTimes.p50 / baseline.p50,
+          },
+        }
+      : {}),
   };
 }
 

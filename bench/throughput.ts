@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from '@temporalio/worker';
+import { percentile, type Harness } from './harness';
+import { checkPeerResult, type PeerResult, type PeerWorker } from './peer';
+import { PEER_MODELS, stepsScript } from './scenarios';
+
+const median = (values: readonly number[]) => percentile(values, 50);
+
+/** One mode's throughput: the median round's figures, and each round's runs/s for the spread. */
+export interface ThroughputMode {
+  wallMs: number;
+  runsPerSecond: number;
+  activitiesPerSecond: number;
+  toolCallsPerSecond: number;
+  /** Activities one run schedules. */
+  activitiesPerRun?: number;
+  /** runs/s of every round, in the order run. */
+  roundsRunsPerSecond?: number[];
+}
+
+export interface ThroughputFigures {
+  runs: number;
+  steps: number;
+  calls: number;
+  callMs: number;
+  /** Rounds per mode, the modes interleaved in a rotating order. @default 1 (older results) */
+  rounds?: number;
+  agent: ThroughputMode;
+  bare: Omit<ThroughputMode, 'toolCallsPerSecond'> & { toolCallsPerSecond?: number };
+  /** The peer on the same server and worker limits, in its own worker process, when it ran. */
+  peer?: ThroughputMode & { label: string };
+  /** Runs/s of durable-agent / the bare workflow (medians). */
+  ratio: number;
+  /** Runs/s of the peer / the bare workflow (medians). */
+  peerRatio?: number;
+  /** Why the peer was not measured, when it was asked for and failed. */
+  peerError?: string;
+}
+
+/** Starts `runs` workflows at once and waits for all of them: wall time in ms, at the client. */
+async function concurrentRuns(start: (index: number) => Promise<{ result(): Promise<unknown> }>, runs: number, check: (result: unknown) => void = () => undefined): Promise<number> {
+  const started = performance.now();
+  const handles = await Promise.all(Array.from({ length: runs }, (_, index) => start(index)));
+  const results = await Promise.all(handles.map((handle) => handle.result()));
+  const wallMs = performance.now() - started;
+  results.forEach(check);
+  return wallMs;
+}
+
+/**
+ * 3. Many concurrent agents on one worker, beside a bare workflow that schedules the same activities and (when
+ * given) the peer running the same script; `rounds` rounds of each, interleaved in a rotating order.
+ */
+export async function throughput(harness: Harness, runs: number, steps: number, calls: number, callMs: number, rounds = 1, peer?: PeerWorker): Promise<ThroughputFigures> {
+  const script = stepsScript(steps, calls, callMs);
+  const agentActivitiesPerRun = 1 + steps * (1 + calls) + 1;
+  const peerActivitiesPerRun = steps * (1 + calls) + 1;
+  let round = 0;
+  const agentRound = async () => {
+    const agent = await harness.agentWorker(script);
+    return agent.run(() =>
+      concurrentRuns(
+        (index) =>
+          harness.client.workflow.start('agentWorkflow', { taskQueue: agent.taskQueue, workflowId: `${agent.taskQueue}-${index}`, args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1 }] }),
+        runs,
+      ),
+    );
+  };
+  const bareRound = async () => {
+    const bareQueue = `bench-bare-${process.pid}-${round}`;
+    const bareWorker = await Worker.create({
+      connection: harness.connection,
+      taskQueue: bareQueue,
+      workflowBundle: { codePath: harness.bundlePath },
+      activities: { trivial: async (ms: number) => (ms > 0 ? sleep(ms).then(() => ms) : ms) },
+      maxConcurrentActivityTaskExecutions: harness.config.worker.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: harness.config.worker.maxConcurrentWorkflowTasks,
+    });
+    return bareWorker.runUntil(() =>
+      concurrentRuns((index) => harness.client.workflow.start('bareWorkflow', { taskQueue: bareQueue, workflowId: `${bareQueue}-${index}`, args: [{ steps, calls, callMs }] }), runs),
+    );
+  };
+  const peerRound = async (active: PeerWorker) =>
+    concurrentRuns(
+      (index) =>
+        harness.client.workflow.start('aiSdkAgent', {
+          taskQueue: active.taskQueue,
+          workflowId: `${active.taskQueue}-throughput-${round}-${index}`,
+          args: [{ goal: `throughput ${index}`, model: PEER_MODELS.throughput, maxSteps: steps + 1, maxParallel: calls }],
+        }),
+      runs,
+      (result) => checkPeerResult(result as PeerResult, steps, calls),
+    );
+
+  const modes = [
+    { name: 'agent', run: agentRound },
+    { name: 'bare', run: bareRound },
+    ...(peer ? [{ name: 'peer', run: () => peerRound(peer) }] : []),
+  ];
+  const wallMs = new Map<string, number[]>(modes.map((mode) => [mode.name, []]));
+  for (; round < rounds; round += 1) {
+    for (let offset = 0; offset < modes.length; offset += 1) {
+      const mode = modes[(round + offset) % modes.length];
+      if (mode) wallMs.get(mode.name)?.push(await mode.run());
+    }
+  }
+  const perSecond = (count: number, ms: number) => (count * 1000) / ms;
+  const figuresOf = (name: string, activitiesPerRun: number): ThroughputMode => {
+    const walls = wallMs.get(name) ?? [];
+    const wall = median(walls);
+    return {
+      wallMs: wall,
+      runsPerSecond: perSecond(runs, wall),
+      activitiesPerSecond: perSecond(runs * activitiesPerRun, wall),
+      toolCallsPerSecond: perSecond(runs * steps * calls, wall),
+      activitiesPerRun,
+      roundsRunsPerSecond: walls.map((ms) => perSecond(runs, ms)),
+    };
+  };
+  const agent = figuresOf('agent', agentActivitiesPerRun);
+  const { toolCallsPerSecond: _none, ...bare } = figuresOf('bare', agentActivitiesPerRun);
+  const peerFigures = peer ? { label: peer.label, ...figuresOf('peer', peerActivitiesPerRun) } : undefined;
+  return {
+    runs,
+    steps,
+    calls,
+    callMs,
+    rounds,
+    agent,
+    bare,
+    ratio: agent.runsPerSecond / bare.runsPerSecond,
+    ...(peerFigures ? { peer: peerFigures, peerRatio: peerFigures.runsPerSecond / bare.runsPerSecond } : {}),
+  };
+}
