@@ -119,6 +119,19 @@ export function planTimes(events: readonly HistoryEvent[]): number[] {
   return events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map(eventMs);
 }
 
+/** When each step's first call of `tool` was scheduled: a step's start, for runs whose planner leaves no `plan` activity (a local planner). */
+export function toolBatchTimes(events: readonly HistoryEvent[], tool: string): number[] {
+  const times: number[] = [];
+  let lastBatch = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name !== tool) continue;
+    const batch = Number(event.activityTaskScheduledEventAttributes.workflowTaskCompletedEventId ?? 0);
+    if (batch !== lastBatch) times.push(eventMs(event));
+    lastBatch = batch;
+  }
+  return times;
+}
+
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;

@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { Script } from '../src/scripted-model/script';
 import { runPlainExecutor } from './baseline-executor';
-import { benchSleepTool, eventMs, eventsOf, percentile, planTimes, type Harness, type HistoryEvent } from './harness';
+import { benchSleepTool, eventMs, eventsOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
 import { checkPeerResult, modelCallTimes, type PeerResult, type PeerWorker } from './peer';
 
 const work = (ms: number, bytes = 16) => ({ name: 'work', arguments: { ms, bytes } });
@@ -80,6 +80,8 @@ export interface OverheadFigures {
   overheadP50: number;
   overheadP95: number;
   ratioP50: number;
+  /** durable-agent with `planner: 'local'`: step time = a step's first tool call scheduled → the next step's. */
+  local?: StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
   /** The peer on the same server, when it ran: step time = model call `k` scheduled → `k+1` scheduled, from history. */
   peer?: StepTimes & { label: string; samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
   /** Why the peer was not measured, when it was asked for and failed. */
@@ -94,6 +96,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
   const script = stepsScript(steps, calls, callMs);
   const baselineSteps: number[] = [];
   const durableSteps: number[] = [];
+  const localSteps: number[] = [];
   const peerSteps: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     const agent = await harness.agentWorker(script);
@@ -108,6 +111,14 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
       await handle.result();
       const plans = planTimes(await eventsOf(handle));
       for (let step = 0; step < steps; step += 1) durableSteps.push((plans[step + 1] ?? 0) - (plans[step] ?? 0));
+      const local = await harness.client.workflow.start('agentWorkflow', {
+        taskQueue: agent.taskQueue,
+        workflowId: `${agent.taskQueue}-overhead-local`,
+        args: [{ goal: `overhead ${repeat}`, maxSteps: steps + 1, maxParallel: calls, planner: 'local' }],
+      });
+      await local.result();
+      const batches = toolBatchTimes(await eventsOf(local), 'work');
+      for (let step = 0; step + 1 < batches.length; step += 1) localSteps.push((batches[step + 1] ?? 0) - (batches[step] ?? 0));
     });
     if (peer) {
       const handle = await runPeer(harness, peer, `${peer.taskQueue}-overhead-${repeat}`, PEER_MODELS.overhead, steps, calls);
@@ -118,6 +129,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
   const baseline = { p50: percentile(baselineSteps, 50), p95: percentile(baselineSteps, 95) };
   const durable = { p50: percentile(durableSteps, 50), p95: percentile(durableSteps, 95) };
   const peerTimes = { p50: percentile(peerSteps, 50), p95: percentile(peerSteps, 95) };
+  const localTimes = { p50: percentile(localSteps, 50), p95: percentile(localSteps, 95) };
   return {
     steps,
     calls,
@@ -128,6 +140,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
     overheadP50: durable.p50 - baseline.p50,
     overheadP95: durable.p95 - baseline.p95,
     ratioP50: durable.p50 / baseline.p50,
+    local: { ...localTimes, samples: localSteps.length, overheadP50: localTimes.p50 - baseline.p50, overheadP95: localTimes.p95 - baseline.p95, ratioP50: localTimes.p50 / baseline.p50 },
     ...(peer
       ? {
           peer: {

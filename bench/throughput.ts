@@ -26,6 +26,10 @@ export interface ThroughputFigures {
   /** Rounds per mode, the modes interleaved in a rotating order. @default 1 (older results) */
   rounds?: number;
   agent: ThroughputMode;
+  /** durable-agent with `planner: 'local'` (the model called from a local activity), when measured. */
+  local?: ThroughputMode;
+  /** Runs/s of durable-agent with the local planner / the bare workflow (medians). */
+  localRatio?: number;
   bare: Omit<ThroughputMode, 'toolCallsPerSecond'> & { toolCallsPerSecond?: number };
   /** The peer on the same server and worker limits, in its own worker process, when it ran. */
   peer?: ThroughputMode & { label: string };
@@ -56,12 +60,16 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
   const agentActivitiesPerRun = 1 + steps * (1 + calls) + 1;
   const peerActivitiesPerRun = steps * (1 + calls) + 1;
   let round = 0;
-  const agentRound = async () => {
+  const agentRound = async (planner: 'activity' | 'local') => {
     const agent = await harness.agentWorker(script);
     return agent.run(() =>
       concurrentRuns(
         (index) =>
-          harness.client.workflow.start('agentWorkflow', { taskQueue: agent.taskQueue, workflowId: `${agent.taskQueue}-${index}`, args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1 }] }),
+          harness.client.workflow.start('agentWorkflow', {
+            taskQueue: agent.taskQueue,
+            workflowId: `${agent.taskQueue}-${index}`,
+            args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1, planner }],
+          }),
         runs,
       ),
     );
@@ -93,7 +101,8 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     );
 
   const modes = [
-    { name: 'agent', run: agentRound },
+    { name: 'agent', run: () => agentRound('activity') },
+    { name: 'local', run: () => agentRound('local') },
     { name: 'bare', run: bareRound },
     ...(peer ? [{ name: 'peer', run: () => peerRound(peer) }] : []),
   ];
@@ -118,6 +127,8 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     };
   };
   const agent = figuresOf('agent', agentActivitiesPerRun);
+  // The local planner leaves no `plan` activities: a catalogue read and the tool calls.
+  const local = figuresOf('local', 1 + steps * calls);
   const { toolCallsPerSecond: _none, ...bare } = figuresOf('bare', agentActivitiesPerRun);
   const peerFigures = peer ? { label: peer.label, ...figuresOf('peer', peerActivitiesPerRun) } : undefined;
   return {
@@ -127,6 +138,8 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     callMs,
     rounds,
     agent,
+    local,
+    localRatio: local.runsPerSecond / bare.runsPerSecond,
     bare,
     ratio: agent.runsPerSecond / bare.runsPerSecond,
     ...(peerFigures ? { peer: peerFigures, peerRatio: peerFigures.runsPerSecond / bare.runsPerSecond } : {}),
