@@ -8,6 +8,7 @@ import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
+import { registerClusterCommand } from './commands/cluster-command';
 import { registerFollowCommand } from './commands/follow-command';
 import { registerInspectCommands } from './commands/inspect-commands';
 import { registerInteractionCommands } from './commands/interaction-commands';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerSessionCommands(program);
   registerWorkerCommand(program);
   registerServerCommand(program);
+  registerClusterCommand(program);
   registerSetupCommand(program);
   registerScriptedModelCommand(program);
   registerMcpServerCommand(program);
