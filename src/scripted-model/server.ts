@@ -71,6 +71,14 @@ function render(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (match, name: string) => values[name] ?? match);
 }
 
+/** Renders `{{goal}}` and `{{turn}}` in every string of a call's arguments (never `{{observations}}`: arguments stay small). */
+function renderArguments(value: unknown, values: { goal: string; turn: string }): unknown {
+  if (typeof value === 'string') return value.includes('{{') ? render(value, values) : value;
+  if (Array.isArray(value)) return value.map((item) => renderArguments(item, values));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderArguments(item, values)]));
+  return value;
+}
+
 function tokens(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / 4));
 }
@@ -111,7 +119,7 @@ function completionFor(answers: readonly Answer[], turnIndex: number, chat: Chat
     calls = (answer.toolCalls ?? []).map((call) => ({
       ...(call.id !== undefined ? { id: call.id } : {}),
       name: call.name,
-      arguments: call.rawArguments ?? JSON.stringify(call.arguments ?? {}),
+      arguments: call.rawArguments ?? JSON.stringify(renderArguments(call.arguments ?? {}, { goal, turn: values.turn })),
     }));
     if (answer.rawArguments !== undefined) calls.push({ name: answer.tool ?? toolsOffered[0] ?? 'unknown', arguments: answer.rawArguments });
     if (answer.content !== undefined) content = render(answer.content, values);

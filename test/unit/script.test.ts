@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileScript, faultFor, loadScriptFile, ScriptError } from '../../src/scripted-model/script';
+import { startScriptedModel } from '../../src/scripted-model/server';
 
 describe('scripted model scripts', () => {
   it('attaches fault turns to the answer after them and expands repeats', () => {
@@ -39,5 +40,22 @@ describe('scripted model scripts', () => {
     expect(() => loadScriptFile(file)).toThrow(ScriptError);
     expect(() => loadScriptFile(file)).toThrow(/broken\.json is not valid JSON/);
     expect(() => loadScriptFile(join(folder, 'missing.json'))).toThrow(/cannot read the script/);
+  });
+});
+
+describe('templates in tool arguments', () => {
+  it('fills {{goal}} and {{turn}} in argument strings, at any depth, and leaves other text alone', async () => {
+    const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'http_get', arguments: { url: 'http://h/{{goal}}/{{turn}}', list: ['{{goal}}', 3], note: 'no {{unknown}}' } }] }] }));
+    try {
+      const response = await fetch(`${model.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'scripted', messages: [{ role: 'user', content: 'run-7' }], tools: [{ type: 'function', function: { name: 'http_get', parameters: {} } }] }),
+      });
+      const body = (await response.json()) as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> };
+      expect(JSON.parse(body.choices[0]?.message.tool_calls[0]?.function.arguments ?? '{}')).toEqual({ url: 'http://h/run-7/1', list: ['run-7', 3], note: 'no {{unknown}}' });
+    } finally {
+      await model.close();
+    }
   });
 });

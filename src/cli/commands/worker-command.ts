@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { connectClient } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { mcpServersFor } from '../../mcp/config';
@@ -14,8 +14,9 @@ export function registerWorkerCommand(program: Command): void {
     .option('--task-queue <name>', 'task queue to poll (default: $TEMPORAL_TASK_QUEUE or "durable-agent")')
     .option('--mcp-config <file>', 'serve the tools of these MCP servers ({"mcpServers": …}, as other MCP clients use; default: $DURABLE_AGENT_MCP_CONFIG)')
     .option('--tools <a,b>', 'a tool worker: serve only these tools (names or patterns such as github__*) on --task-queue, no workflows; runs reach it with toolQueues / run --tool-queues', parseToolList)
+    .addOption(new Option('--role <role>', 'agent: workflows, planner and its tools (the default without --tools); tools: only tools, no workflows (the default with --tools)').choices(['agent', 'tools']))
     .option('--max-activities <n>', "this worker's cap on concurrent activities (default: $DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES or 100)", parsePositiveInteger)
-    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; maxActivities?: number }) => {
+    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number }) => {
       const config = loadTemporalConfig();
       // Tools first: a bad AGENT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
       const tools = workerTools({});
@@ -31,7 +32,8 @@ export function registerWorkerCommand(program: Command): void {
         builtinTools: false,
         taskQueue: options.taskQueue,
         mcpServers,
-        ...(options.tools ? { role: 'tools' as const, onlyTools: options.tools } : {}),
+        role: options.role ?? (options.tools ? 'tools' : 'agent'),
+        ...(options.tools ? { onlyTools: options.tools } : {}),
         ...(options.maxActivities !== undefined ? { maxConcurrentActivities: options.maxActivities } : {}),
       });
     });
