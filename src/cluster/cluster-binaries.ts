@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { cacheDirectory } from '../temporal-server/temporal-binary';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDirectory, findOnPath, isExecutable } from '../temporal-server/temporal-binary';
 import { ClusterBuildError } from './cluster-errors';
 
 /** The server inside Temporal CLI v1.5.1, so the cluster and the dev server speak the same version. */
@@ -31,24 +31,6 @@ export function serverBinaryFolder(env: NodeJS.ProcessEnv = process.env): string
 
 export function uiBinaryFolder(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDirectory(env), `temporal-ui-server-${UI_SERVER_VERSION}`);
-}
-
-export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const folder of (env.PATH ?? '').split(delimiter)) {
-    if (!folder) continue;
-    const candidate = join(folder, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `temporal-server` and `temporal-sql-tool`, built once per machine into the cache folder. */

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOnPath } from './cluster-binaries';
+import { findOnPath } from '../temporal-server/temporal-binary';
 import { ClusterStartError } from './cluster-errors';
 import type { ClusterPaths } from './cluster-layout';
 import { isOurProcess, logTail, spawnDetached } from './cluster-processes';

@@ -34,7 +34,8 @@ export function cachedBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDirectory(env), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
 }
 
-function isExecutable(path: string): boolean {
+/** True when `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -43,7 +44,8 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+/** The first executable `command` on `env.PATH`. */
+export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const folder of (env.PATH ?? '').split(delimiter)) {
     if (!folder) continue;
     const candidate = join(folder, command);

@@ -4,7 +4,6 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { isPortInUse } from '../../src/cluster/cluster-processes';
 import type { ClusterState } from '../../src/cluster/cluster-state';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
@@ -13,6 +12,7 @@ import { startDevServer, type DevServer } from '../../src/temporal-server/dev-se
 import { saveFigure } from '../helpers/figures';
 import { isAlive, runCli, startCli, waitForOutput } from '../helpers/cli';
 import { payloadValues } from '../helpers/payloads';
+import { freeBasePort } from '../helpers/cluster';
 
 /**
  * Issue 17 item 5 (`npm run test:cluster`): a 2-node cluster on PostgreSQL, 3 worker processes (1 agent worker, 2 tool
@@ -59,16 +59,6 @@ let state: ClusterState | undefined;
 let model: ScriptedModelServer | undefined;
 let devServer: DevServer | undefined;
 const workers: Array<ReturnType<typeof startCli>> = [];
-
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 10_000 + 40 * Math.floor(Math.random() * 500);
-    let free = true;
-    for (let port = base; port < base + 30 && free; port += 1) free = !(await isPortInUse(port));
-    if (free) return base;
-  }
-  throw new Error('no free range of 30 ports found');
-}
 
 /** The three worker processes against `address`: an agent worker without tools, two tool workers on one queue. */
 async function startWorkers(address: string, httpPort: number): Promise<Array<ReturnType<typeof startCli>>> {

@@ -6,6 +6,7 @@ import type { ClusterState } from '../../src/cluster/cluster-state';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
 import { isAlive, runCli, startCli, waitForOutput } from '../helpers/cli';
+import { freeBasePort } from '../helpers/cluster';
 
 /**
  * The cluster tier (`npm run test:cluster`, not part of `npm test`): `durable-agent cluster up` stands up two
@@ -25,18 +26,6 @@ const script = compileScript({
 let state: ClusterState | undefined;
 let model: ScriptedModelServer | undefined;
 let worker: ReturnType<typeof startCli> | undefined;
-
-/** A base port whose whole range (PostgreSQL, UI, two nodes) is free on 127.0.0.1. */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    // Below 32768: Temporal's SQL schema keeps membership ports in a smallint.
-    const base = 10_000 + 40 * Math.floor(Math.random() * 500);
-    let free = true;
-    for (let port = base; port < base + 30 && free; port += 1) free = !(await isPortInUse(port));
-    if (free) return base;
-  }
-  throw new Error('no free range of 30 ports found');
-}
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, TEMPORAL_ADDRESS: state?.frontends[0], OPENAI_BASE_URL: model?.baseURL, OPENAI_API_KEY: 'test-key', ...extra };
