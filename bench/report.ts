@@ -80,8 +80,8 @@ kind of machine but **not in this run**), beside the figures of this run:
 | workload | LangGraph + SQLite (not this run) | ${peerColumn} | durable-agent (this run) |
 |---|---|---|---|
 | one step, 10 calls × 1 s | 1006 ms, no concurrency cap | not measured | ${ms(parallel.parallelStepMs)} with \`maxParallel: 10\` (cap enforced) |
-| overhead per step (10 × 3 × 200 ms) | +13.2 ms p50, +26.9 ms p95 | ${overhead.peer ? `${signedMs(overhead.peer.overheadP50)} p50, ${signedMs(overhead.peer.overheadP95)} p95` : 'not measured'} | ${signedMs(overhead.overheadP50)} p50, ${signedMs(overhead.overheadP95)} p95 |
-| 200 agents × 5 steps × 4 calls × 10 ms | 308 tool calls/s (15.4 runs/s) | ${throughput.peer ? `${throughput.peer.toolCallsPerSecond.toFixed(0)} tool calls/s (${throughput.peer.runsPerSecond.toFixed(1)} runs/s)` : 'not measured'} | ${throughput.agent.toolCallsPerSecond.toFixed(0)} tool calls/s (${throughput.agent.runsPerSecond.toFixed(1)} runs/s) |
+| overhead per step (10 × 3 × 200 ms) | +6.5 ms p50 (4.8–7.2) | ${overhead.peer ? `${signedMs(overhead.peer.overheadP50)} p50, ${signedMs(overhead.peer.overheadP95)} p95` : 'not measured'} | ${signedMs(overhead.overheadP50)} p50, ${signedMs(overhead.overheadP95)} p95 |
+| 200 agents × 5 steps × 4 calls × 10 ms | 841 tool calls/s (745–958) | ${throughput.peer ? `${throughput.peer.toolCallsPerSecond.toFixed(0)} tool calls/s (${throughput.peer.runsPerSecond.toFixed(1)} runs/s)` : 'not measured'} | ${throughput.agent.toolCallsPerSecond.toFixed(0)} tool calls/s (${throughput.agent.runsPerSecond.toFixed(1)} runs/s) |
 | storage after 200 steps of 4 KB | 220 MB, quadratic | not measured | ${(history.totalBytes / 1_048_576).toFixed(2)} MB of history, linear |
 `;
 }

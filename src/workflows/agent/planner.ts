@@ -64,7 +64,10 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
   };
   const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
   try {
-    const result = options.local ? await local.plan({ ...request, context: inlineContext(run) }) : await plan.executeWithOptions({ summary: input.model ? `${label} · ${input.model}` : label }, [request]);
+    const summary = input.model ? `${label} · ${input.model}` : label;
+    const result = options.local
+      ? await local.plan.executeWithOptions({ summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) }, [{ ...request, context: inlineContext(run) }])
+      : await plan.executeWithOptions({ summary }, [request]);
     return run.recordPlan(result, maxCalls);
   } catch (error) {
     if (isCancellation(error)) throw error;
