@@ -33,6 +33,8 @@ export interface Harness {
   client: Client;
   connection: NativeConnection;
   bundlePath: string;
+  /** The dev server's process id (for its CPU time). */
+  serverPid: number;
   /** Starts a scripted model and a worker for it on a fresh task queue. */
   agentWorker(script: Script, options?: AgentWorkerOptions): Promise<AgentWorker>;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startHarness(): Promise<Harness> {
     client,
     connection,
     bundlePath,
+    serverPid: server.pid,
     async agentWorker(script, options = {}) {
       const scriptsByModel = new Map(Object.entries(options.scriptsByModel ?? {}).map(([name, variant]) => [name, compileScript(variant, `the script of model ${name}`)]));
       const model = await startScriptedModel(compileScript(script), { scriptsByModel });

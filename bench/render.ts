@@ -8,9 +8,9 @@ import { resultsMarkdown, stepTimeSvg, type BenchFigures } from './report';
  * (`npm run bench -- peers | memory | planning`), and says so under the heading: such a file is an interim
  * result until the next full run.
  */
-type SectionFile = Partial<Pick<BenchFigures, 'overhead' | 'throughput' | 'memory' | 'planning'>> & { date: string; command?: string; loadAverage?: number[] };
+type SectionFile = Partial<Pick<BenchFigures, 'overhead' | 'throughput' | 'memory' | 'planning' | 'anatomy'>> & { date: string; command?: string; loadAverage?: number[] };
 
-const SECTION_NAMES = { overhead: '2', throughput: '3', memory: '5', planning: '6' } as const;
+const SECTION_NAMES = { overhead: '2', throughput: '3', memory: '5', planning: '6', anatomy: '7' } as const;
 
 const figures = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as BenchFigures;
 for (const path of process.argv.slice(2)) {

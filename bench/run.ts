@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Argument, Command } from 'commander';
+import { anatomyMarkdown, stepAnatomy } from './anatomy';
 import { startHarness, type Harness } from './harness';
 import { memoryGrowth } from './memory';
 import { startPeerWorker, type PeerWorker } from './peer';
@@ -11,7 +12,7 @@ import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTim
 import { engineOverhead, historyGrowth, parallelSpeedup, PEER_MODELS, stepsScript, type OverheadFigures } from './scenarios';
 import { throughput, type ThroughputFigures } from './throughput';
 
-type Section = 'planning' | 'peers' | 'memory';
+type Section = 'planning' | 'peers' | 'memory' | 'anatomy';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -83,7 +84,7 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
@@ -109,6 +110,13 @@ async function main(): Promise<void> {
       writeSection('peers', 'sections 2 and 3 with the peer', `npm run bench -- peers${suffix}`, `${overheadMarkdown(overhead, '## Engine overhead per step')}\n${throughputMarkdown(load, '## Throughput')}`, { overhead, throughput: load });
       return;
     }
+    if (section === 'anatomy') {
+      log("anatomy: where a step's time and a run's CPU go…");
+      const anatomy = await stepAnatomy(harness, harness.serverPid, 10, 3, 200, quick ? 20 : 100);
+      log(`    ${JSON.stringify({ activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
+      writeSection('anatomy', "where a step's time and a run's CPU go", `npm run bench -- anatomy${suffix}`, anatomyMarkdown(anatomy, "## Where a step's time and a run's CPU go"), { anatomy });
+      return;
+    }
     if (section === 'memory') {
       log('memory…');
       const memory = await memoryGrowth(harness, size.warmup, size.memoryRuns);
@@ -128,7 +136,11 @@ async function main(): Promise<void> {
     const planning = await planningComparison(harness, planningOptions);
     log(`    ${JSON.stringify(planning.ratios)}`);
 
-    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning };
+    log("7/7 where a step's time and a run's CPU go…");
+    const anatomy = await stepAnatomy(harness, harness.serverPid, size.overheadSteps, 3, 200, quick ? 20 : 100);
+    log(`    ${JSON.stringify({ activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
+
+    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning, anatomy };
     const folder = quick ? join(__dirname, '..', 'test-artifacts', 'bench') : __dirname;
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'RESULTS.md'), resultsMarkdown(figures));
