@@ -33,6 +33,7 @@ interface RunOptions {
   requireApproval?: string[];
   approvalTimeout?: number;
   planning?: 'react' | 'dag' | 'auto';
+  planner?: 'activity' | 'local';
   mcpConfig?: string;
   toolQueues?: string[];
   script?: string;
@@ -65,6 +66,7 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
     ...(options.planning ? { planning: options.planning } : {}),
+    ...(options.planner ? { planner: options.planner } : {}),
     ...(options.toolQueues?.length ? { toolQueues: options.toolQueues } : {}),
   });
 }
@@ -159,6 +161,7 @@ export function registerRunCommand(program: Command): void {
         'auto',
       ]),
     )
+    .addOption(new Option('--planner <mode>', "activity: the model is called from an activity (default); local: from a local activity, faster, with live reads delayed during a model call").choices(['activity', 'local']))
     .option('--tool-queues <a,b>', 'also use the tools of the tool workers on these task queues (durable-agent worker --tools … --task-queue Q)', parseToolList)
     .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
