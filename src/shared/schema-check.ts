@@ -17,10 +17,11 @@ function typeMatches(type: string, value: unknown): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string';
+    // ±Infinity (never in parsed JSON) passes as ajv lets it: this check may only refuse what the full one refuses.
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
+      return typeof value === 'number';
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
+      return typeof value === 'number' && (Number.isInteger(value) || value === Infinity || value === -Infinity);
     case 'boolean':
       return typeof value === 'boolean';
     case 'null':

@@ -63,3 +63,12 @@ describe('tool name patterns', () => {
     expect(expandToolNames(['fs__*', 'http_get', 'nope__*'], ['http_get', 'fs__read', 'fs__write', 'other'])).toEqual({ names: ['http_get', 'fs__read', 'fs__write'], unmatched: ['nope__*'] });
   });
 });
+
+describe('non-finite numbers', () => {
+  it('are not refused where ajv accepts them (a counterexample fast-check found: Infinity)', () => {
+    const schema = { type: 'object', properties: { n: { type: 'number', exclusiveMinimum: 0 }, i: { type: 'integer' } } } as JsonSchema;
+    const value = { n: Number.POSITIVE_INFINITY, i: Number.NEGATIVE_INFINITY };
+    expect(compileJsonSchema(schema)(value).ok).toBe(true);
+    expect(schemaProblems(schema, value)).toEqual([]);
+  });
+});
