@@ -42,6 +42,7 @@ export class PeopleWaits {
       arguments: task.input,
       inputSchema: task.inputSchema ?? {},
       step: this.step(),
+      // Date.now() is the workflow task's time in the sandbox (recorded in history): replay-safe.
       askedAt: Date.now(),
       expiresAt,
     });
@@ -73,6 +74,7 @@ export class PeopleWaits {
   }
 
   questionAsked(task: Task, question: string, expiresAt: number): void {
+    // Workflow-task time, as above.
     this.questions.set(task.id, { questionId: task.id, question, step: this.step(), askedAt: Date.now(), expiresAt });
     this.events.append({ type: 'question_asked', step: this.step(), callId: task.id, tool: task.tool, detail: question.slice(0, 200) });
   }

@@ -21,6 +21,7 @@ import type {
 } from '../../shared/model';
 import type { AcceptedPlan } from '../../shared/plan/graph';
 import { EventLog } from './event-log';
+import { PlanTable } from './plan-table';
 import { PeopleWaits } from './people-waits';
 import { compactTranscript, finalTurnMessage, observationMessages, openingMessages } from '../../shared/transcript';
 
@@ -50,9 +51,8 @@ export class RunState {
   private readonly pending = new Map<string, { id: string; tool: string; startedAt: number }>();
   private readonly recent: FinishedCall[] = [];
   private readonly rows: string[] = [];
-  /** The nodes of the latest step's plans, for the details table: name, tool, what it needs, and how it went. */
-  private planNodes = new Map<string, { name: string; tool: string; needs: string; state: string }>();
-  private planStep = 0;
+  /** The latest step's plans, for the details table. */
+  private readonly planTable = new PlanTable();
   private outcome?: AgentRunStatus;
   /** Calls waiting for a decision and questions waiting for an answer. */
   readonly people: PeopleWaits;
@@ -282,13 +282,7 @@ export class RunState {
 
   /** A `submit_plan` was checked and accepted: its graph goes to the event log and the details table. */
   planAccepted(plan: AcceptedPlan): void {
-    const nameOf = (taskId: string) => taskId.slice(plan.taskId.length + 1);
-    // The table shows the latest step's plans (it stays after the step, for people reading the run later).
-    if (this.planStep !== this.currentStep) this.planNodes = new Map();
-    this.planStep = this.currentStep;
-    for (const node of plan.nodes) {
-      this.planNodes.set(node.id, { name: node.name ?? node.id, tool: node.call.tool, needs: node.dependsOn.map(nameOf).join(', ') || '—', state: 'waiting' });
-    }
+    this.planTable.accepted(plan, this.currentStep);
     this.events.append({
       type: 'plan_graph',
       step: this.currentStep,
@@ -300,16 +294,14 @@ export class RunState {
   }
 
   taskStarted(task: Task): void {
-    const planNode = this.planNodes.get(task.id);
-    if (planNode) planNode.state = 'running';
+    this.planTable.started(task);
     this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
     this.events.append({ type: 'call_started', step: this.currentStep, callId: task.id, tool: task.tool });
   }
 
   taskFinished(result: TaskResult): void {
     this.pending.delete(result.id);
-    const planNode = this.planNodes.get(result.id);
-    if (planNode) planNode.state = result.ok ? `ok ${result.durationMs} ms` : `${result.error?.type ?? 'failed'} ${result.durationMs} ms`;
+    this.planTable.finished(result);
     if (result.ok) this.calls.ok += 1;
     else this.calls.failed += 1;
     this.recent.push({
@@ -401,9 +393,7 @@ export class RunState {
     const prompt = this.lastPrompt ? `\n\nLast plan saw ${this.lastPrompt.messageCount} messages (sha256 ${this.lastPrompt.transcriptHash}) and ${this.lastPrompt.tools} tools.` : '';
     const pending = [...this.pending.values()].map((call) => `${call.tool} (${call.id})`).join(', ');
     const table = this.rows.length ? `\n\n| step | calls | result |\n|---|---|---|\n${this.rows.join('\n')}` : '';
-    const plan = this.planNodes.size
-      ? `\n\nPlan of step ${this.planStep}:\n\n| node | tool | needs | state |\n|---|---|---|---|\n${[...this.planNodes.values()].map((node) => `| ${node.name} | ${node.tool} | ${node.needs} | ${node.state} |`).join('\n')}`
-      : '';
+    const plan = this.planTable.markdown();
     return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${plan}${table}`;
   }
 
