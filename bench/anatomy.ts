@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { compileScript } from '../src/scripted-model/script';
+import { startScriptedModel } from '../src/scripted-model/server';
+import { startCpuWorker, summarizeProfile, type CpuWorker, type ThreadProfile } from './cpu-profile';
 import { eventMs, eventsOf, percentile, type Harness, type HistoryEvent } from './harness';
 import { stepsScript } from './scenarios';
 
@@ -8,19 +11,35 @@ export interface Phase {
   p50: number;
 }
 
-/** CPU milliseconds per run, split between the server process and the process that runs the worker. */
+/** CPU milliseconds per run, split between the server process and the worker's process (and its workflow thread). */
 export interface CpuSplit {
   runs: number;
   serverMsPerRun: number;
   workerMsPerRun: number;
 }
 
+/** Where the worker's threads spent their time in a second, profiled batch of the same runs (per run, ms). */
+export interface ThreadProfiles {
+  runs: number;
+  workflowThread: ThreadProfile;
+  mainThread: ThreadProfile;
+}
+
+export interface ModeAnatomy {
+  phases: Phase[];
+  stepP50: number;
+  cpu: CpuSplit;
+  profiles?: ThreadProfiles;
+}
+
 export interface AnatomyFigures {
   steps: number;
   calls: number;
   callMs: number;
-  activity: { phases: Phase[]; stepP50: number; cpu: CpuSplit };
-  local: { phases: Phase[]; stepP50: number; cpu: CpuSplit };
+  /** The bare workflow: the same activities with none of the agent's logic (the engine's floor). */
+  bare?: ModeAnatomy;
+  activity: ModeAnatomy;
+  local: ModeAnatomy;
 }
 
 /** utime + stime of a process, in ms (clock ticks are 100 Hz on Linux). */
@@ -31,108 +50,132 @@ function cpuMs(pid: number): number {
 
 const median = (values: readonly number[]) => percentile(values, 50);
 
+type Batch = { scheduled: number; started: number; completed: number }[];
+
 /**
- * The phases of a step from one run's history: where a step's wall time goes. With the activity planner a step
- * is plan scheduled → plan started → plan completed → the workflow task that schedules the tools → tools → the
- * workflow task that schedules the next plan. With the local planner the model call is inside a workflow task.
+ * The activities of one run's history in the batches their workflow tasks scheduled, in order, with when each
+ * activity was scheduled, started and completed.
  */
-function phasesOf(events: readonly HistoryEvent[], local: boolean): { phases: Phase[]; steps: number[] } {
-  const byId = new Map(events.map((event) => [String(event.eventId), event]));
-  const scheduledName = (id: unknown) => byId.get(String(id))?.activityTaskScheduledEventAttributes?.activityType?.name;
-  const at = (type: string, name?: string) =>
-    events.filter((event) => {
-      if (type === 'scheduled') return event.activityTaskScheduledEventAttributes?.activityType?.name === name;
-      if (type === 'started') return scheduledName(event.activityTaskStartedEventAttributes?.scheduledEventId) === name;
-      if (type === 'completed') return scheduledName(event.activityTaskCompletedEventAttributes?.scheduledEventId) === name;
-      return false;
-    });
-  const tools = (type: string) => at(type, 'work').map(eventMs);
-  const batches = (times: number[], size: number) => Array.from({ length: Math.floor(times.length / size) }, (_, index) => times.slice(index * size, (index + 1) * size));
-  const calls = 3;
-  const toolStarts = batches(tools('started'), calls).map((batch) => Math.min(...batch));
-  const toolEnds = batches(tools('completed'), calls).map((batch) => Math.max(...batch));
-  const toolScheduled = batches(tools('scheduled'), calls).map((batch) => Math.min(...batch));
-  if (local) {
-    const phases = [
-      { name: 'tools scheduled → first tool started', values: toolScheduled.map((value, index) => (toolStarts[index] ?? value) - value) },
-      { name: 'tools running (first started → last completed)', values: toolStarts.map((value, index) => (toolEnds[index] ?? value) - value) },
-      { name: 'last tool completed → next tools scheduled (workflow task with the local model call)', values: toolEnds.slice(0, -1).map((value, index) => (toolScheduled[index + 1] ?? value) - value) },
-    ];
-    return { phases: phases.map(({ name, values }) => ({ name, p50: median(values) })), steps: toolScheduled.slice(1).map((value, index) => value - (toolScheduled[index] ?? value)) };
+function batchesOf(events: readonly HistoryEvent[]): { name: string; batch: Batch }[] {
+  const byScheduled = new Map<string, { name: string; scheduled: number; started: number; completed: number; task: string }>();
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) byScheduled.set(String(event.eventId), { name: scheduled.activityType?.name ?? '', scheduled: eventMs(event), started: Number.NaN, completed: Number.NaN, task: String(scheduled.workflowTaskCompletedEventId) });
+    const started = byScheduled.get(String(event.activityTaskStartedEventAttributes?.scheduledEventId));
+    if (started && event.activityTaskStartedEventAttributes) started.started = eventMs(event);
+    const completed = byScheduled.get(String(event.activityTaskCompletedEventAttributes?.scheduledEventId));
+    if (completed && event.activityTaskCompletedEventAttributes) completed.completed = eventMs(event);
   }
-  const planScheduled = at('scheduled', 'plan').map(eventMs);
-  const planStarted = at('started', 'plan').map(eventMs);
-  const planCompleted = at('completed', 'plan').map(eventMs);
-  const steps = Math.min(toolScheduled.length, planCompleted.length);
-  const pick = (values: number[]) => values.slice(0, steps);
+  const batches: { name: string; task: string; batch: Batch }[] = [];
+  for (const activity of byScheduled.values()) {
+    const last = batches.at(-1);
+    if (last && last.task === activity.task && last.name === activity.name) last.batch.push(activity);
+    else batches.push({ name: activity.name, task: activity.task, batch: [activity] });
+  }
+  return batches;
+}
+
+const first = (batch: Batch, key: 'scheduled' | 'started') => Math.min(...batch.map((activity) => activity[key]));
+const last = (batch: Batch) => Math.max(...batch.map((activity) => activity.completed));
+
+/**
+ * The phases of a step from one run's history, for a run whose step is one planning activity then the tools: the
+ * agent with the activity planner (`plan`, then `work`) or the bare workflow (`trivial` for both). The first
+ * activity of a run (the catalogue) is not part of a step.
+ */
+function plannedPhases(events: readonly HistoryEvent[]): { phases: Phase[]; steps: number[] } {
+  const batches = batchesOf(events).slice(1);
+  const plans: Batch[] = [];
+  const tools: Batch[] = [];
+  for (let index = 0; index + 1 < batches.length; index += 2) {
+    plans.push(batches[index]?.batch ?? []);
+    tools.push(batches[index + 1]?.batch ?? []);
+  }
+  const phase = (name: string, values: number[]) => ({ name, p50: median(values) });
   const phases = [
-    { name: 'plan scheduled → started (dispatch)', values: pick(planStarted).map((value, index) => value - (planScheduled[index] ?? value)) },
-    { name: 'plan started → completed (transcript query + model)', values: pick(planCompleted).map((value, index) => value - (planStarted[index] ?? value)) },
-    { name: 'plan completed → tools scheduled (workflow task)', values: pick(toolScheduled).map((value, index) => value - (planCompleted[index] ?? value)) },
-    { name: 'tools scheduled → first tool started', values: pick(toolStarts).map((value, index) => value - (toolScheduled[index] ?? value)) },
-    { name: 'tools running (first started → last completed)', values: pick(toolEnds).map((value, index) => value - (toolStarts[index] ?? value)) },
-    { name: 'last tool completed → next plan scheduled (workflow task)', values: pick(toolEnds).map((value, index) => (planScheduled[index + 1] ?? value) - value) },
+    phase('plan scheduled → started (dispatch)', plans.map((plan) => first(plan, 'started') - first(plan, 'scheduled'))),
+    phase('plan started → completed (transcript query + model; the bare workflow: an empty activity)', plans.map((plan) => last(plan) - first(plan, 'started'))),
+    phase('plan completed → tools scheduled (workflow task)', tools.map((batch, index) => first(batch, 'scheduled') - last(plans[index] ?? batch))),
+    phase('tools scheduled → first tool started', tools.map((batch) => first(batch, 'started') - first(batch, 'scheduled'))),
+    phase('tools running (first started → last completed)', tools.map((batch) => last(batch) - first(batch, 'started'))),
+    phase('last tool completed → next plan scheduled (workflow task)', tools.slice(0, -1).map((batch, index) => first(plans[index + 1] ?? batch, 'scheduled') - last(batch))),
   ];
-  return { phases: phases.map(({ name, values }) => ({ name, p50: median(values) })), steps: planScheduled.slice(1).map((value, index) => value - (planScheduled[index] ?? value)) };
+  const planTimes = plans.map((plan) => first(plan, 'scheduled'));
+  return { phases, steps: planTimes.slice(1).map((value, index) => value - (planTimes[index] ?? value)) };
+}
+
+/** With the local planner a step is the tools, then one workflow task that calls the model and schedules the next tools. */
+function localPhases(events: readonly HistoryEvent[]): { phases: Phase[]; steps: number[] } {
+  const tools = batchesOf(events).filter((entry) => entry.name === 'work').map((entry) => entry.batch);
+  const phases = [
+    { name: 'tools scheduled → first tool started', p50: median(tools.map((batch) => first(batch, 'started') - first(batch, 'scheduled'))) },
+    { name: 'tools running (first started → last completed)', p50: median(tools.map((batch) => last(batch) - first(batch, 'started'))) },
+    { name: 'last tool completed → next tools scheduled (workflow task with the local model call)', p50: median(tools.slice(0, -1).map((batch, index) => first(tools[index + 1] ?? batch, 'scheduled') - last(batch))) },
+  ];
+  const starts = tools.map((batch) => first(batch, 'scheduled'));
+  return { phases, steps: starts.slice(1).map((value, index) => value - (starts[index] ?? value)) };
+}
+
+type Mode = 'bare' | 'activity' | 'local';
+
+/**
+ * One mode: a worker in its own process (bench/cpu-worker.ts), one run timed from its history, a warm-up, then
+ * `runs` concurrent runs for CPU per run (server and worker process), then the same again with every thread of the
+ * worker profiled (V8's sampling profiler) for where its time goes.
+ */
+async function measureMode(harness: Harness, mode: Mode, steps: number, calls: number, callMs: number, runs: number): Promise<ModeAnatomy> {
+  const model = mode === 'bare' ? undefined : await startScriptedModel(compileScript(stepsScript(steps, calls, callMs)));
+  let worker: CpuWorker | undefined;
+  try {
+    worker = await startCpuWorker({ kind: mode === 'bare' ? 'bare' : 'agent', address: harness.config.address, bundlePath: harness.bundlePath, ...(model ? { modelUrl: model.baseURL } : {}) });
+    const { taskQueue } = worker;
+    let counter = 0;
+    const start = () => {
+      const workflowId = `${taskQueue}-${++counter}`;
+      return mode === 'bare'
+        ? harness.client.workflow.start('bareWorkflow', { taskQueue, workflowId, args: [{ steps, calls, callMs }] })
+        : harness.client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: `anatomy ${counter}`, maxSteps: steps + 1, maxParallel: calls, planner: mode }] });
+    };
+    const batch = async (count: number) => {
+      const handles = await Promise.all(Array.from({ length: count }, start));
+      await Promise.all(handles.map((handle) => handle.result()));
+    };
+    const timed = await start();
+    await timed.result();
+    const events = await eventsOf(timed);
+    const { phases, steps: stepTimes } = mode === 'local' ? localPhases(events) : plannedPhases(events);
+    await batch(Math.min(20, runs));
+    const before = { server: cpuMs(harness.serverPid), worker: cpuMs(worker.pid) };
+    await batch(runs);
+    const cpu = { runs, serverMsPerRun: (cpuMs(harness.serverPid) - before.server) / runs, workerMsPerRun: (cpuMs(worker.pid) - before.worker) / runs };
+    await worker.start();
+    await batch(runs);
+    const report = await worker.stop();
+    const summaries = await Promise.all(
+      report.profiles.map(async (profile) => ({ ...profile, summary: perRun(await summarizeProfile(profile.file, harness.bundlePath), runs) })),
+    );
+    const workflowThread = summaries.filter((entry) => !entry.isMainThread).sort((a, b) => b.summary.busyMs - a.summary.busyMs)[0];
+    const mainThread = summaries.find((entry) => entry.isMainThread);
+    return { phases, stepP50: median(stepTimes), cpu, ...(workflowThread && mainThread ? { profiles: { runs, workflowThread: workflowThread.summary, mainThread: mainThread.summary } } : {}) };
+  } finally {
+    await worker?.close();
+    await model?.close();
+  }
+}
+
+/** A thread's profile with every figure divided by `runs`. */
+function perRun(profile: ThreadProfile, runs: number): ThreadProfile {
+  const each = <T extends { ms: number }>(entries: T[]) => entries.map((entry) => ({ ...entry, ms: entry.ms / runs }));
+  return { busyMs: profile.busyMs / runs, origins: each(profile.origins), topFunctions: each(profile.topFunctions), hookCallers: each(profile.hookCallers) };
 }
 
 /**
- * 7. Where a step's time and a run's CPU go, for the activity planner (the default) and the local planner: the
- * phases of each step from history (medians), and CPU per run of the server and of the worker's process, measured
- * over `runs` concurrent runs of the throughput workload.
+ * 7. Where a step's time and a run's CPU go: the bare workflow (the engine's floor), the activity planner (the
+ * default) and the local planner, each with its worker in its own process; see {@link measureMode}.
  */
-export async function stepAnatomy(harness: Harness, serverPid: number, steps: number, calls: number, callMs: number, runs: number): Promise<AnatomyFigures> {
-  const measure = async (planner: 'activity' | 'local') => {
-    const agent = await harness.agentWorker(stepsScript(steps, calls, callMs));
-    return agent.run(async () => {
-      const handle = await harness.client.workflow.start('agentWorkflow', {
-        taskQueue: agent.taskQueue,
-        workflowId: `${agent.taskQueue}-anatomy`,
-        args: [{ goal: 'anatomy', maxSteps: steps + 1, maxParallel: calls, planner }],
-      });
-      await handle.result();
-      const { phases, steps: stepTimes } = phasesOf(await eventsOf(handle), planner === 'local');
-      // CPU: many short runs at once (the throughput workload's shape), server and worker process apart.
-      const before = { server: cpuMs(serverPid), worker: cpuMs(process.pid) };
-      const handles = await Promise.all(
-        Array.from({ length: runs }, (_, index) =>
-          harness.client.workflow.start('agentWorkflow', { taskQueue: agent.taskQueue, workflowId: `${agent.taskQueue}-cpu-${index}`, args: [{ goal: `cpu ${index}`, maxSteps: steps + 1, maxParallel: calls, planner }] }),
-        ),
-      );
-      await Promise.all(handles.map((started) => started.result()));
-      const cpu = { runs, serverMsPerRun: (cpuMs(serverPid) - before.server) / runs, workerMsPerRun: (cpuMs(process.pid) - before.worker) / runs };
-      return { phases, stepP50: median(stepTimes), cpu };
-    });
-  };
-  return { steps, calls, callMs, activity: await measure('activity'), local: await measure('local') };
-}
-
-/** Section 7's Markdown. */
-export function anatomyMarkdown(figures: AnatomyFigures, heading: string): string {
-  const rows = (mode: AnatomyFigures['activity']) => mode.phases.map((phase) => `| ${phase.name} | ${Math.round(phase.p50)} ms |`).join('\n');
-  const cpu = (name: string, split: CpuSplit) => `| ${name} | ${split.serverMsPerRun.toFixed(0)} ms | ${split.workerMsPerRun.toFixed(0)} ms | ${(split.serverMsPerRun + split.workerMsPerRun).toFixed(0)} ms |`;
-  return `${heading}
-
-Phases of a step, from the history of one run of ${figures.steps} steps × ${figures.calls} calls of ${figures.callMs} ms (medians over its steps),
-and CPU per run (\`/proc/<pid>/stat\`, user + system) of the dev server and of the bench process (which runs the worker,
-its scripted model and the client) over ${figures.activity.cpu.runs} concurrent runs of the same shape. Before: the activity
-planner (the default). After: \`planner: 'local'\`.
-
-**Activity planner** (step p50 ${Math.round(figures.activity.stepP50)} ms):
-
-| phase | p50 |
-|---|---|
-${rows(figures.activity)}
-
-**Local planner** (step p50 ${Math.round(figures.local.stepP50)} ms):
-
-| phase | p50 |
-|---|---|
-${rows(figures.local)}
-
-| CPU per run | server | worker process | total |
-|---|---|---|---|
-${cpu('activity planner', figures.activity.cpu)}
-${cpu('local planner', figures.local.cpu)}
-`;
+export async function stepAnatomy(harness: Harness, steps: number, calls: number, callMs: number, runs: number): Promise<AnatomyFigures> {
+  const bare = await measureMode(harness, 'bare', steps, calls, callMs, runs);
+  const activity = await measureMode(harness, 'activity', steps, calls, callMs, runs);
+  const local = await measureMode(harness, 'local', steps, calls, callMs, runs);
+  return { steps, calls, callMs, bare, activity, local };
 }

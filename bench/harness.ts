@@ -27,6 +27,9 @@ export const benchSleepTool: Tool = defineTool({
   },
 });
 
+/** The bare reference workflow's one activity: sleeps `ms` (none at 0) and returns it. */
+export const trivialActivities = { trivial: async (ms: number): Promise<number> => (ms > 0 ? sleep(ms).then(() => ms) : ms) };
+
 /** Everything a benchmark needs: one dev server, one workflow bundle, clients, and workers on demand. */
 export interface Harness {
   config: TemporalConfig;

@@ -1,4 +1,5 @@
-import { anatomyMarkdown, type AnatomyFigures } from './anatomy';
+import type { AnatomyFigures } from './anatomy';
+import { anatomyMarkdown } from './anatomy-report';
 import { cpus, totalmem } from 'node:os';
 import type { MemoryFigures } from './memory';
 import type { PlanningFigures } from './planning';

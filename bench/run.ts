@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Argument, Command } from 'commander';
-import { anatomyMarkdown, stepAnatomy } from './anatomy';
+import { stepAnatomy } from './anatomy';
+import { anatomyMarkdown } from './anatomy-report';
 import { startHarness, type Harness } from './harness';
 import { memoryGrowth } from './memory';
 import { startPeerWorker, type PeerWorker } from './peer';
@@ -112,8 +113,8 @@ async function main(): Promise<void> {
     }
     if (section === 'anatomy') {
       log("anatomy: where a step's time and a run's CPU go…");
-      const anatomy = await stepAnatomy(harness, harness.serverPid, 10, 3, 200, quick ? 20 : 100);
-      log(`    ${JSON.stringify({ activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
+      const anatomy = await stepAnatomy(harness, 10, 3, 200, quick ? 20 : 100);
+      log(`    ${JSON.stringify({ bare: anatomy.bare?.cpu, activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
       writeSection('anatomy', "where a step's time and a run's CPU go", `npm run bench -- anatomy${suffix}`, anatomyMarkdown(anatomy, "## Where a step's time and a run's CPU go"), { anatomy });
       return;
     }
@@ -137,8 +138,8 @@ async function main(): Promise<void> {
     log(`    ${JSON.stringify(planning.ratios)}`);
 
     log("7/7 where a step's time and a run's CPU go…");
-    const anatomy = await stepAnatomy(harness, harness.serverPid, size.overheadSteps, 3, 200, quick ? 20 : 100);
-    log(`    ${JSON.stringify({ activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
+    const anatomy = await stepAnatomy(harness, size.overheadSteps, 3, 200, quick ? 20 : 100);
+    log(`    ${JSON.stringify({ bare: anatomy.bare?.cpu, activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
 
     const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning, anatomy };
     const folder = quick ? join(__dirname, '..', 'test-artifacts', 'bench') : __dirname;

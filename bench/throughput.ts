@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from '@temporalio/worker';
-import { percentile, type Harness } from './harness';
+import { percentile, trivialActivities, type Harness } from './harness';
 import { checkPeerResult, type PeerResult, type PeerWorker } from './peer';
 import { PEER_MODELS, stepsScript } from './scenarios';
 
@@ -80,7 +79,7 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
       connection: harness.connection,
       taskQueue: bareQueue,
       workflowBundle: { codePath: harness.bundlePath },
-      activities: { trivial: async (ms: number) => (ms > 0 ? sleep(ms).then(() => ms) : ms) },
+      activities: trivialActivities,
       maxConcurrentActivityTaskExecutions: harness.config.worker.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: harness.config.worker.maxConcurrentWorkflowTasks,
     });
