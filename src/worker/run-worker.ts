@@ -62,6 +62,13 @@ function onQueue(tools: readonly Tool[], taskQueue: string): Tool[] {
 /** Path of the workflow bundle's entry point. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * Modules the workflow thread loads once and shares between runs (the bundler's `preloadModules`): zod, which
+ * would otherwise be evaluated again for every run (−23 % of the workflow thread's time per run, bench/RESULTS.md
+ * §7). Pass them to `bundleWorkflowCode` when you bundle the workflows yourself.
+ */
+export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../workflows/preload')];
+
 /** The built-ins (unless turned off) followed by the worker's own tools. */
 export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): Tool[] {
   const builtins = options.builtinTools === false ? [] : createBuiltinTools(options.builtinTools ?? loadBuiltinToolsConfig());
@@ -74,7 +81,11 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
   const connection = options.connection ?? (await connectWorkerConnection(config));
   const taskQueue = options.taskQueue ?? config.taskQueue;
   const toolsOnly = options.role === 'tools';
-  const workflowSource = toolsOnly ? {} : options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const workflowSource = toolsOnly
+    ? {}
+    : options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } };
   const tools = servedTools([...workerTools(options), ...(options.mcp?.tools ?? [])], options.onlyTools);
   return Worker.create({
     connection,
