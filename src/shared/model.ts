@@ -176,6 +176,12 @@ export interface PlanRequest {
    * activity's input never enters history, so sending them costs no history and saves the query round trip.
    */
   context?: PlannerContext & { tools: ToolSpec[] };
+  /**
+   * The messages added since this run's previous plan request (and, in the first request, the catalogue), so a
+   * worker that served the previous step reads the transcript from its cache instead of querying the workflow
+   * (patch `planner-delta-v1`). Each message enters history once more this way, which keeps history linear.
+   */
+  delta?: { from: number; messages: ChatMessage[]; tools?: ToolSpec[] };
 }
 
 /** Arguments of the `plannerContext` query: which prefix of the transcript, for which step. */

@@ -10,6 +10,7 @@ import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../shared/pri
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
 import { plannerContextQuery } from '../../shared/contracts/handlers';
 import { classifyModelError } from './classify-model-error';
+import { TranscriptCache } from './transcript-cache';
 
 export interface PlannerDependencies {
   /** An `openai` client; its own retries must be off (`maxRetries: 0`): Temporal retries. */
@@ -19,7 +20,7 @@ export interface PlannerDependencies {
   /** The API key, only to scrub it from error messages. */
   apiKey?: string;
   /** Reads the transcript by reference. @default a query to the run's own workflow through the worker's client, with a per-run catalogue cache */
-  readContext?: (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }>;
+  readContext?: (request: PlanRequest) => Promise<ReadContext>;
   /** @default PLANNER_MAX_RETRY_AFTER_MS */
   maxRetryAfterMs?: number;
   /** @default 5_000 */
@@ -30,33 +31,45 @@ export interface PlannerDependencies {
   prices?: ModelPrices;
 }
 
+/** What the model is shown, and whether the worker had it or asked the run. */
+export type ReadContext = PlannerContext & { tools: ToolSpec[]; read?: PromptSeen['read'] };
+
 /** Runs whose catalogue a worker keeps (the oldest is dropped first); a miss costs one larger query. */
 const CATALOGUE_CACHE_RUNS = 500;
 
 /**
- * Reads what the model is shown by querying the run's own workflow: the first `messageCount` messages (the
+ * Reads what the model is shown. A request with a `delta` (workflow code with patch `planner-delta-v1`) is served
+ * from this worker's {@link TranscriptCache} when it holds the rest of the transcript, and the first request of a
+ * run carries the catalogue. Otherwise it queries the run's own workflow: the first `messageCount` messages (the
  * transcript as it was when the plan was scheduled) and, once per run per worker, the tool catalogue.
  */
 export function createWorkflowContextReader(
   /** Sends the query; tests inject one. @default through the activity's client */
   query: (request: PlanRequest, args?: PlannerContextRequest) => Promise<PlannerContext> = queryOwnWorkflow,
-): (request: PlanRequest) => Promise<PlannerContext & { tools: ToolSpec[] }> {
+  transcripts: TranscriptCache = new TranscriptCache(),
+): (request: PlanRequest) => Promise<ReadContext> {
   const catalogues = new Map<string, ToolSpec[]>();
+  const remember = (key: string, tools: ToolSpec[]) => {
+    catalogues.delete(key);
+    catalogues.set(key, tools);
+    if (catalogues.size > CATALOGUE_CACHE_RUNS) catalogues.delete(catalogues.keys().next().value ?? key);
+  };
   return async (request) => {
     if (request.messageCount === undefined) {
       // A request from older workflow code: it answers with everything.
       const context = await query(request);
-      return { model: context.model, messages: context.messages, tools: context.tools ?? [] };
+      return { model: context.model, messages: context.messages, tools: context.tools ?? [], read: 'query' };
     }
     const key = `${request.workflowId}/${request.runId}`;
+    if (request.delta?.tools) remember(key, request.delta.tools);
     const cached = catalogues.get(key);
+    const messages = request.delta ? transcripts.read(key, request.delta, request.messageCount) : undefined;
+    if (messages && cached) return { messages, tools: cached, read: 'cache' };
     const context = await query(request, { step: request.step, messageCount: request.messageCount, includeTools: !cached });
     const tools = cached ?? context.tools ?? [];
-    if (!cached) {
-      catalogues.set(key, tools);
-      if (catalogues.size > CATALOGUE_CACHE_RUNS) catalogues.delete(catalogues.keys().next().value ?? key);
-    }
-    return { model: context.model, messages: context.messages, tools };
+    if (!cached) remember(key, tools);
+    if (request.delta) transcripts.store(key, context.messages);
+    return { model: context.model, messages: context.messages, tools, read: 'query' };
   };
 }
 
@@ -66,9 +79,9 @@ function queryOwnWorkflow(request: PlanRequest, args?: PlannerContextRequest): P
 }
 
 /** What the model was shown: message count, a short hash of the messages, the number of tools offered. */
-export function promptSeen(messages: readonly ChatMessage[], tools: number): PromptSeen {
+export function promptSeen(messages: readonly ChatMessage[], tools: number, read?: PromptSeen['read']): PromptSeen {
   const transcriptHash = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16);
-  return { messageCount: messages.length, transcriptHash, tools };
+  return { messageCount: messages.length, transcriptHash, tools, ...(read ? { read } : {}) };
 }
 
 function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
@@ -145,7 +158,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   return {
     async plan(request: PlanRequest): Promise<PlanResult> {
       const activity = Context.current();
-      const context = request.context ?? (await readContext(request));
+      const context: ReadContext = request.context ? { ...request.context, read: 'inline' } : await readContext(request);
       const model = request.model ?? context.model ?? dependencies.defaultModel;
       const tools = request.finalTurn ? [] : context.tools;
       // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive).
@@ -195,7 +208,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
         usage,
         model: answer.model || model,
         ...(limited.dropped ? { droppedCalls: limited.dropped } : {}),
-        seen: promptSeen(context.messages, tools.length),
+        seen: promptSeen(context.messages, tools.length, context.read),
       };
       const answerBytes = Buffer.byteLength(JSON.stringify(result.message));
       if (answerBytes > maxAnswerBytes) {

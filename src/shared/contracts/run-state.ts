@@ -8,6 +8,8 @@ export const PromptSeenSchema = z.object({
   /** First 16 hex digits of the SHA-256 of the messages' JSON. */
   transcriptHash: z.string(),
   tools: z.number().int().min(0),
+  /** How the planner got the transcript: from the run by query, from its worker's cache, or inline (a local planner). */
+  read: z.enum(['query', 'cache', 'inline']).optional(),
 });
 export type PromptSeen = z.infer<typeof PromptSeenSchema>;
 

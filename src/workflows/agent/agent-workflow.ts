@@ -9,7 +9,7 @@ import { submitPlanSpec } from '../../shared/plan/dag';
 import { loadCatalogue } from './catalogue';
 import { Interaction } from './interaction';
 import { PATCHES } from './patches';
-import { PlannerGaveUp } from './planner';
+import { PlannerGaveUp, TranscriptSender } from './planner';
 import { RunState } from './run-state';
 import { RunView } from './run-view';
 import { Semaphore } from './semaphore';
@@ -88,6 +88,8 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   // Runs started before the size limits existed replay without them (their histories have no marker).
   const sizeLimits = patched(PATCHES.sizeLimits);
   const localPlanner = input.planner === 'local' && patched(PATCHES.localPlanner);
+  // The planner activity is sent the transcript's new messages, not just their count (runs started on this code).
+  const plannerDelta = !localPlanner && patched(PATCHES.plannerDelta) ? new TranscriptSender() : undefined;
   const run = new RunState(input);
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
@@ -113,6 +115,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       ...(interaction ? { interaction } : {}),
       ...(plans ? { plans } : {}),
       ...(localPlanner ? { localPlanner } : {}),
+      ...(plannerDelta ? { plannerDelta } : {}),
     };
     const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
     // A session continued as new while idle: it waits for the next message before it steps.

@@ -26,6 +26,12 @@ export const PATCHES = {
   /** The planner as a local activity with the transcript as its input (issue 16); taken only by runs with `planner: 'local'`. */
   localPlanner: 'local-planner-v1',
   /**
+   * The planner activity's request carries the transcript's new messages since the previous request (issue 16), so a
+   * worker that served the previous step answers from its cache without querying the workflow. Taken by every run
+   * on the activity planner.
+   */
+  plannerDelta: 'planner-delta-v1',
+  /**
    * Tool workers on their own queues (issue 17): `toolQueues` catalogues are read at the start, and a call to a tool on
    * another queue fails with `ToolUnavailable` when no worker takes it in time. Taken only by runs that use such tools.
    */

@@ -22,6 +22,21 @@ function inlineContext(run: RunState): NonNullable<PlanRequest['context']> {
   return { ...context, tools: context.tools ?? [] };
 }
 
+/**
+ * What this run has sent the planner so far, so that each request carries only the messages added since the
+ * previous one (patch `planner-delta-v1`); the first request of a run also carries the catalogue. One per run.
+ */
+export class TranscriptSender {
+  private sent = 0;
+
+  next(run: RunState): NonNullable<PlanRequest['delta']> {
+    const from = this.sent;
+    const context = run.plannerContext({ step: run.step, messageCount: run.messageCount, includeTools: from === 0 });
+    this.sent = context.messages.length;
+    return { from, messages: context.messages.slice(from), ...(context.tools ? { tools: context.tools } : {}) };
+  }
+}
+
 /** Raised when the planner gave up; the workflow turns it into a `failed` result. */
 export class PlannerGaveUp extends Error {
   override name = 'PlannerGaveUp';
@@ -44,6 +59,8 @@ export interface PlannerOptions {
   maxCalls?: number;
   /** Call the model through a local activity with the transcript inline (`planner: 'local'`, patch `local-planner-v1`). */
   local?: boolean;
+  /** Send the planner activity the transcript's new messages (patch `planner-delta-v1`); absent in runs started before it. */
+  delta?: TranscriptSender;
 }
 
 /**
@@ -67,7 +84,7 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
     const summary = input.model ? `${label} · ${input.model}` : label;
     const result = options.local
       ? await local.plan.executeWithOptions({ summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) }, [{ ...request, context: inlineContext(run) }])
-      : await plan.executeWithOptions({ summary }, [request]);
+      : await plan.executeWithOptions({ summary }, [options.delta ? { ...request, delta: options.delta.next(run) } : request]);
     return run.recordPlan(result, maxCalls);
   } catch (error) {
     if (isCancellation(error)) throw error;

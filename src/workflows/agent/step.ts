@@ -11,7 +11,7 @@ import type { ToolAccess } from '../../shared/plan/tasks';
 import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } from '../../shared/profiles';
 import { summarize } from '../../shared/summarize';
 import { OutputBudget } from './output-budget';
-import { askModel, type PlannerOptions } from './planner';
+import { askModel, type PlannerOptions, type TranscriptSender } from './planner';
 import type { Interaction } from './interaction';
 import type { RunState } from './run-state';
 import type { RunView } from './run-view';
@@ -34,6 +34,8 @@ export interface StepContext {
   plans?: boolean;
   /** The model is called through a local activity (runs with `planner: 'local'`, patch `local-planner-v1`). */
   localPlanner?: boolean;
+  /** The planner activity is sent the transcript's new messages (patch `planner-delta-v1`). */
+  plannerDelta?: TranscriptSender;
 }
 
 /** After a step: go on, or stop with this result. */
@@ -91,7 +93,13 @@ function stopInputs(run: RunState) {
 /** One step of the loop: plan → graph → schedule → observe. */
 export async function step(context: StepContext): Promise<StepOutcome> {
   const { input, run, view, access, semaphore, maxCalls } = context;
-  const planner: PlannerOptions = { input, run, ...(maxCalls !== undefined ? { maxCalls } : {}), ...(context.localPlanner ? { local: true } : {}) };
+  const planner: PlannerOptions = {
+    input,
+    run,
+    ...(maxCalls !== undefined ? { maxCalls } : {}),
+    ...(context.localPlanner ? { local: true } : {}),
+    ...(context.plannerDelta ? { delta: context.plannerDelta } : {}),
+  };
   const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget() });
 
   const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
