@@ -48,6 +48,8 @@ export interface AgentWorkerOptions {
   maxConcurrentActivities?: number;
   /** The worker's tools. @default [benchSleepTool] */
   tools?: readonly Tool[];
+  /** Eager activity reservations per workflow task. @default the worker's configured value */
+  maxEagerActivities?: number;
   /** Scripts chosen by the run's `model` name (several variants on one worker); other names get `script`. @default none */
   scriptsByModel?: Readonly<Record<string, Script>>;
 }
@@ -82,7 +84,14 @@ export async function startHarness(): Promise<Harness> {
       const model = await startScriptedModel(compileScript(script), { scriptsByModel });
       const taskQueue = `bench-${++counter}`;
       const worker = await createWorker({
-        config: { ...config, worker: { ...config.worker, maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities } },
+        config: {
+          ...config,
+          worker: {
+            ...config.worker,
+            maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
+            maxEagerActivities: options.maxEagerActivities ?? config.worker.maxEagerActivities,
+          },
+        },
         connection,
         taskQueue,
         tools: options.tools ?? [benchSleepTool],

@@ -12,8 +12,9 @@ import { planningMarkdown } from './planning-report';
 import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTimeSvg, throughputMarkdown, type BenchFigures } from './report';
 import { engineOverhead, historyGrowth, parallelSpeedup, PEER_MODELS, stepsScript, type OverheadFigures } from './scenarios';
 import { throughput, type ThroughputFigures } from './throughput';
+import { settingsMarkdown, workerSettings } from './settings';
 
-type Section = 'planning' | 'peers' | 'memory' | 'anatomy';
+type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -85,7 +86,7 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
@@ -116,6 +117,13 @@ async function main(): Promise<void> {
       const anatomy = await stepAnatomy(harness, 10, 3, 200, quick ? 20 : 100);
       log(`    ${JSON.stringify({ bare: anatomy.bare?.cpu, activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
       writeSection('anatomy', "where a step's time and a run's CPU go", `npm run bench -- anatomy${suffix}`, anatomyMarkdown(anatomy, "## Where a step's time and a run's CPU go"), { anatomy });
+      return;
+    }
+    if (section === 'settings') {
+      log('settings: eager activity reservations…');
+      const settings = await workerSettings(harness, size.runs, 5, 4, 10, size.throughputRounds, harness.config.worker.maxEagerActivities);
+      log(`    ${JSON.stringify(settings.settings.map((setting) => setting.roundsRunsPerSecond))}`);
+      writeSection('settings', 'worker settings', `npm run bench -- settings${suffix}`, settingsMarkdown(settings, '## Worker settings chosen by measurement'), { settings });
       return;
     }
     if (section === 'memory') {

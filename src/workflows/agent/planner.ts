@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
-import type { PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError } from '../../shared/model';
-import { PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
+import type { ChatMessage, PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError } from '../../shared/model';
+import { PLANNER_DELTA_MAX_CHARS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
 import type { RecordedAnswer, RunState } from './run-state';
 
 const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
@@ -22,9 +22,21 @@ function inlineContext(run: RunState): NonNullable<PlanRequest['context']> {
   return { ...context, tools: context.tools ?? [] };
 }
 
+/** Characters of a few messages' text: a cheap bound on what they add to a request. */
+function charsOf(messages: readonly ChatMessage[]): number {
+  let chars = 0;
+  for (const message of messages) {
+    chars += message.content.length;
+    for (const call of message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
+  }
+  return chars;
+}
+
 /**
  * What this run has sent the planner so far, so that each request carries only the messages added since the
  * previous one (patch `planner-delta-v1`); the first request of a run also carries the catalogue. One per run.
+ * A delta larger than PLANNER_DELTA_MAX_CHARS is not sent: the request says only where the transcript stands,
+ * and the worker queries for it.
  */
 export class TranscriptSender {
   private sent = 0;
@@ -32,8 +44,13 @@ export class TranscriptSender {
   next(run: RunState): NonNullable<PlanRequest['delta']> {
     const from = this.sent;
     const context = run.plannerContext({ step: run.step, messageCount: run.messageCount, includeTools: from === 0 });
-    this.sent = context.messages.length;
-    return { from, messages: context.messages.slice(from), ...(context.tools ? { tools: context.tools } : {}) };
+    const count = context.messages.length;
+    this.sent = count;
+    const messages = context.messages.slice(from);
+    const chars = charsOf(messages);
+    if (chars > PLANNER_DELTA_MAX_CHARS) return { from: count, messages: [] };
+    const tools = context.tools && chars + JSON.stringify(context.tools).length <= PLANNER_DELTA_MAX_CHARS ? { tools: context.tools } : {};
+    return { from, messages, ...tools };
   }
 }
 
