@@ -10,6 +10,7 @@ import type { PlannerContext } from '../../src/shared/model';
 import type { ModelPrices } from '../../src/shared/pricing';
 import type { Tool } from '../../src/tools/define-tool';
 import type { AgentWorkerOptions } from '../../src/worker';
+import { payloadValues } from './payloads';
 import { withTestWorker } from './temporal';
 
 export interface AgentTestContext {
@@ -64,6 +65,13 @@ export function scheduledActivities(events: readonly HistoryEvent[]): string[] {
     const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
   });
+}
+
+/** Ids of the patches a history's markers record, in order. */
+export function patchIdsOf(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((event) =>
+    event.markerRecordedEventAttributes?.markerName === 'core_patch' ? payloadValues<{ id: string }>(event.markerRecordedEventAttributes.details?.['patch-data']).map((data) => data.id) : [],
+  );
 }
 
 /** With RECORD_HISTORIES=1, saves a run's history as a replay fixture under test/histories/. */

@@ -13,13 +13,17 @@ describe('Semaphore', () => {
     expect(() => new Semaphore(1.5)).toThrow(RangeError);
   });
 
-  describe('inside a workflow', () => {
+  describe.each([
+    { mode: 'waiting through condition (runs before lean-scheduling-v1)', immediate: false },
+    { mode: 'taking a free permit at once (lean-scheduling-v1)', immediate: true },
+  ])('inside a workflow, $mode', ({ immediate }) => {
     let report: SemaphoreReport;
     beforeAll(async () => {
       report = await withFixtureWorker(require.resolve('../fixtures/semaphore-workflow'), {}, async ({ client, taskQueue }) =>
-        client.workflow.execute<() => Promise<SemaphoreReport>>('semaphoreWorkflow', {
+        client.workflow.execute<(immediate: boolean) => Promise<SemaphoreReport>>('semaphoreWorkflow', {
           taskQueue,
           workflowId: `semaphore-${taskQueue}`,
+          args: [immediate],
           workflowExecutionTimeout: '60 seconds',
         }),
       );
@@ -41,6 +45,10 @@ describe('Semaphore', () => {
     it('gives the permit back when the body throws, and passes the error on', () => {
       expect(report.thrownMessage).toBe('the body failed');
       expect(report.afterThrow).toBe('ran');
+    });
+
+    it(immediate ? 'starts a body with a free permit before withPermit returns' : 'starts every body after a condition round', () => {
+      expect(report.startsAtOnce).toBe(immediate);
     });
   });
 });

@@ -90,6 +90,8 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const localPlanner = input.planner === 'local' && patched(PATCHES.localPlanner);
   // The planner activity is sent the transcript's new messages, not just their count (runs started on this code).
   const plannerDelta = !localPlanner && patched(PATCHES.plannerDelta) ? new TranscriptSender() : undefined;
+  // Permits taken without a `condition` round when free, and no promise of its own per call (runs started on this code).
+  const lean = patched(PATCHES.leanScheduling);
   const run = new RunState(input);
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
@@ -110,12 +112,13 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       run,
       view,
       access: catalogue.access,
-      semaphore: new Semaphore(input.maxParallel),
+      semaphore: new Semaphore(input.maxParallel, lean),
       ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
       ...(interaction ? { interaction } : {}),
       ...(plans ? { plans } : {}),
       ...(localPlanner ? { localPlanner } : {}),
       ...(plannerDelta ? { plannerDelta } : {}),
+      ...(lean ? { lean } : {}),
     };
     const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
     // A session continued as new while idle: it waits for the next message before it steps.

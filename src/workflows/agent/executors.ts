@@ -39,6 +39,8 @@ export interface ExecutionContext {
   interaction?: Interaction;
   /** How long a call to a tool on another task queue waits for a worker (`toolUnavailableAfterMs`). */
   toolUnavailableAfterMs?: number;
+  /** Fewer promises per call (runs started with patch `lean-scheduling-v1`). */
+  lean?: boolean;
 }
 
 /** Bytes of history a failed call may take (its bounded error message and failure framing). */
@@ -86,7 +88,6 @@ export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'hear
 
 /** Runs a task as its activity (type and task queue from the task), under the semaphore; never throws except for cancellation. */
 async function runActivity(gated: Task, context: ExecutionContext): Promise<TaskResult> {
-  const executor = gated.executor as Extract<Executor, { kind: 'activity' }>;
   let task = gated;
   if (gated.requiresApproval && context.interaction) {
     // The wait for a person holds no permit: the step's other calls run meanwhile.
@@ -94,47 +95,60 @@ async function runActivity(gated: Task, context: ExecutionContext): Promise<Task
     if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
     task = { ...gated, input: gate.input };
   }
-  return context.semaphore.withPermit(async () => {
-    context.hooks.onStart?.(task);
-    const maxOutputBytes = context.budget?.reserve();
-    // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
-    const started = Date.now();
-    const activities = proxyActivities<Record<string, ToolActivity>>({
-      ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
-      startToCloseTimeout: task.timeoutMs,
-      scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
-      // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
-      ...(executor.taskQueue && patched(PATCHES.toolQueues) ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
-      ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
-      // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: { ...toActivityRetry(task.retry), nonRetryableErrorTypes: [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError] },
-    });
-    const activity = activities[executor.activityType];
-    let result: TaskResult;
-    try {
-      if (!activity) throw new Error(`no activity proxy for ${executor.activityType}`);
-      const response = await activity.executeWithOptions({ summary: task.summary }, [
-        {
-          taskId: task.id,
-          input: task.input,
-          idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
-          ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
-        },
-      ]);
-      if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);
-      result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
-      if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
-      if (response.outputKind !== undefined) result.outputKind = response.outputKind;
-    } catch (error) {
-      // Cancelling the run is not a tool failure: let it end the run.
-      if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
-      if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, FAILURE_BYTES);
-      result = { id: task.id, callId: task.callId, tool: task.tool, ok: false, error: taskErrorOf(error, task), durationMs: Date.now() - started };
-    }
-    context.hooks.onFinish?.(result);
-    return result;
+  return context.semaphore.withPermit(() => callTool(task, context));
+}
+
+/**
+ * The same without a promise of its own when no approval is needed (runs started with patch `lean-scheduling-v1`):
+ * every promise in workflow code costs the SDK a stack trace.
+ */
+function runActivityLean(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  if (task.requiresApproval && context.interaction) return runActivity(task, context);
+  return context.semaphore.withPermit(() => callTool(task, context));
+}
+
+/** Calls a task's activity, holding a permit; never throws except for cancellation. */
+async function callTool(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  const executor = task.executor as Extract<Executor, { kind: 'activity' }>;
+  context.hooks.onStart?.(task);
+  const maxOutputBytes = context.budget?.reserve();
+  // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
+  const started = Date.now();
+  const activities = proxyActivities<Record<string, ToolActivity>>({
+    ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
+    startToCloseTimeout: task.timeoutMs,
+    scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
+    // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
+    ...(executor.taskQueue && patched(PATCHES.toolQueues) ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
+    ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
+    // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...toActivityRetry(task.retry), nonRetryableErrorTypes: [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError] },
   });
+  const activity = activities[executor.activityType];
+  let result: TaskResult;
+  try {
+    if (!activity) throw new Error(`no activity proxy for ${executor.activityType}`);
+    const response = await activity.executeWithOptions({ summary: task.summary }, [
+      {
+        taskId: task.id,
+        input: task.input,
+        idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
+        ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+      },
+    ]);
+    if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);
+    result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
+    if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
+    if (response.outputKind !== undefined) result.outputKind = response.outputKind;
+  } catch (error) {
+    // Cancelling the run is not a tool failure: let it end the run.
+    if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
+    if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, FAILURE_BYTES);
+    result = { id: task.id, callId: task.callId, tool: task.tool, ok: false, error: taskErrorOf(error, task), durationMs: Date.now() - started };
+  }
+  context.hooks.onFinish?.(result);
+  return result;
 }
 
 /** A durable timer in the workflow: no activity, no worker slot, no semaphore permit. */
@@ -178,5 +192,6 @@ const EXECUTORS: { [Kind in Executor['kind']]: (task: Task, context: ExecutionCo
 
 /** Runs one task with the executor its kind names. */
 export function execute(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  if (context.lean && task.executor.kind === 'activity') return runActivityLean(task, context);
   return EXECUTORS[task.executor.kind](task, context);
 }

@@ -32,6 +32,12 @@ export const PATCHES = {
    */
   plannerDelta: 'planner-delta-v1',
   /**
+   * Fewer promises per tool call (issue 16): a free permit is taken without a `condition` round, and a call that
+   * needs no approval has no async wrapper. Commands and their order are the same; only when a call's activity is
+   * scheduled within its workflow task moves. Taken by every run.
+   */
+  leanScheduling: 'lean-scheduling-v1',
+  /**
    * Tool workers on their own queues (issue 17): `toolQueues` catalogues are read at the start, and a call to a tool on
    * another queue fails with `ToolUnavailable` when no worker takes it in time. Taken only by runs that use such tools.
    */

@@ -36,6 +36,8 @@ export interface StepContext {
   localPlanner?: boolean;
   /** The planner activity is sent the transcript's new messages (patch `planner-delta-v1`). */
   plannerDelta?: TranscriptSender;
+  /** Fewer promises per call (patch `lean-scheduling-v1`); the semaphore was made to match. */
+  lean?: boolean;
 }
 
 /** After a step: go on, or stop with this result. */
@@ -127,6 +129,7 @@ export async function step(context: StepContext): Promise<StepOutcome> {
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
   const results = await runPlan(prepared, {
     semaphore,
+    ...(context.lean ? { lean: true } : {}),
     ...(context.interaction ? { interaction: context.interaction } : {}),
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
     hooks: {
