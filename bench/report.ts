@@ -1,5 +1,6 @@
 import type { AnatomyFigures } from './anatomy';
 import { anatomyMarkdown } from './anatomy-report';
+import { settingsMarkdown, type SettingsFigures } from './settings';
 import { cpus, totalmem } from 'node:os';
 import type { MemoryFigures } from './memory';
 import type { PlanningFigures } from './planning';
@@ -18,6 +19,8 @@ export interface BenchFigures {
   planning: PlanningFigures;
   /** Section 7, when measured: where a step's time and a run's CPU go. */
   anatomy?: AnatomyFigures;
+  /** Section 8, when measured: worker settings chosen by measurement. */
+  settings?: SettingsFigures;
   /** Sections replaced by a section-only run after the full run (bench/render.ts), one line each. */
   provenance?: string[];
 }
@@ -51,7 +54,7 @@ Measured by \`npm run bench${figures.mode === 'quick' ? ' -- --quick' : ''}\` on
 (CLI 1.5.1, SQLite) and one worker, the scripted model over HTTP on loopback. Every comparison below was measured in
 the same run on the same machine. Chart of step time by mode: [step-time.svg](step-time.svg). Sections alone (results
 to test-artifacts/bench/): \`npm run bench -- peers\` (2 and 3 with Temporal's ai-sdk integration), \`-- memory\` (5),
-\`-- planning\` (6), \`-- anatomy\` (7).${figures.provenance?.length ? `\n\n**Interim:** ${figures.provenance.join(' ')}` : ''}
+\`-- planning\` (6), \`-- anatomy\` (7), \`-- settings\` (8).${figures.provenance?.length ? `\n\n**Interim:** ${figures.provenance.join(' ')}` : ''}
 
 ## 1. Parallel speedup
 
@@ -77,6 +80,7 @@ ${memoryMarkdown(memory, '## 5. Memory')}
 ${planningMarkdown(planning, `## 6. ReAct versus plans with dependencies (k = ${planning.k})`).trimEnd()}
 
 ${figures.anatomy ? anatomyMarkdown(figures.anatomy, "## 7. Where a step's time and a run's CPU go") : ''}
+${figures.settings ? settingsMarkdown(figures.settings, '## 8. Worker settings chosen by measurement') : ''}
 ## Beside the strongest TypeScript peer
 
 From \`../shared/PEER-FIGURES.md\` (LangGraph.js 1.7.3 with its SQLite checkpointer, same workloads, measured on this

@@ -68,9 +68,9 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
     log(`    the peer did not start; sections 2 and 3 go on without it: ${peerError}`);
   }
   try {
-    log('2/6 engine overhead…');
+    log('2/8 engine overhead…');
     const overhead = await engineOverhead(harness, overheadShape.steps, overheadShape.calls, overheadShape.callMs, size.overheadRepeats, peer);
-    log(`    ${JSON.stringify(overhead)}\n3/6 throughput…`);
+    log(`    ${JSON.stringify(overhead)}\n3/8 throughput…`);
     const load = await throughput(harness, size.runs, throughputShape.steps, throughputShape.calls, throughputShape.callMs, size.throughputRounds, peer);
     log(`    ${JSON.stringify(load)}`);
     return { overhead: { ...overhead, ...(peerError ? { peerError } : {}) }, throughput: { ...load, ...(peerError ? { peerError } : {}) } };
@@ -133,23 +133,27 @@ async function main(): Promise<void> {
       writeSection('memory', 'memory', `npm run bench -- memory${suffix}`, memoryMarkdown(memory, '## Memory'), { memory });
       return;
     }
-    log('1/6 parallel speedup…');
+    log('1/8 parallel speedup…');
     const parallel = await parallelSpeedup(harness, 10, size.parallelMs);
     log(`    ${JSON.stringify(parallel)}`);
     const { overhead, throughput: load } = await overheadAndThroughput(harness, size, false);
-    log('4/6 history growth…');
+    log('4/8 history growth…');
     const history = await historyGrowth(harness, size.historySteps, 4_096);
-    log(`    ${JSON.stringify({ ...history, perStepBytes: undefined })}\n5/6 memory…`);
+    log(`    ${JSON.stringify({ ...history, perStepBytes: undefined })}\n5/8 memory…`);
     const memory = await memoryGrowth(harness, size.warmup, size.memoryRuns);
-    log(`    ${JSON.stringify(memory)}\n6/6 ReAct versus DAG…`);
+    log(`    ${JSON.stringify(memory)}\n6/8 ReAct versus DAG…`);
     const planning = await planningComparison(harness, planningOptions);
     log(`    ${JSON.stringify(planning.ratios)}`);
 
-    log("7/7 where a step's time and a run's CPU go…");
+    log("7/8 where a step's time and a run's CPU go…");
     const anatomy = await stepAnatomy(harness, size.overheadSteps, 3, 200, quick ? 20 : 100);
     log(`    ${JSON.stringify({ bare: anatomy.bare?.cpu, activity: anatomy.activity.cpu, local: anatomy.local.cpu })}`);
 
-    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning, anatomy };
+    log('8/8 worker settings…');
+    const settings = await workerSettings(harness, size.runs, 5, 4, 10, size.throughputRounds, harness.config.worker.maxEagerActivities);
+    log(`    ${JSON.stringify(settings.settings.map((setting) => setting.roundsRunsPerSecond))}`);
+
+    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning, anatomy, settings };
     const folder = quick ? join(__dirname, '..', 'test-artifacts', 'bench') : __dirname;
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'RESULTS.md'), resultsMarkdown(figures));
