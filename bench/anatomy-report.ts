@@ -55,6 +55,7 @@ export function anatomyMarkdown(figures: AnatomyFigures, heading: string): strin
 Each mode's worker runs in its own process (bench/cpu-worker.ts), the client and the scripted model in the bench
 process. The bare workflow schedules the same activities as the agent (a catalogue read, per step an empty "plan"
 activity then the ${figures.calls} calls, a last "plan") with none of the agent's logic: the engine's floor on this machine.
+The same measurement on the code before the workflow-thread work of issue 16 (commit 0ab9878): [anatomy-before.md](anatomy-before.md).
 
 **Phases of a step**, from the history of one run of ${figures.steps} steps × ${figures.calls} calls of ${figures.callMs} ms (medians over its steps):
 

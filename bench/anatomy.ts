@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { startCpuWorker, summarizeProfile, type CpuWorker, type ThreadProfile } from './cpu-profile';
@@ -49,6 +50,19 @@ function cpuMs(pid: number): number {
 }
 
 const median = (values: readonly number[]) => percentile(values, 50);
+
+/**
+ * Waits until the server is idle (under 5 % of a core over half a second, at most 30 s): work left over from
+ * earlier runs (visibility writes, deletions) would otherwise count for the runs measured next.
+ */
+async function serverSettled(serverPid: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const before = cpuMs(serverPid);
+    await sleep(500);
+    if (cpuMs(serverPid) - before <= 25) return;
+  }
+}
 
 type Batch = { scheduled: number; started: number; completed: number }[];
 
@@ -145,9 +159,11 @@ async function measureMode(harness: Harness, mode: Mode, steps: number, calls: n
     const events = await eventsOf(timed);
     const { phases, steps: stepTimes } = mode === 'local' ? localPhases(events) : plannedPhases(events);
     await batch(Math.min(20, runs));
+    await serverSettled(harness.serverPid);
     const before = { server: cpuMs(harness.serverPid), worker: cpuMs(worker.pid) };
     await batch(runs);
     const cpu = { runs, serverMsPerRun: (cpuMs(harness.serverPid) - before.server) / runs, workerMsPerRun: (cpuMs(worker.pid) - before.worker) / runs };
+    await serverSettled(harness.serverPid);
     await worker.start();
     await batch(runs);
     const report = await worker.stop();

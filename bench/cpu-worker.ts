@@ -70,6 +70,7 @@ async function startWorker(): Promise<Worker> {
       activities: trivialActivities,
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+      maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
       connection: await NativeConnection.connect(config.connectionOptions),
     });
   }

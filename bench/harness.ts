@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker as WorkerClass, type Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { connectClient } from '../src/config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../src/config/temporal-config';
@@ -145,6 +145,26 @@ export function toolBatchTimes(events: readonly HistoryEvent[], tool: string): n
     lastBatch = batch;
   }
   return times;
+}
+
+/** The bare workflow's step starts: its "plan" activities, every other batch after the catalogue (see bare-workflow.ts). */
+export function bareStepTimes(events: readonly HistoryEvent[]): number[] {
+  return toolBatchTimes(events, 'trivial')
+    .slice(1)
+    .filter((_, index) => index % 2 === 0);
+}
+
+/** A worker for the bare reference workflow on `taskQueue`, with the agent worker's limits. */
+export function bareWorker(harness: Pick<Harness, 'connection' | 'bundlePath' | 'config'>, taskQueue: string): Promise<Worker> {
+  return WorkerClass.create({
+    connection: harness.connection,
+    taskQueue,
+    workflowBundle: { codePath: harness.bundlePath },
+    activities: trivialActivities,
+    maxConcurrentActivityTaskExecutions: harness.config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: harness.config.worker.maxConcurrentWorkflowTasks,
+    maxEagerActivityReservationsPerWorkflowTask: harness.config.worker.maxEagerActivities,
+  });
 }
 
 export function percentile(values: readonly number[], p: number): number {

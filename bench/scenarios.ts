@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { Script } from '../src/scripted-model/script';
 import { runPlainExecutor } from './baseline-executor';
-import { benchSleepTool, eventMs, eventsOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
+import { bareStepTimes, bareWorker, benchSleepTool, eventMs, eventsOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
 import { checkPeerResult, modelCallTimes, type PeerResult, type PeerWorker } from './peer';
 
 const work = (ms: number, bytes = 16) => ({ name: 'work', arguments: { ms, bytes } });
@@ -80,6 +80,8 @@ export interface OverheadFigures {
   overheadP50: number;
   overheadP95: number;
   ratioP50: number;
+  /** The bare workflow (the same activities, an empty "plan" activity, no agent logic): the engine's floor. */
+  bare?: StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
   /** durable-agent with `planner: 'local'`: step time = a step's first tool call scheduled → the next step's. */
   local?: StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
   /** The peer on the same server, when it ran: step time = model call `k` scheduled → `k+1` scheduled, from history. */
@@ -98,7 +100,16 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
   const durableSteps: number[] = [];
   const localSteps: number[] = [];
   const peerSteps: number[] = [];
+  const bareSteps: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat += 1) {
+    const bareQueue = `bench-overhead-bare-${process.pid}-${repeat}`;
+    const bare = await bareWorker(harness, bareQueue);
+    await bare.runUntil(async () => {
+      const handle = await harness.client.workflow.start('bareWorkflow', { taskQueue: bareQueue, workflowId: `${bareQueue}-run`, args: [{ steps, calls, callMs }] });
+      await handle.result();
+      const plans = bareStepTimes(await eventsOf(handle));
+      for (let step = 0; step < steps; step += 1) bareSteps.push((plans[step + 1] ?? 0) - (plans[step] ?? 0));
+    });
     const agent = await harness.agentWorker(script);
     await agent.run(async () => {
       const plain = await runPlainExecutor({ baseURL: agent.model.baseURL, goal: `overhead ${repeat}`, tools: [benchSleepTool], maxSteps: steps + 1, maxParallel: calls });
@@ -130,6 +141,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
   const durable = { p50: percentile(durableSteps, 50), p95: percentile(durableSteps, 95) };
   const peerTimes = { p50: percentile(peerSteps, 50), p95: percentile(peerSteps, 95) };
   const localTimes = { p50: percentile(localSteps, 50), p95: percentile(localSteps, 95) };
+  const bareTimes = { p50: percentile(bareSteps, 50), p95: percentile(bareSteps, 95) };
   return {
     steps,
     calls,
@@ -140,6 +152,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
     overheadP50: durable.p50 - baseline.p50,
     overheadP95: durable.p95 - baseline.p95,
     ratioP50: durable.p50 / baseline.p50,
+    bare: { ...bareTimes, samples: bareSteps.length, overheadP50: bareTimes.p50 - baseline.p50, overheadP95: bareTimes.p95 - baseline.p95, ratioP50: bareTimes.p50 / baseline.p50 },
     local: { ...localTimes, samples: localSteps.length, overheadP50: localTimes.p50 - baseline.p50, overheadP95: localTimes.p95 - baseline.p95, ratioP50: localTimes.p50 / baseline.p50 },
     ...(peer
       ? {

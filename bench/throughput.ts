@@ -1,5 +1,4 @@
-import { Worker } from '@temporalio/worker';
-import { percentile, trivialActivities, type Harness } from './harness';
+import { bareWorker, percentile, type Harness } from './harness';
 import { checkPeerResult, type PeerResult, type PeerWorker } from './peer';
 import { PEER_MODELS, stepsScript } from './scenarios';
 
@@ -75,15 +74,8 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
   };
   const bareRound = async () => {
     const bareQueue = `bench-bare-${process.pid}-${round}`;
-    const bareWorker = await Worker.create({
-      connection: harness.connection,
-      taskQueue: bareQueue,
-      workflowBundle: { codePath: harness.bundlePath },
-      activities: trivialActivities,
-      maxConcurrentActivityTaskExecutions: harness.config.worker.maxConcurrentActivities,
-      maxConcurrentWorkflowTaskExecutions: harness.config.worker.maxConcurrentWorkflowTasks,
-    });
-    return bareWorker.runUntil(() =>
+    const worker = await bareWorker(harness, bareQueue);
+    return worker.runUntil(() =>
       concurrentRuns((index) => harness.client.workflow.start('bareWorkflow', { taskQueue: bareQueue, workflowId: `${bareQueue}-${index}`, args: [{ steps, calls, callMs }] }), runs),
     );
   };
