@@ -20,8 +20,11 @@ for (const path of process.argv.slice(2)) {
   Object.assign(figures, Object.fromEntries(keys.map((key) => [key, section[key]])));
   const numbers = keys.map((key) => SECTION_NAMES[key]).join(' and ');
   const load = section.loadAverage ? `, load average ${section.loadAverage.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at its end` : '';
+  // A newer section-only run replaces what an older one said about the same sections.
+  const replaced = new Set(keys.map((key) => SECTION_NAMES[key]));
+  const stillTrue = (line: string) => !(/^Sections? ([\d and]+) comes?/.exec(line)?.[1]?.split(' and ').some((number) => replaced.has(number as (typeof SECTION_NAMES)[keyof typeof SECTION_NAMES])) ?? false);
   figures.provenance = [
-    ...(figures.provenance ?? []),
+    ...(figures.provenance ?? []).filter(stillTrue),
     `${keys.length > 1 ? `Sections ${numbers} come` : `Section ${numbers} comes`} from a section-only run on ${section.date} (\`${section.command ?? relative(join(__dirname, '..'), path)}\`${load}), not from the full run of ${figures.date}.`,
   ];
 }
