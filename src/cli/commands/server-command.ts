@@ -23,12 +23,6 @@ export function registerServerCommand(program: Command): void {
         dbFile: options.dbFile,
         onLog: (line) => process.stderr.write(`[temporal] ${line}\n`),
       });
-      process.stdout.write(
-        `Temporal dev server running (pid ${server.pid}, data in ${server.dbFile})\n` +
-          `  gRPC address: ${server.address}\n` +
-          `  Web UI:       ${server.uiUrl}\n` +
-          'Press Ctrl-C to stop.\n',
-      );
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;
@@ -39,8 +33,15 @@ export function registerServerCommand(program: Command): void {
           process.exit(0);
         });
       };
+      // Listening before the addresses are printed: whoever reads them may signal at once.
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      process.stdout.write(
+        `Temporal dev server running (pid ${server.pid}, data in ${server.dbFile})\n` +
+          `  gRPC address: ${server.address}\n` +
+          `  Web UI:       ${server.uiUrl}\n` +
+          'Press Ctrl-C to stop.\n',
+      );
       const code = await server.exited;
       if (!stopping) {
         process.stderr.write(`The Temporal dev server exited unexpectedly (exit code ${String(code)}).\n`);
