@@ -64,7 +64,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /**
  * Modules the workflow thread loads once and shares between runs (the bundler's `preloadModules`): zod, which
- * would otherwise be evaluated again for every run (−23 % of the workflow thread's time per run, bench/RESULTS.md
+ * would otherwise be evaluated again for every run (the zod row of bench/anatomy-before.md against bench/RESULTS.md
  * §7). Pass them to `bundleWorkflowCode` when you bundle the workflows yourself.
  */
 export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../workflows/preload')];

@@ -36,7 +36,7 @@ export class TranscriptCache {
 
   /** The first `count` messages of the run's transcript after applying `delta`, or undefined when this worker lacks some. */
   read(key: string, delta: TranscriptDelta, count: number): ChatMessage[] | undefined {
-    const entry = delta.from === 0 ? this.put(key, []) : this.entries.get(key);
+    const entry = delta.from === 0 ? this.put(key) : this.entries.get(key);
     if (!entry) return undefined;
     // A retried request finds its messages already applied.
     if (entry.messages.length === delta.from) this.append(key, entry, delta.messages);
@@ -47,16 +47,17 @@ export class TranscriptCache {
 
   /** Keeps what a query returned, so the run's next requests are served from here. */
   store(key: string, messages: readonly ChatMessage[]): void {
-    this.append(key, this.put(key, []), messages);
+    this.append(key, this.put(key), messages);
   }
 
   get size(): { runs: number; bytes: number } {
     return { runs: this.entries.size, bytes: this.bytes };
   }
 
-  private put(key: string, messages: ChatMessage[]): Entry {
+  /** A new, empty entry for the run, replacing any it had. */
+  private put(key: string): Entry {
     this.drop(key);
-    const entry: Entry = { messages, bytes: 0 };
+    const entry: Entry = { messages: [], bytes: 0 };
     this.entries.set(key, entry);
     return entry;
   }
