@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { closeUpdate, decideUpdate, eventsQuery, FOLLOW_RELEASED, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
+import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { closeUpdate, decideUpdate, ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, turnAnswerQuery, type AgentWorkflow } from '../shared/contracts/handlers';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
-import type { Decision, EventPage, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
+import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../shared/contracts/interaction';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
 
@@ -21,7 +21,16 @@ async function refusalAware<T>(send: () => Promise<T>): Promise<T> {
 
 /** What a client says to a running agent and reads from it; used by `AgentRunHandle`. */
 export class RunInteraction {
+  /** The same namespace and converter, with queries refused by the server for a run that is not open (no worker replay). */
+  private openOnly?: WorkflowClient;
+
   constructor(private readonly handle: () => WorkflowHandle<AgentWorkflow>) {}
+
+  private openHandle(): WorkflowHandle<AgentWorkflow> {
+    const handle = this.handle();
+    this.openOnly ??= new WorkflowClient({ ...handle.client.options, queryRejectCondition: 'NOT_OPEN' });
+    return this.openOnly.getHandle<AgentWorkflow>(handle.workflowId);
+  }
 
   /** Calls waiting for a decision and questions waiting for an answer. Needs a worker. */
   async pending(): Promise<Pending> {
@@ -48,9 +57,18 @@ export class RunInteraction {
     return refusalAware(() => this.handle().executeUpdate(raiseBudgetUpdate, { args: [raise] }));
   }
 
-  /** Sends a session its next message and waits for that turn's answer. */
+  /**
+   * Sends a session its next message and waits for that turn's answer. When the run hands over to its next run
+   * within the turn (it waits for people), the answer is read from the next run by query.
+   */
   async send(text: string): Promise<TurnAnswer> {
-    return refusalAware(() => this.handle().executeUpdate(sendUpdate, { args: [{ text }] }));
+    const sent = await refusalAware(() => this.handle().executeUpdate(sendUpdate, { args: [{ text }] }));
+    if (!sent.continued) return sent;
+    for (;;) {
+      await sleep(TURN_POLL_MS);
+      const answer = await this.handle().query(turnAnswerQuery, sent.turn).catch(() => null);
+      if (answer) return answer;
+    }
   }
 
   /** Closes a session; it ends with its last turn's result. */
@@ -65,70 +83,56 @@ export class RunInteraction {
 
   /**
    * The run's events from `from` on, as they come, until the run ends. Each event is yielded once, in offset order.
-   * Following is a long-poll (the `followEvents` Update, answered when there is something new), not a polled
-   * snapshot. Each answered poll adds about five small events to the run's history, so polls are spaced at least
-   * `minIntervalMs` apart (default 250 ms): events that come meanwhile arrive together, and a run that waits (for a
-   * person, a budget, a message) costs nothing. A run that has ended is read to its end by the `events` query.
+   * Reads are queries (`events`): they never enter the run's history nor take one of its Update slots, so any number
+   * of followers, live or abandoned, leave every decision free. Polls are spaced `minIntervalMs` apart while events
+   * come (default 500 ms) and back off, doubling, to `maxIntervalMs` (default 2 s) while none do. A run that has ended
+   * is read from its memo (the server answers; no worker replays it), or by one query for runs that left none.
    * Stops early, without error, when `signal` aborts.
    */
-  async *events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
+  async *events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number; maxIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
     const { signal } = options;
-    const spacing = options.minIntervalMs ?? DEFAULT_POLL_SPACING_MS;
+    const fastest = options.minIntervalMs ?? DEFAULT_POLL_MIN_MS;
+    const slowest = Math.max(fastest, options.maxIntervalMs ?? DEFAULT_POLL_MAX_MS);
     let from = options.from ?? 0;
-    let lastPoll = 0;
+    let interval = fastest;
     while (!signal?.aborted) {
-      const wait = lastPoll + spacing - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
-      if (signal?.aborted) return;
-      lastPoll = Date.now();
-      const page = await this.nextPage(from, signal);
-      if (!page) return;
-      for (const event of page.events) yield event;
-      from = page.next;
-      if (page.ended && page.events.length === 0) return;
+      const page = await this.readPage(from);
+      for (const event of page.events) {
+        if (event.offset >= from) yield event;
+      }
+      from = Math.max(from, page.next);
+      // An ended run's log may take more than one page: read on at once until a page comes back empty.
+      if (page.ended) {
+        if (page.events.length === 0) return;
+        continue;
+      }
+      interval = page.events.length > 0 ? fastest : Math.min(slowest, interval * 2);
+      await sleep(interval, undefined, { signal }).catch(() => undefined);
     }
   }
 
-  /** The next page from `from`: a long-poll while the run goes on; the query once it handed over or ended. */
-  private async nextPage(from: number, signal?: AbortSignal): Promise<EventPage | undefined> {
+  /** One page from `from`: by query while the run is open; from its memo (or one query) once it has closed. */
+  private async readPage(from: number): Promise<EventPage> {
     try {
-      return await abortable(this.handle().executeUpdate(followEventsUpdate, { args: [{ from }] }), signal);
+      return await this.openHandle().query(eventsQuery, { from });
     } catch (error) {
-      const refused = error instanceof WorkflowUpdateFailedError && error.cause instanceof Error && error.cause.message === FOLLOW_RELEASED;
-      if (!refused && !(error instanceof WorkflowNotFoundError)) throw error;
-      const page = await this.handle().query(eventsQuery, { from });
-      if (page.events.length > 0 || page.ended) return page;
-      // Handing over to the next run: ask that one in a moment. Closed without `run_ended` (terminated): nothing more comes.
-      const running = (await this.handle().describe()).status.name === 'RUNNING';
-      if (!running) return { ...page, ended: true };
-      await sleep(HANDOVER_RETRY_MS, undefined, { signal }).catch(() => undefined);
-      return page;
+      if (!(error instanceof QueryRejectedError)) throw error;
     }
+    const memo = (await this.handle().describe()).memo?.[ENDED_EVENT_LOG_MEMO];
+    const parsed = EventPageSchema.safeParse(memo);
+    if (parsed.success) return { ...parsed.data, events: parsed.data.events.filter((event) => event.offset >= from) };
+    // Closed without a log in its memo (terminated, or ended on older code): one query, which a worker answers by replay.
+    const page = await this.handle().query(eventsQuery, { from }).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw error;
+      return undefined;
+    });
+    return { ...(page ?? { events: [], next: from, firstKept: from }), ended: true };
   }
 }
 
-/** Least time between two follow polls: events of a burst arrive in one answer (and one set of history events). */
-const DEFAULT_POLL_SPACING_MS = 250;
-
-/** How long a follower waits before asking again while the run continues as new. */
-const HANDOVER_RETRY_MS = 100;
-
-/** The promise's value, or undefined as soon as `signal` aborts (the promise is left to settle unobserved). */
-async function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return undefined;
-  }
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    promise.catch(() => undefined);
-  }
-}
+/** Least time between two polls while events come. */
+const DEFAULT_POLL_MIN_MS = 500;
+/** Most time between two polls while none come (the interval doubles up to it). */
+const DEFAULT_POLL_MAX_MS = 2_000;
+/** How often a `send` whose run handed over within the turn asks for the turn's answer. */
+const TURN_POLL_MS = 500;

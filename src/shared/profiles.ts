@@ -83,3 +83,19 @@ export function toActivityRetry(retry: RetrySpec): { maximumAttempts: number; in
     maximumInterval: retry.maximumIntervalMs,
   };
 }
+
+/** Bytes of JSON a person's edited arguments may have (`approve --edit`); a run may set its own (`maxEditBytes`). */
+export const DEFAULT_MAX_EDIT_BYTES = 65_536;
+/** The most a run may allow for edited arguments: each approval adds them to history twice (the Update and the call). */
+export const MAX_EDIT_BYTES_LIMIT = 1_000_000;
+/** UTF-8 bytes of a reply or a session message. */
+export const MAX_MESSAGE_BYTES = 100_000;
+/** UTF-8 bytes of a denial's reason. */
+export const MAX_REASON_BYTES = 4_096;
+/**
+ * Updates a run accepts before it continues as new at its next safe point (between steps, while idle, or while it
+ * waits for people or a budget): Temporal refuses more than 2,000 Updates per execution.
+ */
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES = 1_000;
+/** Bytes of the event log an ended run leaves in its memo, for followers that come after it ended (no worker replay). */
+export const ENDED_LOG_MEMO_BYTES = 512_000;

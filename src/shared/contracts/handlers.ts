@@ -9,6 +9,9 @@ import type { AgentWorkflowInput } from './workflow-input';
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */
 export type AgentWorkflow = (input: AgentWorkflowInput) => Promise<AgentRunResult>;
 
+/** The memo key under which an ended run leaves the tail of its event log (an `EventPage`), so readers need no worker. */
+export const ENDED_EVENT_LOG_MEMO = 'durableAgentEventLog';
+
 /** The workflow type clients start. */
 export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';
 
@@ -33,16 +36,19 @@ function updateDefinition<Result, Args extends unknown[] = []>(name: string): Up
 /** Tool calls and questions waiting for people. */
 export const pendingQuery = queryDefinition<Pending>('pending');
 
-/** The event log from an offset (at most `limit` events). */
+/**
+ * The event log from an offset (at most `limit` events). Followers poll it (a query never enters history nor takes
+ * an Update slot); an ended run's log is also in its memo under {@link ENDED_EVENT_LOG_MEMO}, read without a worker.
+ */
 export const eventsQuery = queryDefinition<EventPage, [{ from: number; limit?: number }]>('events');
 
-/** The follow validator's refusal while the run hands over or ends; clients match it to ask again (or read the rest by query). */
-export const FOLLOW_RELEASED = 'the run is handing over to its next run or has ended: follow again, or read the log with the events query';
+/** Why every `followEvents` Update is refused now (by its validator: nothing reaches history). */
+export const FOLLOW_RETIRED = 'following by Update is retired (an open read took one of the run\'s 10 Update slots): read the log with the `events` query; update durable-agent';
 
 /**
- * Follows the event log without polling: the Update is answered as soon as there is an event at `from` or later, or the
- * run ends, or it continues as new (then the page is empty and the follower asks again; the next run answers). Refused
- * by its validator (nothing written to history) while the run is handing over to its next run or has ended.
+ * Retired: it long-polled the event log as an Update, so interrupted followers held the run's in-flight Update slots
+ * and locked decisions out. Every new one is refused with {@link FOLLOW_RETIRED}; the workflow keeps its handler so
+ * that histories with accepted follows replay. Read the log with {@link eventsQuery}.
  */
 export const followEventsUpdate = updateDefinition<EventPage, [FollowRequest]>('followEvents');
 
@@ -52,7 +58,13 @@ export const decideUpdate = updateDefinition<{ callId: string; decision: Decisio
 /** Answer the model's open question. */
 export const replyUpdate = updateDefinition<{ questionId: string }, [Reply]>('reply');
 
-/** The next message of a session; answers when the turn is answered. */
+/** The answer of a session's turn once answered (null before): read after a `send` answered `continued`. */
+export const turnAnswerQuery = queryDefinition<TurnAnswer | null, [number]>('turnAnswer');
+
+/**
+ * The next message of a session; answers when the turn is answered, or with `continued: true` when the run hands over
+ * to its next run within the turn (then read the answer with {@link turnAnswerQuery}).
+ */
 export const sendUpdate = updateDefinition<TurnAnswer, [Send]>('send');
 
 /** Ends a session: it answers with its last turn's result. */

@@ -28,7 +28,13 @@ export const SendSchema = z.object({ text: z.string().trim().min(1).max(100_000)
 export type Send = z.infer<typeof SendSchema>;
 
 /** The answer to one turn of a session. */
-export const TurnAnswerSchema = z.object({ turn: z.number().int().min(1), status: z.string(), answer: z.string() });
+export const TurnAnswerSchema = z.object({
+  turn: z.number().int().min(1),
+  status: z.string(),
+  answer: z.string(),
+  /** The run handed over within the turn before it was answered: the answer comes from `turnAnswer` later. */
+  continued: z.boolean().optional(),
+});
 export type TurnAnswer = z.infer<typeof TurnAnswerSchema>;
 
 /** A tool call waiting for a decision. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CALLS_PER_ANSWER_LIMIT } from '../profiles';
+import { MAX_CALLS_PER_ANSWER_LIMIT, MAX_EDIT_BYTES_LIMIT } from '../profiles';
 
 /** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
 export const GOAL_MAX_CHARACTERS = 100_000;
@@ -22,7 +22,12 @@ export type Budget = z.infer<typeof BudgetSchema>;
 
 /** What `raise-budget` may set: new, higher limits. */
 export const BudgetRaiseSchema = z
-  .object({ maxTokens: z.number().int().min(1).optional(), maxWallTimeMs: z.number().int().min(1).optional(), maxCostUsd: z.number().positive().optional() })
+  .object({
+    maxTokens: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    maxWallTimeMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    maxCostUsd: z.number().positive().max(1e12).optional(),
+  })
+  .strict()
   .refine((raise) => raise.maxTokens !== undefined || raise.maxWallTimeMs !== undefined || raise.maxCostUsd !== undefined, 'give at least one of maxTokens, maxWallTimeMs, maxCostUsd');
 export type BudgetRaise = z.infer<typeof BudgetRaiseSchema>;
 
@@ -91,6 +96,13 @@ export const AgentRunInputSchema = z.object({
   continueAsNewAtHistoryBytes: z.number().int().min(10_000).optional(),
   /** Steps of transcript kept whole when compacting for continue-as-new. @default 10 */
   keepStepsOnContinue: z.number().int().min(1).max(1_000).optional(),
+  /**
+   * Continue as new once the run has accepted this many Updates (decisions, replies, messages, budget raises), at its
+   * next safe point, waits included: Temporal refuses more than 2,000 per execution. @default 1_000
+   */
+  continueAsNewAfterUpdates: z.number().int().min(10).max(1_900).optional(),
+  /** Bytes of JSON a person's edited arguments may have; a larger edit is refused before it reaches history. @default 65_536 */
+  maxEditBytes: z.number().int().min(1_024).max(MAX_EDIT_BYTES_LIMIT).optional(),
 });
 /** What callers pass (defaults may be omitted). */
 export type AgentRunInput = z.input<typeof AgentRunInputSchema>;

@@ -1,8 +1,36 @@
 import { z } from 'zod';
-import { AgentRunInputSchema } from './run-input';
+import { AgentRunInputSchema, BudgetSchema } from './run-input';
 import { ToolCallCountsSchema, UsageSchema } from './run-result';
 import { RunEventSchema } from './interaction';
 import { ChatMessageSchema } from './transcript';
+
+/** A call of the waiting step that waits for a person: a gated call (approval) or the model's question. */
+export const CarriedGateSchema = z.object({
+  taskId: z.string(),
+  kind: z.enum(['approval', 'question']),
+  /** Workflow time it was asked at, and when it expires (the next run waits only for what is left). */
+  askedAt: z.number(),
+  expiresAt: z.number(),
+});
+export type CarriedGate = z.infer<typeof CarriedGateSchema>;
+
+/**
+ * Where a run that continued as new while it waited stands within its step: paused on its budget before the model
+ * call (`before_step`) or before the calls (`before_tools`), or among its calls (`tools`): some finished, the rest
+ * waiting for people. Never set with a call or a timer in flight: the run hands over only when nothing but people is
+ * awaited.
+ */
+export const WaitingStepSchema = z.object({
+  /** `before_tools` and `tools`: the step's answer is the carried transcript's last message; its calls are re-derived from it. */
+  at: z.enum(['before_step', 'before_tools', 'tools']),
+  /** Calls of the answer beyond the cap (reported in the observation). */
+  dropped: z.object({ count: z.number().int().min(0), tools: z.array(z.string()) }).optional(),
+  /** Results of the step's calls that finished before the handover (`TaskResult`s, as recorded). */
+  results: z.array(z.looseObject({ id: z.string(), tool: z.string(), ok: z.boolean() })).optional(),
+  /** Calls waiting for a person at the handover. */
+  gates: z.array(CarriedGateSchema).optional(),
+});
+export type WaitingStep = z.infer<typeof WaitingStepSchema>;
 
 /** Where a logical run stands when it continues as new: the next run of the chain goes on from here. */
 export const ResumeStateSchema = z.object({
@@ -14,7 +42,21 @@ export const ResumeStateSchema = z.object({
   omittedTurns: z.number().int().min(0),
   runsSoFar: z.number().int().min(1),
   /** A session's place: turns answered so far, the step its current turn began at, the last answer. */
-  session: z.object({ turns: z.number().int().min(0), turnStartStep: z.number().int().min(0), lastAnswer: z.string() }).optional(),
+  session: z
+    .object({
+      turns: z.number().int().min(0),
+      turnStartStep: z.number().int().min(0),
+      lastAnswer: z.string(),
+      /** Workflow time the idle session ends at if no message comes (kept across handovers while idle). */
+      idleUntil: z.number().optional(),
+      /** Set when the session handed over within a turn (waiting for people), not while idle. */
+      inTurn: z.boolean().optional(),
+    })
+    .optional(),
+  /** Limits raised by `raise-budget` so far. */
+  raised: BudgetSchema.omit({ onExhausted: true }).optional(),
+  /** Set when the run handed over while it waited within a step (for people or a budget). */
+  waiting: WaitingStepSchema.optional(),
   /** The newest events of the log and the next offset, so the log goes on across the chain. */
   events: z.object({ events: z.array(RunEventSchema), next: z.number().int().min(0) }).optional(),
 });

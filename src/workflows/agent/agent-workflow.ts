@@ -1,12 +1,14 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { agentStateQuery, plannerContextQuery } from '../../shared/contracts/handlers';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, upsertMemo } from '@temporalio/workflow';
+import { agentStateQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../shared/contracts/handlers';
+import type { WaitingStep } from '../../shared/contracts/workflow-input';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import { ERROR_TYPES } from '../../shared/errors';
 import { AgentWorkflowInputSchema, type AgentRunResult, type AgentWorkflowInput, type ResolvedAgentRunInput } from '../../shared/model';
-import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER } from '../../shared/profiles';
+import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER, ENDED_LOG_MEMO_BYTES } from '../../shared/profiles';
 import { describeIssues } from '../../shared/zod-issues';
 import { submitPlanSpec } from '../../shared/plan/dag';
 import { loadCatalogue } from './catalogue';
+import { HandoverPolicy } from './handover';
 import { Interaction } from './interaction';
 import { PATCHES } from './patches';
 import { PlannerGaveUp, TranscriptSender } from './planner';
@@ -17,8 +19,6 @@ import { step } from './step';
 
 export { agentStateQuery, plannerContextQuery };
 
-/** History size at which a run continues as new, well under Temporal's 50 MB limit. */
-const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
 /** Steps of transcript kept whole across continue-as-new. */
 const DEFAULT_KEEP_STEPS = 10;
 
@@ -41,28 +41,46 @@ const TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATU
 /** How long an idle session waits for its next message. */
 const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
 
+/** What a handover carries besides the run's state: the step it waits within, or when an idle session ends. */
+interface HandoverPlace {
+  waiting?: WaitingStep;
+  idleUntil?: number;
+}
+
 /**
- * Continues as new when history is large (or Temporal suggests it): same logical run, fresh history. A session
- * continues only while idle (`idle`), and only once every update handler has finished: a decision or a message must
- * land in this run.
+ * Hands over to the next run of the chain (continue-as-new): same logical run, fresh history and Update count.
+ * Only once every Update handler has finished: a decision or a message lands in this run.
+ */
+async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean, interaction: Interaction | undefined, place: HandoverPlace = {}): Promise<never> {
+  // Followers are answered (they ask the next run); decisions and replies are synchronous handlers, an idle
+  // session's `send` returns its answer in this activation, and a `send` waiting within its turn is answered with
+  // `continued` (its client reads the answer from the next run): all of them finish before the run hands over.
+  interaction?.releaseFollowers();
+  await condition(allHandlersFinished);
+  const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined, place.waiting, place.idleUntil);
+  return continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
+}
+
+/**
+ * Continues as new between steps when history is large, Temporal suggests it, or (runs with `wait-handover-v1`) many
+ * Updates were accepted. A session continues only while idle.
  */
 async function continueAsNewIfDue(
   rawInput: AgentWorkflowInput,
   input: ResolvedAgentRunInput,
   run: RunState,
   sizeLimits: boolean,
+  policy: HandoverPolicy,
   options: { idle?: boolean; interaction?: Interaction | undefined } = {},
 ): Promise<void> {
-  const info = workflowInfo();
-  const historyLimit = input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES;
-  if (!(info.continueAsNewSuggested || info.historySize >= historyLimit)) return;
+  if (!policy.due()) return;
   if (input.session ? !options.idle : run.step >= input.maxSteps) return;
-  // Followers are answered (they ask the next run); decisions and replies are synchronous handlers, and an idle
-  // session's `send` returns its answer in this activation: all of them finish before the run hands over.
-  options.interaction?.releaseFollowers();
-  await condition(allHandlersFinished);
-  const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined);
-  await continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
+  await handOver(rawInput, input, run, sizeLimits, options.interaction);
+}
+
+/** The tail of an ended run's event log that fits the memo: readers that come later need no worker to replay it. */
+function endedLogMemo(run: RunState): Record<string, unknown> {
+  return { [ENDED_EVENT_LOG_MEMO]: run.events.endedPage(ENDED_LOG_MEMO_BYTES) };
 }
 
 /** The result of an error that ends the run with a status, or undefined for errors that must fail the workflow. */
@@ -97,7 +115,11 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
   // Runs started before approvals and questions existed keep running without them.
-  const interaction = patched(PATCHES.interaction) ? new Interaction(run, view, input) : undefined;
+  const interactive = patched(PATCHES.interaction);
+  // Runs that hand over while they wait, count Updates towards it, and leave their log in the memo (runs started on this code).
+  const waitHandover = interactive && patched(PATCHES.waitHandover);
+  const policy = new HandoverPolicy(input, waitHandover);
+  const interaction = interactive ? new Interaction(run, view, input, policy) : undefined;
   interaction?.register();
 
   try {
@@ -119,27 +141,40 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       ...(localPlanner ? { localPlanner } : {}),
       ...(plannerDelta ? { plannerDelta } : {}),
       ...(lean ? { lean } : {}),
+      ...(waitHandover ? { handover: true } : {}),
+    };
+    const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    /** An idle session waits for its next message; false when it ended (closed or idled out), with its result. */
+    const nextTurn = async (): Promise<AgentRunResult | undefined> => {
+      const idleUntil = run.idleUntil(idleTimeoutMs);
+      const next = await (interaction as Interaction).awaitMessage(idleUntil);
+      if (next === 'handover') return handOver(rawInput, input, run, sizeLimits, interaction, { idleUntil });
+      if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
+      run.beginTurn();
+      return undefined;
     };
     const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
     // A session continued as new while idle: it waits for the next message before it steps.
     if (sessions && run.status === RUN_STATUSES.idle) {
-      const next = await interaction.awaitMessage(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-      if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
-      run.beginTurn();
+      const ended = await nextTurn();
+      if (ended) return ended;
     }
+    // A run that handed over within a step goes on in it (once).
+    let resume = input.resume?.waiting;
     for (;;) {
-      const outcome = await step(context);
+      const outcome = await step(context, resume);
+      resume = undefined;
+      if (outcome.next === 'handover') return await handOver(rawInput, input, run, sizeLimits, interaction, { waiting: outcome.waiting });
       if (outcome.next === 'continue') {
-        await continueAsNewIfDue(rawInput, input, run, sizeLimits, { interaction });
+        await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { interaction });
         continue;
       }
       if (!sessions || !TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
       // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
       run.turnAnswered(outcome.result);
-      await continueAsNewIfDue(rawInput, input, run, sizeLimits, { idle: true, interaction });
-      const next = await interaction.awaitMessage(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-      if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
-      run.beginTurn();
+      await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { idle: true, interaction });
+      const ended = await nextTurn();
+      if (ended) return ended;
     }
   } catch (error) {
     const outcome = outcomeOf(error, run);
@@ -149,6 +184,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     interaction?.releaseFollowers();
     view.show();
     view.publish();
+    if (waitHandover && run.ended) upsertMemo(endedLogMemo(run));
     // Followers were just answered: let their Updates complete with the run rather than be left open.
     if (run.ended && !allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   }

@@ -1,4 +1,5 @@
 import type { EventPage, RunEvent } from '../../shared/contracts/interaction';
+import { utf8Bytes } from '../../shared/summarize';
 
 /** Events kept; older ones are dropped (their offsets stay counted). */
 export const EVENT_LOG_CAPACITY = 1_000;
@@ -43,5 +44,19 @@ export class EventLog {
   /** What continue-as-new carries: the newest events (at most `keep`) and the next offset. */
   carry(keep = 200): { events: RunEvent[]; next: number } {
     return { events: this.events.slice(-keep), next: this.nextOffset };
+  }
+
+  /** The newest events that fit `maxBytes` of JSON, as a page of an ended log (what an ended run leaves in its memo). */
+  endedPage(maxBytes: number): EventPage {
+    let bytes = 0;
+    let start = this.events.length;
+    while (start > 0) {
+      const event = this.events[start - 1];
+      bytes += utf8Bytes(JSON.stringify(event)) + 1;
+      if (bytes > maxBytes) break;
+      start -= 1;
+    }
+    const events = this.events.slice(start);
+    return { events, next: this.nextOffset, firstKept: events[0]?.offset ?? this.nextOffset, ended: true };
   }
 }

@@ -17,6 +17,7 @@ import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS, scheduleToCloseMs, toActivityRetry }
 import { PATCHES } from './patches';
 import { WaitInputSchema } from '../../shared/wait';
 import { AskUserInputSchema } from '../../shared/ask-user';
+import type { CarriedGate } from '../../shared/contracts/workflow-input';
 import type { Interaction } from './interaction';
 import type { OutputBudget } from './output-budget';
 import type { Semaphore } from './semaphore';
@@ -27,6 +28,33 @@ type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
 export interface SchedulerHooks {
   onStart?(task: Task): void;
   onFinish?(result: TaskResult): void;
+  /** A task that had started before the run handed over goes on in this run (no new event). */
+  onResumed?(task: Task): void;
+}
+
+/** What of a step the previous run of the chain finished or left waiting for people (a handover while waiting). */
+export interface ResumedStep {
+  results: ReadonlyMap<string, TaskResult>;
+  gates: ReadonlyMap<string, CarriedGate>;
+}
+
+/** Activities and timers of a step in flight: a run hands over while waiting only when none is. */
+export class StepProgress {
+  private inFlight = 0;
+
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  /** Runs `body` counted as in flight. */
+  async during<T>(body: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await body();
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
 }
 
 /** What executors share within a step. */
@@ -41,6 +69,10 @@ export interface ExecutionContext {
   toolUnavailableAfterMs?: number;
   /** Fewer promises per call (runs started with patch `lean-scheduling-v1`). */
   lean?: boolean;
+  /** Counts calls and timers in flight (runs that hand over while waiting, patch `wait-handover-v1`). */
+  progress?: StepProgress;
+  /** The step as the previous run left it, when this run took over within it. */
+  resumed?: ResumedStep;
 }
 
 /** Bytes of history a failed call may take (its bounded error message and failure framing). */
@@ -91,11 +123,16 @@ async function runActivity(gated: Task, context: ExecutionContext): Promise<Task
   let task = gated;
   if (gated.requiresApproval && context.interaction) {
     // The wait for a person holds no permit: the step's other calls run meanwhile.
-    const gate = await context.interaction.awaitApproval(gated);
+    const gate = await context.interaction.awaitApproval(gated, context.resumed?.gates.get(gated.id));
     if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
     task = { ...gated, input: gate.input };
   }
-  return context.semaphore.withPermit(() => callTool(task, context));
+  return context.semaphore.withPermit(() => counted(task, context));
+}
+
+/** Calls the task's activity, counted as in flight when the step tracks that. */
+function counted(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  return context.progress ? context.progress.during(() => callTool(task, context)) : callTool(task, context);
 }
 
 /**
@@ -104,7 +141,7 @@ async function runActivity(gated: Task, context: ExecutionContext): Promise<Task
  */
 function runActivityLean(task: Task, context: ExecutionContext): Promise<TaskResult> {
   if (task.requiresApproval && context.interaction) return runActivity(task, context);
-  return context.semaphore.withPermit(() => callTool(task, context));
+  return context.semaphore.withPermit(() => counted(task, context));
 }
 
 /** Calls a task's activity, holding a permit; never throws except for cancellation. */
@@ -157,7 +194,8 @@ async function runTimer(task: Task, context: ExecutionContext): Promise<TaskResu
   const { seconds: waitSeconds } = WaitInputSchema.parse(task.input);
   context.hooks.onStart?.(task);
   const started = Date.now();
-  await sleep(Math.round(waitSeconds * 1000));
+  const timer = () => sleep(Math.round(waitSeconds * 1000));
+  await (context.progress ? context.progress.during(timer) : timer());
   const result: TaskResult = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: { waitedSeconds: waitSeconds }, durationMs: Date.now() - started };
   context.hooks.onFinish?.(result);
   return result;
@@ -176,8 +214,10 @@ async function runQuestion(task: Task, context: ExecutionContext): Promise<TaskR
     return finished({ ...base, ok: false, error: { type: ERROR_TYPES.toolNotAllowed, message: 'this run cannot ask questions' }, durationMs: 0 }, context);
   }
   const { question } = AskUserInputSchema.parse(task.input);
-  context.hooks.onStart?.(task);
-  const outcome = await context.interaction.ask(task, question);
+  const carried = context.resumed?.gates.get(task.id);
+  if (carried) context.hooks.onResumed?.(task);
+  else context.hooks.onStart?.(task);
+  const outcome = await context.interaction.ask(task, question, carried);
   const durationMs = Date.now() - started;
   if ('error' in outcome) return finished({ ...base, ok: false, error: outcome.error, durationMs }, context);
   return finished({ ...base, ok: true, output: { answer: outcome.answer }, durationMs }, context);

@@ -42,4 +42,11 @@ export const PATCHES = {
    * another queue fails with `ToolUnavailable` when no worker takes it in time. Taken only by runs that use such tools.
    */
   toolQueues: 'tool-queues-v1',
+  /**
+   * Waits that hand over (issue 22): a run waiting for people or a budget continues as new once its history is large
+   * or it accepted `continueAsNewAfterUpdates` Updates, carrying its step (finished results, open gates); an idle
+   * session keeps its idle deadline across handovers; an ended run leaves the tail of its event log in its memo.
+   * Taken by every run with interactions.
+   */
+  waitHandover: 'wait-handover-v1',
 } as const;

@@ -1,6 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../shared/contracts/interaction';
 import type { AgentRunStatus } from '../../shared/contracts/status';
+import type { CarriedGate } from '../../shared/contracts/workflow-input';
 import type { Task } from '../../shared/model';
 import type { EventLog } from './event-log';
 
@@ -34,19 +35,19 @@ export class PeopleWaits {
     this.knownCalls.add(task.id);
   }
 
-  /** A gated call now waits for a person. */
-  approvalRequested(task: Task, expiresAt: number): void {
+  /** A gated call now waits for a person (`resumed`: it already did before the run handed over; no new event). */
+  approvalRequested(task: Task, gate: Pick<CarriedGate, 'askedAt' | 'expiresAt'>, resumed = false): void {
+    this.knownCalls.add(task.id);
     this.approvals.set(task.id, {
       callId: task.id,
       tool: task.tool,
       arguments: task.input,
       inputSchema: task.inputSchema ?? {},
       step: this.step(),
-      // Date.now() is the workflow task's time in the sandbox (recorded in history): replay-safe.
-      askedAt: Date.now(),
-      expiresAt,
+      askedAt: gate.askedAt,
+      expiresAt: gate.expiresAt,
     });
-    this.events.append({ type: 'approval_needed', step: this.step(), callId: task.id, tool: task.tool });
+    if (!resumed) this.events.append({ type: 'approval_needed', step: this.step(), callId: task.id, tool: task.tool });
   }
 
   /** Why a decision on `callId` must be refused, or undefined when it may be taken. */
@@ -73,10 +74,10 @@ export class PeopleWaits {
     return this.decisions.get(callId);
   }
 
-  questionAsked(task: Task, question: string, expiresAt: number): void {
-    // Workflow-task time, as above.
-    this.questions.set(task.id, { questionId: task.id, question, step: this.step(), askedAt: Date.now(), expiresAt });
-    this.events.append({ type: 'question_asked', step: this.step(), callId: task.id, tool: task.tool, detail: question.slice(0, 200) });
+  questionAsked(task: Task, question: string, gate: Pick<CarriedGate, 'askedAt' | 'expiresAt'>, resumed = false): void {
+    this.knownCalls.add(task.id);
+    this.questions.set(task.id, { questionId: task.id, question, step: this.step(), askedAt: gate.askedAt, expiresAt: gate.expiresAt });
+    if (!resumed) this.events.append({ type: 'question_asked', step: this.step(), callId: task.id, tool: task.tool, detail: question.slice(0, 200) });
   }
 
   /** The id of the open question a reply answers, or why the reply is refused. */

@@ -20,6 +20,7 @@ import type {
   Usage,
 } from '../../shared/model';
 import type { AcceptedPlan } from '../../shared/plan/graph';
+import type { WaitingStep } from '../../shared/contracts/workflow-input';
 import { EventLog } from './event-log';
 import { PlanTable } from './plan-table';
 import { PeopleWaits } from './people-waits';
@@ -79,6 +80,8 @@ export class RunState {
   readonly startedAt: number;
   /** Runs in this continue-as-new chain, this one included. */
   readonly runsSoFar: number;
+  /** When the idle session that handed over ends if no message comes. */
+  private idleUntilCarried?: number;
 
   constructor(readonly input: ResolvedAgentRunInput) {
     const resume = input.resume;
@@ -95,9 +98,11 @@ export class RunState {
       this.turnsAnswered = resume.session.turns;
       this.turnStartStep = resume.session.turnStartStep;
       this.lastTurn = { status: RUN_STATUSES.final, answer: resume.session.lastAnswer };
-      this.waitingForMessage = true;
+      this.waitingForMessage = resume.session.inTurn !== true;
     }
     if (resume) {
+      if (resume.raised) this.raised = { ...resume.raised };
+      this.idleUntilCarried = resume.session?.idleUntil;
       this.currentStep = resume.step;
       Object.assign(this.usageSoFar, resume.usage);
       Object.assign(this.calls, resume.toolCalls);
@@ -240,6 +245,18 @@ export class RunState {
     return this.answer;
   }
 
+  /** The step's answer after a handover within the step: the transcript's last message, recorded before it. */
+  resumedAnswer(dropped?: DroppedCalls): RecordedAnswer {
+    const message = this.messages[this.messages.length - 1] ?? { role: 'assistant', content: '' };
+    this.answer = { message, ...(dropped ? { dropped } : {}) };
+    return this.answer;
+  }
+
+  /** A call that was running (a question) when the run handed over: shown as running again, with no new event. */
+  taskResumed(task: Task): void {
+    this.pending.set(task.id, { id: task.id, tool: task.tool, startedAt: Date.now() });
+  }
+
   /** Counts one model call and its tokens. */
   recordUsage(usage: { inputTokens: number; outputTokens: number; costUsd?: number }): void {
     this.usageSoFar.inputTokens += usage.inputTokens;
@@ -255,29 +272,38 @@ export class RunState {
     return { ...base, ...this.raised };
   }
 
-  /** Why a raise must be refused (a limit not above the one in force, or an ended run), or undefined. */
+  /**
+   * Why a raise must be refused, or undefined: the run has ended, a limit is not above the one in force, or (where no
+   * limit was in force) not above what the run has already used: a raise never stops a run.
+   */
   raiseRefusal(raise: BudgetRaise): string | undefined {
     if (this.outcome) return `the run has ended (${this.outcome}); its budget cannot change`;
     const current = this.budget() ?? {};
+    // Workflow-task time (replay-safe), as for the wall-time budget itself.
+    const used = { maxTokens: this.usageSoFar.inputTokens + this.usageSoFar.outputTokens, maxWallTimeMs: Date.now() - this.startedAt, maxCostUsd: this.usageSoFar.costUsd ?? 0 };
     for (const key of ['maxTokens', 'maxWallTimeMs', 'maxCostUsd'] as const) {
       const wanted = raise[key];
+      if (wanted === undefined) continue;
       const now = current[key];
-      if (wanted !== undefined && now !== undefined && wanted <= now) return `${key} is ${now} already: a raise must go above it, got ${wanted}`;
+      if (now !== undefined && wanted <= now) return `${key} is ${now} already: a raise must go above it, got ${wanted}`;
+      if (wanted <= used[key]) return `the run has used ${used[key]} of ${key} already: a raise must go above that, got ${wanted}`;
     }
     return undefined;
   }
 
   raiseBudget(raise: BudgetRaise): Budget {
-    this.raised = { ...this.raised, ...raise };
+    // Only the limits: the Update's arguments are not trusted to carry nothing else.
+    const limits = { maxTokens: raise.maxTokens, maxWallTimeMs: raise.maxWallTimeMs, maxCostUsd: raise.maxCostUsd };
+    this.raised = { ...this.raised, ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)) };
     const words = Object.entries(raise).map(([key, value]) => `${key} ${String(value)}`).join(', ');
     this.events.append({ type: 'budget_raised', step: this.currentStep, detail: words });
     return this.budget() ?? {};
   }
 
-  /** The budget is used up and the run pauses (true) or goes on after a raise (false). */
-  setPausedOnBudget(paused: boolean, why = ''): void {
+  /** The budget is used up and the run pauses (true) or goes on after a raise (false); `resumed`: paused before a handover. */
+  setPausedOnBudget(paused: boolean, why = '', resumed = false): void {
     this.pausedOnBudget = paused;
-    if (paused) this.events.append({ type: 'budget_exhausted', step: this.currentStep, detail: why });
+    if (paused && !resumed) this.events.append({ type: 'budget_exhausted', step: this.currentStep, detail: why });
   }
 
   /** A `submit_plan` was checked and accepted: its graph goes to the event log and the details table. */
@@ -355,10 +381,30 @@ export class RunState {
     return { model, messages: this.messages.slice(0, request.messageCount), ...(request.includeTools ? { tools: this.tools } : {}) };
   }
 
-  /** What the next run of the chain needs to go on as the same logical run, with a compacted transcript. */
-  resumeState(keepSteps: number, maxBytes?: number): NonNullable<ResolvedAgentRunInput['resume']> {
-    const compacted = compactTranscript(this.messages, keepSteps, this.omittedTurns, maxBytes);
+  /**
+   * When an idle session ends if no message comes: `timeoutMs` from now, or the time carried from before a handover
+   * while idle (waiting across handovers never extends it).
+   */
+  idleUntil(timeoutMs: number): number {
+    const carried = this.idleUntilCarried;
+    this.idleUntilCarried = undefined;
+    // Workflow-task time: replay-safe.
+    return carried ?? Date.now() + timeoutMs;
+  }
+
+  /**
+   * What the next run of the chain needs to go on as the same logical run, with a compacted transcript. `waiting`:
+   * the run hands over within a step; the step's answer (the last message) is kept whole, whatever the compaction.
+   */
+  resumeState(keepSteps: number, maxBytes?: number, waiting?: WaitingStep, idleUntil?: number): NonNullable<ResolvedAgentRunInput['resume']> {
+    const inStep = waiting !== undefined && waiting.at !== 'before_step';
+    const answer = inStep ? this.messages[this.messages.length - 1] : undefined;
+    const compacted = compactTranscript(answer ? this.messages.slice(0, -1) : this.messages, keepSteps, this.omittedTurns, maxBytes);
+    if (answer) compacted.messages.push(answer);
+    const raised = Object.keys(this.raised).length > 0 ? { raised: { ...this.raised } } : {};
     return {
+      ...raised,
+      ...(waiting ? { waiting } : {}),
       step: this.currentStep,
       usage: { ...this.usageSoFar },
       toolCalls: { ...this.calls },
@@ -367,8 +413,16 @@ export class RunState {
       omittedTurns: compacted.omittedTurns,
       runsSoFar: this.runsSoFar,
       events: this.events.carry(),
-      ...(this.input.session && this.waitingForMessage
-        ? { session: { turns: this.turnsAnswered, turnStartStep: this.turnStartStep, lastAnswer: this.lastTurn?.answer ?? '' } }
+      ...(this.input.session && (this.waitingForMessage || waiting)
+        ? {
+            session: {
+              turns: this.turnsAnswered,
+              turnStartStep: this.turnStartStep,
+              lastAnswer: this.lastTurn?.answer ?? '',
+              ...(idleUntil !== undefined ? { idleUntil } : {}),
+              ...(this.waitingForMessage ? {} : { inTurn: true }),
+            },
+          }
         : {}),
     };
   }

@@ -69,6 +69,9 @@ export async function runPlan(prepared: readonly PreparedNode[], context: Execut
 }
 
 function startNode(entry: PreparedNode, outcomes: ReadonlyMap<string, Promise<TaskResult>>, context: ExecutionContext): Promise<TaskResult> {
+  // Finished before the run handed over: counted and logged then.
+  const carried = context.resumed?.results.get(entry.node.id);
+  if (carried) return Promise.resolve(carried);
   if ('result' in entry) {
     context.hooks.onFinish?.(entry.result);
     return Promise.resolve(entry.result);

@@ -36,6 +36,11 @@ export class Semaphore {
     this.available -= 1;
   }
 
+  /** Nobody waits for a permit. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   release(): void {
     this.available += 1;
   }

@@ -1,7 +1,9 @@
-import { patched } from '@temporalio/workflow';
+import { CancellationScope, condition, patched } from '@temporalio/workflow';
 import { actionFromMessage, callsOf } from '../../shared/actions';
 import { ERROR_TYPES } from '../../shared/errors';
-import type { ToolCallAction } from '../../shared/model';
+import type { AgentAction, TaskResult, ToolCallAction } from '../../shared/model';
+import type { WaitingStep } from '../../shared/contracts/workflow-input';
+import { utf8Bytes } from '../../shared/summarize';
 import { budgetFinalTurnMessage } from '../../shared/transcript';
 import { PATCHES } from './patches';
 import { RUN_STATUSES } from '../../shared/contracts/status';
@@ -13,9 +15,10 @@ import { summarize } from '../../shared/summarize';
 import { OutputBudget } from './output-budget';
 import { askModel, type PlannerOptions, type TranscriptSender } from './planner';
 import type { Interaction } from './interaction';
-import type { RunState } from './run-state';
+import type { RecordedAnswer, RunState } from './run-state';
 import type { RunView } from './run-view';
 import { runPlan } from './scheduler';
+import { StepProgress, type ExecutionContext, type ResumedStep } from './executors';
 import type { Semaphore } from './semaphore';
 import { stopReason, type StopMoment, type StopReason } from './stop-reason';
 
@@ -38,10 +41,12 @@ export interface StepContext {
   plannerDelta?: TranscriptSender;
   /** Fewer promises per call (patch `lean-scheduling-v1`); the semaphore was made to match. */
   lean?: boolean;
+  /** The run hands over to its next run while it waits for people or a budget (patch `wait-handover-v1`). */
+  handover?: boolean;
 }
 
-/** After a step: go on, or stop with this result. */
-export type StepOutcome = { next: 'continue' } | { next: 'stop'; result: AgentRunResult };
+/** After a step: go on, stop with this result, or hand over to the next run while waiting (continue-as-new). */
+export type StepOutcome = { next: 'continue' } | { next: 'stop'; result: AgentRunResult } | { next: 'handover'; waiting: WaitingStep };
 
 const CONTINUE: StepOutcome = { next: 'continue' };
 
@@ -63,13 +68,21 @@ async function finalTurn(context: StepContext, planner: PlannerOptions): Promise
  * on. Otherwise the calls the model asked for get "not run" results and the model gets one tool-less turn.
  * Runs started before budgets could pause (no `budgets-v1` marker) stop at once, as they did.
  */
-async function budgetExhausted(context: StepContext, planner: PlannerOptions, reason: StopReason, moment: StopMoment, unrun: readonly ToolCallAction[] = []): Promise<'resumed' | AgentRunResult> {
+async function budgetExhausted(
+  context: StepContext,
+  planner: PlannerOptions,
+  reason: StopReason,
+  moment: StopMoment,
+  unrun: readonly ToolCallAction[] = [],
+  resumed = false,
+): Promise<'resumed' | 'handover' | AgentRunResult> {
   const { run, input } = context;
   const why = 'answer' in reason ? reason.answer : 'Stopped: the budget is used up.';
   if (!patched(PATCHES.budgets)) return run.finish(RUN_STATUSES.budgetExceeded, why);
   if (input.budget?.onExhausted === 'pause' && context.interaction) {
-    await context.interaction.awaitBudget(() => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget() }, moment)?.status === RUN_STATUSES.budgetExceeded, why);
-    return 'resumed';
+    const stillExhausted = () => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget() }, moment)?.status === RUN_STATUSES.budgetExceeded;
+    const lifted = await context.interaction.awaitBudget(stillExhausted, why, { resumed });
+    return lifted === 'lifted' ? 'resumed' : 'handover';
   }
   if (unrun.length > 0) {
     const notRun = unrun.map((call, index) => ({
@@ -92,9 +105,12 @@ function stopInputs(run: RunState) {
   return { step: run.turnStep, usage: run.usage, startedAt: run.startedAt, now: Date.now() };
 }
 
-/** One step of the loop: plan → graph → schedule → observe. */
-export async function step(context: StepContext): Promise<StepOutcome> {
-  const { input, run, view, access, semaphore, maxCalls } = context;
+/**
+ * One step of the loop: plan → graph → schedule → observe. `resume`: the previous run of the chain handed over
+ * within this step while it waited (for a budget raise, or for people among its calls); the step goes on from there.
+ */
+export async function step(context: StepContext, resume?: WaitingStep): Promise<StepOutcome> {
+  const { input, run, view, maxCalls } = context;
   const planner: PlannerOptions = {
     input,
     run,
@@ -104,45 +120,99 @@ export async function step(context: StepContext): Promise<StepOutcome> {
   };
   const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget() });
 
-  const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
-  if (beforeStep?.status === RUN_STATUSES.maxSteps) return stop(await finalTurn(context, planner));
-  if (beforeStep) {
-    const outcome = await budgetExhausted(context, planner, beforeStep, 'before_step');
-    if (outcome !== 'resumed') return stop(outcome);
+  let answer: RecordedAnswer;
+  if (resume?.at === 'before_tools' || resume?.at === 'tools') {
+    answer = run.resumedAnswer(resume.dropped);
+  } else {
+    const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
+    if (beforeStep?.status === RUN_STATUSES.maxSteps) return stop(await finalTurn(context, planner));
+    if (beforeStep) {
+      const outcome = await budgetExhausted(context, planner, beforeStep, 'before_step', [], resume?.at === 'before_step');
+      if (outcome === 'handover') return { next: 'handover', waiting: { at: 'before_step' } };
+      if (outcome !== 'resumed') return stop(outcome);
+    }
+    run.beginStep();
+    view.show();
+    answer = await askModel(planner, false);
   }
-
-  run.beginStep();
-  view.show();
-  const answer = await askModel(planner, false);
   const action = actionFromMessage(answer.message, maxCalls !== undefined ? { maxDepth: MAX_ARGUMENT_DEPTH } : {});
   if (action.type === 'final') return stop(run.finish(RUN_STATUSES.final, action.answer));
-  const beforeTools = stopReason(stopInputs(run), limits(), 'before_tools');
-  if (beforeTools) {
-    const outcome = await budgetExhausted(context, planner, beforeTools, 'before_tools', callsOf(action));
-    if (outcome !== 'resumed') return stop(outcome);
+  if (resume?.at !== 'tools') {
+    const beforeTools = stopReason(stopInputs(run), limits(), 'before_tools');
+    if (beforeTools) {
+      const outcome = await budgetExhausted(context, planner, beforeTools, 'before_tools', callsOf(action), resume?.at === 'before_tools');
+      if (outcome === 'handover') return { next: 'handover', waiting: { at: 'before_tools', ...(answer.dropped ? { dropped: answer.dropped } : {}) } };
+      if (outcome !== 'resumed') return stop(outcome);
+    }
   }
+  return runTools(context, answer, action, resume?.at === 'tools' ? resume : undefined);
+}
 
+/** What the calls of a step carried from the previous run took of the step's output budget. */
+function carriedBytes(results: readonly TaskResult[]): number {
+  return results.reduce((bytes, result) => bytes + utf8Bytes(JSON.stringify(result.output ?? null)), 0);
+}
+
+/** The step's calls: graph → schedule (eagerly, under the semaphore, gates for people) → observation. */
+async function runTools(context: StepContext, answer: RecordedAnswer, action: AgentAction, resume?: WaitingStep): Promise<StepOutcome> {
+  const { input, run, view, access, semaphore, maxCalls } = context;
   const checked = { ...access, refuseInvalidInput: () => patched(PATCHES.inputCheck) };
   const { prepared, accepted } = stepGraph(action, run.step, checked, context.plans === true, maxCalls);
-  for (const plan of accepted) run.planAccepted(plan);
+  // After a handover the plans and calls were logged by the previous run.
+  if (!resume) for (const plan of accepted) run.planAccepted(plan);
   for (const entry of prepared) if ('task' in entry) run.people.noteCall(entry.task);
-  const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity').length;
-  const results = await runPlan(prepared, {
+  const carried = (resume?.results ?? []) as unknown as TaskResult[];
+  const resumed: ResumedStep | undefined = resume ? { results: new Map(carried.map((result) => [result.id, result])), gates: new Map((resume.gates ?? []).map((gate) => [gate.taskId, gate])) } : undefined;
+  const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity' && !resumed?.results.has(entry.node.id)).length;
+  const finished: TaskResult[] = [...carried];
+  const progress = context.handover && context.interaction ? new StepProgress() : undefined;
+  const execution: ExecutionContext = {
     semaphore,
     ...(context.lean ? { lean: true } : {}),
     ...(context.interaction ? { interaction: context.interaction } : {}),
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
+    ...(progress ? { progress } : {}),
+    ...(resumed ? { resumed } : {}),
     hooks: {
       onStart: (task) => {
         run.taskStarted(task);
         view.show();
       },
-      onFinish: (result) => run.taskFinished(result),
+      onFinish: (result) => {
+        run.taskFinished(result);
+        finished.push(result);
+      },
+      onResumed: (task) => run.taskResumed(task),
     },
     ...(maxCalls !== undefined
-      ? { budget: new OutputBudget(input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES, activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY) }
+      ? { budget: new OutputBudget((input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES) - carriedBytes(carried), activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY) }
       : {}),
-  });
+  };
+  if (resume) view.show();
+  const interaction = context.interaction;
+  let results: TaskResult[];
+  if (progress && interaction) {
+    const scope = new CancellationScope();
+    let settled = false;
+    const planned = scope.run(() => runPlan(prepared, execution)).finally(() => {
+      settled = true;
+    });
+    // Hand over only when nothing but people is awaited: no call or timer in flight, none waiting for a permit, and
+    // every parked call still undecided. Not cancellable: a cancelled run waits for its calls' cancellation below.
+    const quiet = CancellationScope.nonCancellable(() =>
+      condition(() => settled || (!progress.busy && semaphore.idle && interaction.gatesUndecided() && interaction.handoverDue())),
+    );
+    await Promise.race([planned.catch(() => undefined), quiet]);
+    if (!settled) {
+      const waiting: WaitingStep = { at: 'tools', ...(answer.dropped ? { dropped: answer.dropped } : {}), results: finished as unknown as NonNullable<WaitingStep['results']>, gates: interaction.parkedGates() };
+      scope.cancel();
+      await planned.catch(() => undefined);
+      return { next: 'handover', waiting };
+    }
+    results = await planned;
+  } else {
+    results = await runPlan(prepared, execution);
+  }
   run.recordObservation(foldPlans(summarize(results, input.observationBytesPerCall), accepted), answer.dropped, maxCalls);
   view.show();
   view.publish();

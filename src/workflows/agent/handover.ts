@@ -1,0 +1,36 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type { ResolvedAgentRunInput } from '../../shared/model';
+import { DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES } from '../../shared/profiles';
+
+/** History size at which a run continues as new, well under Temporal's 50 MB limit. */
+export const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
+
+/**
+ * When a run hands over to its next run (continue-as-new): its history is large, Temporal suggests it, or it has
+ * accepted many Updates (Temporal refuses more than 2,000 per execution). Counts the Updates this execution accepted.
+ */
+export class HandoverPolicy {
+  private accepted = 0;
+
+  constructor(
+    private readonly input: Pick<ResolvedAgentRunInput, 'continueAsNewAtHistoryBytes' | 'continueAsNewAfterUpdates'>,
+    /** Whether the Update count and waits take part (runs started with patch `wait-handover-v1`). */
+    readonly whileWaiting: boolean,
+  ) {}
+
+  /** An Update was accepted (its handler runs). */
+  updateAccepted(): void {
+    this.accepted += 1;
+  }
+
+  get updates(): number {
+    return this.accepted;
+  }
+
+  /** Whether the run should continue as new at its next safe point. */
+  due(): boolean {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historySize >= (this.input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES)) return true;
+    return this.whileWaiting && this.accepted >= (this.input.continueAsNewAfterUpdates ?? DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES);
+  }
+}
