@@ -118,7 +118,7 @@ describe('a deploy does not break runs in flight', () => {
       const result = (await worker.runUntil(handle.result())) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 3, failed: 1 } });
       const events = await historyEvents(handle);
-      expect(patchIds(events)).toEqual([PATCHES.sizeLimits, PATCHES.plannerDelta, PATCHES.leanScheduling, PATCHES.interaction]);
+      expect(patchIds(events)).toEqual([PATCHES.sizeLimits, PATCHES.plannerDelta, PATCHES.leanScheduling, PATCHES.interaction, PATCHES.waitHandover]);
       await recordHistory(handle, 'agent-v2-patched');
     } finally {
       await client.connection.close();
