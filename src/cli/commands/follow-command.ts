@@ -14,9 +14,13 @@ const QUERY_TIMEOUT_MS = 3_000;
  */
 const DRAIN_AFTER_OUTSIDE_END_MS = 1_000;
 
-/** Checks that the run exists and that a worker answers for it (the event log is read through a query). */
+/**
+ * Checks that the run exists and, while it runs, that a worker answers for it (its live event log is read through a
+ * query). An ended run's log is read from the server (its memo): no worker is needed, and none replays it.
+ */
 async function ensureReadable(handle: AgentRunHandle): Promise<void> {
   const description = await handle.describe();
+  if (description.executionStatus !== 'RUNNING') return;
   try {
     await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
   } catch (error) {
