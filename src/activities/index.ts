@@ -3,14 +3,19 @@ import { createOpenAIClient, type ModelConfig } from '../config/model-config';
 import { ERROR_TYPES } from '../shared/errors';
 import type { PlanRequest, PlanResult } from '../shared/model';
 import type { Tool } from '../tools/define-tool';
-import { createToolRegistry } from '../tools/registry';
+import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
 import { createToolActivities } from './tool-activities';
 
 /** What activities depend on; tests inject fakes here instead of mocking modules. */
 export interface ActivityDependencies {
-  /** Tools offered to agents. @default [] */
-  tools?: readonly Tool[];
+  /** Tools offered to agents: a list, or a registry that may grow after the worker started (see `unavailable`). @default [] */
+  tools?: readonly Tool[] | ToolRegistry;
+  /**
+   * Set when `tools` may grow (MCP servers that connect late): tools added later run through the SDK's `default`
+   * activity, and this says why a tool not (yet) here cannot run (`McpServerUnavailable`, retried). @default unset
+   */
+  unavailable?: (activityType: string) => string | undefined;
   /** The model: a config (the `openai` client is built from it) or ready planner dependencies. */
   model?: ModelConfig | PlannerDependencies;
   /** A tool worker: its tools only, no planner. @default false */
@@ -23,6 +28,8 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
   if (!model.apiKey && !model.baseURL) return undefined;
   return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey, ...(model.prices ? { prices: model.prices } : {}) };
 }
+
+const isToolList = (tools: readonly Tool[] | ToolRegistry): tools is readonly Tool[] => Array.isArray(tools);
 
 /** Used when no model is configured: fails the first model call at once with what to do. */
 const noModel = {
@@ -37,7 +44,9 @@ const noModel = {
 
 /** Builds every activity the worker registers: the planner, one activity per tool, the catalogue. */
 export function createActivities(dependencies: ActivityDependencies = {}) {
-  const tools = createToolActivities(createToolRegistry(dependencies.tools ?? []));
+  const given = dependencies.tools ?? [];
+  const registry = isToolList(given) ? createToolRegistry(given) : given;
+  const tools = createToolActivities(registry, dependencies.unavailable ? { unavailable: dependencies.unavailable } : {});
   if (dependencies.toolsOnly) return tools;
   const planner = plannerDependencies(dependencies.model);
   return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel) };

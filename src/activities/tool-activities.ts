@@ -147,14 +147,43 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
 export type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
 export type ToolActivities = Record<string, ToolActivity> & { describeTools(): Promise<ToolSpec[]> };
 
+/** Options of {@link createToolActivities}. */
+export interface ToolActivityOptions {
+  /** Largest output kept in history. @default DEFAULT_MAX_TOOL_OUTPUT_BYTES */
+  maxOutputBytes?: number;
+  /**
+   * The registry may grow after the worker started (MCP servers that connect late): its new tools run through the
+   * SDK's `default` activity, and an activity type no tool has gets this reason, if any, in a retryable
+   * `McpServerUnavailable` failure. Unset: every tool is registered under its own activity type, and nothing else.
+   */
+  unavailable?: (activityType: string) => string | undefined;
+}
+
+/**
+ * The `default` activity: the Temporal worker runs it for any activity type it did not register at creation. It runs
+ * the tool that joined the registry since, or fails retryably: the next attempt may find the tool here, or another worker.
+ */
+function lateToolActivity(registry: ToolRegistry, maxOutputBytes: number, unavailable: (activityType: string) => string | undefined): ToolActivity {
+  return async (request) => {
+    const { activityType } = Context.current().info;
+    const tool = registry.byActivityType(activityType);
+    if (tool) return toolActivity(tool, maxOutputBytes)(request);
+    const reason = unavailable(activityType);
+    if (reason) throw ApplicationFailure.create({ type: ERROR_TYPES.mcpServerUnavailable, message: boundedMessage(reason), nonRetryable: false });
+    throw ApplicationFailure.create({ type: 'NotFoundError', message: `no tool with activity type "${activityType}" is registered on this worker; start a worker that serves it`, nonRetryable: false });
+  };
+}
+
 /** One activity per registered tool, named after the tool, plus `describeTools` for the catalogue. */
-export function createToolActivities(registry: ToolRegistry, maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES): ToolActivities {
+export function createToolActivities(registry: ToolRegistry, options: ToolActivityOptions = {}): ToolActivities {
+  const { maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES, unavailable } = options;
   const activities: Record<string, ToolActivity> = {};
   for (const tool of registry.tools.values()) {
     const executor = executorOf(tool.spec);
     // Timers run in the workflow; each other tool is registered under its own activity type.
     if (executor.kind === 'activity') activities[executor.activityType] = toolActivity(tool, maxOutputBytes);
   }
+  if (unavailable) activities.default = lateToolActivity(registry, maxOutputBytes, unavailable);
   return Object.assign(activities, {
     /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */
     async describeTools(): Promise<ToolSpec[]> {

@@ -25,13 +25,25 @@ export interface HttpServing {
   close(): Promise<void>;
 }
 
-/** True for a host that only this machine can reach. */
+/** True for a host that only this machine can reach (host names are case-insensitive). */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const name = host.toLowerCase();
+  return LOOPBACK_HOSTNAMES.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
+/**
+ * The host names a request may name on a loopback bind: this machine's usual names plus the address it listens on
+ * (`--host 127.0.0.2`; an IPv6 one in brackets, as it appears in a Host header or a URL), all lower-case.
+ */
+export function allowedHostnames(listenHost: string): ReadonlySet<string> {
+  const own = listenHost.toLowerCase();
+  return new Set([...LOOPBACK_HOSTNAMES, own.includes(':') && !own.startsWith('[') ? `[${own}]` : own]);
+}
+
+/** The host name of a Host header, without its port, lower-cased (`LOCALHOST:8765` → `localhost`). */
 function hostnameOf(hostHeader: string): string {
-  return hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+  const host = hostHeader.trim().toLowerCase();
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
 }
 
 function originHostname(origin: string): string {
@@ -49,14 +61,14 @@ function refuse(response: ServerResponse, status: number, message: string, heade
 }
 
 /** Why a request is not for us, or undefined when it is. */
-function refusal(request: IncomingMessage, loopback: boolean): { status: number; message: string; headers?: Record<string, string> } | undefined {
+function refusal(request: IncomingMessage, allowed: ReadonlySet<string> | undefined): { status: number; message: string; headers?: Record<string, string> } | undefined {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path !== MCP_PATH) return { status: 404, message: `Not found: the MCP endpoint is ${MCP_PATH}.` };
-  if (loopback) {
+  if (allowed) {
     const host = hostnameOf(request.headers.host ?? '');
     const origin = request.headers.origin;
-    if (!LOOPBACK_HOSTNAMES.has(host)) return { status: 403, message: `Forbidden: host "${host}" is not this machine.` };
-    if (origin && !LOOPBACK_HOSTNAMES.has(originHostname(origin))) return { status: 403, message: `Forbidden: origin "${origin}" is not this machine.` };
+    if (!allowed.has(host)) return { status: 403, message: `Forbidden: host "${host}" is not this machine.` };
+    if (origin && !allowed.has(originHostname(origin))) return { status: 403, message: `Forbidden: origin "${origin}" is not this machine.` };
   }
   // Stateless: no session, so no server-to-client stream (GET) and nothing to delete (DELETE).
   if (request.method !== 'POST') return { status: 405, message: 'Method not allowed: this stateless server answers POST only.', headers: { allow: 'POST' } };
@@ -66,14 +78,16 @@ function refusal(request: IncomingMessage, loopback: boolean): { status: number;
 /**
  * Serves streamable HTTP at `http://host:port/mcp`, stateless: each POST gets a fresh MCP server and transport
  * (cheap: they share the Temporal client), answered with plain JSON. On a loopback host, requests naming another
- * host or origin are refused (DNS rebinding). There is no authentication: bind beyond loopback only on a trusted network.
+ * host or origin than this machine's names and the listening address (compared case-insensitively, port ignored) are
+ * refused (DNS rebinding). There is no authentication: bind beyond loopback only on a trusted network.
  */
 export async function serveHttp(options: HttpServeOptions): Promise<HttpServing> {
-  const loopback = isLoopbackHost(options.host);
+  // Only a loopback bind checks names: beyond loopback, whoever reaches the server may use it (see the command's warning).
+  const allowed = isLoopbackHost(options.host) ? allowedHostnames(options.host) : undefined;
   const open = new Set<{ close: () => Promise<void> }>();
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const refused = refusal(request, loopback);
+    const refused = refusal(request, allowed);
     if (refused) return refuse(response, refused.status, refused.message, refused.headers);
     const server = options.createServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

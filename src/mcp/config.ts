@@ -22,6 +22,12 @@ const CommonSchema = LimitsSchema.extend({
   tools: z.record(z.string(), LimitsSchema).optional(),
   /** Close the pooled connection (and stop a stdio server) after this long unused. @default 5 min */
   idleTimeoutMs: z.number().int().min(1_000).optional(),
+  /**
+   * A worker that cannot start this server (or list its tools) fails to start, naming it. Otherwise the failure is a
+   * warning: the other servers and the built-in tools serve, and this one is retried in the background (5 s doubling
+   * to 5 min) until its tools join. `DURABLE_AGENT_MCP_STRICT=1` makes every server strict. @default false
+   */
+  strict: z.boolean().optional(),
 });
 
 const StdioServerSchema = CommonSchema.extend({
@@ -68,17 +74,28 @@ function expandAll(values: Record<string, string> | undefined, environment: Node
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, expand(value, environment, `${where}.${key}`)]));
 }
 
+/** `DURABLE_AGENT_MCP_STRICT`: `1`/`true` makes every server `strict`; unset, blank, `0` or `false` leaves each its own. */
+function strictByDefault(environment: NodeJS.ProcessEnv): boolean {
+  const value = environment.DURABLE_AGENT_MCP_STRICT?.trim().toLowerCase() ?? '';
+  if (['1', 'true'].includes(value)) return true;
+  if (['', '0', 'false'].includes(value)) return false;
+  throw new ConfigurationError(`Expected DURABLE_AGENT_MCP_STRICT to be 1 or 0 (true or false), got \`${environment.DURABLE_AGENT_MCP_STRICT}\`.`);
+}
+
 /**
  * Parses an MCP configuration (the `{"mcpServers": {...}}` JSON other MCP clients use) and expands `${VAR}` in `env`
  * and `headers` from the worker's environment. The expanded values live only in the worker: they are never part of
- * a tool's catalogue entry, a workflow input, a history event or a log line.
+ * a tool's catalogue entry, a workflow input, a history event or a log line. With `DURABLE_AGENT_MCP_STRICT=1`, a
+ * server that does not say `strict` is strict.
  */
 export function parseMcpConfig(json: unknown, environment: NodeJS.ProcessEnv = process.env, source = 'the MCP configuration'): McpServerConfig[] {
+  const strict = strictByDefault(environment);
   const parsed = McpConfigSchema.safeParse(json);
   if (!parsed.success) throw new ConfigurationError(`${source} is invalid: ${describeIssues(parsed.error)}. Expected {"mcpServers": {"name": {"command": "...", "args": [...], "env": {...}} or {"url": "...", "headers": {...}}}}.`);
   const badNames = Object.keys(parsed.data.mcpServers).filter((name) => !SERVER_NAME.test(name));
   if (badNames.length > 0) throw new ConfigurationError(`${source}: server names are 1-32 letters, digits, _ or - (they prefix tool names); rename ${badNames.map((name) => JSON.stringify(name)).join(', ')}.`);
-  return Object.entries(parsed.data.mcpServers).map(([name, server]): McpServerConfig => {
+  return Object.entries(parsed.data.mcpServers).map(([name, configured]): McpServerConfig => {
+    const server = strict && configured.strict === undefined ? { ...configured, strict } : configured;
     const where = `${source}: mcpServers.${name}`;
     if ('command' in server) {
       const env = expandAll(server.env, environment, `${where}.env`);

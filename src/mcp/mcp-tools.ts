@@ -16,10 +16,31 @@ const MAX_DESCRIPTION = 1_024;
 /** Tries at (re)starting a server within one attempt: nothing was sent yet, so this is safe for any tool. */
 const CONNECT_TRIES = 3;
 
-/** A worker's MCP tools and the pool that serves them; `close()` stops the servers. */
+/** First wait before a server that failed to start is tried again; each failure doubles it, up to the maximum. */
+export const DEFAULT_MCP_RETRY = { initialMs: 5_000, maxMs: 5 * 60_000 };
+
+/** How `connectMcpTools` reports and retries servers that fail to start. */
+export interface McpConnectOptions {
+  /** Where warnings (a server that failed) and news (it connected later) go. @default a line on stderr */
+  log?: (line: string) => void;
+  /**
+   * Backoff of the background retries of a server that is not `strict`; `false` for none (a one-shot command whose
+   * runs read the catalogue once, at their start: the failed server is only warned about). @default DEFAULT_MCP_RETRY
+   */
+  retry?: { initialMs: number; maxMs: number } | false;
+}
+
+/** A worker's MCP tools and the pool that serves them; `close()` stops the servers and the retries. */
 export interface McpTools {
+  /** The tools of the servers connected so far; a server that connects later appends its tools here. */
   tools: Tool[];
   pool: McpPool;
+  /** Servers that failed to start and are retried in the background, with why the last try failed. */
+  pending: ReadonlyMap<string, string>;
+  /** Calls `listener` with the tools of each server that connects after `connectMcpTools` returned. */
+  onTools(listener: (tools: readonly Tool[]) => void): void;
+  /** Why a tool cannot run on this worker yet (its server is pending), or undefined when no pending server has its name. */
+  unavailable(toolName: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -93,38 +114,128 @@ function mcpTool(server: McpServerConfig, description: McpToolDescription, name:
   });
 }
 
+/** A server's tools as it lists them; a failure is a `ConfigurationError` naming the server. */
+async function listOf(server: McpServerConfig, pool: McpPool): Promise<McpToolDescription[]> {
+  try {
+    return await pool.listTools(server.name);
+  } catch (error) {
+    throw new ConfigurationError(`MCP server "${server.name}": cannot list its tools: ${(error as Error).message}`);
+  }
+}
+
+/** A server's listed tools as durable tools, named against `taken` (which gets their names only if all of them are valid). */
+function wrap(server: McpServerConfig, listed: readonly McpToolDescription[], pool: McpPool, taken: Set<string>): Tool[] {
+  const names = new Set(taken);
+  const tools = listed.map((description) => {
+    const name = exposedToolName(server.name, description.name, names);
+    names.add(name);
+    try {
+      return mcpTool(server, description, name, pool);
+    } catch (error) {
+      if (!(error instanceof ToolDefinitionError)) throw error;
+      throw new ConfigurationError(`MCP server "${server.name}", tool "${description.name}": ${error.message}`);
+    }
+  });
+  for (const tool of tools) taken.add(tool.spec.name);
+  return tools;
+}
+
+const shown = (ms: number) => (ms < 1_000 ? `${ms} ms` : ms < 60_000 ? `${Math.round(ms / 1_000)} s` : `${Math.round(ms / 60_000)} min`);
+
 /**
- * Connects to the configured MCP servers, lists their tools and wraps each as a durable tool (`server__tool`, an
- * activity with the configured timeout and retries; on timeout or cancellation the MCP request is cancelled). Fails
- * with a `ConfigurationError` naming the server when one cannot be started or listed: a worker that silently lacks
- * tools would fail its runs later, and less clearly.
+ * Connects to the configured MCP servers (all at once), lists their tools and wraps each as a durable tool
+ * (`server__tool`, an activity with the configured timeout and retries; on timeout or cancellation the MCP request is
+ * cancelled). A server that cannot be started or listed fails the call with a `ConfigurationError` naming it when it
+ * is `strict`; otherwise it is named in a warning and retried in the background (`DEFAULT_MCP_RETRY`: 5 s doubling to
+ * 5 min), and its tools join `tools` (and `onTools` listeners) once it connects.
  */
-export async function connectMcpTools(servers: readonly McpServerConfig[], reserved: ReadonlySet<string> = new Set()): Promise<McpTools> {
+export async function connectMcpTools(servers: readonly McpServerConfig[], reserved: ReadonlySet<string> = new Set(), options: McpConnectOptions = {}): Promise<McpTools> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const retry = options.retry ?? DEFAULT_MCP_RETRY;
   const pool = new McpPool(servers);
   const taken = new Set(reserved);
   const tools: Tool[] = [];
-  try {
-    for (const server of servers) {
-      let listed: McpToolDescription[];
-      try {
-        listed = await pool.listTools(server.name);
-      } catch (error) {
-        throw new ConfigurationError(`MCP server "${server.name}": cannot list its tools: ${(error as Error).message}`);
+  const pending = new Map<string, string>();
+  const listeners: Array<(tools: readonly Tool[]) => void> = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const retryLater = (server: McpServerConfig, failures: number) => {
+    if (!retry) return;
+    const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** (failures - 1));
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      listOf(server, pool).then((listed) => wrap(server, listed, pool, taken)).then(
+        (added) => {
+          if (closed) return;
+          pending.delete(server.name);
+          tools.push(...added);
+          log(`MCP server "${server.name}" connected after ${failures + 1} tries: its tools are served now (${added.map((tool) => tool.spec.name).join(', ') || 'none listed'}).`);
+          for (const listener of listeners) {
+            try {
+              listener(added);
+            } catch (error) {
+              log(`Warning: the tools of MCP server "${server.name}" could not be added to the worker: ${(error as Error).message}`);
+            }
+          }
+        },
+        (error: Error) => {
+          if (closed) return;
+          pending.set(server.name, error.message);
+          const next = Math.min(retry.maxMs, delay * 2);
+          log(`Warning: ${error.message} (try ${failures + 1}; next try in ${shown(next)}).`);
+          retryLater(server, failures + 1);
+        },
+      );
+    }, delay);
+    timer.unref();
+    timers.add(timer);
+  };
+
+  // Started together, so a server slow to fail does not hold up the others; named in the configuration's order.
+  const listings = await Promise.allSettled(servers.map((server) => listOf(server, pool)));
+  const refused: string[] = [];
+  for (const [index, server] of servers.entries()) {
+    try {
+      const listing = listings[index];
+      if (listing?.status !== 'fulfilled') throw listing?.reason;
+      tools.push(...wrap(server, listing.value, pool, taken));
+    } catch (error) {
+      const message = (error as Error).message;
+      if (server.strict) {
+        refused.push(message);
+        continue;
       }
-      for (const description of listed) {
-        const name = exposedToolName(server.name, description.name, taken);
-        try {
-          tools.push(mcpTool(server, description, name, pool));
-        } catch (error) {
-          if (!(error instanceof ToolDefinitionError)) throw error;
-          throw new ConfigurationError(`MCP server "${server.name}", tool "${description.name}": ${error.message}`);
-        }
-        taken.add(name);
-      }
+      pending.set(server.name, message);
+      const later = retry
+        ? `it is tried again in ${shown(retry.initialMs)}, then less often (up to every ${shown(retry.maxMs)}), and its tools join once it connects`
+        : 'its tools are not offered';
+      log(
+        `Warning: ${message}. Starting without its tools (the other servers and the built-in tools serve); ${later}. ` +
+          `Set "strict": true on it (or DURABLE_AGENT_MCP_STRICT=1) to refuse to start instead.`,
+      );
+      retryLater(server, 1);
     }
-  } catch (error) {
-    await pool.close();
-    throw error;
   }
-  return { tools, pool, close: () => pool.close() };
+  const close = async () => {
+    closed = true;
+    for (const timer of timers) clearTimeout(timer);
+    await pool.close();
+  };
+  if (refused.length > 0) {
+    await close();
+    throw new ConfigurationError(`${refused.join('; ')}. ${refused.length === 1 ? 'That server is' : 'Those servers are'} "strict": fix the command or URL in the MCP configuration, or remove "strict" to start without it.`);
+  }
+  return {
+    tools,
+    pool,
+    pending,
+    onTools: (listener) => void listeners.push(listener),
+    unavailable: (toolName) => {
+      const server = [...pending.keys()].filter((name) => toolName.startsWith(`${name}__`)).sort((left, right) => right.length - left.length)[0];
+      if (server === undefined) return undefined;
+      return `"${toolName}" cannot run on this worker now: ${pending.get(server)}. The call is retried: another worker, or this one once the server connects, may run it`;
+    },
+    close,
+  };
 }

@@ -33,6 +33,7 @@ export class McpConnectionError extends Error {
 export class McpPool {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly servers: ReadonlyMap<string, McpServerConfig>;
+  private closed = false;
 
   constructor(servers: readonly McpServerConfig[]) {
     this.servers = new Map(servers.map((server) => [server.name, server]));
@@ -70,8 +71,9 @@ export class McpPool {
     return connection?.transport instanceof StdioClientTransport ? (connection.transport.pid ?? undefined) : undefined;
   }
 
-  /** Closes every connection (stdio servers end with their stdin). */
+  /** Closes every connection (stdio servers end with their stdin); the pool opens none after this. */
   async close(): Promise<void> {
+    this.closed = true;
     const all = [...this.connections.values()];
     this.connections.clear();
     await Promise.all(all.map(async (pending) => (await pending.catch(() => undefined))?.client.close().catch(() => undefined)));
@@ -107,6 +109,7 @@ export class McpPool {
     if (existing) return existing;
     const config = this.servers.get(server);
     if (!config) return Promise.reject(new McpConnectionError(`no MCP server named "${server}" is configured on this worker`));
+    if (this.closed) return Promise.reject(new McpConnectionError(`the MCP servers of this worker are closed (it is stopping), so "${server}" is not started again`));
     const opening = this.open(config);
     this.connections.set(server, opening);
     // A failed start is not kept: the next call tries again.

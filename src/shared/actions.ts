@@ -1,4 +1,5 @@
 import type { AgentAction, ChatMessage, ToolCallAction } from './model';
+import { clipInput } from './quote-input';
 
 type RawToolCall = { id: string; name: string; arguments: string };
 
@@ -55,13 +56,12 @@ export function parseToolCall(call: RawToolCall, maxDepth?: number): ToolCallAct
   try {
     return { type: 'tool_call', id: call.id, tool: call.name, input: JSON.parse(raw) as unknown };
   } catch (error) {
-    const preview = raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
     return {
       type: 'tool_call',
       id: call.id,
       tool: call.name,
       input: undefined,
-      inputError: `the arguments are not valid JSON (${(error as Error).message}): ${preview}`,
+      inputError: `the arguments are not valid JSON (${clipInput((error as Error).message, 200)}): ${clipInput(raw)}`,
     };
   }
 }
@@ -87,7 +87,7 @@ export function callsOf(action: AgentAction): ToolCallAction[] {
 /** What `limitToolCalls` removed from an answer. */
 export interface DroppedCalls {
   count: number;
-  /** Tool names of the dropped calls, each once, in order (at most 20). */
+  /** Tool names of the dropped calls, each once, in order (at most 20, each cut to `MAX_ECHO_CHARS`). */
   tools: string[];
 }
 
@@ -106,6 +106,6 @@ export function limitToolCalls(calls: readonly RawToolCall[], maxCalls: number):
     return id === call.id ? call : { ...call, id };
   });
   if (calls.length <= maxCalls) return { calls: unique };
-  const tools = [...new Set(calls.slice(maxCalls).map((call) => call.name))].slice(0, 20);
+  const tools = [...new Set(calls.slice(maxCalls).map((call) => clipInput(call.name)))].slice(0, 20);
   return { calls: unique, dropped: { count: calls.length - maxCalls, tools } };
 }

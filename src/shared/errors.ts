@@ -26,6 +26,11 @@ export const ERROR_TYPES = {
   questionTimeout: 'QuestionTimeout',
   /** No worker serves the tool's task queue: the call (or the catalogue read) was not taken in time. Not retried. */
   toolUnavailable: 'ToolUnavailable',
+  /**
+   * One attempt's failure, retryable: the tool's MCP server has not connected on this worker (its start failed and is
+   * retried in the background). The next attempt may reach a worker that has it; once attempts run out the call is `ToolFailed`.
+   */
+  mcpServerUnavailable: 'McpServerUnavailable',
   /** A plan node that did not run because a node it depends on failed. */
   toolSkipped: 'ToolSkipped',
   /** A `submit_plan` the workflow refused before running anything (cycle, unknown node or tool, too many nodes…). */

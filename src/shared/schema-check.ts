@@ -6,6 +6,8 @@
  * activity) still runs. It never refuses what a full validator accepts.
  */
 
+import { clipInput } from './quote-input';
+
 type Schema = Record<string, unknown>;
 
 const MAX_DEPTH = 64;
@@ -48,13 +50,16 @@ function sameJson(left: unknown, right: unknown): boolean {
   return false;
 }
 
+/** A path as a problem names it: property names are the model's, so a long one is cut (`clipInput`). */
+const where = (path: string) => clipInput(path || '(the arguments)');
+
 /** Unicode code points, as JSON Schema counts string length. */
 const lengthOf = (text: string) => Array.from(text).length;
 
 function check(schema: unknown, value: unknown, path: string, problems: string[], depth: number): void {
   if (problems.length >= MAX_PROBLEMS || depth > MAX_DEPTH || !isRecord(schema)) return;
   if (schema === null || Object.keys(schema).length === 0) return;
-  const at = path || '(the arguments)';
+  const at = where(path);
   const types = typeof schema.type === 'string' ? [schema.type] : Array.isArray(schema.type) ? schema.type.filter((type): type is string => typeof type === 'string') : [];
   if (types.length > 0 && !types.some((type) => typeMatches(type, value))) {
     problems.push(`${at}: expected ${types.join(' or ')}, got ${describe(value)}`);
@@ -97,7 +102,7 @@ function checkNumber(schema: Schema, value: number, at: string, problems: string
 }
 
 function checkArray(schema: Schema, value: unknown[], path: string, problems: string[], depth: number): void {
-  const at = path || '(the arguments)';
+  const at = where(path);
   if (typeof schema.minItems === 'number' && value.length < schema.minItems) problems.push(`${at}: expected at least ${schema.minItems} items`);
   if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) problems.push(`${at}: expected at most ${schema.maxItems} items`);
   if (isRecord(schema.items)) value.forEach((item, index) => check(schema.items, item, `${path}[${index}]`, problems, depth + 1));
@@ -108,13 +113,13 @@ function checkObject(schema: Schema, value: Record<string, unknown>, path: strin
   for (const name of Array.isArray(schema.required) ? schema.required : []) {
     // A property with a default is filled in by the tool's validator (ajv `useDefaults`), so it may be left out.
     const filled = isRecord(properties[name as string]) && 'default' in (properties[name as string] as Schema);
-    if (typeof name === 'string' && !(name in value) && !filled) problems.push(`${path ? `${path}.` : ''}${name}: required`);
+    if (typeof name === 'string' && !(name in value) && !filled) problems.push(`${where(path ? `${path}.${name}` : name)}: required`);
   }
   for (const [name, inner] of Object.entries(value)) {
-    const where = path ? `${path}.${name}` : name;
-    if (name in properties) check(properties[name], inner, where, problems, depth + 1);
-    else if (schema.additionalProperties === false && !isRecord(schema.patternProperties)) problems.push(`${where}: not an allowed field`);
-    else if (isRecord(schema.additionalProperties) && !isRecord(schema.patternProperties)) check(schema.additionalProperties, inner, where, problems, depth + 1);
+    const inside = path ? `${path}.${name}` : name;
+    if (name in properties) check(properties[name], inner, inside, problems, depth + 1);
+    else if (schema.additionalProperties === false && !isRecord(schema.patternProperties)) problems.push(`${where(inside)}: not an allowed field`);
+    else if (isRecord(schema.additionalProperties) && !isRecord(schema.patternProperties)) check(schema.additionalProperties, inner, inside, problems, depth + 1);
   }
 }
 

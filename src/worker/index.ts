@@ -14,6 +14,6 @@ export { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools
 export { loadModelConfig, type ModelConfig } from '../config/model-config';
 export { loadTemporalConfig, ConfigurationError, type TemporalConfig } from '../config/temporal-config';
 export { loadMcpConfig, parseMcpConfig, type McpServerConfig } from '../mcp/config';
-export { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
+export { connectMcpTools, DEFAULT_MCP_RETRY, type McpConnectOptions, type McpTools } from '../mcp/mcp-tools';
 export { startScriptedModel, type ScriptedModelServer } from '../scripted-model/server';
 export { compileScript, type Script } from '../scripted-model/script';

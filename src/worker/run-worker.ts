@@ -6,7 +6,8 @@ import { createBuiltinTools } from '../tools/builtin';
 import type { Tool } from '../tools/define-tool';
 import { connectWorkerConnection } from '../config/connect';
 import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { expandToolNames } from '../shared/tool-patterns';
+import { expandToolNames, matchesToolName } from '../shared/tool-patterns';
+import { createToolRegistry } from '../tools/registry';
 import type { McpServerConfig } from '../mcp/config';
 import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
 
@@ -27,10 +28,14 @@ export interface AgentWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
    * MCP servers whose tools this worker serves (`loadMcpConfig(path)`). `runWorker` connects to them and stops them
-   * with the worker; with `createWorker`, connect them yourself (`connectMcpTools`) and pass `mcp`.
+   * with the worker; with `createWorker`, connect them yourself (`connectMcpTools`) and pass `mcp`. A server that
+   * fails to start is a warning, retried in the background, unless it is `strict` (then the worker does not start).
    */
   mcpServers?: readonly McpServerConfig[];
-  /** MCP tools already connected (`connectMcpTools`); their pool is the caller's to close. */
+  /**
+   * MCP tools already connected (`connectMcpTools`); their pool is the caller's to close. The tools of a server that
+   * connects after the worker was created join its catalogue then.
+   */
   mcp?: McpTools;
   /**
    * `agent` (the default) runs the agent workflows, the planner and its tools. `tools` serves only its tools, on its own
@@ -43,11 +48,15 @@ export interface AgentWorkerOptions {
   maxConcurrentActivities?: number;
 }
 
-/** The tools a worker serves: all, or those `onlyTools` names (an entry naming none is a configuration error). */
-function servedTools(tools: readonly Tool[], onlyTools: readonly string[] | undefined): Tool[] {
+/**
+ * The tools a worker serves: all, or those `onlyTools` names. An entry naming none is a configuration error, unless
+ * it names a tool of an MCP server that has not connected yet (`github__*` while `github` is retried).
+ */
+function servedTools(tools: readonly Tool[], onlyTools: readonly string[] | undefined, pendingServers: readonly string[] = []): Tool[] {
   if (!onlyTools) return [...tools];
   const { names, unmatched } = expandToolNames(onlyTools, tools.map((tool) => tool.spec.name));
-  if (unmatched.length > 0) throw new ConfigurationError(`No tool on this worker matches ${unmatched.join(', ')}; it has ${tools.map((tool) => tool.spec.name).join(', ') || 'no tools'}.`);
+  const unexplained = unmatched.filter((entry) => !pendingServers.some((server) => entry.startsWith(`${server}__`)));
+  if (unexplained.length > 0) throw new ConfigurationError(`No tool on this worker matches ${unexplained.join(', ')}; it has ${tools.map((tool) => tool.spec.name).join(', ') || 'no tools'}.`);
   return tools.filter((tool) => names.includes(tool.spec.name));
 }
 
@@ -86,12 +95,19 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     : options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } };
-  const tools = servedTools([...workerTools(options), ...(options.mcp?.tools ?? [])], options.onlyTools);
+  const { mcp, onlyTools } = options;
+  const prepare = (tools: readonly Tool[]) => (toolsOnly ? onQueue(tools, taskQueue) : [...tools]);
+  const registry = createToolRegistry(prepare(servedTools([...workerTools(options), ...(mcp?.tools ?? [])], onlyTools, [...(mcp?.pending.keys() ?? [])])));
+  // An MCP server still being retried: its tools join the catalogue (of runs started after) once it connects, and
+  // run through the SDK's `default` activity, since a worker's activity types are fixed when it is created.
+  const late = mcp && mcp.pending.size > 0 ? mcp : undefined;
+  late?.onTools((added) => registry.add(prepare(added.filter((tool) => !onlyTools || onlyTools.some((entry) => matchesToolName(entry, tool.spec.name))))));
+  const unavailable = late ? { unavailable: (activityType: string) => late.unavailable(activityType) } : {};
   return Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue,
-    activities: toolsOnly ? createActivities({ tools: onQueue(tools, taskQueue), toolsOnly }) : createActivities({ tools, model: options.model ?? loadModelConfig() }),
+    activities: toolsOnly ? createActivities({ tools: registry, toolsOnly, ...unavailable }) : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...unavailable }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
@@ -114,9 +130,12 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
   let mcp = options.mcp;
   try {
     if (!mcp && options.mcpServers?.length) mcp = await connectMcpTools(options.mcpServers, new Set(tools.map((tool) => tool.spec.name)));
-    if (mcp && !options.mcp) process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.\n`);
+    if (mcp && !options.mcp) {
+      const waiting = mcp.pending.size > 0 ? ` Not connected yet (retried in the background): ${[...mcp.pending.keys()].join(', ')}.` : '';
+      process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.${waiting}\n`);
+    }
     const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
-    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])], options.onlyTools).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
+    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])], options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
     process.stderr.write(
       `${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
     );

@@ -1,8 +1,11 @@
+import { actionFromMessage, limitToolCalls } from '../../src/shared/actions';
 import type { ToolCallAction } from '../../src/shared/model';
 import { checkPlan, MAX_PLAN_NODES, submitPlanSpec } from '../../src/shared/plan/dag';
 import { foldPlans, stepGraph } from '../../src/shared/plan/graph';
 import type { ToolSpec } from '../../src/shared/model';
 import { atPointer, referencesIn, resolveReferences } from '../../src/shared/plan/references';
+import { type ToolAccess } from '../../src/shared/plan/tasks';
+import { MAX_ECHO_CHARS, quoteInput } from '../../src/shared/quote-input';
 import { compileJsonSchema } from '../../src/tools/json-schema';
 
 const call = (input: unknown): ToolCallAction => ({ type: 'tool_call', id: 'call_1', tool: 'submit_plan', input });
@@ -140,5 +143,82 @@ describe("a step's graph", () => {
     expect(accepted).toEqual([]);
     const second = prepared[1];
     expect(second && 'result' in second && second.result.error?.type).toBe('ToolUnknown');
+  });
+});
+
+describe('refusals quote model input, never whole', () => {
+  const huge = 'x'.repeat(10_000);
+  const spec = (name: string, extra: Partial<ToolSpec> = {}): ToolSpec => ({
+    name,
+    description: name,
+    inputSchema: { type: 'object', properties: { key: { type: 'string' } }, additionalProperties: false },
+    timeoutMs: 1_000,
+    retry: { maximumAttempts: 1, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 1_000 },
+    effects: 'read',
+    ...extra,
+  });
+  const access: ToolAccess = {
+    catalogue: new Map([spec('get'), spec('wait', { executor: { kind: 'timer' } })].map((entry) => [entry.name, entry])),
+    allowed: new Set(['get', 'wait']),
+    refuseInvalidInput: () => true,
+  };
+  /** The error message of each call of an answer, as the model will read it. */
+  const refusals = (calls: Array<{ name: string; arguments: string }>) =>
+    stepGraph(actionFromMessage({ role: 'assistant', content: '', toolCalls: calls.map((entry, index) => ({ id: `c${index}`, ...entry })) }), 1, access, true).prepared.map((prepared) =>
+      'result' in prepared ? (prepared.result.error?.message ?? '') : '',
+    );
+  /** A message echoes at most MAX_ECHO_CHARS of the input, says how long it was, and stays small. */
+  const expectBounded = (message: string | undefined, length: number) => {
+    expect(message).toContain(`(${length} characters`);
+    expect(message).toContain('…');
+    expect(message).not.toContain('x'.repeat(MAX_ECHO_CHARS + 1));
+    expect((message ?? '').length).toBeLessThan(1_000);
+  };
+
+  it('quotes short input as JSON and cuts long input to MAX_ECHO_CHARS with an ellipsis and its length', () => {
+    expect(quoteInput('rm')).toBe('"rm"');
+    expect(quoteInput(huge)).toBe(`"${'x'.repeat(MAX_ECHO_CHARS)}…" (10000 characters)`);
+    expect(quoteInput({ a: huge })).toMatch(/^\{"a":"x+… \(10008 characters of JSON\)$/);
+    expect(quoteInput(`${'x'.repeat(MAX_ECHO_CHARS - 1)}😀😀`)).toBe(`"${'x'.repeat(MAX_ECHO_CHARS - 1)}…" (83 characters)`);
+  });
+
+  it('in a plan: a 10,000-character node id, tool, dependency or reference; a 100 KB pointer; a reference with a long extra key', () => {
+    const plan = (nodes: unknown[]) => refusals([{ name: 'submit_plan', arguments: JSON.stringify({ nodes }) }])[0];
+    expectBounded(plan([{ id: huge, tool: 'get', args: {} }]), 10_000);
+    expectBounded(plan([{ id: 'a', tool: huge, args: {} }]), 10_000);
+    expectBounded(plan([{ id: 'a', tool: 'get', args: {}, dependsOn: [huge] }]), 10_000);
+    expectBounded(plan([{ id: 'a', tool: 'get', args: { key: { $ref: huge } } }]), 10_000);
+    expectBounded(plan([{ id: 'a', tool: 'get', args: { key: { $ref: 'a', pointer: 'x'.repeat(100_000) } } }]), 100_000);
+    expectBounded(plan([{ id: 'a', tool: 'get', args: { key: { $ref: 'a', pointer: '/a', [huge]: 1 } } }]), 10_000);
+    expectBounded(plan([{ id: 'a', tool: 'get', args: { key: { $ref: { big: huge } } } }]), 10_010);
+  });
+
+  it('resolving a reference: a 100 KB pointer that names nothing, or one into a cut output', () => {
+    const outputOf = () => ({ output: { items: [1] }, cut: false });
+    const pointer = `/${'x'.repeat(100_000)}`;
+    const resolved = resolveReferences({ v: { $ref: 'a', pointer } }, outputOf);
+    expect('problem' in resolved).toBe(true);
+    expectBounded('problem' in resolved ? resolved.problem : '', 100_001);
+    expectBounded(JSON.stringify(resolveReferences({ v: { $ref: 'a', pointer } }, () => ({ output: 'cut', cut: true }))), 100_001);
+  });
+
+  it('plain calls: an unknown 10,000-character tool, unparsable arguments, a long property name, a timer with an unknown key', () => {
+    const [unknown, notJson, extraProperty, timer] = refusals([
+      { name: huge, arguments: '{}' },
+      { name: 'get', arguments: `{"key": "${huge}` },
+      { name: 'get', arguments: JSON.stringify({ [huge]: 1 }) },
+      { name: 'wait', arguments: JSON.stringify({ seconds: 1, [huge]: 1 }) },
+    ]);
+    expectBounded(unknown, 10_000);
+    expectBounded(notJson, 10_009);
+    expectBounded(extraProperty, 10_000);
+    expect(extraProperty).toContain(': not an allowed field');
+    expect(timer).toContain('Unrecognized key');
+    expect((timer ?? '').length).toBeLessThan(1_000);
+  });
+
+  it('calls dropped past maxCallsPerAnswer: their tool names are cut too', () => {
+    const limited = limitToolCalls([{ id: 'a', name: 'get', arguments: '{}' }, { id: 'b', name: huge, arguments: '{}' }], 1);
+    expect(limited.dropped?.tools).toEqual([`${'x'.repeat(MAX_ECHO_CHARS)}… (10000 characters)`]);
   });
 });

@@ -69,6 +69,24 @@ describe('tool activities', () => {
     });
   });
 
+  it('with a registry that grows (MCP servers connecting late): a tool added later runs through `default`; a pending server\'s tool fails retryably', async () => {
+    const registry = createToolRegistry([denied]);
+    const unavailable = (activityType: string) => (activityType.startsWith('late__') ? `MCP server "late" is not connected (${activityType})` : undefined);
+    const growing = createToolActivities(registry, { unavailable });
+    const dispatch = growing.default;
+    if (!dispatch) throw new Error('no default activity');
+    const as = (activityType: string) => new MockActivityEnvironment({ activityType }, { logger: new DefaultLogger('ERROR') });
+    const request = { taskId: 's1-1', input: { text: 'late' }, idempotencyKey: 'wf/s1-1' };
+    await expect(as('late__echo').run(dispatch, request)).rejects.toMatchObject({ type: ERROR_TYPES.mcpServerUnavailable, nonRetryable: false, message: 'MCP server "late" is not connected (late__echo)' });
+    await expect(as('nobody').run(dispatch, request)).rejects.toMatchObject({ type: 'NotFoundError', nonRetryable: false });
+    registry.add([echo]);
+    expect(await as('echo_text').run(dispatch, request)).toMatchObject({ output: { text: 'late' } });
+    expect((await growing.describeTools()).map((spec) => spec.name)).toEqual(['denied', 'echo_text']);
+    // Without `unavailable` the worker registers no `default`, and no tool may take that name.
+    expect(activities.default).toBeUndefined();
+    expect(() => createToolRegistry([defineTool({ name: 'default', description: 'x', input: z.object({}), run: async () => 1 })])).toThrow(/"default" is reserved/);
+  });
+
   it('turns a ToolError into a non-retryable ToolError failure', async () => {
     await expect(run('denied', {})).rejects.toMatchObject({
       type: ERROR_TYPES.toolError,

@@ -5,6 +5,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
+import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../shared/approval-gates';
 import { matchesToolName } from '../../shared/tool-patterns';
 import { mcpServersFor } from '../../mcp/config';
 import { connectMcpTools } from '../../mcp/mcp-tools';
@@ -178,7 +179,7 @@ export function registerRunCommand(program: Command): void {
       const builtins = workerTools({});
       const mcpServers = mcpServersFor(options.mcpConfig);
       // MCP servers are started (and their tools listed) before the run; they stop with the command.
-      const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name))) : undefined;
+      const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), { retry: false }) : undefined;
       const tools = [...builtins, ...(mcp?.tools ?? [])];
       // Tools of other queues are known only to their workers: the run checks those names against the whole catalogue.
       for (const [flag, names] of input.toolQueues?.length ? [] : ([['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const)) {
@@ -187,6 +188,12 @@ export function registerRunCommand(program: Command): void {
           await mcp?.close();
           throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
         }
+      }
+      // With the whole catalogue known, a pattern that matches only `wait`/`ask_user` would gate nothing either.
+      const ungated = input.toolQueues?.length ? [] : ungatedApprovalEntries(input.requireApproval ?? [], tools.map((tool) => tool.spec.name));
+      if (ungated.length > 0) {
+        await mcp?.close();
+        throw new InvalidArgumentError(ungatedApprovalMessage(ungated));
       }
       // What a second Ctrl-C leaves behind: set once a private run exists.
       let leftBehind: string | undefined;

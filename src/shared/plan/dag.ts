@@ -1,5 +1,6 @@
 import type { ToolCallAction, ToolSpec } from '../model';
 import type { PlanNode } from './plan';
+import { quoteInput } from '../quote-input';
 import { referencesIn } from './references';
 
 /** The tool through which the model submits a plan with dependencies (offered when `planning` is `dag` or `auto`). */
@@ -119,7 +120,7 @@ export function checkPlan(call: ToolCallAction, taskPrefix: string, tools: PlanT
   const nodes: Array<{ id: string; tool: string; args: Record<string, unknown>; dependsOn: string[] }> = [];
   raw.forEach((node, index) => {
     const name = typeof node.id === 'string' ? node.id : '';
-    if (!NODE_ID.test(name)) return void problems.push(`node ${index + 1}: "id" must be a letter followed by up to 31 letters, digits, _ or -, got ${JSON.stringify(node.id)}`);
+    if (!NODE_ID.test(name)) return void problems.push(`node ${index + 1}: "id" must be a letter followed by up to 31 letters, digits, _ or -, got ${quoteInput(node.id)}`);
     if (ids.has(name)) return void problems.push(`two nodes have the id "${name}"`);
     ids.add(name);
     if (typeof node.tool !== 'string' || node.tool === '') return void problems.push(`node "${name}": "tool" must name a tool`);
@@ -133,10 +134,10 @@ export function checkPlan(call: ToolCallAction, taskPrefix: string, tools: PlanT
   for (const node of nodes) {
     for (const dependency of node.dependsOn) {
       if (dependency === node.id) problems.push(`node "${node.id}" depends on itself`);
-      else if (!ids.has(dependency)) problems.push(`node "${node.id}" depends on "${dependency}", which is not in the plan`);
+      else if (!ids.has(dependency)) problems.push(`node "${node.id}" depends on ${quoteInput(dependency)}, which is not in the plan`);
     }
     for (const reference of referencesIn(node.args)) {
-      if (!ids.has(reference.node)) problems.push(`node "${node.id}" references "${reference.node}", which is not in the plan`);
+      if (!ids.has(reference.node)) problems.push(`node "${node.id}" references ${quoteInput(reference.node)}, which is not in the plan`);
       else if (!node.dependsOn.includes(reference.node)) problems.push(`node "${node.id}" references "${reference.node}", which is not in its dependsOn`);
       if (reference.problem) problems.push(`node "${node.id}": ${reference.problem}`);
     }

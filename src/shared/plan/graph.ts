@@ -1,6 +1,7 @@
 import { callsOf } from '../actions';
 import { ERROR_TYPES } from '../errors';
 import type { AgentAction, Observation, ObservationEntry } from '../model';
+import { quoteInput } from '../quote-input';
 import { checkPlan, SUBMIT_PLAN_TOOL } from './dag';
 import type { PlanNode } from './plan';
 import { prepareNode, type PreparedNode, type ToolAccess } from './tasks';
@@ -17,8 +18,8 @@ export interface AcceptedPlan {
 
 /** Why a tool cannot be a plan node in this run, or undefined when it can. */
 function refusalOf(tool: string, access: ToolAccess): string | undefined {
-  if (!access.catalogue.has(tool)) return `there is no tool named "${tool}"; available tools: ${[...access.allowed].join(', ') || '(none)'}`;
-  if (!access.allowed.has(tool)) return `tool "${tool}" is not allowed in this run`;
+  if (!access.catalogue.has(tool)) return `there is no tool named ${quoteInput(tool)}; available tools: ${[...access.allowed].join(', ') || '(none)'}`;
+  if (!access.allowed.has(tool)) return `tool ${quoteInput(tool)} is not allowed in this run`;
   return undefined;
 }
 

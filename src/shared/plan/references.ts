@@ -4,6 +4,8 @@
  * from recorded results.
  */
 
+import { clipInput, quoteInput } from '../quote-input';
+
 export interface Reference {
   node: string;
   pointer: string;
@@ -18,9 +20,9 @@ function asReference(value: Record<string, unknown>): Reference | undefined {
   const node = typeof value.$ref === 'string' ? value.$ref : '';
   const pointer = value.pointer ?? '';
   const extra = Object.keys(value).filter((key) => key !== '$ref' && key !== 'pointer');
-  if (!node) return { node: String(value.$ref), pointer: '', problem: '"$ref" must be a node id' };
-  if (typeof pointer !== 'string' || (pointer !== '' && !pointer.startsWith('/'))) return { node, pointer: '', problem: `the pointer of a reference to "${node}" must be a JSON pointer such as "/items/0", got ${JSON.stringify(pointer)}` };
-  if (extra.length > 0) return { node, pointer, problem: `a reference to "${node}" has other keys (${extra.join(', ')}); it may have only "$ref" and "pointer"` };
+  if (!node) return { node: String(value.$ref), pointer: '', problem: `"$ref" must be a node id, got ${quoteInput(value.$ref)}` };
+  if (typeof pointer !== 'string' || (pointer !== '' && !pointer.startsWith('/'))) return { node, pointer: '', problem: `the pointer of a reference to ${quoteInput(node)} must be a JSON pointer such as "/items/0", got ${quoteInput(pointer)}` };
+  if (extra.length > 0) return { node, pointer, problem: `a reference to ${quoteInput(node)} has other keys (${clipInput(extra.join(', '))}); it may have only "$ref" and "pointer"` };
   return { node, pointer };
 }
 
@@ -41,13 +43,13 @@ export function atPointer(document: unknown, pointer: string): { value: unknown 
     const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (Array.isArray(current)) {
       const index = /^(0|[1-9][0-9]*)$/.test(token) ? Number(token) : -1;
-      if (index < 0 || index >= current.length) return { missing: `no item ${JSON.stringify(token)} (the array has ${current.length})` };
+      if (index < 0 || index >= current.length) return { missing: `no item ${quoteInput(token)} (the array has ${current.length})` };
       current = current[index];
     } else if (isRecord(current)) {
-      if (!Object.prototype.hasOwnProperty.call(current, token)) return { missing: `no key ${JSON.stringify(token)} (keys: ${Object.keys(current).slice(0, 10).join(', ') || 'none'})` };
+      if (!Object.prototype.hasOwnProperty.call(current, token)) return { missing: `no key ${quoteInput(token)} (keys: ${clipInput(Object.keys(current).slice(0, 10).join(', ')) || 'none'})` };
       current = current[token];
     } else {
-      return { missing: `${JSON.stringify(token)} goes into a ${current === null ? 'null' : typeof current}` };
+      return { missing: `${quoteInput(token)} goes into a ${current === null ? 'null' : typeof current}` };
     }
   }
   return { value: current };
@@ -78,10 +80,10 @@ export function resolveReferences(value: unknown, outputOf: (node: string) => Re
   const reference = asReference(value);
   if (reference) {
     const source = outputOf(reference.node);
-    if (!source) return { problem: `the output of "${reference.node}" is not available` };
-    if (source.cut && reference.pointer !== '') return { problem: `the output of "${reference.node}" was cut to fit history, so ${reference.pointer} cannot be reached in it; reference it whole or make it smaller` };
+    if (!source) return { problem: `the output of ${quoteInput(reference.node)} is not available` };
+    if (source.cut && reference.pointer !== '') return { problem: `the output of ${quoteInput(reference.node)} was cut to fit history, so ${clipInput(reference.pointer)} cannot be reached in it; reference it whole or make it smaller` };
     const found = atPointer(source.output, reference.pointer);
-    return 'missing' in found ? { problem: `${reference.pointer} is not in the output of "${reference.node}": ${found.missing}` } : found;
+    return 'missing' in found ? { problem: `${clipInput(reference.pointer)} is not in the output of ${quoteInput(reference.node)}: ${found.missing}` } : found;
   }
   const entries: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {

@@ -4,6 +4,7 @@ import type { Task, TaskError, TaskResult, ToolSpec } from '../model';
 import { AskUserInputSchema } from '../ask-user';
 import { WaitInputSchema } from '../wait';
 import { describeIssues } from '../zod-issues';
+import { MAX_ECHO_CHARS, quoteInput } from '../quote-input';
 import { schemaProblems } from '../schema-check';
 import { referencesIn } from './references';
 import type { PlanNode } from './plan';
@@ -41,7 +42,7 @@ function failed(node: PlanNode, error: TaskError): PreparedNode {
 }
 
 function invalidInput(node: PlanNode, problem: string): PreparedNode {
-  return failed(node, { type: ERROR_TYPES.toolInputInvalid, message: `invalid input for tool "${node.call.tool}": ${problem}` });
+  return failed(node, { type: ERROR_TYPES.toolInputInvalid, message: `invalid input for tool ${quoteInput(node.call.tool)}: ${problem}` });
 }
 
 /**
@@ -54,22 +55,22 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
   const spec = access.catalogue.get(call.tool);
   if (!spec) {
     const known = [...access.allowed].join(', ') || '(none)';
-    return failed(node, { type: ERROR_TYPES.toolUnknown, message: `there is no tool named "${call.tool}"; available tools: ${known}` });
+    return failed(node, { type: ERROR_TYPES.toolUnknown, message: `there is no tool named ${quoteInput(call.tool)}; available tools: ${known}` });
   }
-  if (!access.allowed.has(call.tool)) return failed(node, { type: ERROR_TYPES.toolNotAllowed, message: `tool "${call.tool}" is not allowed in this run` });
+  if (!access.allowed.has(call.tool)) return failed(node, { type: ERROR_TYPES.toolNotAllowed, message: `tool ${quoteInput(call.tool)} is not allowed in this run` });
   if (call.inputError !== undefined) return invalidInput(node, call.inputError);
   const executor = executorOf(spec);
   if (executor.kind === 'timer') {
     // The workflow runs timers itself, so it validates their input itself (no activity would).
     const parsed = WaitInputSchema.safeParse(call.input);
-    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error));
+    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error, '(input)', 2 * MAX_ECHO_CHARS));
     if (executor.maxSeconds !== undefined && parsed.data.seconds > executor.maxSeconds) {
       return invalidInput(node, `seconds: at most ${executor.maxSeconds} seconds, got ${parsed.data.seconds}`);
     }
   }
   if (executor.kind === 'question') {
     const parsed = AskUserInputSchema.safeParse(call.input);
-    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error));
+    if (!parsed.success) return invalidInput(node, describeIssues(parsed.error, '(input)', 2 * MAX_ECHO_CHARS));
   }
   if (executor.kind === 'activity' && access.refuseInvalidInput) {
     // Plan nodes with references are checked by the tool once the references are resolved.
