@@ -3,7 +3,7 @@ import { actionFromMessage, callsOf } from '../../shared/actions';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { AgentAction, TaskResult, ToolCallAction } from '../../shared/model';
 import type { WaitingStep } from '../../shared/contracts/workflow-input';
-import { utf8Bytes } from '../../shared/summarize';
+import { boundText, outputText, utf8Bytes } from '../../shared/summarize';
 import { budgetFinalTurnMessage } from '../../shared/transcript';
 import { PATCHES } from './patches';
 import { RUN_STATUSES } from '../../shared/contracts/status';
@@ -148,6 +148,34 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
   return runTools(context, answer, action, resume?.at === 'tools' ? resume : undefined);
 }
 
+/**
+ * Bytes of finished results a handover within a step carries: the carried input must stay under Temporal's 2 MB
+ * payload limit, with the transcript's own 400 KB beside it.
+ */
+const CARRIED_RESULTS_BYTES = 1_000_000;
+
+/**
+ * The finished results a handover carries: whole when they fit, otherwise each output cut to the observation's preview
+ * size (marked as cut, as the tool activity marks its own cuts: a reference into it then says it cannot be reached).
+ */
+function carriedResults(results: readonly TaskResult[], previewBytes: number): TaskResult[] {
+  if (carriedBytes(results) <= CARRIED_RESULTS_BYTES) return [...results];
+  return results.map((result) => {
+    if (!result.ok) return result;
+    const text = outputText(result.output);
+    const bound = boundText(text, previewBytes, result.outputBytes);
+    if (bound.omittedBytes === 0) return result;
+    return { ...result, output: bound.preview, outputBytes: bound.bytes, outputKind: result.outputKind ?? kindOf(result.output) };
+  });
+}
+
+function kindOf(output: unknown): NonNullable<TaskResult['outputKind']> {
+  if (output === null) return 'null';
+  if (Array.isArray(output)) return 'array';
+  const kind = typeof output;
+  return kind === 'string' || kind === 'number' || kind === 'boolean' ? kind : 'object';
+}
+
 /** What the calls of a step carried from the previous run took of the step's output budget. */
 function carriedBytes(results: readonly TaskResult[]): number {
   return results.reduce((bytes, result) => bytes + utf8Bytes(JSON.stringify(result.output ?? null)), 0);
@@ -204,7 +232,8 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     );
     await Promise.race([planned.catch(() => undefined), quiet]);
     if (!settled) {
-      const waiting: WaitingStep = { at: 'tools', ...(answer.dropped ? { dropped: answer.dropped } : {}), results: finished as unknown as NonNullable<WaitingStep['results']>, gates: interaction.parkedGates() };
+      const results = carriedResults(finished, input.observationBytesPerCall) as unknown as NonNullable<WaitingStep['results']>;
+      const waiting: WaitingStep = { at: 'tools', ...(answer.dropped ? { dropped: answer.dropped } : {}), results, gates: interaction.parkedGates() };
       scope.cancel();
       await planned.catch(() => undefined);
       return { next: 'handover', waiting };
