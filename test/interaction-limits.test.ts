@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
-import { AgentRunHandle, InteractionRefusedError } from '../src/client';
+import { AgentClient, AgentRunHandle, InteractionRefusedError } from '../src/client';
 import { decideUpdate, raiseBudgetUpdate, type RunEvent } from '../src/shared/contracts';
 import type { AgentRunResult } from '../src/shared/model';
 import { DEFAULT_MAX_EDIT_BYTES } from '../src/shared/profiles';
 import { historyEvents, recordHistory, toolMessagesByCallId, withAgent } from './helpers/agent';
 import { saveFigure } from './helpers/figures';
 import { createDeployTool, createTestTools } from './helpers/test-tools';
+import { testConfig } from './helpers/temporal';
 import { until } from './helpers/until';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
@@ -253,6 +254,46 @@ describe('a run that waits continues as new', () => {
       expect(testTools.handlerCalls.get('sleep')).toBe(1);
       await recordHistory(client.workflow.getHandle(started.workflowId, started.firstExecutionRunId), 'agent-wait-handover-first-run');
       await recordHistory(client.workflow.getHandle(started.workflowId), 'agent-wait-handover');
+    });
+  });
+
+  it('a session turn waiting for approval hands over, and the message that started it still gets the turn\'s answer', async () => {
+    const deploy = createDeployTool();
+    const turns = [{ toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1' } }] }, { content: 'deployed, as you asked' }];
+    await withAgent({ turns }, [deploy.tool], async ({ client, taskQueue }) => {
+      const agents = new AgentClient(client, { ...testConfig(), taskQueue });
+      const sessionId = `${taskQueue}-gated-session`;
+      const answering = agents.chat(sessionId, 'deploy the api', { input: { goal: 'a gated chat', continueAsNewAfterUpdates: 10 } });
+      const run = new AgentRunHandle(client, sessionId, 'default');
+      await waitingFor(run, 1);
+      for (let index = 0; index < 12; index += 1) await run.raiseBudget({ maxWallTimeMs: 3_600_000 + index });
+      await until('a handover within the turn', async () => ((await chainStatuses(client, sessionId)).includes('CONTINUED_AS_NEW') ? true : undefined));
+      await run.approve('s1-1');
+      await expect(answering).resolves.toMatchObject({ turn: 1, status: 'final', answer: 'deployed, as you asked' });
+      expect((await run.state()).status).toBe('idle');
+      expect(deploy.ran).toHaveLength(1);
+      await run.close();
+    });
+  });
+
+  it('a handover within a step whose finished calls returned megabytes carries them cut, under the payload limit', async () => {
+    const deploy = createDeployTool();
+    const testTools = createTestTools();
+    // 12 outputs at the worker's cap of 256 KB: 3 MB finished before the handover, over Temporal's 2 MB payload limit.
+    const blobs = Array.from({ length: 12 }, () => ({ name: 'blob', arguments: { bytes: 300_000 } }));
+    const turns = [{ toolCalls: [...blobs, { name: 'deploy', arguments: { service: 'api', version: '1' } }] }, FINAL];
+    await withAgent({ turns }, [deploy.tool, ...testTools.tools], async ({ start, client }) => {
+      const started = await start({ goal: 'big outputs, then a wait', continueAsNewAfterUpdates: 10, stepOutputBytes: 16_000_000 });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      await waitingFor(run, 1);
+      await until('the blobs to finish', async () => ((await run.state()).toolCalls.ok === 12 ? true : undefined));
+      for (let index = 0; index < 12; index += 1) await run.raiseBudget({ maxWallTimeMs: 3_600_000 + index });
+      await until('a handover within the step', async () => ((await chainStatuses(client, started.workflowId)).includes('CONTINUED_AS_NEW') ? true : undefined));
+      await run.approve('s1-13');
+      const result = (await client.workflow.getHandle(started.workflowId).result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 13, failed: 0 } });
+      expect(result.answer).toContain('HEAD-MARK');
+      expect(testTools.handlerCalls.get('blob')).toBe(12);
     });
   });
 
