@@ -3,11 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { AgentClient } from '../src/client';
+import { EXIT_CODES } from '../src/cli/exit-codes';
+import { decideUpdate } from '../src/shared/contracts/handlers';
 import { loadTemporalConfig } from '../src/config/temporal-config';
 import { startDevServer } from '../src/temporal-server/dev-server';
 import { runCli, startCli, startSilentTcpServer, STACK_TRACE, waitForOutput } from './helpers/cli';
 import { testConfig, uniqueTaskQueue } from './helpers/temporal';
+import { withFixtureWorker } from './fixtures/with-fixture-worker';
 
 /**
  * The CLI never hangs, crashes or lies: each case is a failure a user met, replayed with the real CLI against
@@ -191,6 +195,44 @@ describe('durable-agent CLI under failure', () => {
       expect(clash.stderr).toContain(`a run with id "${running.workflowId}" is already running`);
     } finally {
       await terminate(running.workflowId);
+    }
+  });
+
+  it('approve on a run whose Update slots are all taken exits 7 at once, saying to try again (it was 70 after ~40 s)', async () => {
+    await withFixtureWorker(require.resolve('./fixtures/held-updates-workflow'), {}, async ({ client, taskQueue }) => {
+      const handle = await client.workflow.start('heldUpdatesWorkflow', { taskQueue, workflowId: `held-${taskQueue}` });
+      try {
+        // Ten accepted Updates that are never answered take every slot Temporal gives one run.
+        const hold = (index: number) => handle.startUpdate(decideUpdate, { args: [{ callId: `s1-${index}`, decision: 'approve' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        await Promise.all(Array.from({ length: 10 }, (_, index) => hold(index + 1)));
+        const startedAt = Date.now();
+        const approve = await runCli(['approve', handle.workflowId, 's1-1'], env, 30_000);
+        expect(approve.code).toBe(EXIT_CODES.busy);
+        expect(approve.stderr).toContain(
+          `durable-agent: run "${handle.workflowId}" has too many requests in flight (RESOURCE_EXHAUSTED: limit on number of concurrent in-flight updates has been reached (10))`,
+        );
+        expect(approve.stderr).toContain('Nothing was recorded. Try again in a moment');
+        expect(approve.stderr).not.toMatch(STACK_TRACE);
+        // It ends before the "no worker has taken the decision yet" notice (3 s), which would point at the wrong cause.
+        expect(approve.stderr).not.toContain('no worker has taken');
+        expect(Date.now() - startedAt).toBeLessThan(15_000);
+      } finally {
+        await handle.terminate('test done');
+      }
+    });
+  });
+
+  it('approve --args on a run no worker serves exits 6 with what to do (it was 70)', async () => {
+    const run = await startOrphanRun();
+    try {
+      // Edited arguments are checked against the tool's schema, read by a query: the server gives up on it after 30 s.
+      const approve = await runCli(['approve', run.workflowId, 's1-1', '--args', '{"path":"README.md"}'], env, 60_000);
+      expect(approve.code).toBe(EXIT_CODES.noWorker);
+      expect(approve.stderr).toContain(`durable-agent: no worker took the request to run "${run.workflowId}" (DEADLINE_EXCEEDED: query timed out before a worker could process it)`);
+      expect(approve.stderr).toContain('Start one on that task queue');
+      expect(approve.stderr).not.toMatch(STACK_TRACE);
+    } finally {
+      await terminate(run.workflowId);
     }
   });
 

@@ -104,6 +104,7 @@ describe('durable-agent CLI', () => {
     ['an unknown tool in --tools', ['run', '--tools', 'read_file,teleport', 'go'], 2, /Unknown tool in --tools: teleport\. Available: http_get, read_file, list_dir, wait/],
     ['a bad --max-steps', ['run', '--max-steps', '0', 'go'], 2, /Expected an integer >= 1, got `0`/],
     ['a bad --max-time', ['run', '--max-time', 'soon', 'go'], 2, /Expected a duration such as 90s, 10m or 2h, got `soon`/],
+    ['a --from past the safe integers', ['follow', 'no-such-run', '--from', '99999999999999999999'], 2, /option '--from <n>' argument '99999999999999999999' is invalid\. Expected an integer >= 0 and at most 9007199254740991, got `99999999999999999999`/],
     ['two system prompts', ['run', '--system-prompt', 'a', '--system-prompt-file', 'b.txt', 'go'], 2, /either --system-prompt or --system-prompt-file, not both/],
     ['an unreadable --system-prompt-file', ['run', '--system-prompt-file', '/no/such/prompt.txt', 'go'], 2, /Cannot read --system-prompt-file \/no\/such\/prompt\.txt/],
     ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, waiting_for_budget, idle, final, max_steps/],

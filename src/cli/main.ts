@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { InteractionRefusedError, InvalidRunInputError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from '../client';
+import {
+  classifyServerError,
+  InteractionRefusedError,
+  InvalidRunInputError,
+  NoWorkerAnsweredError,
+  NoWorkerTookRequestError,
+  RunEndedWithoutResultError,
+  RunIdTakenError,
+  RunNotFoundError,
+  ServerBusyError,
+  ServerPreconditionError,
+  ServerTimeoutError,
+  SessionEndedError,
+  type ServerRequestError,
+} from '../client';
 import { isConnectionFailure, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
@@ -62,11 +76,13 @@ export function describeFailure(error: unknown): { code: number; message: string
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
   // NamespaceNotFoundError and PortInUseError are ConfigurationErrors too.
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
-  if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError) return { code: EXIT_CODES.usage, message: error.message };
+  if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError || error instanceof SessionEndedError) return { code: EXIT_CODES.usage, message: error.message };
   // A decision or reply the run refused (unknown call, not awaiting, already decided, run ended, bad edited arguments).
   if (error instanceof InteractionRefusedError) return { code: EXIT_CODES.usage, message: `refused: ${error.message.replace(/\.$/, '')}. Nothing was recorded; see what the run waits for with \`durable-agent pending <id>\`.` };
   if (error instanceof WorkerNeededError) return { code: EXIT_CODES.noWorker, message: error.message };
+  if (error instanceof NoWorkerAnsweredError) return { code: EXIT_CODES.noWorker, message: `${error.message}. Start a worker on the run's task queue (\`durable-agent worker\`), then try again.` };
   if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };
+  if (error instanceof WorkflowNotFoundError) return { code: EXIT_CODES.notFound, message: `no agent run with id "${error.workflowId}". List runs with \`durable-agent list\`.` };
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { code: EXIT_CODES.usage, message: `a run with id "${error.workflowId}" already exists: choose another --id, or follow it with \`durable-agent result ${error.workflowId}\`.` };
   }
@@ -85,8 +101,19 @@ export function describeFailure(error: unknown): { code: number; message: string
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
     return { code: EXIT_CODES.temporalUnavailable, message: `lost the connection to Temporal (${cause.replace(/\s+/g, ' ')}). Check that the server at TEMPORAL_ADDRESS runs, then try again.` };
   }
+  // Any other refusal by the server (too busy, not now, no answer in time, …) is not a bug: it has its own code.
+  const refusal = classifyServerError(error);
+  if (refusal) return { code: exitCodeOf(refusal), message: refusal.message };
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { code: EXIT_CODES.internal, message: `Unexpected error (a bug; please report it with this text): ${detail}` };
+}
+
+function exitCodeOf(refusal: ServerRequestError): number {
+  if (refusal instanceof NoWorkerTookRequestError) return EXIT_CODES.noWorker;
+  if (refusal instanceof ServerBusyError) return EXIT_CODES.busy;
+  if (refusal instanceof ServerPreconditionError) return EXIT_CODES.notNow;
+  if (refusal instanceof ServerTimeoutError) return EXIT_CODES.serverTimeout;
+  return EXIT_CODES.serverRefused;
 }
 
 async function flush(stream: NodeJS.WriteStream): Promise<void> {

@@ -12,9 +12,7 @@ export function parsePort(value: string): number {
 
 /** Parses an integer >= 1 for commander. */
 export function parsePositiveInteger(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError(`Expected an integer >= 1, got \`${value}\`.`);
-  return number;
+  return parseSafeInteger(value, 1);
 }
 
 /**
@@ -39,6 +37,16 @@ export function parseDuration(value: string): number {
 
 /** Parses an integer >= 0 for commander (an offset). */
 export function parseNonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`Expected an integer >= 0, got \`${value}\`.`);
-  return Number(value);
+  return parseSafeInteger(value, 0);
+}
+
+/**
+ * An integer >= `min` written in digits. Commander puts the option's name in front of the message. Digits past
+ * `Number.MAX_SAFE_INTEGER` are refused: they would be rounded, and no offset, count or limit gets that large.
+ */
+function parseSafeInteger(value: string, min: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min) throw new InvalidArgumentError(`Expected an integer >= ${min}, got \`${value}\`.`);
+  if (!Number.isSafeInteger(number)) throw new InvalidArgumentError(`Expected an integer >= ${min} and at most ${Number.MAX_SAFE_INTEGER}, got \`${value}\`.`);
+  return number;
 }

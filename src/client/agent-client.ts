@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
 import { connectClient } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 import { AGENT_WORKFLOW_TYPE, sendUpdate, type AgentWorkflow } from '../shared/contracts/handlers';
 import type { TurnAnswer } from '../shared/contracts/interaction';
 import { AgentRunInputSchema, type AgentRunInput } from '../shared/contracts/run-input';
+import { ungatedApprovalEntries, ungatedApprovalMessage } from '../shared/approval-gates';
 import { RUN_STATUSES } from '../shared/contracts/status';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
 import { describeIssues } from '../shared/zod-issues';
 import { InteractionRefusedError, InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
 import { AgentRunHandle, type RunDescription } from './run-handle';
+import { classifyServerError } from './server-errors';
+import { sessionEndedError } from './session-ending';
 import { listClause, shownAgentStatus, type ListStatus } from './run-status';
 
 export interface StartOptions {
@@ -33,10 +36,18 @@ export function newRunId(now = new Date()): string {
   return `agent-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Validates a run's input with the workflow's own schema, so mistakes are caught before a run exists. */
-export function validateRunInput(input: AgentRunInput): AgentRunInput {
+/**
+ * Validates a run's input with the workflow's own schema, so mistakes are caught before a run exists; also refuses
+ * `requireApproval` entries that would gate nothing (`wait`, `ask_user`: not activities). That check lives here, not
+ * in the schema, so runs started before it still replay. Give `catalogue` (the tool names the run will see) to
+ * refuse patterns that match only those too.
+ * @throws InvalidRunInputError
+ */
+export function validateRunInput(input: AgentRunInput, catalogue?: readonly string[]): AgentRunInput {
   const parsed = AgentRunInputSchema.strict().safeParse(input);
   if (!parsed.success) throw new InvalidRunInputError(`invalid run input: ${describeIssues(parsed.error, 'input')}`);
+  const ungated = ungatedApprovalEntries(input.requireApproval ?? [], catalogue);
+  if (ungated.length > 0) throw new InvalidRunInputError(`invalid run input: ${ungatedApprovalMessage(ungated)}`);
   return input;
 }
 
@@ -114,9 +125,11 @@ export class AgentClient {
   }
 
   /**
-   * Sends a message to the session `sessionId`, starting the session if it does not exist (update-with-start, so
+   * Sends a message to the session `sessionId`, starting the session if no run has that id (update-with-start, so
    * the same call works either way), and waits for that turn's answer. A new session takes `input` (its goal
-   * names it; `session` and `startIdle` are set here).
+   * names it; `session` and `startIdle` are set here). An id whose session (or run) has ended is never reused:
+   * {@link SessionEndedError} says how it ended (closed, idle timeout, …), and nothing is sent.
+   * @throws SessionEndedError, InteractionRefusedError, ServerRequestError
    */
   async chat(sessionId: string, text: string, options: { input?: Omit<AgentRunInput, 'session' | 'startIdle'>; taskQueue?: string } = {}): Promise<TurnAnswer> {
     const input: AgentRunInput = { ...(options.input ?? { goal: `Chat session ${sessionId}` }), session: true, startIdle: true };
@@ -125,7 +138,9 @@ export class AgentClient {
     const startWorkflowOperation = new WithStartWorkflowOperation<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
       workflowId: sessionId,
       taskQueue: options.taskQueue ?? this.config.taskQueue,
+      // A running session takes the message; an ended id is refused (by default a closed id would start over).
       workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [{ ...input, searchAttributes }],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
       ...(searchAttributes ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.idle }, { key: AGENT_STEP, value: 0 }]) } : {}),
@@ -136,7 +151,12 @@ export class AgentClient {
       if (error instanceof WorkflowUpdateFailedError) {
         throw new InteractionRefusedError(error.cause instanceof Error ? error.cause.message : error.message, { cause: error });
       }
-      throw error;
+      // The id is held by a closed run (or the session ended just as the message came).
+      if (error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError) {
+        const holder = await this.getHandle(sessionId).describe();
+        if (holder.executionStatus !== 'RUNNING') throw await sessionEndedError(this.client, holder);
+      }
+      throw classifyServerError(error, sessionId) ?? error;
     }
   }
 

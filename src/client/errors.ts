@@ -88,3 +88,32 @@ export class InvalidRunInputError extends Error {
 export class InteractionRefusedError extends Error {
   override name = 'InteractionRefusedError';
 }
+
+/** How the session (or run) that holds an id ended, as {@link SessionEndedError} tells it. */
+export type SessionEnding = 'idle_timeout' | 'closed' | 'ended' | 'not_a_session';
+
+const SESSION_ENDINGS: Readonly<Record<SessionEnding, (workflowId: string, status: string) => string>> = {
+  idle_timeout: (workflowId) => `session "${workflowId}" ended by idle timeout: no message came while it waited`,
+  closed: (workflowId, status) => `session "${workflowId}" was closed (${status})`,
+  ended: (workflowId, status) => `session "${workflowId}" has ended (${status})`,
+  not_a_session: (workflowId, status) => `the id "${workflowId}" belongs to a run that has ended (${status}) and was not a session`,
+};
+
+/**
+ * Raised by `chat` when its id belongs to a session (or run) that has ended. An ended id is never reused for a new
+ * session, so `status` and `result` of an id always show the one conversation it names. Nothing was sent.
+ */
+export class SessionEndedError extends Error {
+  override name = 'SessionEndedError';
+  constructor(
+    readonly workflowId: string,
+    /** The shown status of the run that holds the id (`final`, `cancelled`, `terminated`, …). */
+    readonly status: string,
+    readonly ending: SessionEnding,
+  ) {
+    super(
+      `${SESSION_ENDINGS[ending](workflowId, status)}; the message was not sent. Its last answer: \`durable-agent result ${workflowId}\`. ` +
+        'An ended id is never reused: start a new session with another id (`durable-agent chat <new-id> …`).',
+    );
+  }
+}

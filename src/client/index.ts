@@ -3,7 +3,17 @@
  * thin layer over it.
  */
 export { AgentClient, newRunId, validateRunInput, type StartOptions } from './agent-client';
-export { InteractionRefusedError, InvalidRunInputError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunIdTakenError, RunNotFoundError } from './errors';
+export {
+  InteractionRefusedError,
+  InvalidRunInputError,
+  NoWorkerAnsweredError,
+  RunEndedWithoutResultError,
+  RunIdTakenError,
+  RunNotFoundError,
+  SessionEndedError,
+  type SessionEnding,
+} from './errors';
+export { classifyServerError, NoWorkerTookRequestError, ServerBusyError, ServerPreconditionError, ServerRequestError, ServerTimeoutError } from './server-errors';
 export { AgentRunHandle, type RunDescription } from './run-handle';
 export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';
 export { connectClient, NamespaceNotFoundError, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';

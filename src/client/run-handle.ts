@@ -8,6 +8,7 @@ import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWitho
 import type { Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import { RunInteraction } from './interaction';
+import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
 
 /** Where a run stands, from the server alone (no worker needed). */
@@ -150,23 +151,27 @@ export class AgentRunHandle {
     return this.toRunning(() => this.interaction.raiseBudget(raise));
   }
 
-  /** Sends something to a run that must still be going: one that has ended says so (Temporal answers "not found"). */
+  /**
+   * Sends something to a run that must still be going: one that has ended says so (Temporal answers "not found"), and
+   * a refusal by the server (too many requests in flight, …) becomes a `ServerRequestError` that names the run.
+   */
   private async toRunning<T>(send: () => Promise<T>): Promise<T> {
     try {
       return await this.notFoundAware(send);
     } catch (error) {
-      if (!(error instanceof RunNotFoundError)) throw error;
+      if (!(error instanceof RunNotFoundError)) throw classifyServerError(error, this.workflowId) ?? error;
       const description = await this.describe();
       throw new InteractionRefusedError(`the run has ended (${description.agentStatus ?? description.executionStatus.toLowerCase()}); there is nothing to decide or answer`, { cause: error });
     }
   }
 
   /**
-   * The run's events from an offset, as they come, until it ends: an async iterable over a long-poll (no polled
-   * snapshots), following continue-as-new. Polls are spaced `minIntervalMs` apart (default 250 ms), since each
-   * answered poll writes a few small history events. Needs a worker. Abort `signal` to stop early.
+   * The run's events from an offset, as they come, until it ends, following continue-as-new. Read by query: nothing
+   * enters the run's history and no Update slot is taken, however many followers there are. Polls come `minIntervalMs`
+   * apart while events come (default 500 ms) and back off to `maxIntervalMs` (default 2 s) while none do. A live run
+   * needs a worker; an ended run's log is read from its memo on the server. Abort `signal` to stop early.
    */
-  events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
+  events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number; maxIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
     return this.interaction.events(options);
   }
 

@@ -1,6 +1,7 @@
 import { connect as connectTcp } from 'node:net';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { clientRetryInterceptor } from './grpc-retry';
 import { ConfigurationError, type TemporalConfig } from './temporal-config';
 
 /** How long a first connection may take before we tell the user the server is unreachable. */
@@ -46,7 +47,17 @@ export class TemporalConnectionLostError extends Error {
 }
 
 /** gRPC status codes the client tells apart (the numbers are gRPC's, stable across implementations). */
-export const GRPC_STATUS = { cancelled: 1, deadlineExceeded: 4, notFound: 5, failedPrecondition: 9, unavailable: 14 } as const;
+export const GRPC_STATUS = {
+  cancelled: 1,
+  invalidArgument: 3,
+  deadlineExceeded: 4,
+  notFound: 5,
+  permissionDenied: 7,
+  resourceExhausted: 8,
+  failedPrecondition: 9,
+  unavailable: 14,
+  unauthenticated: 16,
+} as const;
 
 function* causeChain(error: unknown): Generator<Error> {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth += 1) yield current;
@@ -54,7 +65,12 @@ function* causeChain(error: unknown): Generator<Error> {
 
 /** The gRPC status code of `error` or of the first error in its `cause` chain that has one. */
 export function grpcStatusOf(error: unknown): number | undefined {
-  for (const current of causeChain(error)) if (isGrpcServiceError(current)) return Number(current.code);
+  return grpcErrorOf(error)?.code;
+}
+
+/** The status code and the server's own words (`details`) of the first gRPC error in `error`'s `cause` chain. */
+export function grpcErrorOf(error: unknown): { code: number; details: string } | undefined {
+  for (const current of causeChain(error)) if (isGrpcServiceError(current)) return { code: Number(current.code), details: current.details };
   return undefined;
 }
 
@@ -127,7 +143,7 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
   }
   // `lazy` keeps a reference from the start, so a connection that never becomes ready (an address that accepts
   // TCP and then says nothing) is closed at once instead of keeping the process alive for its own timeouts.
-  const connection = Connection.lazy({ ...config.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS });
+  const connection = Connection.lazy({ ...config.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS, interceptors: [clientRetryInterceptor()] });
   try {
     await withDeadline(connection.ensureConnected(), CONNECT_TIMEOUT_MS + 1_000, 'connecting');
     await checkNamespace(connection, config);
