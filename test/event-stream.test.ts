@@ -3,7 +3,7 @@ import { AgentRunHandle } from '../src/client';
 import { ENDED_EVENT_LOG_MEMO } from '../src/shared/contracts/handlers';
 import type { RunEvent } from '../src/shared/contracts';
 import type { AgentRunResult } from '../src/shared/model';
-import { historyEvents, recordHistory, withAgent } from './helpers/agent';
+import { historyEvents, withAgent } from './helpers/agent';
 import { saveFigure } from './helpers/figures';
 import { createTestTools } from './helpers/test-tools';
 
