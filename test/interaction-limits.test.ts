@@ -36,8 +36,9 @@ async function chainStatuses(client: Client, workflowId: string): Promise<string
 
 async function waitingFor(run: AgentRunHandle, count: number) {
   return until(`${count} call(s) awaiting approval`, async () => {
-    const pending = await run.pending();
-    return pending.approvals.length === count ? pending : undefined;
+    // The run may not exist yet (a session started by the message being sent).
+    const pending = await run.pending().catch(() => undefined);
+    return pending?.approvals.length === count ? pending : undefined;
   });
 }
 

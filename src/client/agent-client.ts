@@ -146,7 +146,9 @@ export class AgentClient {
       ...(searchAttributes ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.idle }, { key: AGENT_STEP, value: 0 }]) } : {}),
     });
     try {
-      return await this.client.workflow.executeUpdateWithStart(sendUpdate, { args: [{ text }], startWorkflowOperation });
+      const answer = await this.client.workflow.executeUpdateWithStart(sendUpdate, { args: [{ text }], startWorkflowOperation });
+      // The run handed over within the turn (it waited for people): the answer comes from the next run.
+      return answer.continued ? await this.getHandle(sessionId).turnAnswer(answer.turn) : answer;
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         throw new InteractionRefusedError(error.cause instanceof Error ? error.cause.message : error.message, { cause: error });

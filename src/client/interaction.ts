@@ -63,11 +63,18 @@ export class RunInteraction {
    */
   async send(text: string): Promise<TurnAnswer> {
     const sent = await refusalAware(() => this.handle().executeUpdate(sendUpdate, { args: [{ text }] }));
-    if (!sent.continued) return sent;
+    return sent.continued ? this.turnAnswer(sent.turn) : sent;
+  }
+
+  /**
+   * Waits for the answer of a session's turn `turn` (a `send` answered `continued`: the run handed over within the
+   * turn while it waited for people). Reads by query, so it needs a worker while it waits.
+   */
+  async turnAnswer(turn: number): Promise<TurnAnswer> {
     for (;;) {
-      await sleep(TURN_POLL_MS);
-      const answer = await this.handle().query(turnAnswerQuery, sent.turn).catch(() => null);
+      const answer = await this.handle().query(turnAnswerQuery, turn).catch(() => null);
       if (answer) return answer;
+      await sleep(TURN_POLL_MS);
     }
   }
 

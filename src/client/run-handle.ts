@@ -141,6 +141,14 @@ export class AgentRunHandle {
     return this.toRunning(() => this.interaction.send(text));
   }
 
+  /**
+   * The answer of a session's turn once it is answered. `send` and `AgentClient.chat` use it when the run handed over
+   * to its next run within the turn (it waited for people): their Update was answered `continued`.
+   */
+  async turnAnswer(turn: number): Promise<TurnAnswer> {
+    return this.notFoundAware(() => this.interaction.turnAnswer(turn));
+  }
+
   /** Closes a session: it ends with its last turn's result. @throws InteractionRefusedError */
   async close(): Promise<void> {
     await this.toRunning(() => this.interaction.close());
