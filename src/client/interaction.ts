@@ -119,17 +119,20 @@ export class RunInteraction {
   }
 
   /** One page from `from`: by query while the run is open; from its memo (or one query) once it has closed. */
-  private async readPage(from: number): Promise<EventPage> {
+  async readPage(from: number, limit?: number): Promise<EventPage> {
     try {
-      return await this.openHandle().query(eventsQuery, { from });
+      return await this.openHandle().query(eventsQuery, { from, ...(limit !== undefined ? { limit } : {}) });
     } catch (error) {
       if (!(error instanceof QueryRejectedError)) throw error;
     }
     const memo = (await this.handle().describe()).memo?.[ENDED_EVENT_LOG_MEMO];
     const parsed = EventPageSchema.safeParse(memo);
-    if (parsed.success) return { ...parsed.data, events: parsed.data.events.filter((event) => event.offset >= from) };
+    if (parsed.success) {
+      const events = parsed.data.events.filter((event) => event.offset >= from).slice(0, limit);
+      return { ...parsed.data, events, next: events.length > 0 && limit !== undefined ? (events[events.length - 1]?.offset ?? from) + 1 : parsed.data.next };
+    }
     // Closed without a log in its memo (terminated, or ended on older code): one query, which a worker answers by replay.
-    const page = await this.handle().query(eventsQuery, { from }).catch((error: unknown) => {
+    const page = await this.handle().query(eventsQuery, { from, ...(limit !== undefined ? { limit } : {}) }).catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) throw error;
       return undefined;
     });

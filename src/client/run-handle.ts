@@ -5,7 +5,7 @@ import type { AgentRunResult } from '../shared/contracts/run-result';
 import type { AgentState } from '../shared/contracts/run-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
-import type { Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
+import type { EventPage, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import { RunInteraction } from './interaction';
 import { classifyServerError } from './server-errors';
@@ -181,6 +181,14 @@ export class AgentRunHandle {
    */
   events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number; maxIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
     return this.interaction.events(options);
+  }
+
+  /**
+   * One page of the run's event log from `from` (at most `limit` events): by query while the run is open (needs a
+   * worker), from its memo on the server once it has ended (no worker; runs that ended without one are queried).
+   */
+  async eventPage(options: { from?: number; limit?: number } = {}): Promise<EventPage> {
+    return this.notFoundAware(() => this.interaction.readPage(options.from ?? 0, options.limit));
   }
 
   async cancel(options: { timeoutMs?: number } = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventsQuery, type EventPage, type RunEvent } from '../client';
+import type { AgentRunHandle, EventPage, RunEvent } from '../client';
 import { defineMcpTool, type McpToolContext } from './mcp-tool';
 import { bounded, describeRun, liveState, pause, SERVER_CALL_MS } from './run-access';
 import { RUN_ID, waitSecondsInput } from './tool-inputs';
@@ -16,9 +16,8 @@ function eventLine(event: RunEvent): string {
   return [`#${event.offset}`, event.type, `step ${event.step}`, call, event.detail].filter(Boolean).join(' ');
 }
 
-async function readPage(context: McpToolContext, runId: string, from: number, limit: number): Promise<EventPage> {
-  const handle = context.agent.client.workflow.getHandle(runId);
-  return bounded(context, SERVER_CALL_MS, () => handle.query(eventsQuery, { from, limit }));
+async function readPage(context: McpToolContext, handle: AgentRunHandle, from: number, limit: number): Promise<EventPage> {
+  return bounded(context, SERVER_CALL_MS, () => handle.eventPage({ from, limit }));
 }
 
 /** `run_events`: a page of the run's event log from an offset, read by query (waits only as long as asked). */
@@ -28,7 +27,7 @@ export const runEventsTool = defineMcpTool({
   description:
     "A run's event log from an offset: steps, tool calls started and finished (with errors), approvals asked and decided, questions, budget, and run_ended. " +
     'Returns the events and `next`, the offset to ask for next time; `ended` is true once nothing more will come. ' +
-    'With waitSeconds, waits that long for at least one new event. Needs a worker, also for runs that have ended (run_result does not).',
+    'With waitSeconds, waits that long for at least one new event. Needs a worker while the run goes on; an ended run is read from the server.',
   input: {
     runId: RUN_ID,
     from: z.number().int().min(0).default(0).describe('First offset to return (0: from the start; pass the previous call\'s `next` to continue).'),
@@ -38,13 +37,13 @@ export const runEventsTool = defineMcpTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ runId, from, limit, waitSeconds }, context) {
     const { handle, description } = await describeRun(context, runId);
-    // Fails fast, with what to do, when no worker serves the run (the events query would wait for one).
-    await liveState(handle, description, 'its event log');
+    // Fails fast, with what to do, when no worker serves a live run (the events query would wait for one).
+    if (description.executionStatus === 'RUNNING') await liveState(handle, description, 'its event log');
     const deadline = Date.now() + waitSeconds * 1_000;
-    let page = await readPage(context, runId, from, limit);
+    let page = await readPage(context, handle, from, limit);
     while (page.events.length === 0 && !page.ended && Date.now() + POLL_MS < deadline && !context.signal.aborted) {
       await pause(context, POLL_MS);
-      page = await readPage(context, runId, from, limit);
+      page = await readPage(context, handle, from, limit);
     }
     const { events, next, ended, firstKept } = page;
     const dropped = firstKept > from ? ` Events before offset ${firstKept} were dropped (the log keeps the newest).` : '';
