@@ -53,7 +53,7 @@ function lostServer(address: string, workflowId: string, cause?: unknown): Tempo
 }
 
 /**
- * Draws a run's progress from its event stream (a long-poll, no polled snapshots) until it ends or the user presses
+ * Draws a run's progress from its event stream (the `events` query, adaptive interval) until it ends or the user presses
  * Ctrl-C. Throws `TemporalConnectionLostError` when the server stays unreachable for the grace period, and the
  * worker's error when the in-process worker fails.
  */

@@ -119,6 +119,6 @@ export const EventPageSchema = z.object({
 });
 export type EventPage = z.infer<typeof EventPageSchema>;
 
-/** A follower's long-poll: answered as soon as the log has an event at `from` or later (or the run ends). */
+/** The retired `followEvents` Update's argument (kept so that histories with accepted follows replay). */
 export const FollowRequestSchema = z.object({ from: z.number().int().min(0), limit: z.number().int().min(1).max(500).optional() });
 export type FollowRequest = z.infer<typeof FollowRequestSchema>;
