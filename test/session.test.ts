@@ -1,4 +1,5 @@
 import { AgentClient, AgentRunHandle, InteractionRefusedError } from '../src/client';
+import type { RunEvent } from '../src/shared/contracts';
 import type { AgentRunResult } from '../src/shared/model';
 import { recordHistory, withAgent } from './helpers/agent';
 import { testConfig } from './helpers/temporal';
@@ -41,6 +42,13 @@ describe('a session', () => {
 
       await run.close();
       const result = (await client.workflow.getHandle(sessionId).result()) as AgentRunResult;
+      // The session's log: each turn starts and is answered; the session ends once, when it is closed.
+      const log: RunEvent[] = [];
+      for await (const event of run.events({ from: 0 })) log.push(event);
+      const marks = log.filter((event) => ['turn_started', 'turn_answered', 'run_ended'].includes(event.type)).map((event) => event.type);
+      expect(marks).toEqual(['turn_started', 'turn_answered', 'turn_started', 'turn_answered', 'turn_started', 'turn_answered', 'run_ended']);
+      expect(log.filter((event) => event.type === 'run_ended')).toHaveLength(1);
+      expect(log.at(-1)?.type).toBe('run_ended');
       expect(result).toMatchObject({ status: 'final', answer: expect.stringContaining('answer three'), toolCalls: { ok: 1, failed: 0 } });
       await expect(run.send('too late')).rejects.toThrow(InteractionRefusedError);
       await recordHistory(client.workflow.getHandle(sessionId), 'agent-session-last-run');

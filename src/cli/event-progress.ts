@@ -16,6 +16,7 @@ export class EventProgress {
   private readonly waitingApprovals = new Set<string>();
   private readonly waitingQuestions = new Set<string>();
   private pausedOnBudget = false;
+  private idle = false;
   private ended?: string;
 
   constructor(private readonly maxSteps: number) {}
@@ -52,6 +53,14 @@ export class EventProgress {
         break;
       case 'budget_raised':
         this.pausedOnBudget = false;
+        break;
+      case 'turn_answered':
+        // A session's turn ended with an answer: the session goes idle (it has not ended).
+        this.idle = true;
+        this.running.clear();
+        break;
+      case 'turn_started':
+        this.idle = false;
         break;
       case 'run_ended':
         this.ended = event.detail ?? 'ended';
@@ -100,6 +109,7 @@ export class EventProgress {
     if (this.waitingApprovals.size > 0) return RUN_STATUSES.waitingForApproval;
     if (this.waitingQuestions.size > 0) return RUN_STATUSES.waitingForInput;
     if (this.pausedOnBudget) return RUN_STATUSES.waitingForBudget;
+    if (this.idle) return RUN_STATUSES.idle;
     return RUN_STATUSES.running;
   }
 }

@@ -35,6 +35,24 @@ describe('progress rebuilt from events', () => {
   });
 });
 
+describe('a session in events', () => {
+  it('a turn answered makes it idle, not ended; the next message makes it run; run_ended ends it', () => {
+    const progress = new EventProgress(5);
+    progress.apply(event({ type: 'turn_started', step: 0, detail: 'hello' }));
+    progress.apply(event({ type: 'step_started', step: 1 }));
+    expect(progress.state().status).toBe('running');
+    progress.apply(event({ type: 'turn_answered', step: 1, detail: 'turn 1: final' }));
+    expect(progress.hasEnded).toBe(false);
+    expect(progress.state().status).toBe('idle');
+    progress.apply(event({ type: 'turn_started', step: 1, detail: 'again' }));
+    expect(progress.state().status).toBe('running');
+    progress.apply(event({ type: 'turn_answered', step: 2, detail: 'turn 2: final' }));
+    progress.apply(event({ type: 'run_ended', step: 2, detail: 'final' }));
+    expect(progress.hasEnded).toBe(true);
+    expect(progress.state().status).toBe('final');
+  });
+});
+
 describe('event log pages', () => {
   it('an empty page keeps a follower at the offset it asked for, even past the end', () => {
     const log = new EventLog();

@@ -12,7 +12,7 @@ import { HandoverPolicy } from './handover';
 import { Interaction } from './interaction';
 import { PATCHES } from './patches';
 import { PlannerGaveUp, TranscriptSender } from './planner';
-import { RunState } from './run-state';
+import { RunState, SESSION_TURN_ENDINGS } from './run-state';
 import { RunView } from './run-view';
 import { Semaphore } from './semaphore';
 import { step } from './step';
@@ -35,8 +35,6 @@ function parseInput(rawInput: AgentWorkflowInput): { input: ResolvedAgentRunInpu
   return { invalid: { status: RUN_STATUSES.failed, answer: `The run did not start: its input is invalid (${error.message}).`, steps: 0, usage, toolCalls: { ok: 0, failed: 0 }, error } };
 }
 
-/** Turn endings after which a session goes idle (failures and cancellation end it). */
-const TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);
 
 /** How long an idle session waits for its next message. */
 const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
@@ -169,7 +167,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
         await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { interaction });
         continue;
       }
-      if (!sessions || !TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
+      if (!sessions || !SESSION_TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
       // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
       run.turnAnswered(outcome.result);
       await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { idle: true, interaction });

@@ -34,6 +34,9 @@ export interface RecordedAnswer {
   dropped?: DroppedCalls;
 }
 
+/** Endings of a session's turn after which it goes idle (failures and cancellation end the session). */
+export const SESSION_TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);
+
 /** Finished calls kept for the live view. */
 const RECENT_CALLS = 50;
 
@@ -67,6 +70,8 @@ export class RunState {
   private waitingForMessage = false;
   private nextMessage?: string;
   private sessionClosed = false;
+  /** Set when an idle session ends (closed or idled out): its `finish` is the session's end, not a turn's. */
+  private sessionEnding = false;
   /** The run's append-only event log (carried across continue-as-new). */
   readonly events: EventLog;
   private currentStep = 0;
@@ -198,9 +203,10 @@ export class RunState {
     this.events.append({ type: 'turn_started', step: this.currentStep, detail: text.slice(0, 200) });
   }
 
-  /** Ends an idle session with its last turn's result. */
+  /** Ends an idle session with its last turn's result (the session's one `run_ended`). */
   endSession(reason: string): AgentRunResult {
     this.waitingForMessage = false;
+    this.sessionEnding = true;
     const last = this.lastTurn ?? { status: RUN_STATUSES.final, answer: '' };
     return this.finish(last.status, last.answer ? `${last.answer}` : reason);
   }
@@ -451,10 +457,14 @@ export class RunState {
     return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${plan}${table}`;
   }
 
-  /** Ends the run: the one place the status changes. */
+  /**
+   * Ends the run, or a session's turn: a turn that ends with an answer (`final`, `max_steps`, `budget_exceeded`) is
+   * logged by `turnAnswered` (`turn_answered`), not as `run_ended`, which a session logs once, when it ends.
+   */
   finish(status: AgentRunStatus, answer: string, error?: TaskError): AgentRunResult {
     this.outcome = status;
-    this.events.append({ type: 'run_ended', step: this.currentStep, detail: status });
+    const turnEnds = this.input.session === true && !this.sessionEnding && SESSION_TURN_ENDINGS.has(status);
+    if (!turnEnds) this.events.append({ type: 'run_ended', step: this.currentStep, detail: status });
     return {
       status,
       answer,
