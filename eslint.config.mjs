@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
- * The sandbox boundary of DESIGN.md §2, as an allowlist. Workflow code runs in Temporal's deterministic
+ * The sandbox boundary of docs/architecture.md §2, as an allowlist. Workflow code runs in Temporal's deterministic
  * sandbox and shared code runs there too, so a value import may only reach code that is safe there: a few
  * packages, `src/shared`, and (from workflow code) `src/workflows` itself. A type-only import of anything is
  * fine: it vanishes at compile time.
@@ -100,6 +100,16 @@ export default tseslint.config(
   },
   ...sandboxImportBlocks('workflows', WORKFLOW_PACKAGES, '@temporalio/workflow, @temporalio/common, zod, src/shared and src/workflows'),
   ...sandboxImportBlocks('shared', SHARED_PACKAGES, '@temporalio/common, zod and src/shared itself'),
+  {
+    // The CLI is a leaf: the client library, the MCP server and the worker never depend on it (docs/architecture.md §2).
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**', 'src/workflows/**', 'src/shared/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/cli', '**/cli/**'], message: 'Only src/cli imports src/cli: move what is shared to src/client (or src/config).' }],
+      }],
+    },
+  },
   {
     // Jest's matchers (`expect.any`, `expect.stringContaining`) are typed `any` and used unbound.
     files: ['test/**/*.ts'],

@@ -20,8 +20,11 @@ const agentModule = basename(agentFile, '.ts');
 const workflowsRootFile = join(root, 'src/workflows/index.ts');
 const sharedFile = join(root, 'src/shared/model.ts');
 const activityFile = join(root, 'src/activities/index.ts');
+const mcpServerFile = someFileIn('src/mcp-server');
 
 const cases = {
+  cliInMcpServer: { filePath: mcpServerFile, code: "import { workerAdvice } from '../cli/worker-needed';\nexport const advice = workerAdvice;\n" },
+  clientInMcpServer: { filePath: mcpServerFile, code: "import { workerAdvice } from '../client/worker-advice';\nexport const advice = workerAdvice;\n" },
   fsInWorkflow: { filePath: agentFile, code: "import { readFileSync } from 'fs';\nexport const text = readFileSync('x', 'utf8');\n" },
   nodePrefixInWorkflow: { filePath: agentFile, code: "import { randomUUID } from 'node:crypto';\nexport const id = randomUUID();\n" },
   activityValueInWorkflow: {
@@ -106,7 +109,7 @@ function lintCases(): Record<CaseName, string[]> {
   return JSON.parse(child.stdout) as Record<CaseName, string[]>;
 }
 
-/** The sandbox boundary of DESIGN.md §2 is enforced by lint, not by memory: an allowlist, not a denylist. */
+/** The sandbox boundary of docs/architecture.md §2 is enforced by lint, not by memory: an allowlist, not a denylist. */
 describe('ESLint sandbox boundary', () => {
   let messages: Record<CaseName, string[]>;
   beforeAll(() => {
@@ -167,6 +170,12 @@ describe('ESLint sandbox boundary', () => {
   it('accepts zod, @temporalio/common, shared code, and workflow types in shared code', () => {
     expect(boundaryProblems('allowedPackagesInShared')).toEqual([]);
     expect(boundaryProblems('workflowTypeInShared')).toEqual([]);
+  });
+
+  it('keeps the CLI a leaf: only src/cli imports src/cli (src/client is fine)', () => {
+    expect(restricted('cliInMcpServer')).toHaveLength(1);
+    expect(restricted('cliInMcpServer')[0]).toMatch(/Only src\/cli imports src\/cli/);
+    expect(boundaryProblems('clientInMcpServer')).toEqual([]);
   });
 
   it('allows Node modules in activity code', () => {

@@ -2,16 +2,7 @@ import { probeTcp } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 import { DEFAULT_DEV_SERVER_OPTIONS, startDevServer, type DevServer } from '../temporal-server/dev-server';
 
-/**
- * Task queues of `run` with a scripted model start with this: the model and the worker live in that one command,
- * so once it ends no worker can ever resume such a run.
- */
-export const PRIVATE_TASK_QUEUE_PREFIX = 'durable-agent-local-';
-
-/** True for a run on a private task queue of an ended `run` command (see {@link PRIVATE_TASK_QUEUE_PREFIX}). */
-export function isPrivateTaskQueue(taskQueue: string): boolean {
-  return taskQueue.startsWith(PRIVATE_TASK_QUEUE_PREFIX);
-}
+export { isPrivateTaskQueue, PRIVATE_TASK_QUEUE_PREFIX } from '../client/worker-advice';
 
 /** A Temporal server to talk to: one that was configured or already running, or the embedded one we started. */
 export interface TemporalTarget {
@@ -36,7 +27,7 @@ export function runUrl(uiUrl: string | undefined, namespace: string, workflowId:
 }
 
 /**
- * DESIGN.md §7: `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 (or
+ * README, "Where the Temporal server comes from": `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 (or
  * `DURABLE_AGENT_LOCAL_PORT`) → that server; otherwise start the embedded dev server there (SQLite under
  * .temporal/, Web UI on the port + 1000) for this command.
  */

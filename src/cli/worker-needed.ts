@@ -1,22 +1,11 @@
-import type { AgentRunHandle, RunDescription } from '../client';
-import { isPrivateTaskQueue } from './local-runtime';
+import { isPrivateTaskQueue, workerAdvice, type AgentRunHandle } from '../client';
 import { within } from './within';
+
+export { workerAdvice };
 
 /** Raised when a command needs a worker to read a run (`pending`, `follow`) and none answered. */
 export class WorkerNeededError extends Error {
   override name = 'WorkerNeededError';
-}
-
-/** What to do when no worker serves the run's task queue: start one there, or, for a scripted run whose command ended, give up on it. */
-export function workerAdvice(description: Pick<RunDescription, 'workflowId' | 'taskQueue'>): string {
-  const { workflowId, taskQueue } = description;
-  if (isPrivateTaskQueue(taskQueue)) {
-    return (
-      `run ${workflowId} was started by \`durable-agent run\` with a scripted model, whose private worker (task queue "${taskQueue}") ` +
-      `ends with that command, so nothing can serve it any more. End it with \`durable-agent cancel ${workflowId}\`.`
-    );
-  }
-  return `start a worker with \`TEMPORAL_TASK_QUEUE=${taskQueue} durable-agent worker\`: it resumes the run where it stopped.`;
 }
 
 /** How long an Update may go unanswered before the command says that no worker has taken it yet. */

@@ -1,4 +1,4 @@
-import { isPrivateTaskQueue } from '../cli/local-runtime';
+import { isPrivateTaskQueue } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
 import { describeRun, isOpen, resultWithin, SERVER_CALL_MS, shownStatus } from './run-access';
 import { RUN_ID } from './tool-inputs';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { NoWorkerAnsweredError, type AgentRunHandle, type AgentRunResult, type AgentState, type RunDescription } from '../client';
-import { workerAdvice } from '../cli/worker-needed';
+import { workerAdvice } from '../client/worker-advice';
 import { isDeadlineExceeded } from '../config/connect';
 import type { McpToolContext } from './mcp-tool';
 import { ToolRefusal } from './tool-errors';

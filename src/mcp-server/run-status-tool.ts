@@ -1,5 +1,5 @@
 import { NoWorkerAnsweredError } from '../client';
-import { workerAdvice } from '../cli/worker-needed';
+import { workerAdvice } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
 import { describeRun, isOpen, nextStepHint, resultWithin, SERVER_CALL_MS, shownStatus, WORKER_ANSWER_MS } from './run-access';
 import { RUN_ID } from './tool-inputs';

@@ -152,7 +152,7 @@ function completionFor(answers: readonly Answer[], turnIndex: number, chat: Chat
 }
 
 /**
- * An OpenAI-compatible Chat Completions server that answers from a script (DESIGN.md §5). The turn is chosen
+ * An OpenAI-compatible Chat Completions server that answers from a script (docs/scripted-model.md). The turn is chosen
  * from the request itself: turn k = the number of assistant messages already in the conversation, so it is
  * stateless across runs and retries. Faults count attempts per identical conversation.
  */

@@ -93,7 +93,7 @@ function outcomeOf(error: unknown, run: RunState): AgentRunResult | undefined {
 }
 
 /**
- * The agent loop (DESIGN.md §4): plan → tasks → parallel execution under `maxParallel` → summarize → loop,
+ * The agent loop (docs/architecture.md §3): plan → tasks → parallel execution under `maxParallel` → summarize → loop,
  * until a final answer, the step cap, a budget, or cancellation. Wiring only: the step is in `step.ts`, the
  * state machine in `run-state.ts`. Deterministic: all I/O is in activities.
  */
