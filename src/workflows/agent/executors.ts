@@ -38,25 +38,6 @@ export interface ResumedStep {
   gates: ReadonlyMap<string, CarriedGate>;
 }
 
-/** Activities and timers of a step in flight: a run hands over while waiting only when none is. */
-export class StepProgress {
-  private inFlight = 0;
-
-  get busy(): boolean {
-    return this.inFlight > 0;
-  }
-
-  /** Runs `body` counted as in flight. */
-  async during<T>(body: () => Promise<T>): Promise<T> {
-    this.inFlight += 1;
-    try {
-      return await body();
-    } finally {
-      this.inFlight -= 1;
-    }
-  }
-}
-
 /** What executors share within a step. */
 export interface ExecutionContext {
   semaphore: Semaphore;
@@ -69,8 +50,6 @@ export interface ExecutionContext {
   toolUnavailableAfterMs?: number;
   /** Fewer promises per call (runs started with patch `lean-scheduling-v1`). */
   lean?: boolean;
-  /** Counts calls and timers in flight (runs that hand over while waiting, patch `wait-handover-v1`). */
-  progress?: StepProgress;
   /** The step as the previous run left it, when this run took over within it. */
   resumed?: ResumedStep;
 }
@@ -127,12 +106,7 @@ async function runActivity(gated: Task, context: ExecutionContext): Promise<Task
     if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
     task = { ...gated, input: gate.input };
   }
-  return context.semaphore.withPermit(() => counted(task, context));
-}
-
-/** Calls the task's activity, counted as in flight when the step tracks that. */
-function counted(task: Task, context: ExecutionContext): Promise<TaskResult> {
-  return context.progress ? context.progress.during(() => callTool(task, context)) : callTool(task, context);
+  return context.semaphore.withPermit(() => callTool(task, context));
 }
 
 /**
@@ -141,7 +115,7 @@ function counted(task: Task, context: ExecutionContext): Promise<TaskResult> {
  */
 function runActivityLean(task: Task, context: ExecutionContext): Promise<TaskResult> {
   if (task.requiresApproval && context.interaction) return runActivity(task, context);
-  return context.semaphore.withPermit(() => counted(task, context));
+  return context.semaphore.withPermit(() => callTool(task, context));
 }
 
 /** Calls a task's activity, holding a permit; never throws except for cancellation. */
@@ -194,8 +168,7 @@ async function runTimer(task: Task, context: ExecutionContext): Promise<TaskResu
   const { seconds: waitSeconds } = WaitInputSchema.parse(task.input);
   context.hooks.onStart?.(task);
   const started = Date.now();
-  const timer = () => sleep(Math.round(waitSeconds * 1000));
-  await (context.progress ? context.progress.during(timer) : timer());
+  await sleep(Math.round(waitSeconds * 1000));
   const result: TaskResult = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: { waitedSeconds: waitSeconds }, durationMs: Date.now() - started };
   context.hooks.onFinish?.(result);
   return result;

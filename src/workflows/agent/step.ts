@@ -18,7 +18,7 @@ import type { Interaction } from './interaction';
 import type { RecordedAnswer, RunState } from './run-state';
 import type { RunView } from './run-view';
 import { runPlan } from './scheduler';
-import { StepProgress, type ExecutionContext, type ResumedStep } from './executors';
+import type { ExecutionContext, ResumedStep } from './executors';
 import type { Semaphore } from './semaphore';
 import { stopReason, type StopMoment, type StopReason } from './stop-reason';
 
@@ -193,20 +193,22 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
   const resumed: ResumedStep | undefined = resume ? { results: new Map(carried.map((result) => [result.id, result])), gates: new Map((resume.gates ?? []).map((gate) => [gate.taskId, gate])) } : undefined;
   const activities = prepared.filter((entry) => 'task' in entry && entry.task.executor.kind === 'activity' && !resumed?.results.has(entry.node.id)).length;
   const finished: TaskResult[] = [...carried];
-  const progress = context.handover && context.interaction ? new StepProgress() : undefined;
+  // Calls and timers in flight (from the hooks, with no promise of their own): a run hands over only when none is.
+  const inFlight = new Set<string>();
   const execution: ExecutionContext = {
     semaphore,
     ...(context.lean ? { lean: true } : {}),
     ...(context.interaction ? { interaction: context.interaction } : {}),
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
-    ...(progress ? { progress } : {}),
     ...(resumed ? { resumed } : {}),
     hooks: {
       onStart: (task) => {
+        if (task.executor.kind !== 'question') inFlight.add(task.id);
         run.taskStarted(task);
         view.show();
       },
       onFinish: (result) => {
+        inFlight.delete(result.id);
         run.taskFinished(result);
         finished.push(result);
       },
@@ -219,7 +221,7 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
   if (resume) view.show();
   const interaction = context.interaction;
   let results: TaskResult[];
-  if (progress && interaction) {
+  if (context.handover && interaction) {
     const scope = new CancellationScope();
     let settled = false;
     const planned = scope.run(() => runPlan(prepared, execution)).finally(() => {
@@ -228,7 +230,7 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     // Hand over only when nothing but people is awaited: no call or timer in flight, none waiting for a permit, and
     // every parked call still undecided. Not cancellable: a cancelled run waits for its calls' cancellation below.
     const quiet = CancellationScope.nonCancellable(() =>
-      condition(() => settled || (!progress.busy && semaphore.idle && interaction.gatesUndecided() && interaction.handoverDue())),
+      condition(() => settled || (inFlight.size === 0 && semaphore.idle && interaction.gatesUndecided() && interaction.handoverDue())),
     );
     await Promise.race([planned.catch(() => undefined), quiet]);
     if (!settled) {
