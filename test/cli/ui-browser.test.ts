@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { recordHistory, withAgent } from '../helpers/agent';
+import { createTestTools } from '../helpers/test-tools';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+
+/** The Temporal UI of the dev server shows a finished run, its goal as summary, and a tool activity's summary. */
+describe('Temporal UI (headless Chromium)', () => {
+  jest.setTimeout(120_000);
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`npm run setup\` (it installs Debian's chromium) or set CHROMIUM_PATH.`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => browser?.close());
+
+  it('shows the run, its summary and a tool activity summary', async () => {
+    const uiUrl = process.env.DURABLE_AGENT_TEST_UI_URL;
+    if (!uiUrl) throw new Error('DURABLE_AGENT_TEST_UI_URL is not set: run through Jest.');
+    const testTools = createTestTools();
+    const goal = 'Check the UI shows this goal';
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'ui-visible-call', ms: 10 } }] }, { content: 'done' }] };
+    const workflowId = await withAgent(script, testTools.tools, async ({ client, taskQueue }) => {
+      const workflowId = `ui-${taskQueue}`;
+      await client.workflow.execute('agentWorkflow', { taskQueue, workflowId, args: [{ goal, searchAttributes: true }], staticSummary: goal });
+      await recordHistory(client.workflow.getHandle(workflowId), 'agent-search-attributes');
+      return workflowId;
+    });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    try {
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${workflowId}`, { waitUntil: 'domcontentloaded' });
+      await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
+      // A tool activity's one-line summary, in the event history.
+      await page.getByText('sleep ui-visible-call').first().waitFor({ timeout: 30_000 });
+      // The goal as the run's summary, on the User Metadata tab (which does not show the input).
+      await page.getByRole('tab', { name: /User Metadata/ }).click();
+      await page.getByText('Events with Metadata').waitFor({ timeout: 30_000 });
+      // The UI renders the summary (markdown) in an iframe of its own.
+      await page.frameLocator('iframe[src*="/render?content="]').first().getByText(goal).waitFor({ timeout: 30_000 });
+      await page.getByText('sleep ui-visible-call', { exact: true }).waitFor({ timeout: 30_000 });
+    } finally {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'ui-run.png'), fullPage: true });
+      await page.close();
+    }
+  });
+});

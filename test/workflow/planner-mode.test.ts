@@ -1,0 +1,61 @@
+import { ERROR_TYPES } from '../../src/shared/errors';
+import type { PlanRequest, PlanResult } from '../../src/shared/model';
+import { historyEvents, patchIdsOf, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
+import { payloadValues } from '../helpers/payloads';
+import { createTestTools } from '../helpers/test-tools';
+
+/** The planner as a local activity (`planner: 'local'`, issue 16): same answers, fewer round trips, linear history. */
+describe("the planner's mode", () => {
+  jest.setTimeout(120_000);
+
+  it('local: the model is called by local activities with the transcript inline; tools stay activities; the answer is the same', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 5 } }, { name: 'sleep', arguments: { label: 'b', ms: 5 } }], repeat: 3 }, { content: 'done after {{turn}} turns: {{observations}}' }] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'a local planner', planner: 'local', maxSteps: 6 });
+      expect(result).toMatchObject({ status: 'final', steps: 4, toolCalls: { ok: 6, failed: 0 }, usage: { modelCalls: 4 } });
+      expect(result.answer).toContain('done after 4 turns');
+      const events = await historyEvents(handle);
+      // No `plan` activity: four local-activity markers instead; every tool call is still its own activity.
+      expect(scheduledActivities(events)).toEqual(['describeTools', 'sleep', 'sleep', 'sleep', 'sleep', 'sleep', 'sleep']);
+      expect(events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(4);
+      // The model saw the whole conversation each time (the transcript went inline, not through a query).
+      expect(model.requests.map((request) => request.messages)).toEqual([2, 6, 10, 14]);
+      await recordHistory(handle, 'agent-local-planner');
+    });
+  });
+
+  it('activity (the default): each plan request carries the new messages, and the worker reads the transcript from its cache, not by query', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 5 } }, { name: 'sleep', arguments: { label: 'b', ms: 5 } }], repeat: 3 }, { content: 'done after {{turn}} turns: {{observations}}' }] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'deltas to the planner', maxSteps: 6 });
+      expect(result).toMatchObject({ status: 'final', steps: 4, toolCalls: { ok: 6, failed: 0 }, usage: { modelCalls: 4 } });
+      const events = await historyEvents(handle);
+      expect(patchIdsOf(events)).toContain('planner-delta-v1');
+      const planIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map((event) => String(event.eventId)));
+      const requests = events.filter((event) => planIds.has(String(event.eventId))).map((event) => payloadValues<PlanRequest>(event.activityTaskScheduledEventAttributes?.input)[0]);
+      // The first request carries the opening messages and the catalogue; each later one only what the step added.
+      expect(requests.map((request) => request?.delta?.from)).toEqual([0, 2, 6, 10]);
+      expect(requests.map((request) => request?.delta?.messages.length)).toEqual([2, 4, 4, 4]);
+      expect(requests[0]?.delta?.tools?.map((tool) => tool.name)).toContain('sleep');
+      expect(requests.slice(1).map((request) => request?.delta?.tools)).toEqual([undefined, undefined, undefined]);
+      const results = events
+        .filter((event) => planIds.has(String(event.activityTaskCompletedEventAttributes?.scheduledEventId)))
+        .map((event) => payloadValues<PlanResult>(event.activityTaskCompletedEventAttributes?.result)[0]);
+      // The worker served every step from its cache (no query), and the model saw the whole conversation each time.
+      expect(results.map((planned) => planned?.seen?.read)).toEqual(['cache', 'cache', 'cache', 'cache']);
+      expect(results.map((planned) => planned?.seen?.messageCount)).toEqual([2, 6, 10, 14]);
+      expect(model.requests.map((request) => request.messages)).toEqual([2, 6, 10, 14]);
+      await recordHistory(handle, 'agent-planner-delta');
+    });
+  });
+
+  it('local: a model error that cannot be retried fails the run with its type, as with the activity planner', async () => {
+    await withAgent({ turns: [{ status: 400, times: 5, message: 'bad request' }, { content: 'never' }] }, [], async ({ run, model }) => {
+      const { result } = await run({ goal: 'a refused request', planner: 'local' });
+      expect(result).toMatchObject({ status: 'failed', error: { type: ERROR_TYPES.modelBadRequest } });
+      expect(model.requests).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,66 @@
+import { AgentClient, AgentRunHandle, InteractionRefusedError } from '../../src/client';
+import type { RunEvent } from '../../src/shared/contracts';
+import type { AgentRunResult } from '../../src/shared/model';
+import { recordHistory, withAgent } from '../helpers/agent';
+import { testConfig } from '../helpers/temporal';
+import { createTestTools } from '../helpers/test-tools';
+
+/** Sessions (issue 13 item 3): follow-up turns, started or resumed by update-with-start, across continue-as-new. */
+describe('a session', () => {
+  jest.setTimeout(120_000);
+
+  it('answers three turns with the whole conversation, goes idle between them, crosses continue-as-new, and closes', async () => {
+    const testTools = createTestTools();
+    const script = {
+      turns: [
+        { toolCalls: [{ name: 'sleep', arguments: { label: 'turn-one', ms: 1 } }] },
+        { content: 'answer one (turn {{turn}})' },
+        { content: 'answer two (turn {{turn}})' },
+        { content: 'answer three (turn {{turn}}) after {{goal}}' },
+      ],
+    };
+    await withAgent(script, testTools.tools, async ({ client, taskQueue, model }) => {
+      const agents = new AgentClient(client, { ...testConfig(), taskQueue });
+      const sessionId = `${taskQueue}-session`;
+      const first = await agents.chat(sessionId, 'first question', { input: { goal: 'a chat', continueAsNewAtHistoryBytes: 10_000 } });
+      expect(first).toMatchObject({ turn: 1, status: 'final', answer: 'answer one (turn 2)' });
+      const run = new AgentRunHandle(client, sessionId, 'default');
+      expect((await run.state()).status).toBe('idle');
+
+      // The same call resumes the existing session.
+      const second = await agents.chat(sessionId, 'second question');
+      expect(second).toMatchObject({ turn: 2, answer: 'answer two (turn 3)' });
+      const third = await run.send('third question');
+      expect(third).toMatchObject({ turn: 3, answer: expect.stringContaining('answer three (turn 4)') });
+      // Every turn saw the conversation so far: the last request carried all three user messages.
+      const last = model.requests[model.requests.length - 1];
+      expect(last?.messages).toBeGreaterThanOrEqual(8);
+
+      let runsInChain = 0;
+      for await (const _execution of client.workflow.list({ query: `WorkflowId = '${sessionId}'` })) runsInChain += 1;
+      expect(runsInChain).toBeGreaterThanOrEqual(2);
+
+      await run.close();
+      const result = (await client.workflow.getHandle(sessionId).result()) as AgentRunResult;
+      // The session's log: each turn starts and is answered; the session ends once, when it is closed.
+      const log: RunEvent[] = [];
+      for await (const event of run.events({ from: 0 })) log.push(event);
+      const marks = log.filter((event) => ['turn_started', 'turn_answered', 'run_ended'].includes(event.type)).map((event) => event.type);
+      expect(marks).toEqual(['turn_started', 'turn_answered', 'turn_started', 'turn_answered', 'turn_started', 'turn_answered', 'run_ended']);
+      expect(log.filter((event) => event.type === 'run_ended')).toHaveLength(1);
+      expect(log.at(-1)?.type).toBe('run_ended');
+      expect(result).toMatchObject({ status: 'final', answer: expect.stringContaining('answer three'), toolCalls: { ok: 1, failed: 0 } });
+      await expect(run.send('too late')).rejects.toThrow(InteractionRefusedError);
+      await recordHistory(client.workflow.getHandle(sessionId), 'agent-session-last-run');
+    });
+  });
+
+  it('refuses a message to a run that is not a session', async () => {
+    await withAgent({ turns: [{ delayMs: 3_000 }, { content: 'done' }] }, [], async ({ start, client }) => {
+      const started = await start({ goal: 'not a session' });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      await expect(run.send('hello')).rejects.toThrow(/this run is not a session/);
+      await started.result();
+    });
+  });
+});
