@@ -168,9 +168,9 @@ export interface PlanRequest {
   maxCalls?: number;
   /**
    * Messages of the transcript when the plan was scheduled: the planner reads exactly these (the transcript only
-   * grows, so what handlers append meanwhile is never seen). Absent from requests of older workflow code.
+   * grows, so what handlers append meanwhile is never seen).
    */
-  messageCount?: number;
+  messageCount: number;
   /**
    * The transcript and catalogue themselves, for a planner run as a local activity (`planner: 'local'`): a local
    * activity's input never enters history, so sending them costs no history and saves the query round trip.
@@ -178,8 +178,7 @@ export interface PlanRequest {
   context?: PlannerContext & { tools: ToolSpec[] };
   /**
    * The messages added since this run's previous plan request (and, in the first request, the catalogue), so a
-   * worker that served the previous step reads the transcript from its cache instead of querying the workflow
-   * (patch `planner-delta-v1`). Each message enters history once more this way, which keeps history linear.
+   * worker that served the previous step reads the transcript from its cache instead of querying the workflow. Each message enters history once more this way, which keeps history linear.
    */
   delta?: { from: number; messages: ChatMessage[]; tools?: ToolSpec[] };
 }

@@ -46,6 +46,18 @@ export interface AgentWorkerOptions {
   onlyTools?: readonly string[];
   /** This worker's cap on concurrent activities (a role's own limit). @default config.worker.maxConcurrentActivities */
   maxConcurrentActivities?: number;
+  /**
+   * The Worker Deployment Version this worker belongs to (Temporal's Worker Versioning, docs/versioning.md): the runs
+   * it starts are pinned to this build and finish on it, while new runs go to the deployment's current version. Make a
+   * version current with `temporal worker deployment set-current-version`. @default none: an unversioned worker
+   */
+  deployment?: WorkerDeployment;
+}
+
+/** A Worker Deployment Version: the deployment's name and this build's id. */
+export interface WorkerDeployment {
+  name: string;
+  buildId: string;
 }
 
 /**
@@ -115,6 +127,10 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     defaultHeartbeatThrottleInterval: '1 second',
     maxHeartbeatThrottleInterval: '2 seconds',
     ...workflowSource,
+    // Runs are pinned to the build that started them: a large change to the loop ships as a new version.
+    ...(options.deployment
+      ? { workerDeploymentOptions: { version: { deploymentName: options.deployment.name, buildId: options.deployment.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
   });
 }
 

@@ -199,7 +199,7 @@ describe('durable-agent CLI under failure', () => {
   });
 
   it('approve on a run whose Update slots are all taken exits 7 at once, saying to try again (it was 70 after ~40 s)', async () => {
-    await withFixtureWorker(require.resolve('./fixtures/held-updates-workflow'), {}, async ({ client, taskQueue }) => {
+    await withFixtureWorker(require.resolve('../fixtures/held-updates-workflow'), {}, async ({ client, taskQueue }) => {
       const handle = await client.workflow.start('heldUpdatesWorkflow', { taskQueue, workflowId: `held-${taskQueue}` });
       try {
         // Ten accepted Updates that are never answered take every slot Temporal gives one run.

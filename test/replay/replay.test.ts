@@ -34,12 +34,12 @@ describe('replay of recorded histories', () => {
   });
 
   it('replays the smoke history against the workflow that recorded it', async () => {
-    await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/smoke-workflow') }, smokeHistory)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('../fixtures/smoke-workflow') }, smokeHistory)).resolves.toBeUndefined();
   });
 
   it('detects a non-deterministic change (the check can fail)', async () => {
     await expect(
-      Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/changed-smoke-workflow') }, smokeHistory),
+      Worker.runReplayHistory({ workflowsPath: require.resolve('../fixtures/changed-smoke-workflow') }, smokeHistory),
     ).rejects.toThrow(/nondetermin/i);
   });
 });

@@ -160,7 +160,6 @@ describe('refusals quote model input, never whole', () => {
   const access: ToolAccess = {
     catalogue: new Map([spec('get'), spec('wait', { executor: { kind: 'timer' } })].map((entry) => [entry.name, entry])),
     allowed: new Set(['get', 'wait']),
-    refuseInvalidInput: () => true,
   };
   /** The error message of each call of an answer, as the model will read it. */
   const refusals = (calls: Array<{ name: string; arguments: string }>) =>

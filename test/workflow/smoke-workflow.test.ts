@@ -10,7 +10,7 @@ import { withFixtureWorker } from '../fixtures/with-fixture-worker';
  */
 describe('smokeWorkflow on the real dev server', () => {
   it('round-trips an activity and records the expected history', async () => {
-    const history = await withFixtureWorker(require.resolve('./fixtures/smoke-workflow'), createSmokeActivities(), async ({ client, taskQueue }) => {
+    const history = await withFixtureWorker(require.resolve('../fixtures/smoke-workflow'), createSmokeActivities(), async ({ client, taskQueue }) => {
       const handle = await client.workflow.start('smokeWorkflow', { taskQueue, workflowId: `smoke-${taskQueue}`, args: [{ message: 'hello' }] });
       await expect(handle.result()).resolves.toEqual({ echoed: 'echo: hello' });
       return handle.fetchHistory();

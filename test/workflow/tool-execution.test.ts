@@ -38,7 +38,6 @@ describe('tool execution', () => {
       const events = await historyEvents(handle);
       expect(events.filter((event) => event.activityTaskFailedEventAttributes)).toHaveLength(0);
       expect(scheduledActivities(events).filter((name) => name === 'stock_lookup')).toHaveLength(1);
-      expect(events.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
     });
   });
 

@@ -38,7 +38,7 @@ export type ReadContext = PlannerContext & { tools: ToolSpec[]; read?: PromptSee
 const CATALOGUE_CACHE_RUNS = 500;
 
 /**
- * Reads what the model is shown. A request with a `delta` (workflow code with patch `planner-delta-v1`) is served
+ * Reads what the model is shown. A request with a `delta` (the activity planner's requests) is served
  * from this worker's {@link TranscriptCache} when it holds the rest of the transcript, and the first request of a
  * run carries the catalogue. Otherwise it queries the run's own workflow: the first `messageCount` messages (the
  * transcript as it was when the plan was scheduled) and, once per run per worker, the tool catalogue.
@@ -55,11 +55,6 @@ export function createWorkflowContextReader(
     if (catalogues.size > CATALOGUE_CACHE_RUNS) catalogues.delete(catalogues.keys().next().value ?? key);
   };
   return async (request) => {
-    if (request.messageCount === undefined) {
-      // A request from older workflow code: it answers with everything.
-      const context = await query(request);
-      return { model: context.model, messages: context.messages, tools: context.tools ?? [], read: 'query' };
-    }
     const key = `${request.workflowId}/${request.runId}`;
     if (request.delta?.tools) remember(key, request.delta.tools);
     const cached = catalogues.get(key);

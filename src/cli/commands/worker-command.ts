@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connectClient } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { mcpServersFor } from '../../mcp/config';
@@ -16,7 +16,12 @@ export function registerWorkerCommand(program: Command): void {
     .option('--tools <a,b>', 'a tool worker: serve only these tools (names or patterns such as github__*) on --task-queue, no workflows; runs reach it with toolQueues / run --tool-queues', parseToolList)
     .addOption(new Option('--role <role>', 'agent: workflows, planner and its tools (the default without --tools); tools: only tools, no workflows (the default with --tools)').choices(['agent', 'tools']))
     .option('--max-activities <n>', "this worker's cap on concurrent activities (default: $DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES or 100)", parsePositiveInteger)
-    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number }) => {
+    .option('--deployment <name>', "a Worker Deployment this worker's build belongs to (Worker Versioning: runs stay pinned to the build that started them); needs --build-id")
+    .option('--build-id <id>', 'this build of the --deployment (e.g. the release or commit)')
+    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string }) => {
+      if ((options.deployment === undefined) !== (options.buildId === undefined)) {
+        throw new InvalidArgumentError('--deployment and --build-id go together: name the deployment and this build of it (e.g. --deployment durable-agent --build-id 0.2.0).');
+      }
       const config = loadTemporalConfig();
       // Tools first: a bad AGENT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
       const tools = workerTools({});
@@ -35,6 +40,7 @@ export function registerWorkerCommand(program: Command): void {
         role: options.role ?? (options.tools ? 'tools' : 'agent'),
         ...(options.tools ? { onlyTools: options.tools } : {}),
         ...(options.maxActivities !== undefined ? { maxConcurrentActivities: options.maxActivities } : {}),
+        ...(options.deployment && options.buildId ? { deployment: { name: options.deployment, buildId: options.buildId } } : {}),
       });
     });
 }

@@ -15,11 +15,6 @@ export interface ToolAccess {
   allowed: ReadonlySet<string>;
   /** Tools this run gates besides those declared `requiresApproval` (`AgentRunInput.requireApproval`). */
   requireApproval?: ReadonlySet<string>;
-  /**
-   * Asked when a call's arguments break its tool's JSON Schema: true refuses the call before anything is scheduled
-   * (runs with patch `input-check-v1`); false leaves the check to the tool's activity, as older runs did.
-   */
-  refuseInvalidInput?: () => boolean;
 }
 
 /** A node ready to run (its task), or already decided without running anything (its result). */
@@ -72,10 +67,11 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
     const parsed = AskUserInputSchema.safeParse(call.input);
     if (!parsed.success) return invalidInput(node, describeIssues(parsed.error, '(input)', 2 * MAX_ECHO_CHARS));
   }
-  if (executor.kind === 'activity' && access.refuseInvalidInput) {
-    // Plan nodes with references are checked by the tool once the references are resolved.
+  if (executor.kind === 'activity') {
+    // A call that breaks its tool's JSON Schema is refused before anything is scheduled. Plan nodes with references
+    // are checked by the tool once the references are resolved.
     const problems = node.name !== undefined && referencesIn(call.input).length > 0 ? [] : schemaProblems(spec.inputSchema, call.input);
-    if (problems.length > 0 && access.refuseInvalidInput()) return invalidInput(node, problems.join('; '));
+    if (problems.length > 0) return invalidInput(node, problems.join('; '));
   }
   const requiresApproval = executor.kind === 'activity' && (spec.requiresApproval === true || access.requireApproval?.has(call.tool) === true);
   const task: Task = {

@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, upsertMemo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, setHandler, upsertMemo } from '@temporalio/workflow';
 import { agentStateQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../shared/contracts/handlers';
 import type { WaitingStep } from '../../shared/contracts/workflow-input';
 import { RUN_STATUSES } from '../../shared/contracts/status';
@@ -10,27 +10,23 @@ import { submitPlanSpec } from '../../shared/plan/dag';
 import { loadCatalogue } from './catalogue';
 import { HandoverPolicy } from './handover';
 import { Interaction } from './interaction';
-import { PATCHES } from './patches';
+import { featuresAtStart } from './features';
 import { PlannerGaveUp, TranscriptSender } from './planner';
 import { RunState, SESSION_TURN_ENDINGS } from './run-state';
 import { RunView } from './run-view';
 import { Semaphore } from './semaphore';
-import { step } from './step';
+import { step, type StepContext } from './step';
 
 export { agentStateQuery, plannerContextQuery };
 
 /** Steps of transcript kept whole across continue-as-new. */
 const DEFAULT_KEEP_STEPS = 10;
 
-/**
- * The run's input, validated; or, when it is invalid, the `failed` result that says why (every agent outcome is a
- * result). Runs started before that rule existed failed their workflow instead, and replay keeps it so.
- */
+/** The run's input, validated; or, when it is invalid, the `failed` result that says why (every agent outcome is a result). */
 function parseInput(rawInput: AgentWorkflowInput): { input: ResolvedAgentRunInput } | { invalid: AgentRunResult } {
   const parsed = AgentWorkflowInputSchema.safeParse(rawInput);
   if (parsed.success) return { input: parsed.data };
   const error = { type: ERROR_TYPES.agentInputInvalid, message: `invalid agent input: ${describeIssues(parsed.error)}` };
-  if (!patched(PATCHES.outcomeRule)) throw ApplicationFailure.create({ ...error, nonRetryable: true });
   const usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
   return { invalid: { status: RUN_STATUSES.failed, answer: `The run did not start: its input is invalid (${error.message}).`, steps: 0, usage, toolCalls: { ok: 0, failed: 0 }, error } };
 }
@@ -49,31 +45,24 @@ interface HandoverPlace {
  * Hands over to the next run of the chain (continue-as-new): same logical run, fresh history and Update count.
  * Only once every Update handler has finished: a decision or a message lands in this run.
  */
-async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, sizeLimits: boolean, interaction: Interaction | undefined, place: HandoverPlace = {}): Promise<never> {
+async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, interaction: Interaction, place: HandoverPlace = {}): Promise<never> {
   // Followers are answered (they ask the next run); decisions and replies are synchronous handlers, an idle
   // session's `send` returns its answer in this activation, and a `send` waiting within its turn is answered with
   // `continued` (its client reads the answer from the next run): all of them finish before the run hands over.
-  interaction?.releaseFollowers();
+  interaction.releaseFollowers();
   await condition(allHandlersFinished);
-  const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, sizeLimits ? DEFAULT_CARRIED_TRANSCRIPT_BYTES : undefined, place.waiting, place.idleUntil);
+  const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, DEFAULT_CARRIED_TRANSCRIPT_BYTES, place.waiting, place.idleUntil);
   return continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
 }
 
 /**
- * Continues as new between steps when history is large, Temporal suggests it, or (runs with `wait-handover-v1`) many
- * Updates were accepted. A session continues only while idle.
+ * Continues as new between steps when history is large, Temporal suggests it, or many Updates were accepted. A
+ * session continues only while idle.
  */
-async function continueAsNewIfDue(
-  rawInput: AgentWorkflowInput,
-  input: ResolvedAgentRunInput,
-  run: RunState,
-  sizeLimits: boolean,
-  policy: HandoverPolicy,
-  options: { idle?: boolean; interaction?: Interaction | undefined } = {},
-): Promise<void> {
+async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, policy: HandoverPolicy, options: { idle?: boolean; interaction: Interaction }): Promise<void> {
   if (!policy.due()) return;
   if (input.session ? !options.idle : run.step >= input.maxSteps) return;
-  await handOver(rawInput, input, run, sizeLimits, options.interaction);
+  await handOver(rawInput, input, run, options.interaction);
 }
 
 /** The tail of an ended run's event log that fits the memo: readers that come later need no worker to replay it. */
@@ -101,57 +90,47 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const parsed = parseInput(rawInput);
   if ('invalid' in parsed) return parsed.invalid;
   const { input } = parsed;
-  // Runs started before the size limits existed replay without them (their histories have no marker).
-  const sizeLimits = patched(PATCHES.sizeLimits);
-  const localPlanner = input.planner === 'local' && patched(PATCHES.localPlanner);
-  // The planner activity is sent the transcript's new messages, not just their count (runs started on this code).
-  const plannerDelta = !localPlanner && patched(PATCHES.plannerDelta) ? new TranscriptSender() : undefined;
-  // Permits taken without a `condition` round when free, and no promise of its own per call (runs started on this code).
-  const lean = patched(PATCHES.leanScheduling);
+  // What this run's code path is, computed once (docs/versioning.md): the baseline, plus any feature since.
+  const features = featuresAtStart();
+  const localPlanner = input.planner === 'local';
   const run = new RunState(input);
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
-  // Runs started before approvals and questions existed keep running without them.
-  const interactive = patched(PATCHES.interaction);
-  // Runs that hand over while they wait, count Updates towards it, and leave their log in the memo (runs started on this code).
-  const waitHandover = interactive && patched(PATCHES.waitHandover);
-  const policy = new HandoverPolicy(input, waitHandover);
-  const interaction = interactive ? new Interaction(run, view, input, policy) : undefined;
-  interaction?.register();
+  const policy = new HandoverPolicy(input);
+  const interaction = new Interaction(run, view, input, policy);
+  interaction.register();
 
   try {
     const catalogue = await loadCatalogue(input);
     if ('problem' in catalogue) return run.finish(RUN_STATUSES.failed, catalogue.problem.answer, catalogue.problem.error);
     // Plans with dependencies: `submit_plan` is offered with the tools (runs that plan with it only).
     const planning = input.planning === 'dag' || input.planning === 'auto' ? input.planning : undefined;
-    const plans = planning !== undefined && patched(PATCHES.plans);
-    run.recordCatalogue(plans && planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
-    const context = {
+    run.recordCatalogue(planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
+    const context: StepContext = {
       input,
       run,
       view,
+      features,
       access: catalogue.access,
-      semaphore: new Semaphore(input.maxParallel, lean),
-      ...(sizeLimits ? { maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER } : {}),
-      ...(interaction ? { interaction } : {}),
-      ...(plans ? { plans } : {}),
-      ...(localPlanner ? { localPlanner } : {}),
-      ...(plannerDelta ? { plannerDelta } : {}),
-      ...(lean ? { lean } : {}),
-      ...(waitHandover ? { handover: true } : {}),
+      semaphore: new Semaphore(input.maxParallel),
+      maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER,
+      interaction,
+      plans: planning !== undefined,
+      // The activity planner is sent the transcript's new messages; a local one gets the transcript inline.
+      ...(localPlanner ? { localPlanner } : { plannerDelta: new TranscriptSender() }),
     };
     const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    /** An idle session waits for its next message; false when it ended (closed or idled out), with its result. */
+    /** An idle session waits for its next message; its result when it ended (closed or idled out). */
     const nextTurn = async (): Promise<AgentRunResult | undefined> => {
       const idleUntil = run.idleUntil(idleTimeoutMs);
-      const next = await (interaction as Interaction).awaitMessage(idleUntil);
-      if (next === 'handover') return handOver(rawInput, input, run, sizeLimits, interaction, { idleUntil });
+      const next = await interaction.awaitMessage(idleUntil);
+      if (next === 'handover') return handOver(rawInput, input, run, interaction, { idleUntil });
       if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
       run.beginTurn();
       return undefined;
     };
-    const sessions = input.session === true && interaction !== undefined && patched(PATCHES.sessions);
+    const sessions = input.session === true;
     // A session continued as new while idle: it waits for the next message before it steps.
     if (sessions && run.status === RUN_STATUSES.idle) {
       const ended = await nextTurn();
@@ -162,15 +141,15 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     for (;;) {
       const outcome = await step(context, resume);
       resume = undefined;
-      if (outcome.next === 'handover') return await handOver(rawInput, input, run, sizeLimits, interaction, { waiting: outcome.waiting });
+      if (outcome.next === 'handover') return await handOver(rawInput, input, run, interaction, { waiting: outcome.waiting });
       if (outcome.next === 'continue') {
-        await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { interaction });
+        await continueAsNewIfDue(rawInput, input, run, policy, { interaction });
         continue;
       }
       if (!sessions || !SESSION_TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
       // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
       run.turnAnswered(outcome.result);
-      await continueAsNewIfDue(rawInput, input, run, sizeLimits, policy, { idle: true, interaction });
+      await continueAsNewIfDue(rawInput, input, run, policy, { idle: true, interaction });
       const ended = await nextTurn();
       if (ended) return ended;
     }
@@ -179,10 +158,10 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     if (outcome) return outcome;
     throw error;
   } finally {
-    interaction?.releaseFollowers();
+    interaction.releaseFollowers();
     view.show();
     view.publish();
-    if (waitHandover && run.ended) upsertMemo(endedLogMemo(run));
+    if (run.ended) upsertMemo(endedLogMemo(run));
     // Followers were just answered: let their Updates complete with the run rather than be left open.
     if (run.ended && !allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   }

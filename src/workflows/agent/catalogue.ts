@@ -1,11 +1,10 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, TaskError, ToolSpec } from '../../shared/model';
 import type { ToolAccess } from '../../shared/plan/tasks';
 import { CATALOGUE_TIMEOUT_MS, TOOL_QUEUE_CATALOGUE_WAIT_MS } from '../../shared/profiles';
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { expandToolNames, isToolPattern } from '../../shared/tool-patterns';
-import { PATCHES } from './patches';
 
 const { describeTools } = proxyActivities<{ describeTools(): Promise<ToolSpec[]> }>({
   startToCloseTimeout: CATALOGUE_TIMEOUT_MS,
@@ -43,7 +42,7 @@ async function describeQueue(taskQueue: string): Promise<ToolSpec[] | { problem:
 async function describeAll(input: Pick<ResolvedAgentRunInput, 'toolQueues'>): Promise<ToolSpec[] | { problem: { answer: string; error: TaskError } }> {
   const own = await describeTools();
   const queues = [...new Set(input.toolQueues ?? [])];
-  if (queues.length === 0 || !patched(PATCHES.toolQueues)) return own;
+  if (queues.length === 0) return own;
   const remote = await Promise.all(queues.map(describeQueue));
   const catalogue = [...own];
   for (const specs of remote) {
@@ -58,8 +57,8 @@ export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedT
   if (!Array.isArray(catalogue)) return catalogue;
   const byName = new Map(catalogue.map((spec) => [spec.name, spec]));
   const named = [...(input.allowedTools ?? []), ...(input.requireApproval ?? [])];
-  // Patterns (`github__*`) name every matching tool; runs started before patterns existed took `*` literally.
-  if (named.some(isToolPattern) && patched(PATCHES.toolPatterns)) return narrowed(catalogue, byName, input);
+  // Patterns (`github__*`) name every matching tool.
+  if (named.some(isToolPattern)) return narrowed(catalogue, byName, input);
   const unknown = [...new Set(named)].filter((name) => !byName.has(name));
   if (unknown.length > 0) return unknownTools(unknown, catalogue);
   return accessOf(catalogue, byName, new Set(input.allowedTools ?? catalogue.map((spec) => spec.name)), new Set(input.requireApproval ?? []));

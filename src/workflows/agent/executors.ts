@@ -5,7 +5,6 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
-  patched,
   proxyActivities,
   sleep,
   TimeoutFailure,
@@ -14,7 +13,6 @@ import {
 import { ERROR_TYPES } from '../../shared/errors';
 import type { Executor, Task, TaskError, TaskResult, ToolActivityInput, ToolActivityOutput } from '../../shared/model';
 import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS, scheduleToCloseMs, toActivityRetry } from '../../shared/profiles';
-import { PATCHES } from './patches';
 import { WaitInputSchema } from '../../shared/wait';
 import { AskUserInputSchema } from '../../shared/ask-user';
 import type { CarriedGate } from '../../shared/contracts/workflow-input';
@@ -44,12 +42,10 @@ export interface ExecutionContext {
   hooks: SchedulerHooks;
   /** The step's history budget for tool outputs; absent in runs started before it existed. */
   budget?: OutputBudget;
-  /** Approvals and questions; absent in runs started before they existed. */
-  interaction?: Interaction;
+  /** Approvals and questions. */
+  interaction: Interaction;
   /** How long a call to a tool on another task queue waits for a worker (`toolUnavailableAfterMs`). */
   toolUnavailableAfterMs?: number;
-  /** Fewer promises per call (runs started with patch `lean-scheduling-v1`). */
-  lean?: boolean;
   /** The step as the previous run left it, when this run took over within it. */
   resumed?: ResumedStep;
 }
@@ -98,23 +94,20 @@ export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'hear
 }
 
 /** Runs a task as its activity (type and task queue from the task), under the semaphore; never throws except for cancellation. */
-async function runActivity(gated: Task, context: ExecutionContext): Promise<TaskResult> {
-  let task = gated;
-  if (gated.requiresApproval && context.interaction) {
-    // The wait for a person holds no permit: the step's other calls run meanwhile.
-    const gate = await context.interaction.awaitApproval(gated, context.resumed?.gates.get(gated.id));
-    if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
-    task = { ...gated, input: gate.input };
-  }
-  return context.semaphore.withPermit(() => callTool(task, context));
+async function runGated(gated: Task, context: ExecutionContext): Promise<TaskResult> {
+  // The wait for a person holds no permit: the step's other calls run meanwhile.
+  const gate = await context.interaction.awaitApproval(gated, context.resumed?.gates.get(gated.id));
+  if (!gate.run) return finished({ id: gated.id, callId: gated.callId, tool: gated.tool, ok: false, error: gate.error, durationMs: 0 }, context);
+  return context.semaphore.withPermit(() => callTool({ ...gated, input: gate.input }, context));
 }
 
 /**
- * The same without a promise of its own when no approval is needed (runs started with patch `lean-scheduling-v1`):
- * every promise in workflow code costs the SDK a stack trace.
+ * Runs a task as its activity (type and task queue from the task), under the semaphore, after its approval when it is
+ * gated; never throws except for cancellation. No promise of its own when no approval is needed: every promise in
+ * workflow code costs the SDK a stack trace (bench/RESULTS.md §7).
  */
-function runActivityLean(task: Task, context: ExecutionContext): Promise<TaskResult> {
-  if (task.requiresApproval && context.interaction) return runActivity(task, context);
+function runActivity(task: Task, context: ExecutionContext): Promise<TaskResult> {
+  if (task.requiresApproval) return runGated(task, context);
   return context.semaphore.withPermit(() => callTool(task, context));
 }
 
@@ -130,7 +123,7 @@ async function callTool(task: Task, context: ExecutionContext): Promise<TaskResu
     startToCloseTimeout: task.timeoutMs,
     scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
     // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
-    ...(executor.taskQueue && patched(PATCHES.toolQueues) ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
+    ...(executor.taskQueue ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
     ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
     // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -183,9 +176,6 @@ function finished(result: TaskResult, context: ExecutionContext): TaskResult {
 async function runQuestion(task: Task, context: ExecutionContext): Promise<TaskResult> {
   const started = Date.now();
   const base = { id: task.id, callId: task.callId, tool: task.tool };
-  if (!context.interaction) {
-    return finished({ ...base, ok: false, error: { type: ERROR_TYPES.toolNotAllowed, message: 'this run cannot ask questions' }, durationMs: 0 }, context);
-  }
   const { question } = AskUserInputSchema.parse(task.input);
   const carried = context.resumed?.gates.get(task.id);
   if (carried) context.hooks.onResumed?.(task);
@@ -205,6 +195,5 @@ const EXECUTORS: { [Kind in Executor['kind']]: (task: Task, context: ExecutionCo
 
 /** Runs one task with the executor its kind names. */
 export function execute(task: Task, context: ExecutionContext): Promise<TaskResult> {
-  if (context.lean && task.executor.kind === 'activity') return runActivityLean(task, context);
   return EXECUTORS[task.executor.kind](task, context);
 }

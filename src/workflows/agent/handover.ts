@@ -12,11 +12,7 @@ export const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;
 export class HandoverPolicy {
   private accepted = 0;
 
-  constructor(
-    private readonly input: Pick<ResolvedAgentRunInput, 'continueAsNewAtHistoryBytes' | 'continueAsNewAfterUpdates'>,
-    /** Whether the Update count and waits take part (runs started with patch `wait-handover-v1`). */
-    readonly whileWaiting: boolean,
-  ) {}
+  constructor(private readonly input: Pick<ResolvedAgentRunInput, 'continueAsNewAtHistoryBytes' | 'continueAsNewAfterUpdates'>) {}
 
   /** An Update was accepted (its handler runs). */
   updateAccepted(): void {
@@ -31,6 +27,6 @@ export class HandoverPolicy {
   due(): boolean {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historySize >= (this.input.continueAsNewAtHistoryBytes ?? DEFAULT_CONTINUE_AS_NEW_BYTES)) return true;
-    return this.whileWaiting && this.accepted >= (this.input.continueAsNewAfterUpdates ?? DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES);
+    return this.accepted >= (this.input.continueAsNewAfterUpdates ?? DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES);
   }
 }

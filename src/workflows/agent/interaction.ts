@@ -180,7 +180,7 @@ export class Interaction {
   private async send(message: Send): Promise<TurnAnswer> {
     const turn = this.run.turns + 1;
     this.run.messageArrived(message.text);
-    await condition(() => this.run.turns >= turn || this.run.ended || (this.handover.whileWaiting && this.released));
+    await condition(() => this.run.turns >= turn || this.run.ended || this.released);
     if (this.run.turns < turn && !this.run.ended) return { turn, status: this.run.status, answer: '', continued: true };
     return { ...this.run.latestTurn(), turn };
   }
@@ -203,8 +203,7 @@ export class Interaction {
    */
   async awaitMessage(idleUntil: number): Promise<'message' | 'close' | 'timeout' | 'handover'> {
     this.changed();
-    const handover = this.handover.whileWaiting;
-    const arrived = await condition(() => this.run.messageOrClose !== undefined || (handover && this.handover.due()), Math.max(1, idleUntil - Date.now()));
+    const arrived = await condition(() => this.run.messageOrClose !== undefined || this.handover.due(), Math.max(1, idleUntil - Date.now()));
     if (!arrived) return 'timeout';
     return this.run.messageOrClose ?? 'handover';
   }
@@ -222,8 +221,7 @@ export class Interaction {
   async awaitBudget(stillExhausted: () => boolean, why: string, options: { resumed?: boolean } = {}): Promise<'lifted' | 'handover'> {
     this.run.setPausedOnBudget(true, why, options.resumed);
     this.changed();
-    const handover = this.handover.whileWaiting;
-    await condition(() => !stillExhausted() || (handover && this.handover.due()));
+    await condition(() => !stillExhausted() || this.handover.due());
     if (stillExhausted()) return 'handover';
     this.run.setPausedOnBudget(false);
     this.changed();

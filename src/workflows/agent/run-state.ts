@@ -371,9 +371,9 @@ export class RunState {
   }
 
   /**
-   * What the planner reads. With a request (current planners), exactly the first `messageCount` messages, checked
-   * against the step: handlers that append meanwhile never change what a plan sees. Without one (planners of
-   * older workers), the whole transcript and the catalogue, as they always got.
+   * What the planner reads: exactly the first `messageCount` messages, checked against the step, so handlers that
+   * append meanwhile never change what a plan sees. Without a request (an inspection, not a planner): the whole
+   * transcript and the catalogue.
    */
   plannerContext(request?: PlannerContextRequest): PlannerContext {
     const model = this.model;

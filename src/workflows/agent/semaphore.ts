@@ -4,19 +4,15 @@ import { condition } from '@temporalio/workflow';
  * A deterministic counting semaphore for workflow code: waiters resume through `condition`, so the order
  * in which permits are granted is decided by the workflow's own event order and replays identically.
  *
- * `immediate` (runs started with patch `lean-scheduling-v1`): a caller that finds a free permit and nobody
- * waiting takes it at once, without a `condition` round; every promise a workflow makes costs the SDK a stack
- * trace (bench/RESULTS.md §7), so the common case makes none of its own.
+ * A caller that finds a free permit and nobody waiting takes it at once, without a `condition` round; every promise a
+ * workflow makes costs the SDK a stack trace (bench/RESULTS.md §7), so the common case makes none of its own.
  */
 export class Semaphore {
   private available: number;
   private readonly queue: number[] = [];
   private nextTicket = 0;
 
-  constructor(
-    permits: number,
-    private readonly immediate = false,
-  ) {
+  constructor(permits: number) {
     if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`Expected permits to be an integer >= 1, got ${permits}`);
     this.available = permits;
   }
@@ -47,7 +43,7 @@ export class Semaphore {
 
   /** Runs `body` holding a permit, and always gives the permit back. */
   withPermit<T>(body: () => Promise<T>): Promise<T> {
-    if (this.immediate && this.available > 0 && this.queue.length === 0) {
+    if (this.available > 0 && this.queue.length === 0) {
       this.available -= 1;
       return body().finally(() => this.release());
     }

@@ -1,11 +1,11 @@
-import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import { CancellationScope, condition } from '@temporalio/workflow';
 import { actionFromMessage, callsOf } from '../../shared/actions';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { AgentAction, TaskResult, ToolCallAction } from '../../shared/model';
 import type { WaitingStep } from '../../shared/contracts/workflow-input';
 import { boundText, outputText, utf8Bytes } from '../../shared/summarize';
 import { budgetFinalTurnMessage } from '../../shared/transcript';
-import { PATCHES } from './patches';
+import type { Features } from './features';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import type { AgentRunResult, ResolvedAgentRunInput } from '../../shared/model';
 import { foldPlans, stepGraph } from '../../shared/plan/graph';
@@ -29,20 +29,18 @@ export interface StepContext {
   view: RunView;
   access: ToolAccess;
   semaphore: Semaphore;
-  /** Set in runs started with the size limits (patch `size-limits-v1`): the cap on calls per answer. */
-  maxCalls?: number;
-  /** Approvals and questions (patch `interaction-v1`). */
-  interaction?: Interaction;
-  /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`, patch `plans-v1`). */
-  plans?: boolean;
-  /** The model is called through a local activity (runs with `planner: 'local'`, patch `local-planner-v1`). */
+  /** What the run's code path is (computed once when it started). */
+  features: Features;
+  /** The cap on calls per answer. */
+  maxCalls: number;
+  /** Approvals, questions, messages and budget raises. */
+  interaction: Interaction;
+  /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`). */
+  plans: boolean;
+  /** The model is called through a local activity (runs with `planner: 'local'`). */
   localPlanner?: boolean;
-  /** The planner activity is sent the transcript's new messages (patch `planner-delta-v1`). */
+  /** The planner activity is sent the transcript's new messages (runs on the activity planner). */
   plannerDelta?: TranscriptSender;
-  /** Fewer promises per call (patch `lean-scheduling-v1`); the semaphore was made to match. */
-  lean?: boolean;
-  /** The run hands over to its next run while it waits for people or a budget (patch `wait-handover-v1`). */
-  handover?: boolean;
 }
 
 /** After a step: go on, stop with this result, or hand over to the next run while waiting (continue-as-new). */
@@ -78,8 +76,7 @@ async function budgetExhausted(
 ): Promise<'resumed' | 'handover' | AgentRunResult> {
   const { run, input } = context;
   const why = 'answer' in reason ? reason.answer : 'Stopped: the budget is used up.';
-  if (!patched(PATCHES.budgets)) return run.finish(RUN_STATUSES.budgetExceeded, why);
-  if (input.budget?.onExhausted === 'pause' && context.interaction) {
+  if (input.budget?.onExhausted === 'pause') {
     const stillExhausted = () => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget() }, moment)?.status === RUN_STATUSES.budgetExceeded;
     const lifted = await context.interaction.awaitBudget(stillExhausted, why, { resumed });
     return lifted === 'lifted' ? 'resumed' : 'handover';
@@ -184,8 +181,7 @@ function carriedBytes(results: readonly TaskResult[]): number {
 /** The step's calls: graph → schedule (eagerly, under the semaphore, gates for people) → observation. */
 async function runTools(context: StepContext, answer: RecordedAnswer, action: AgentAction, resume?: WaitingStep): Promise<StepOutcome> {
   const { input, run, view, access, semaphore, maxCalls } = context;
-  const checked = { ...access, refuseInvalidInput: () => patched(PATCHES.inputCheck) };
-  const { prepared, accepted } = stepGraph(action, run.step, checked, context.plans === true, maxCalls);
+  const { prepared, accepted } = stepGraph(action, run.step, access, context.plans, maxCalls);
   // After a handover the plans and calls were logged by the previous run.
   if (!resume) for (const plan of accepted) run.planAccepted(plan);
   for (const entry of prepared) if ('task' in entry) run.people.noteCall(entry.task);
@@ -197,8 +193,7 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
   const inFlight = new Set<string>();
   const execution: ExecutionContext = {
     semaphore,
-    ...(context.lean ? { lean: true } : {}),
-    ...(context.interaction ? { interaction: context.interaction } : {}),
+    interaction: context.interaction,
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
     ...(resumed ? { resumed } : {}),
     hooks: {
@@ -214,36 +209,29 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
       },
       onResumed: (task) => run.taskResumed(task),
     },
-    ...(maxCalls !== undefined
-      ? { budget: new OutputBudget((input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES) - carriedBytes(carried), activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY) }
-      : {}),
+    budget: new OutputBudget((input.stepOutputBytes ?? DEFAULT_STEP_OUTPUT_BYTES) - carriedBytes(carried), activities, MIN_CALL_OUTPUT_BYTES, Number.POSITIVE_INFINITY),
   };
   if (resume) view.show();
-  const interaction = context.interaction;
-  let results: TaskResult[];
-  if (context.handover && interaction) {
-    const scope = new CancellationScope();
-    let settled = false;
-    const planned = scope.run(() => runPlan(prepared, execution)).finally(() => {
-      settled = true;
-    });
-    // Hand over only when nothing but people is awaited: no call or timer in flight, none waiting for a permit, and
-    // every parked call still undecided. Not cancellable: a cancelled run waits for its calls' cancellation below.
-    const quiet = CancellationScope.nonCancellable(() =>
-      condition(() => settled || (inFlight.size === 0 && semaphore.idle && interaction.gatesUndecided() && interaction.handoverDue())),
-    );
-    await Promise.race([planned.catch(() => undefined), quiet]);
-    if (!settled) {
-      const results = carriedResults(finished, input.observationBytesPerCall) as unknown as NonNullable<WaitingStep['results']>;
-      const waiting: WaitingStep = { at: 'tools', ...(answer.dropped ? { dropped: answer.dropped } : {}), results, gates: interaction.parkedGates() };
-      scope.cancel();
-      await planned.catch(() => undefined);
-      return { next: 'handover', waiting };
-    }
-    results = await planned;
-  } else {
-    results = await runPlan(prepared, execution);
+  const { interaction } = context;
+  const scope = new CancellationScope();
+  let settled = false;
+  const planned = scope.run(() => runPlan(prepared, execution)).finally(() => {
+    settled = true;
+  });
+  // Hand over only when nothing but people is awaited: no call or timer in flight, none waiting for a permit, and
+  // every parked call still undecided. Not cancellable: a cancelled run waits for its calls' cancellation below.
+  const quiet = CancellationScope.nonCancellable(() =>
+    condition(() => settled || (inFlight.size === 0 && semaphore.idle && interaction.gatesUndecided() && interaction.handoverDue())),
+  );
+  await Promise.race([planned.catch(() => undefined), quiet]);
+  if (!settled) {
+    const carry = carriedResults(finished, input.observationBytesPerCall) as unknown as NonNullable<WaitingStep['results']>;
+    const waiting: WaitingStep = { at: 'tools', ...(answer.dropped ? { dropped: answer.dropped } : {}), results: carry, gates: interaction.parkedGates() };
+    scope.cancel();
+    await planned.catch(() => undefined);
+    return { next: 'handover', waiting };
   }
+  const results = await planned;
   run.recordObservation(foldPlans(summarize(results, input.observationBytesPerCall), accepted), answer.dropped, maxCalls);
   view.show();
   view.publish();
