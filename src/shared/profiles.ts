@@ -16,7 +16,7 @@ export const TOOL_TIMEOUT_DEFAULT_MS = 30_000;
 export const PLANNER_TIMEOUT_MS = 120_000;
 export const PLANNER_HEARTBEAT_TIMEOUT_MS = 30_000;
 /**
- * Largest transcript delta a plan request carries, in characters of message text (patch `planner-delta-v1`). A
+ * Largest transcript delta a plan request carries, in characters of message text. A
  * step whose new messages (or, in the first request, messages and catalogue) are larger sends none: the worker
  * queries instead, so a request never adds more than this to history.
  */

@@ -34,7 +34,7 @@ function charsOf(messages: readonly ChatMessage[]): number {
 
 /**
  * What this run has sent the planner so far, so that each request carries only the messages added since the
- * previous one (patch `planner-delta-v1`); the first request of a run also carries the catalogue. One per run.
+ * previous one; the first request of a run also carries the catalogue. One per run.
  * A delta larger than PLANNER_DELTA_MAX_CHARS is not sent: the request says only where the transcript stands,
  * and the worker queries for it.
  */
@@ -74,9 +74,9 @@ export interface PlannerOptions {
   run: RunState;
   /** Cap on calls per answer, sent to the planner and enforced on its answer; absent in runs started before it. */
   maxCalls?: number;
-  /** Call the model through a local activity with the transcript inline (`planner: 'local'`, patch `local-planner-v1`). */
+  /** Call the model through a local activity with the transcript inline (`planner: 'local'`). */
   local?: boolean;
-  /** Send the planner activity the transcript's new messages (patch `planner-delta-v1`); absent in runs started before it. */
+  /** Send the planner activity the transcript's new messages (the activity planner; a local one gets the transcript inline). */
   delta?: TranscriptSender;
 }
 
