@@ -8,7 +8,7 @@ import { budgetFinalTurnMessage } from '../../shared/transcript';
 import type { Features } from './features';
 import { RUN_STATUSES } from '../../shared/contracts/status';
 import type { AgentRunResult, ResolvedAgentRunInput } from '../../shared/model';
-import { foldPlans, stepGraph } from '../../shared/plan/graph';
+import { foldPlans, stepGraph, type AcceptedPlan } from '../../shared/plan/graph';
 import type { ToolAccess } from '../../shared/plan/tasks';
 import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } from '../../shared/profiles';
 import { summarize } from '../../shared/summarize';
@@ -213,6 +213,9 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
   };
   if (resume) view.show();
   const { interaction } = context;
+  // Only a step with a call that may wait for a person can hand over within itself; the others need no scope.
+  const mayWait = resume !== undefined || prepared.some((entry) => 'task' in entry && (entry.task.requiresApproval === true || entry.task.executor.kind === 'question'));
+  if (!mayWait) return observed(context, await runPlan(prepared, execution), answer, accepted);
   const scope = new CancellationScope();
   let settled = false;
   const planned = scope.run(() => runPlan(prepared, execution)).finally(() => {
@@ -231,7 +234,12 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     await planned.catch(() => undefined);
     return { next: 'handover', waiting };
   }
-  const results = await planned;
+  return observed(context, await planned, answer, accepted);
+}
+
+/** The step's results become its observation in the transcript. */
+function observed(context: StepContext, results: readonly TaskResult[], answer: RecordedAnswer, accepted: readonly AcceptedPlan[]): StepOutcome {
+  const { input, run, view, maxCalls } = context;
   run.recordObservation(foldPlans(summarize(results, input.observationBytesPerCall), accepted), answer.dropped, maxCalls);
   view.show();
   view.publish();
