@@ -85,7 +85,7 @@ ${figures.anatomy ? anatomyMarkdown(figures.anatomy, "## 7. Where a step's time 
 ${figures.settings ? settingsMarkdown(figures.settings, '## 8. Worker settings chosen by measurement') : ''}
 ## Beside the strongest TypeScript peer
 
-From \`../shared/PEER-FIGURES.md\` (LangGraph.js 1.7.3 with its SQLite checkpointer, same workloads, measured on this
+From \`bench/peer-langgraph.md\` (LangGraph.js 1.7.3 with its SQLite checkpointer, same workloads, measured on this
 kind of machine but **not in this run**), beside the figures of this run:
 
 | workload | LangGraph + SQLite (not this run) | ${peerColumn} | durable-agent (this run) |

@@ -19,10 +19,6 @@ export class HandoverPolicy {
     this.accepted += 1;
   }
 
-  get updates(): number {
-    return this.accepted;
-  }
-
   /** Whether the run should continue as new at its next safe point. */
   due(): boolean {
     const info = workflowInfo();
