@@ -106,7 +106,7 @@ export default tseslint.config(
     ignores: ['src/cli/**', 'src/workflows/**', 'src/shared/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/cli', '**/cli/**'], message: 'Only src/cli imports src/cli: move what is shared to src/client (or src/config).' }],
+        patterns: [{ group: ['**/cli', '**/cli/**'], message: 'Only src/cli imports src/cli: move what is shared to src/client, src/config or src/runtime.' }],
       }],
     },
   },

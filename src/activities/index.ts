@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { createOpenAIClient, type ModelConfig } from '../config/model-config';
 import { ERROR_TYPES } from '../shared/errors';
 import type { PlanRequest, PlanResult } from '../shared/model';
-import type { Tool } from '../tools/define-tool';
+import type { AnyTool } from '../tools/define-workflow-tool';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
 import { createToolActivities } from './tool-activities';
@@ -10,7 +10,7 @@ import { createToolActivities } from './tool-activities';
 /** What activities depend on; tests inject fakes here instead of mocking modules. */
 export interface ActivityDependencies {
   /** Tools offered to agents: a list, or a registry that may grow after the worker started (see `unavailable`). @default [] */
-  tools?: readonly Tool[] | ToolRegistry;
+  tools?: readonly AnyTool[] | ToolRegistry;
   /**
    * Set when `tools` may grow (MCP servers that connect late): tools added later run through the SDK's `default`
    * activity, and this says why a tool not (yet) here cannot run (`McpServerUnavailable`, retried). @default unset
@@ -29,7 +29,7 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
   return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey, ...(model.prices ? { prices: model.prices } : {}) };
 }
 
-const isToolList = (tools: readonly Tool[] | ToolRegistry): tools is readonly Tool[] => Array.isArray(tools);
+const isToolList = (tools: readonly AnyTool[] | ToolRegistry): tools is readonly AnyTool[] => Array.isArray(tools);
 
 /** Used when no model is configured: fails the first model call at once with what to do. */
 const noModel = {

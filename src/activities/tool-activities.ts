@@ -1,6 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ERROR_TYPES } from '../shared/errors';
-import { executorOf } from '../shared/execution';
 import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
 import { MAX_ERROR_MESSAGE_BYTES } from '../shared/profiles';
 import { boundText, outputText, utf8Bytes } from '../shared/summarize';
@@ -110,6 +109,10 @@ function abandonment(signal: AbortSignal, deadlineMs: number | undefined): { pro
 function toolActivity(tool: Tool, maxOutputBytes: number) {
   return async (request: ToolActivityInput): Promise<ToolActivityOutput> => {
     const activity = Context.current();
+    // The tool's own check, at the tool worker's boundary (this worker may serve another queue, or another build of
+    // the tool than the catalogue the run recorded): the full validator (zod or ajv), whose parsed value (defaults,
+    // transforms) is what `run` receives. The workflow's schema check before scheduling is partial and cannot see
+    // inputs resolved from plan references, so this one is never skipped.
     const checked = tool.validate(request.input);
     if (!checked.ok) {
       throw ApplicationFailure.create({
@@ -174,15 +177,12 @@ function lateToolActivity(registry: ToolRegistry, maxOutputBytes: number, unavai
   };
 }
 
-/** One activity per registered tool, named after the tool, plus `describeTools` for the catalogue. */
+/** One activity per activity tool, under its activity type, plus `describeTools` for the catalogue (of every tool). */
 export function createToolActivities(registry: ToolRegistry, options: ToolActivityOptions = {}): ToolActivities {
   const { maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES, unavailable } = options;
   const activities: Record<string, ToolActivity> = {};
-  for (const tool of registry.tools.values()) {
-    const executor = executorOf(tool.spec);
-    // Timers run in the workflow; each other tool is registered under its own activity type.
-    if (executor.kind === 'activity') activities[executor.activityType] = toolActivity(tool, maxOutputBytes);
-  }
+  // Each tool that runs as an activity is registered under its activity type; a workflow-side tool registers none.
+  for (const [activityType, tool] of registry.activityTools) activities[activityType] = toolActivity(tool, maxOutputBytes);
   if (unavailable) activities.default = lateToolActivity(registry, maxOutputBytes, unavailable);
   return Object.assign(activities, {
     /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */

@@ -1,6 +1,6 @@
 import { AgentClient } from '../client';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { runUrl, uiUrlFor } from './local-runtime';
+import { runUrl, uiUrlFor } from '../runtime/ui-links';
 
 /** What a command gets while it talks to the server: the client, the configuration, a run's UI link. */
 export interface AgentConnection {

@@ -1,6 +1,6 @@
 import type { AgentRunHandle, AgentRunResult, RunEvent } from '../client';
 import { isConnectionFailure, probeTcp, TemporalConnectionLostError } from '../config/connect';
-import { EventProgress } from './event-progress';
+import { RunProgress } from '../client/run-progress';
 import type { ProgressView } from './progress';
 import { within } from './within';
 
@@ -60,7 +60,7 @@ function lostServer(address: string, workflowId: string, cause?: unknown): Tempo
 export async function followRun(options: FollowOptions): Promise<FollowOutcome> {
   const { handle, view, address } = options;
   const grace = options.lostServerGraceMs ?? LOST_SERVER_GRACE_MS;
-  const progress = new EventProgress(options.maxSteps);
+  const progress = new RunProgress(options.maxSteps);
   const stop = new AbortController();
   let settled = false;
 

@@ -28,6 +28,7 @@ import { registerInspectCommands } from './commands/inspect-commands';
 import { registerInteractionCommands } from './commands/interaction-commands';
 import { registerMcpServerCommand } from './commands/mcp-server-command';
 import { registerSessionCommands } from './commands/session-commands';
+import { registerTableCommands } from './commands/table-commands';
 import { registerRunCommand } from './commands/run-command';
 import { registerScriptedModelCommand } from './commands/scripted-model-command';
 import { registerServerCommand } from './commands/server-command';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerInspectCommands(program);
   registerInteractionCommands(program);
+  registerTableCommands(program);
   registerFollowCommand(program);
   registerSessionCommands(program);
   registerWorkerCommand(program);

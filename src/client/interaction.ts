@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { closeUpdate, decideUpdate, ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, turnAnswerQuery, type AgentWorkflow } from '../shared/contracts/handlers';
+import type { UpdateDefinition } from '@temporalio/common';
+import { ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../shared/contracts/handlers';
+import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult } from '../shared/contracts/interaction-table';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
 import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../shared/contracts/interaction';
 import { compileJsonSchema } from '../tools/json-schema';
@@ -32,6 +34,16 @@ export class RunInteraction {
     return this.openOnly.getHandle<AgentWorkflow>(handle.workflowId);
   }
 
+  /**
+   * Says something to the run: any interaction of the table (src/shared/contracts/interaction-table.ts), sent as its
+   * Update. The run's validator checks it before anything reaches history; a refusal is an `InteractionRefusedError`.
+   */
+  async interact<Name extends InteractionName>(name: Name, args: InteractionArgs<Name>): Promise<InteractionResult<Name>> {
+    const update = INTERACTIONS[name].update as UpdateDefinition<InteractionResult<Name>, [unknown]>;
+    // `close` takes no argument: its Update is sent with none.
+    return refusalAware(() => this.handle().executeUpdate(update, { args: (args === undefined ? [] : [args]) as [unknown] }));
+  }
+
   /** Calls waiting for a decision and questions waiting for an answer. Needs a worker. */
   async pending(): Promise<Pending> {
     return this.handle().query(pendingQuery);
@@ -49,12 +61,12 @@ export class RunInteraction {
         if (!checked.ok) throw new InteractionRefusedError(`the edited arguments do not match the input schema of ${pending.tool}: ${checked.problems}`);
       }
     }
-    return refusalAware(() => this.handle().executeUpdate(decideUpdate, { args: [decision] }));
+    return this.interact('decide', decision);
   }
 
   /** Raises the run's budget; a run paused on it (`waiting_for_budget`) goes on. Answers with the budget in force. */
   async raiseBudget(raise: BudgetRaise): Promise<Budget> {
-    return refusalAware(() => this.handle().executeUpdate(raiseBudgetUpdate, { args: [raise] }));
+    return this.interact('raiseBudget', raise);
   }
 
   /**
@@ -62,7 +74,7 @@ export class RunInteraction {
    * within the turn (it waits for people), the answer is read from the next run by query.
    */
   async send(text: string): Promise<TurnAnswer> {
-    const sent = await refusalAware(() => this.handle().executeUpdate(sendUpdate, { args: [{ text }] }));
+    const sent = await this.interact('send', { text });
     return sent.continued ? this.turnAnswer(sent.turn) : sent;
   }
 
@@ -80,12 +92,12 @@ export class RunInteraction {
 
   /** Closes a session; it ends with its last turn's result. */
   async close(): Promise<void> {
-    await refusalAware(() => this.handle().executeUpdate(closeUpdate, { args: [] }));
+    await this.interact('close', undefined);
   }
 
   /** Answers the model's open question (name it when several are open). */
   async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
-    return refusalAware(() => this.handle().executeUpdate(replyUpdate, { args: [{ text, ...(questionId ? { questionId } : {}) }] }));
+    return this.interact('reply', { text, ...(questionId ? { questionId } : {}) });
   }
 
   /**

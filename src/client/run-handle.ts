@@ -7,6 +7,7 @@ import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } fro
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
 import type { EventPage, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
 import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
+import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../shared/contracts/interaction-table';
 import { RunInteraction } from './interaction';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
@@ -112,10 +113,6 @@ export class AgentRunHandle {
     }
   }
 
-  /**
-   * Asks the run to stop: calls in flight are cancelled, and the result has status `cancelled`. With
-   * `timeoutMs` the request itself gives up then (a gRPC deadline) instead of retrying an unreachable server.
-   */
   /** Calls waiting for a decision and questions waiting for an answer (needs a worker). */
   async pending(): Promise<Pending> {
     return this.notFoundAware(() => this.interaction.pending());
@@ -160,6 +157,24 @@ export class AgentRunHandle {
   }
 
   /**
+   * Pauses the run: it stops before its next step (calls in flight finish) and waits, at no compute, for `resume`.
+   * Answers `paused` when it is paused already, `pausing` when it pauses before its next step. @throws InteractionRefusedError
+   */
+  async pause(reason?: string): Promise<PauseResult> {
+    return this.interact('pause', reason !== undefined ? { reason } : {});
+  }
+
+  /** Resumes a paused run (or withdraws a pause not yet in effect). @throws InteractionRefusedError */
+  async resume(): Promise<ResumeResult> {
+    return this.interact('resume', {});
+  }
+
+  /** Any interaction of the table, by name (what the methods above send). @throws InteractionRefusedError */
+  async interact<Name extends InteractionName>(name: Name, args: InteractionArgs<Name>): Promise<InteractionResult<Name>> {
+    return this.toRunning(() => this.interaction.interact(name, args));
+  }
+
+  /**
    * Sends something to a run that must still be going: one that has ended says so (Temporal answers "not found"), and
    * a refusal by the server (too many requests in flight, …) becomes a `ServerRequestError` that names the run.
    */
@@ -191,6 +206,10 @@ export class AgentRunHandle {
     return this.notFoundAware(() => this.interaction.readPage(options.from ?? 0, options.limit));
   }
 
+  /**
+   * Asks the run to stop: calls in flight are cancelled, and the result has status `cancelled`. With
+   * `timeoutMs` the request itself gives up then (a gRPC deadline) instead of retrying an unreachable server.
+   */
   async cancel(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.notFoundAware(() => this.bounded(options.timeoutMs, () => this.handle().cancel()));
   }

@@ -11,6 +11,12 @@ export interface McpServerContext {
   link: (runId: string) => string | undefined;
   /** Where unexpected errors are reported (stderr: stdout may be the protocol channel). */
   log: (line: string) => void;
+  /** The task queue `start_run` starts runs on. @default the configuration's (`TEMPORAL_TASK_QUEUE`) */
+  taskQueue?: string;
+  /** True when this process runs the worker of that queue (`mcp-server --local`); otherwise a `durable-agent worker` must. */
+  inProcessWorker?: boolean;
+  /** Told the id of each run `start_run` started (`--local` ends the open runs of its private queue when it stops). */
+  onRunStarted?: (runId: string) => void;
 }
 
 /** What a tool's handler gets: the server's context plus the request's abort signal (the client gave up on the call). */

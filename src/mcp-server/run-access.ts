@@ -96,7 +96,7 @@ export const UPDATE_CONFIRM_MS = 30_000;
  * sent that no worker would take (an Update waits for one without end): a run that has ended, or one no worker
  * serves, is refused with what to do, and nothing is recorded.
  */
-export async function sendToLiveRun<T>(context: McpToolContext, runId: string, what: 'decision' | 'answer', send: (handle: AgentRunHandle) => Promise<T>): Promise<T> {
+export async function sendToLiveRun<T>(context: McpToolContext, runId: string, what: 'decision' | 'answer' | 'request', send: (handle: AgentRunHandle) => Promise<T>): Promise<T> {
   const { handle, description } = await describeRun(context, runId);
   if (!isOpen(description)) {
     throw new ToolRefusal(`run ${runId} has ended (${shownStatus(description)}); there is nothing to decide or answer. Call run_result for its result.`);

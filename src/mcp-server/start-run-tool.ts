@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AgentClient, AgentRunInput } from '../client';
+import { isPrivateTaskQueue } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
 import { bounded } from './run-access';
 
@@ -17,7 +18,7 @@ async function workerSeen(agent: AgentClient, taskQueue: string): Promise<boolea
   }
 }
 
-/** `start_run`: starts a run for a goal on the server's task queue and returns at once. */
+/** `start_run`: starts a run for a goal on the context's task queue (the server's, or `--local`'s own) and returns at once. */
 export const startRunTool = defineMcpTool({
   name: 'start_run',
   title: 'Start a durable agent run',
@@ -56,12 +57,16 @@ export const startRunTool = defineMcpTool({
   async run(input, context) {
     const { runId, budget, ...rest } = input;
     const runInput: AgentRunInput = { ...rest, ...(budget && Object.keys(budget).length > 0 ? { budget } : {}) };
-    const handle = await bounded(context, 15_000, () => context.agent.start(runInput, runId ? { workflowId: runId } : {}));
-    const taskQueue = context.agent.config.taskQueue;
+    const taskQueue = context.taskQueue ?? context.agent.config.taskQueue;
+    const handle = await bounded(context, 15_000, () => context.agent.start(runInput, { taskQueue, ...(runId ? { workflowId: runId } : {}) }));
+    context.onRunStarted?.(handle.workflowId);
     const seen = await workerSeen(context.agent, taskQueue);
     const url = context.link(handle.workflowId);
-    const workerNote =
-      seen === false
+    const workerNote = context.inProcessWorker
+      ? isPrivateTaskQueue(taskQueue)
+        ? ` This MCP server's own worker (private task queue "${taskQueue}", scripted model) runs it; if the run is still open when this server stops, it is cancelled.`
+        : ` This MCP server's own worker (task queue "${taskQueue}") runs it; if this server stops first, any \`durable-agent worker\` on that queue continues it.`
+      : seen === false
         ? ` No worker has polled task queue "${taskQueue}" lately: the run waits until one starts (\`TEMPORAL_TASK_QUEUE=${taskQueue} durable-agent worker\`).`
         : ` A durable-agent worker on task queue "${taskQueue}" runs it (this MCP server runs none).`;
     return {

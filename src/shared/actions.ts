@@ -68,7 +68,9 @@ export function parseToolCall(call: RawToolCall, maxDepth?: number): ToolCallAct
 
 /**
  * Turns the model's answer into an action: no tool call is `Final`, one is a `ToolCall`,
- * several are a `Parallel` action. Pure, so the workflow can derive it during replay.
+ * several are a `Parallel` action. Pure, so the workflow can derive it during replay. It parses the arguments
+ * (and bounds their depth); it neither cuts the calls (the planner did) nor checks them against a schema (the
+ * workflow does that once per call when it prepares the call's task).
  */
 export function actionFromMessage(message: ChatMessage, options: { maxDepth?: number } = {}): AgentAction {
   const calls = (message.toolCalls ?? []).map((call) => parseToolCall(call, options.maxDepth));
@@ -94,7 +96,8 @@ export interface DroppedCalls {
 /**
  * Makes an answer's tool calls safe to run and to pair with their results: keeps the first `maxCalls`
  * (the rest are reported as dropped), and gives every kept call a unique, non-empty id (a model that
- * repeats an id would otherwise get one result for two calls). Pure and idempotent.
+ * repeats an id would otherwise get one result for two calls). Pure and idempotent. The planner applies it once,
+ * to the model's answer, before the answer is recorded; the workflow records the cut answer as it is.
  */
 export function limitToolCalls(calls: readonly RawToolCall[], maxCalls: number): { calls: RawToolCall[]; dropped?: DroppedCalls } {
   const kept = calls.slice(0, maxCalls);

@@ -156,7 +156,17 @@ export interface Observation {
 
 export type { AgentRunStatus, RunStatus } from './contracts/status';
 
-/** Small reference the `plan` activity receives; it reads the transcript itself (history stays linear). */
+/**
+ * The transcript a plan request carries: its messages from index `from` on (the first request of a run, and every
+ * request of a local planner, also the tool catalogue). The worker merges them into its cache of the run's transcript.
+ */
+export interface TranscriptDelta {
+  from: number;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+}
+
+/** Small reference the `plan` activity receives; the worker builds the transcript from its cache or a query. */
 export interface PlanRequest {
   workflowId: string;
   runId: string;
@@ -172,16 +182,24 @@ export interface PlanRequest {
    */
   messageCount: number;
   /**
-   * The transcript and catalogue themselves, for a planner run as a local activity (`planner: 'local'`): a local
-   * activity's input never enters history, so sending them costs no history and saves the query round trip.
+   * The one way the transcript reaches the planner. The activity planner sends the messages added since its previous
+   * request (none past PLANNER_DELTA_MAX_CHARS), so each message enters history once more and history stays linear;
+   * a local planner (`planner: 'local'`) sends the whole transcript (`from: 0`) every time, since a local activity's
+   * input never enters history. When the worker's cache then lacks part of the first `messageCount` messages (or the
+   * catalogue), it queries the run (`plannerContext`).
    */
-  context?: PlannerContext & { tools: ToolSpec[] };
-  /**
-   * The messages added since this run's previous plan request (and, in the first request, the catalogue), so a
-   * worker that served the previous step reads the transcript from its cache instead of querying the workflow. Each message enters history once more this way, which keeps history linear.
-   */
-  delta?: { from: number; messages: ChatMessage[]; tools?: ToolSpec[] };
+  delta: TranscriptDelta;
 }
+
+/**
+ * A plan request as the activity may receive it: the current shape, or one scheduled by a worker of an earlier
+ * build (the transcript inline as `context`, or no transcript at all). The activity reads it as a {@link PlanRequest}.
+ */
+export type ReceivedPlanRequest = Omit<PlanRequest, 'delta'> & {
+  delta?: TranscriptDelta;
+  /** @deprecated The transcript inline (a local planner of an earlier build); read as a delta from 0. */
+  context?: PlannerContext & { tools: ToolSpec[] };
+};
 
 /** Arguments of the `plannerContext` query: which prefix of the transcript, for which step. */
 export interface PlannerContextRequest {
@@ -191,8 +209,6 @@ export interface PlannerContextRequest {
   includeTools: boolean;
 }
 
-
-
 /** What the planner reads through the workflow's `plannerContext` query. */
 export interface PlannerContext {
   model?: string;
@@ -201,8 +217,12 @@ export interface PlannerContext {
   tools?: ToolSpec[];
 }
 
+/** The `plan` activity's answer, recorded in history as the step's answer. */
 export interface PlanResult {
-  /** The assistant message as received (tool calls with their raw argument strings). */
+  /**
+   * The assistant message as received, its tool calls (raw argument strings) already cut to the request's
+   * `maxCalls` and given unique ids by the planner; the workflow records it as it is.
+   */
   message: ChatMessage;
   /** Tokens of the call, and its cost in USD when the worker knows the model's price. */
   usage: { inputTokens: number; outputTokens: number; costUsd?: number };

@@ -16,9 +16,10 @@ export const TOOL_TIMEOUT_DEFAULT_MS = 30_000;
 export const PLANNER_TIMEOUT_MS = 120_000;
 export const PLANNER_HEARTBEAT_TIMEOUT_MS = 30_000;
 /**
- * Largest transcript delta a plan request carries, in characters of message text. A
- * step whose new messages (or, in the first request, messages and catalogue) are larger sends none: the worker
- * queries instead, so a request never adds more than this to history.
+ * Largest transcript delta an activity planner's request carries, in characters of message text. A step whose new
+ * messages (or, in the first request, messages and catalogue) are larger sends none: the worker's cache cannot cover
+ * the transcript then, and it queries the run, so a request never adds more than this to history. A local planner's
+ * request carries the whole transcript whatever its size (its input never enters history).
  */
 export const PLANNER_DELTA_MAX_CHARS = 64_000;
 export const PLANNER_RETRY: RetrySpec = {

@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import type { RetrySpec, ToolEffects, ToolSpec } from '../shared/model';
+import type { Executor, RetrySpec, ToolEffects, ToolSpec } from '../shared/model';
 import { TOOL_RETRY_DEFAULT, TOOL_TIMEOUT_DEFAULT_MS } from '../shared/profiles';
 import { describeIssues } from '../shared/zod-issues';
 import { compileJsonSchema, type JsonSchema } from './json-schema';
@@ -28,7 +28,7 @@ export interface ToolContext {
 }
 
 /** What every tool definition says, whatever describes its input. */
-interface ToolDefinitionBase {
+export interface ToolDefinitionBase {
   /** The name the model calls; also the activity type by default. Letters, digits, `_` and `-`. */
   name: string;
   /** What the tool does, for the model. */
@@ -79,10 +79,13 @@ export interface JsonSchemaToolDefinition<Input = unknown> extends ToolDefinitio
 /** The outcome of checking a call's input against a tool's schema. */
 export type InputCheck = { ok: true; value: unknown } | { ok: false; problems: string };
 
-/** A tool ready for the registry: its catalogue entry plus the check-and-run functions. */
+/** A tool that runs as an activity on a worker, ready for the registry: its catalogue entry plus the check-and-run functions. */
 export interface Tool {
   spec: ToolSpec;
-  /** Checks input against the tool's schema: the parsed value, or every problem as `path: message`. */
+  /**
+   * Checks input against the tool's schema: the parsed value, or every problem as `path: message`. The tool's
+   * activity calls it once per attempt, before `run`.
+   */
   validate(input: unknown): InputCheck;
   run(input: unknown, context: ToolContext): Promise<unknown>;
 }
@@ -136,8 +139,11 @@ function retryOf(definition: ToolDefinitionBase): RetrySpec {
   return retry;
 }
 
-/** Checks the parts of a definition that do not depend on how the input is described, and derives the catalogue entry. */
-function specOf(definition: ToolDefinitionBase, inputSchema: Record<string, unknown>): ToolSpec {
+/**
+ * Checks the parts of a definition that do not depend on how the input is described, and derives the catalogue entry;
+ * its calls run as the tool's activity unless another `executor` is given (a workflow-side tool).
+ */
+export function specOf(definition: ToolDefinitionBase, inputSchema: Record<string, unknown>, executor?: Executor): ToolSpec {
   const { name } = definition;
   if (!TOOL_NAME.test(name)) throw new ToolDefinitionError(`Expected a tool name of 1-64 letters, digits, "_" or "-", got \`${name}\``);
   if (!definition.description.trim()) throw new ToolDefinitionError(`Tool "${name}" needs a description: the model reads it.`);
@@ -155,7 +161,7 @@ function specOf(definition: ToolDefinitionBase, inputSchema: Record<string, unkn
     ...(definition.usesIdempotencyKey ? { usesIdempotencyKey: true } : {}),
     ...(definition.requiresApproval ? { requiresApproval: true } : {}),
     ...(definition.summaryField ? { summaryField: definition.summaryField } : {}),
-    executor: { kind: 'activity', activityType: definition.activityType ?? name, ...(definition.taskQueue ? { taskQueue: definition.taskQueue } : {}) },
+    executor: executor ?? { kind: 'activity', activityType: definition.activityType ?? name, ...(definition.taskQueue ? { taskQueue: definition.taskQueue } : {}) },
   };
 }
 

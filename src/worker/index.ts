@@ -4,6 +4,7 @@
  */
 export { createWorker, runWorker, workerTools, WORKFLOWS_PATH, WORKFLOW_PRELOAD_MODULES, type AgentWorkerOptions, type WorkerDeployment } from './run-worker';
 export { defineTool, ToolDefinitionError, ToolError, type JsonSchemaToolDefinition, type Tool, type ToolContext, type ZodToolDefinition } from '../tools/define-tool';
+export { defineWorkflowTool, type AnyTool, type WorkflowTool } from '../tools/define-workflow-tool';
 export { createBuiltinTools } from '../tools/builtin';
 export { createHttpGetTool, type HttpGetOptions } from '../tools/builtin/http-get';
 export { createListDirTool, type ListDirOptions } from '../tools/builtin/list-dir';

@@ -4,6 +4,7 @@ import { loadModelConfig } from '../config/model-config';
 import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
 import { createBuiltinTools } from '../tools/builtin';
 import type { Tool } from '../tools/define-tool';
+import { activityOf, type AnyTool } from '../tools/define-workflow-tool';
 import { connectWorkerConnection } from '../config/connect';
 import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
 import { expandToolNames, matchesToolName } from '../shared/tool-patterns';
@@ -19,7 +20,7 @@ export interface AgentWorkerOptions {
   /** Task queue to poll. @default config.taskQueue */
   taskQueue?: string;
   /** Extra, user-defined tools, offered to agents next to the built-ins. @default [] */
-  tools?: readonly Tool[];
+  tools?: readonly AnyTool[];
   /** Configuration of the built-in tools, or `false` to register none. @default loadBuiltinToolsConfig(process.env) */
   builtinTools?: BuiltinToolsConfig | false;
   /** How to reach the model. @default loadModelConfig(process.env) */
@@ -64,7 +65,7 @@ export interface WorkerDeployment {
  * The tools a worker serves: all, or those `onlyTools` names. An entry naming none is a configuration error, unless
  * it names a tool of an MCP server that has not connected yet (`github__*` while `github` is retried).
  */
-function servedTools(tools: readonly Tool[], onlyTools: readonly string[] | undefined, pendingServers: readonly string[] = []): Tool[] {
+function servedTools<T extends AnyTool>(tools: readonly T[], onlyTools: readonly string[] | undefined, pendingServers: readonly string[] = []): T[] {
   if (!onlyTools) return [...tools];
   const { names, unmatched } = expandToolNames(onlyTools, tools.map((tool) => tool.spec.name));
   const unexplained = unmatched.filter((entry) => !pendingServers.some((server) => entry.startsWith(`${server}__`)));
@@ -72,11 +73,14 @@ function servedTools(tools: readonly Tool[], onlyTools: readonly string[] | unde
   return tools.filter((tool) => names.includes(tool.spec.name));
 }
 
-/** A tool worker's tools, each declared to run on its queue (the catalogue it answers says so). */
-function onQueue(tools: readonly Tool[], taskQueue: string): Tool[] {
-  return tools.map((tool) => {
-    const activityType = tool.spec.executor?.kind === 'activity' ? tool.spec.executor.activityType : tool.spec.name;
-    return { ...tool, spec: { ...tool.spec, executor: { kind: 'activity' as const, activityType, taskQueue } } };
+/**
+ * A tool worker's tools, each declared to run on its queue (the catalogue it answers says so). A workflow-side tool is
+ * not among them: it has no activity to serve (the run's own workflow runs it).
+ */
+function onQueue(tools: readonly AnyTool[], taskQueue: string): Tool[] {
+  return tools.flatMap((tool) => {
+    const activity = activityOf(tool);
+    return activity ? [{ ...activity.tool, spec: { ...tool.spec, executor: { kind: 'activity' as const, activityType: activity.activityType, taskQueue } } }] : [];
   });
 }
 
@@ -91,7 +95,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../workflows/preload')];
 
 /** The built-ins (unless turned off) followed by the worker's own tools. */
-export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): Tool[] {
+export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): AnyTool[] {
   const builtins = options.builtinTools === false ? [] : createBuiltinTools(options.builtinTools ?? loadBuiltinToolsConfig());
   return [...builtins, ...(options.tools ?? [])];
 }
@@ -108,8 +112,8 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } };
   const { mcp, onlyTools } = options;
-  const prepare = (tools: readonly Tool[]) => (toolsOnly ? onQueue(tools, taskQueue) : [...tools]);
-  const registry = createToolRegistry(prepare(servedTools([...workerTools(options), ...(mcp?.tools ?? [])], onlyTools, [...(mcp?.pending.keys() ?? [])])));
+  const prepare = (tools: readonly AnyTool[]): AnyTool[] => (toolsOnly ? onQueue(tools, taskQueue) : [...tools]);
+  const registry = createToolRegistry(servedTools(prepare([...workerTools(options), ...(mcp?.tools ?? [])]), onlyTools, [...(mcp?.pending.keys() ?? [])]));
   // An MCP server still being retried: its tools join the catalogue (of runs started after) once it connects, and
   // run through the SDK's `default` activity, since a worker's activity types are fixed when it is created.
   const late = mcp && mcp.pending.size > 0 ? mcp : undefined;
@@ -151,7 +155,7 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
       process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.${waiting}\n`);
     }
     const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
-    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])], options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
+    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])].filter((tool) => activityOf(tool)), options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
     process.stderr.write(
       `${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
     );

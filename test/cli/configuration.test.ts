@@ -8,7 +8,7 @@ import { DEFAULT_MODEL, loadModelConfig } from '../../src/config/model-config';
 import { DEFAULT_MODEL_PRICES } from '../../src/shared/pricing';
 import { withoutBlankVariables } from '../../src/config/parse-environment';
 import { loadBuiltinToolsConfig } from '../../src/config/tools-config';
-import { chooseModel } from '../../src/cli/model-choice';
+import { chooseModel } from '../../src/runtime/model-choice';
 import { runCli } from '../helpers/cli';
 
 describe('loadTemporalConfig', () => {

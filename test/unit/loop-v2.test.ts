@@ -27,7 +27,7 @@ const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
 
 describe('the status vocabulary', () => {
   it('is one list: running and the waiting statuses are live, the rest are outcomes', () => {
-    expect(RUN_STATUS_WORDS).toEqual(['running', 'waiting_for_approval', 'waiting_for_input', 'waiting_for_budget', 'idle', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
+    expect(RUN_STATUS_WORDS).toEqual(['running', 'waiting_for_approval', 'waiting_for_input', 'waiting_for_budget', 'paused', 'idle', 'final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
     expect(isOutcome(RUN_STATUSES.running)).toBe(false);
     expect(isOutcome(RUN_STATUSES.waitingForApproval)).toBe(false);
     expect(RUN_STATUS_WORDS.filter(isOutcome)).toEqual(['final', 'max_steps', 'budget_exceeded', 'cancelled', 'failed']);
@@ -56,7 +56,7 @@ describe('RunState', () => {
 
   it('gives the planner exactly the prefix it was scheduled with, and refuses a stale read', () => {
     const run = state();
-    run.recordCatalogue([spec()]);
+    run.transcript.recordCatalogue([spec()]);
     run.beginStep();
     const count = run.messageCount;
     run.recordPlan({ message: { role: 'assistant', content: 'appended later' }, usage: { inputTokens: 1, outputTokens: 1 }, model: 'm' });
@@ -89,23 +89,29 @@ describe('RunState', () => {
 
 describe('the planner reads by reference', () => {
   const messages: ChatMessage[] = [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }];
-  const request = (step: number): PlanRequest => ({ workflowId: 'w', runId: 'r', step, finalTurn: false, messageCount: 2 });
+  /** A request whose delta brings no messages (a step past the delta limit): the worker has the prefix, or asks. */
+  const request = (step: number, messageCount: number): PlanRequest => ({ workflowId: 'w', runId: 'r', step, finalTurn: false, messageCount, delta: { from: messageCount, messages: [] } });
 
-  it('asks for the catalogue once per run and for the scheduled prefix every time', async () => {
+  it('asks for the catalogue once per run, and for the scheduled prefix whenever its cache lacks some of it', async () => {
     const asked: Array<PlannerContextRequest | undefined> = [];
     const read = createWorkflowContextReader(async (_request, args) => {
       asked.push(args);
-      return { messages, ...(args?.includeTools ? { tools: [spec()] } : {}) } satisfies PlannerContext;
+      return { messages: messages.slice(0, args?.messageCount), ...(args?.includeTools ? { tools: [spec()] } : {}) } satisfies PlannerContext;
     });
-    const first = await read(request(1));
-    const second = await read(request(2));
+    const first = await read(request(1, 1));
+    const second = await read(request(2, 2));
+    expect(first).toMatchObject({ messages: messages.slice(0, 1), read: 'query' });
+    expect(second).toMatchObject({ messages, read: 'query' });
     expect(first.tools).toHaveLength(1);
     expect(second.tools).toHaveLength(1);
     expect(asked).toEqual([
-      { step: 1, messageCount: 2, includeTools: true },
+      { step: 1, messageCount: 1, includeTools: true },
       { step: 2, messageCount: 2, includeTools: false },
     ]);
-    await read({ ...request(1), runId: 'next-run' });
+    // The same prefix again (a retried request) is in the cache now.
+    expect(await read(request(2, 2))).toMatchObject({ messages, read: 'cache' });
+    await read({ ...request(1, 2), runId: 'next-run' });
+    expect(asked).toHaveLength(3);
     expect(asked[2]?.includeTools).toBe(true);
   });
 

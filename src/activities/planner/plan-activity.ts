@@ -4,12 +4,13 @@ import { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../shared/errors';
-import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, PromptSeen, ToolSpec } from '../../shared/model';
+import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, PromptSeen, ReceivedPlanRequest, ToolSpec } from '../../shared/model';
 import { limitToolCalls } from '../../shared/actions';
 import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../shared/pricing';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../shared/profiles';
 import { plannerContextQuery } from '../../shared/contracts/handlers';
 import { classifyModelError } from './classify-model-error';
+import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
 
 export interface PlannerDependencies {
@@ -19,7 +20,7 @@ export interface PlannerDependencies {
   defaultModel: string;
   /** The API key, only to scrub it from error messages. */
   apiKey?: string;
-  /** Reads the transcript by reference. @default a query to the run's own workflow through the worker's client, with a per-run catalogue cache */
+  /** Reads the transcript for a request. @default {@link createWorkflowContextReader}: the worker's cache, or a query to the run */
   readContext?: (request: PlanRequest) => Promise<ReadContext>;
   /** @default PLANNER_MAX_RETRY_AFTER_MS */
   maxRetryAfterMs?: number;
@@ -31,17 +32,18 @@ export interface PlannerDependencies {
   prices?: ModelPrices;
 }
 
-/** What the model is shown, and whether the worker had it or asked the run. */
+/** What the model is shown, and whether the worker had it (`cache`) or asked the run (`query`). */
 export type ReadContext = PlannerContext & { tools: ToolSpec[]; read?: PromptSeen['read'] };
 
 /** Runs whose catalogue a worker keeps (the oldest is dropped first); a miss costs one larger query. */
 const CATALOGUE_CACHE_RUNS = 500;
 
 /**
- * Reads what the model is shown. A request with a `delta` (the activity planner's requests) is served
- * from this worker's {@link TranscriptCache} when it holds the rest of the transcript, and the first request of a
- * run carries the catalogue. Otherwise it queries the run's own workflow: the first `messageCount` messages (the
- * transcript as it was when the plan was scheduled) and, once per run per worker, the tool catalogue.
+ * Reads what the model is shown: the one reader of `PlanRequest.delta`. The delta is merged into this worker's
+ * {@link TranscriptCache}, and its catalogue (when it carries one) kept per run; when the cache then holds the first
+ * `messageCount` messages (the transcript as it was when the plan was scheduled) and the catalogue, they are served
+ * from it (`read: 'cache'`). Otherwise the run's own workflow is queried once for that prefix and, when this worker
+ * lacks it, the catalogue (`read: 'query'`), and the cache keeps what it returned for the run's next requests.
  */
 export function createWorkflowContextReader(
   /** Sends the query; tests inject one. @default through the activity's client */
@@ -56,14 +58,14 @@ export function createWorkflowContextReader(
   };
   return async (request) => {
     const key = `${request.workflowId}/${request.runId}`;
-    if (request.delta?.tools) remember(key, request.delta.tools);
+    if (request.delta.tools) remember(key, request.delta.tools);
     const cached = catalogues.get(key);
-    const messages = request.delta ? transcripts.read(key, request.delta, request.messageCount) : undefined;
+    const messages = transcripts.read(key, request.delta, request.messageCount);
     if (messages && cached) return { messages, tools: cached, read: 'cache' };
     const context = await query(request, { step: request.step, messageCount: request.messageCount, includeTools: !cached });
     const tools = cached ?? context.tools ?? [];
     if (!cached) remember(key, tools);
-    if (request.delta) transcripts.store(key, context.messages);
+    transcripts.store(key, context.messages);
     return { model: context.model, messages: context.messages, tools, read: 'query' };
   };
 }
@@ -151,9 +153,10 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
 
   return {
-    async plan(request: PlanRequest): Promise<PlanResult> {
+    async plan(received: ReceivedPlanRequest): Promise<PlanResult> {
       const activity = Context.current();
-      const context: ReadContext = request.context ? { ...request.context, read: 'inline' } : await readContext(request);
+      const request = readPlanRequest(received);
+      const context = await readContext(request);
       const model = request.model ?? context.model ?? dependencies.defaultModel;
       const tools = request.finalTurn ? [] : context.tools;
       // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive).
@@ -186,6 +189,8 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       };
       const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
       const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
+      // The one cut to the call limit (and the one place call ids are made unique): before the answer is measured
+      // and recorded, so calls past `maxCalls` never enter history. The workflow records the answer as it is.
       const limited = limitToolCalls(
         (message.tool_calls ?? []).map((call, index) => ({
           id: call.id ?? `call_${request.step}_${index + 1}`,

@@ -1,7 +1,6 @@
-import type { ChatMessage, PlanRequest } from '../../shared/model';
+import type { ChatMessage, TranscriptDelta } from '../../shared/model';
 
-/** The new messages of a run's transcript since its previous plan request (see `PlanRequest.delta`). */
-export type TranscriptDelta = NonNullable<PlanRequest['delta']>;
+export type { TranscriptDelta } from '../../shared/model';
 
 interface Entry {
   messages: ChatMessage[];
@@ -34,7 +33,10 @@ export class TranscriptCache {
     private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
-  /** The first `count` messages of the run's transcript after applying `delta`, or undefined when this worker lacks some. */
+  /**
+   * Merges `delta` into the run's entry and returns the first `count` messages, or undefined when this worker lacks
+   * some. A delta from 0 (a run's first request, or a local planner's whole transcript) starts the entry afresh.
+   */
   read(key: string, delta: TranscriptDelta, count: number): ChatMessage[] | undefined {
     const entry = delta.from === 0 ? this.put(key) : this.entries.get(key);
     if (!entry) return undefined;
@@ -71,7 +73,8 @@ export class TranscriptCache {
   }
 
   private touch(key: string, entry: Entry): void {
-    this.entries.delete(key);
+    // An entry dropped by its own write (one run larger than the bytes bound) is not put back.
+    if (!this.entries.delete(key)) return;
     this.entries.set(key, entry);
   }
 
@@ -82,13 +85,13 @@ export class TranscriptCache {
     this.entries.delete(key);
   }
 
-  /** Drops the least recently used runs until both bounds hold, never the run just written. */
+  /** Drops the least recently used runs until both bounds hold, never the run just written unless it alone passes the bytes bound. */
   private evict(keep: string): void {
+    // The run just written alone exceeds the bytes bound: keep nothing of it, and the other runs.
+    if ((this.entries.get(keep)?.bytes ?? 0) > this.maxBytes) this.drop(keep);
     for (const key of this.entries.keys()) {
       if (this.entries.size <= this.maxRuns && this.bytes <= this.maxBytes) return;
       if (key !== keep) this.drop(key);
     }
-    // The run just written alone exceeds the bytes bound: keep nothing.
-    if (this.bytes > this.maxBytes) this.drop(keep);
   }
 }

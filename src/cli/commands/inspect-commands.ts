@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { type AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
-import { isPrivateTaskQueue } from '../local-runtime';
+import { isPrivateTaskQueue } from '../../client/worker-advice';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
 import { within } from '../within';
 import { parsePositiveInteger } from '../parse';

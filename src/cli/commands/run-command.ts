@@ -1,21 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Worker } from '@temporalio/worker';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
-import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../../config/connect';
+import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
+import { startLocalRuntime, type LocalRuntime } from '../../runtime/local-runtime';
+import { runUrl, uiUrlFor } from '../../runtime/ui-links';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../shared/approval-gates';
 import { matchesToolName } from '../../shared/tool-patterns';
-import { mcpServersFor } from '../../mcp/config';
-import { connectMcpTools } from '../../mcp/mcp-tools';
-import { createWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
 import { followRun } from '../follow-run';
-import { listenForInterrupts } from '../interrupts';
-import { PRIVATE_TASK_QUEUE_PREFIX, resolveTemporalTarget, runUrl, uiUrlFor } from '../local-runtime';
-import { chooseModel } from '../model-choice';
+import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
@@ -45,12 +40,6 @@ interface RunOptions {
 
 /** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
 const CANCEL_GRACE_MS = 3_000;
-/** Upper bound on each clean-up step (stopping the worker, closing connections), so the command always ends. */
-const CLEANUP_STEP_MS = 5_000;
-/** The embedded server's own stop (SIGTERM, then SIGKILL after 10 s) gets a little longer. */
-const SERVER_STOP_MS = 12_000;
-/** With the server gone there is nothing to drain or report to: each step gets only this long. */
-const CLEANUP_STEP_WITHOUT_SERVER_MS = 1_000;
 
 function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
   return validateRunInput({
@@ -106,9 +95,22 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
   }
 }
 
-async function stopWorker(worker: Worker, working: Promise<void>): Promise<void> {
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await working.catch(() => undefined);
+/**
+ * `--tools` and `--require-approval` against the tools the worker will serve (built-ins and MCP servers'), before
+ * anything starts listening. Tools of other queues are known only to their workers: with `--tool-queues` the run
+ * checks those names against the whole catalogue itself.
+ */
+function checkToolNames(input: AgentRunInput, available: readonly string[]): void {
+  if (input.toolQueues?.length) return;
+  for (const [flag, names] of [['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const) {
+    const unknown = (names ?? []).filter((name) => !available.some((tool) => matchesToolName(name, tool)));
+    if (unknown.length > 0) {
+      throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${available.join(', ')}.`);
+    }
+  }
+  // With the whole catalogue known, a pattern that matches only `wait`/`ask_user` would gate nothing either.
+  const ungated = ungatedApprovalEntries(input.requireApproval ?? [], [...available]);
+  if (ungated.length > 0) throw new InvalidArgumentError(ungatedApprovalMessage(ungated));
 }
 
 /**
@@ -137,6 +139,59 @@ async function endPrivateRun(handle: AgentRunHandle, say: (line: string) => void
     );
   }
   return undefined;
+}
+
+/** How `runAndFollow` talks to the user and to the Ctrl-C handling of the command. */
+interface RunContext {
+  say: (line: string) => void;
+  json: boolean;
+  interrupts: Interrupts;
+  /** What a second Ctrl-C should say is left behind (undefined: nothing). */
+  leaveBehind: (words: string | undefined) => void;
+}
+
+/** Starts the run on the runtime's queue, follows it until it ends (or Ctrl-C), prints the result; returns the exit code. */
+async function runAndFollow(runtime: LocalRuntime, input: AgentRunInput, options: RunOptions, { say, json, interrupts, leaveBehind }: RunContext): Promise<number> {
+  const { agent, config, taskQueue, privateQueue } = runtime;
+  say(runtime.model.notice);
+  if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
+  const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
+  if (privateQueue) {
+    leaveBehind(`Run ${handle.workflowId} may still be running with no worker that could resume it: end it with \`durable-agent cancel ${handle.workflowId}\`.`);
+  }
+  const url = runtime.runUrl(handle.workflowId);
+  say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
+  const view = json ? undefined : createProgressView(process.stdout);
+  // What the run waits for from people: asked inline on a terminal, otherwise printed with the commands that answer it.
+  const attendant = createAttendant({
+    handle,
+    interactive: !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    print: (lines) => (view ? view.note(lines) : process.stderr.write(`${lines.join('\n')}\n`)),
+    ...(view ? { view } : {}),
+  });
+  const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
+  const outcome = await followRun({ handle, working: runtime.working, interrupted: interrupts.received, view, onEvent: attendant.onEvent, maxSteps, address: config.address }).finally(
+    attendant.stop,
+  );
+
+  let result: AgentRunResult | undefined;
+  if (outcome.kind === 'ended') {
+    result = outcome.result;
+  } else if (privateQueue) {
+    result = await endPrivateRun(handle, say);
+    leaveBehind(undefined);
+  } else {
+    say(
+      `\nStopped following (${outcome.signal}). Run ${handle.workflowId} goes on: any worker on task queue "${taskQueue}" ` +
+        `(\`durable-agent worker\`) continues it. See it with \`durable-agent status ${handle.workflowId}\`, stop it with \`durable-agent cancel ${handle.workflowId}\`.`,
+    );
+  }
+  if (!result) return EXIT_CODES.runNotFinal;
+  printRunResult(result, { workflowId: handle.workflowId, runUrl: url, json });
+  if (runtime.embedded) {
+    say('The embedded server stops with this command; the run is kept in .temporal/dev.sqlite. Browse it with `./bin/durable-agent server` running.');
+  }
+  return result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
 }
 
 /** `durable-agent run`: the main job in one command. */
@@ -174,106 +229,34 @@ export function registerRunCommand(program: Command): void {
       if (options.detach) return startDetached(input, options);
       const json = Boolean(options.json);
       const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
-
-      // Validate tools (and their configuration) before anything starts listening.
-      const builtins = workerTools({});
-      const mcpServers = mcpServersFor(options.mcpConfig);
-      // MCP servers are started (and their tools listed) before the run; they stop with the command.
-      const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), { retry: false }) : undefined;
-      const tools = [...builtins, ...(mcp?.tools ?? [])];
-      // Tools of other queues are known only to their workers: the run checks those names against the whole catalogue.
-      for (const [flag, names] of input.toolQueues?.length ? [] : ([['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const)) {
-        const unknown = (names ?? []).filter((name) => !tools.some((tool) => matchesToolName(name, tool.spec.name)));
-        if (unknown.length > 0) {
-          await mcp?.close();
-          throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${tools.map((tool) => tool.spec.name).join(', ')}.`);
-        }
-      }
-      // With the whole catalogue known, a pattern that matches only `wait`/`ask_user` would gate nothing either.
-      const ungated = input.toolQueues?.length ? [] : ungatedApprovalEntries(input.requireApproval ?? [], tools.map((tool) => tool.spec.name));
-      if (ungated.length > 0) {
-        await mcp?.close();
-        throw new InvalidArgumentError(ungatedApprovalMessage(ungated));
-      }
       // What a second Ctrl-C leaves behind: set once a private run exists.
       let leftBehind: string | undefined;
       const interrupts = listenForInterrupts(() => leftBehind);
-      // Everything started below is stopped in reverse order, whatever fails on the way.
-      const cleanup: Array<{ close: () => Promise<unknown>; timeoutMs: number }> = mcp ? [{ close: () => mcp.close(), timeoutMs: CLEANUP_STEP_MS }] : [];
+      const { id } = options;
+      let runtime: LocalRuntime | undefined;
       let serverLost = false;
       try {
-        const model = await chooseModel(options.script);
-        const scripted = model.scripted;
-        if (scripted) cleanup.push({ close: () => scripted.close(), timeoutMs: CLEANUP_STEP_MS });
         // Worker and core logs go to stderr (so `--json` stays one document); signals are ours to handle.
         installCliRuntime({ shutdownOnSignals: false, compact: true, hideConnectionRetries: true });
-        const target = await resolveTemporalTarget(say);
-        cleanup.push({ close: () => target.stop(), timeoutMs: SERVER_STOP_MS });
-        const { config } = target;
-        // The client first: it checks the server and the namespace, each with one clear message.
-        const agent = new AgentClient(await connectClient(config), config);
-        cleanup.push({ close: () => agent.close(), timeoutMs: CLEANUP_STEP_MS });
-        // A taken --id is refused before the worker is built (seconds of bundling); `start` checks again.
-        if (options.id) await agent.ensureIdFree(options.id);
-        const connection = await connectWorkerConnection(config);
-        cleanup.push({ close: () => connection.close(), timeoutMs: CLEANUP_STEP_MS });
-        // A scripted model lives in this process: give its runs a private queue so no other worker takes them.
-        const privateQueue = model.kind !== 'openai';
-        const taskQueue = privateQueue ? `${PRIVATE_TASK_QUEUE_PREFIX}${randomBytes(4).toString('hex')}` : config.taskQueue;
-        const worker = await createWorker({ config, connection, taskQueue, tools, builtinTools: false, model: model.config });
-        const working = worker.run();
-        cleanup.push({ close: () => stopWorker(worker, working), timeoutMs: CLEANUP_STEP_MS });
+        runtime = await startLocalRuntime({
+          onProgress: say,
+          ...(options.script ? { script: options.script } : {}),
+          ...(options.mcpConfig ? { mcpConfig: options.mcpConfig } : {}),
+          checkTools: (names) => checkToolNames(input, names),
+          // A taken --id is refused before the worker is built (seconds of bundling); `start` checks again.
+          ...(id ? { beforeWorker: (agent: AgentClient) => agent.ensureIdFree(id) } : {}),
+        });
         if (interrupts.signal) {
           say('Interrupted before the run started: nothing was started.');
           process.exitCode = EXIT_CODES.runNotFinal;
           return;
         }
-
-        say(model.notice);
-        if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
-        const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
-        if (privateQueue) {
-          leftBehind = `Run ${handle.workflowId} may still be running with no worker that could resume it: end it with \`durable-agent cancel ${handle.workflowId}\`.`;
-        }
-        const url = runUrl(target.uiUrl, config.namespace, handle.workflowId);
-        say(`Run ${handle.workflowId} started on ${config.address}${url ? ` · ${url}` : ''}`);
-        const view = json ? undefined : createProgressView(process.stdout);
-        // What the run waits for from people: asked inline on a terminal, otherwise printed with the commands that answer it.
-        const attendant = createAttendant({
-          handle,
-          interactive: !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
-          print: (lines) => (view ? view.note(lines) : process.stderr.write(`${lines.join('\n')}\n`)),
-          ...(view ? { view } : {}),
-        });
-        const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
-        const outcome = await followRun({ handle, working, interrupted: interrupts.received, view, onEvent: attendant.onEvent, maxSteps, address: config.address }).finally(attendant.stop);
-
-        let result: AgentRunResult | undefined;
-        if (outcome.kind === 'ended') {
-          result = outcome.result;
-        } else if (privateQueue) {
-          result = await endPrivateRun(handle, say);
-          leftBehind = undefined;
-        } else {
-          say(
-            `\nStopped following (${outcome.signal}). Run ${handle.workflowId} goes on: any worker on task queue "${taskQueue}" ` +
-              `(\`durable-agent worker\`) continues it. See it with \`durable-agent status ${handle.workflowId}\`, stop it with \`durable-agent cancel ${handle.workflowId}\`.`,
-          );
-        }
-        if (!result) {
-          process.exitCode = EXIT_CODES.runNotFinal;
-          return;
-        }
-        printRunResult(result, { workflowId: handle.workflowId, runUrl: url, json });
-        if (target.embedded) {
-          say('The embedded server stops with this command; the run is kept in .temporal/dev.sqlite. Browse it with `./bin/durable-agent server` running.');
-        }
-        process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
+        process.exitCode = await runAndFollow(runtime, input, options, { say, json, interrupts, leaveBehind: (words) => (leftBehind = words) });
       } catch (error) {
         if (error instanceof TemporalConnectionLostError) serverLost = true;
         throw error;
       } finally {
-        for (const step of cleanup.reverse()) await within(step.close(), serverLost ? CLEANUP_STEP_WITHOUT_SERVER_MS : step.timeoutMs);
+        await runtime?.close({ serverLost });
         interrupts.dispose();
       }
     });

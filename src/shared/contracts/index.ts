@@ -25,6 +25,20 @@ export {
   type TurnAnswer,
   type RunEvent,
 } from './interaction';
+export {
+  INTERACTIONS,
+  PauseSchema,
+  ResumeSchema,
+  simpleInteractions,
+  type InteractionArgs,
+  type InteractionName,
+  type InteractionResult,
+  type InteractionSpec,
+  type Pause,
+  type PauseResult,
+  type Resume,
+  type ResumeResult,
+} from './interaction-table';
 export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, DEFAULT_MAX_STEPS, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';
 export { AgentRunResultSchema, TaskErrorSchema, UsageSchema, type AgentRunResult, type TaskError, type Usage } from './run-result';
 export { AgentStateSchema, FinishedCallSchema, PromptSeenSchema, type AgentState, type FinishedCall, type PromptSeen } from './run-state';

@@ -69,6 +69,7 @@ export type Pending = z.infer<typeof PendingSchema>;
 export const RUN_EVENT_TYPES = [
   'step_started',
   'plan_done',
+  'plan_failed',
   'plan_graph',
   'call_started',
   'call_finished',
@@ -79,6 +80,8 @@ export const RUN_EVENT_TYPES = [
   'question_answered',
   'budget_exhausted',
   'budget_raised',
+  'run_paused',
+  'run_resumed',
   'turn_started',
   'turn_answered',
   'run_ended',
@@ -101,9 +104,10 @@ export const RunEventSchema = z.object({
   errorType: z.string().optional(),
   /** `plan_graph`: the nodes of a plan the model submitted (`submit_plan`), with what each waits for. */
   nodes: z.array(z.object({ id: z.string(), tool: z.string(), dependsOn: z.array(z.string()) })).optional(),
-  /** `plan_done`: the model call's tokens. */
+  /** `plan_done`, `plan_failed`: the model call's tokens, and its cost in USD when the worker knows the model's price. */
   inputTokens: z.number().int().optional(),
   outputTokens: z.number().int().optional(),
+  costUsd: z.number().optional(),
 });
 export type RunEvent = z.infer<typeof RunEventSchema>;
 

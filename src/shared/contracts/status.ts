@@ -11,6 +11,8 @@ export const RUN_STATUSES = {
   waitingForInput: 'waiting_for_input',
   /** The budget is used up and `onExhausted` is `pause`: waiting for `durable-agent raise-budget`. */
   waitingForBudget: 'waiting_for_budget',
+  /** A client paused the run (`durable-agent pause`): it waits before its next step for `durable-agent resume`. */
+  paused: 'paused',
   /** A session answered its turn and waits for the next message (`durable-agent send`). */
   idle: 'idle',
   /** The model answered without calling a tool. */
@@ -29,7 +31,7 @@ export const RUN_STATUSES = {
 export type RunStatus = (typeof RUN_STATUSES)[keyof typeof RUN_STATUSES];
 
 /** Statuses of a run that has not ended. */
-export const LIVE_STATUS_WORDS = [RUN_STATUSES.running, RUN_STATUSES.waitingForApproval, RUN_STATUSES.waitingForInput, RUN_STATUSES.waitingForBudget, RUN_STATUSES.idle] as const;
+export const LIVE_STATUS_WORDS = [RUN_STATUSES.running, RUN_STATUSES.waitingForApproval, RUN_STATUSES.waitingForInput, RUN_STATUSES.waitingForBudget, RUN_STATUSES.paused, RUN_STATUSES.idle] as const;
 export type LiveRunStatus = (typeof LIVE_STATUS_WORDS)[number];
 
 /** Statuses a run ends with (the result's `status`). */

@@ -2,7 +2,21 @@ import { z } from 'zod';
 import { AgentRunInputSchema, BudgetSchema } from './run-input';
 import { ToolCallCountsSchema, UsageSchema } from './run-result';
 import { RunEventSchema } from './interaction';
+import { FinishedCallSchema } from './run-state';
 import { ChatMessageSchema } from './transcript';
+
+/**
+ * The run's fold of its event log (its phase, step, counts, calls in flight and waits) as the next run of a chain
+ * starts from it: the fold goes on where it was, so a handover never changes what readers see.
+ */
+export const CarriedFoldSchema = z.object({
+  phase: z.object({ name: z.enum(['running', 'waiting_for_budget', 'paused', 'idle', 'ended']), status: z.string().optional() }),
+  running: z.array(z.object({ id: z.string(), tool: z.string(), startedAt: z.number() })),
+  recent: z.array(FinishedCallSchema),
+  approvals: z.array(z.string()),
+  questions: z.array(z.string()),
+});
+export type CarriedFold = z.infer<typeof CarriedFoldSchema>;
 
 /** A call of the waiting step that waits for a person: a gated call (approval) or the model's question. */
 export const CarriedGateSchema = z.object({
@@ -59,6 +73,8 @@ export const ResumeStateSchema = z.object({
   waiting: WaitingStepSchema.optional(),
   /** The newest events of the log and the next offset, so the log goes on across the chain. */
   events: z.object({ events: z.array(RunEventSchema), next: z.number().int().min(0) }).optional(),
+  /** The fold of the log at the handover (its step, usage and call counts are the fields above). */
+  fold: CarriedFoldSchema.optional(),
 });
 export type ResumeState = z.infer<typeof ResumeStateSchema>;
 

@@ -2,6 +2,7 @@ import { callsOf } from '../actions';
 import { ERROR_TYPES } from '../errors';
 import type { AgentAction, Observation, ObservationEntry } from '../model';
 import { quoteInput } from '../quote-input';
+import { failedResult } from '../task-result';
 import { checkPlan, SUBMIT_PLAN_TOOL } from './dag';
 import type { PlanNode } from './plan';
 import { prepareNode, type PreparedNode, type ToolAccess } from './tasks';
@@ -48,7 +49,7 @@ export function stepGraph(
     }
     const refuse = (problems: string[]) => {
       const message = `the plan was refused and nothing ran: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? ` (and ${problems.length - 20} more)` : ''}`;
-      prepared.push({ node: { id, call, dependsOn: [] }, result: { id, callId: call.id, tool: SUBMIT_PLAN_TOOL, ok: false, error: { type: ERROR_TYPES.planInvalid, message }, durationMs: 0 } });
+      prepared.push({ node: { id, call, dependsOn: [] }, result: failedResult({ id, callId: call.id, tool: SUBMIT_PLAN_TOOL }, { type: ERROR_TYPES.planInvalid, message }) });
     };
     const checked = checkPlan(call, id, { refusal: (tool) => refusalOf(tool, access) });
     if ('problems' in checked) return refuse(checked.problems);

@@ -6,6 +6,7 @@ import { WaitInputSchema } from '../wait';
 import { describeIssues } from '../zod-issues';
 import { MAX_ECHO_CHARS, quoteInput } from '../quote-input';
 import { schemaProblems } from '../schema-check';
+import { failedResult } from '../task-result';
 import { referencesIn } from './references';
 import type { PlanNode } from './plan';
 
@@ -33,7 +34,7 @@ export function callSummary(tool: string, input: unknown, summaryField?: string)
 }
 
 function failed(node: PlanNode, error: TaskError): PreparedNode {
-  return { node, result: { id: node.id, callId: node.call.id, tool: node.call.tool, ok: false, error, durationMs: 0 } };
+  return { node, result: failedResult({ id: node.id, callId: node.call.id, tool: node.call.tool }, error) };
 }
 
 function invalidInput(node: PlanNode, problem: string): PreparedNode {
@@ -68,8 +69,10 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
     if (!parsed.success) return invalidInput(node, describeIssues(parsed.error, '(input)', 2 * MAX_ECHO_CHARS));
   }
   if (executor.kind === 'activity') {
-    // A call that breaks its tool's JSON Schema is refused before anything is scheduled. Plan nodes with references
-    // are checked by the tool once the references are resolved.
+    // The workflow's check, at the sandbox boundary: a call that breaks the tool's JSON Schema as recorded in the
+    // run's catalogue is refused before anything is scheduled (the partial check never refuses what a full validator
+    // accepts). The tool's activity checks its input once more with its own full validator, at its own boundary: it
+    // may run on another worker and build, and it alone sees plan nodes' inputs once their references are resolved.
     const problems = node.name !== undefined && referencesIn(call.input).length > 0 ? [] : schemaProblems(spec.inputSchema, call.input);
     if (problems.length > 0) return invalidInput(node, problems.join('; '));
   }

@@ -1,20 +1,17 @@
 import { ASK_USER_TOOL_NAME, AskUserInputSchema } from '../../shared/ask-user';
-import { defineTool, type Tool } from '../define-tool';
+import { defineWorkflowTool, type WorkflowTool } from '../define-workflow-tool';
 
 /**
  * The `ask_user` built-in. It never runs on a worker: the workflow records the question, shows the run as
  * `waiting_for_input`, and waits (at zero compute, for as long as `approvalTimeoutMs`) for a `reply` Update;
  * the answer is the tool's result.
  */
-export function createAskUserTool(): Tool {
-  const tool = defineTool({
+export function createAskUserTool(): WorkflowTool {
+  return defineWorkflowTool({
     name: ASK_USER_TOOL_NAME,
     description: 'Ask the person you work for a question and wait for the answer. Use it when you need a fact or a decision only they have.',
     input: AskUserInputSchema,
     summaryField: 'question',
-    run: async () => {
-      throw new Error('ask_user runs in the workflow, never as an activity');
-    },
+    executor: { kind: 'question' },
   });
-  return { ...tool, spec: { ...tool.spec, executor: { kind: 'question' } } };
 }

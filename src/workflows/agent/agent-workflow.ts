@@ -106,7 +106,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     if ('problem' in catalogue) return run.finish(RUN_STATUSES.failed, catalogue.problem.answer, catalogue.problem.error);
     // Plans with dependencies: `submit_plan` is offered with the tools (runs that plan with it only).
     const planning = input.planning === 'dag' || input.planning === 'auto' ? input.planning : undefined;
-    run.recordCatalogue(planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
+    run.transcript.recordCatalogue(planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
     const context: StepContext = {
       input,
       run,
@@ -123,7 +123,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     /** An idle session waits for its next message; its result when it ended (closed or idled out). */
     const nextTurn = async (): Promise<AgentRunResult | undefined> => {
-      const idleUntil = run.idleUntil(idleTimeoutMs);
+      const idleUntil = run.session.idleUntil(idleTimeoutMs);
       const next = await interaction.awaitMessage(idleUntil);
       if (next === 'handover') return handOver(rawInput, input, run, interaction, { idleUntil });
       if (next !== 'message') return run.endSession(`The session ended (${next === 'close' ? 'closed' : 'idle timeout'}).`);
@@ -132,7 +132,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     };
     const sessions = input.session === true;
     // A session continued as new while idle: it waits for the next message before it steps.
-    if (sessions && run.status === RUN_STATUSES.idle) {
+    if (sessions && run.phase.name === 'idle') {
       const ended = await nextTurn();
       if (ended) return ended;
     }

@@ -14,10 +14,6 @@ const { describeTools } = proxyActivities<{ describeTools(): Promise<ToolSpec[]>
 /** The run's tools, or why the run cannot start (it allows tools no worker registered). */
 export type CatalogueOutcome = { access: ToolAccess; tools: ToolSpec[] } | { problem: { answer: string; error: TaskError } };
 
-/**
- * Records the tool catalogue in history (replay never depends on what a worker has in memory) and narrows it
- * to `allowedTools`.
- */
 /** A tool worker's catalogue, read on its own queue; a queue no worker serves fails fast (schedule-to-start). */
 async function describeQueue(taskQueue: string): Promise<ToolSpec[] | { problem: { answer: string; error: TaskError } }> {
   const { describeTools: describeRemote } = proxyActivities<{ describeTools(): Promise<ToolSpec[]> }>({
@@ -28,7 +24,8 @@ async function describeQueue(taskQueue: string): Promise<ToolSpec[] | { problem:
   });
   try {
     const specs = await describeRemote();
-    // Every tool there runs there, whatever its worker declared.
+    // Every tool there runs there, whatever its worker declared (a tool worker lists no workflow-side tool: it has no
+    // activity for one). Kept as it is: which activity a call schedules must not change for runs in flight.
     return specs.map((spec) => ({ ...spec, executor: { kind: 'activity' as const, activityType: spec.executor?.kind === 'activity' ? spec.executor.activityType : spec.name, taskQueue } }));
   } catch (error) {
     const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
@@ -52,6 +49,10 @@ async function describeAll(input: Pick<ResolvedAgentRunInput, 'toolQueues'>): Pr
   return catalogue;
 }
 
+/**
+ * Records the tool catalogue in history (replay never depends on what a worker has in memory) and narrows it
+ * to `allowedTools`.
+ */
 export async function loadCatalogue(input: Pick<ResolvedAgentRunInput, 'allowedTools' | 'requireApproval' | 'toolQueues'>): Promise<CatalogueOutcome> {
   const catalogue = await describeAll(input);
   if (!Array.isArray(catalogue)) return catalogue;

@@ -1,10 +1,14 @@
 import type { EventPage, RunEvent } from '../../shared/contracts/interaction';
+import type { PhaseEventType } from '../../shared/run-fold';
 import { utf8Bytes } from '../../shared/summarize';
 
 /** Events kept; older ones are dropped (their offsets stay counted). */
 export const EVENT_LOG_CAPACITY = 1_000;
 /** Most events one page returns. */
 const PAGE_LIMIT = 500;
+
+/** An event as a part of the run appends it: never one that changes the phase (those go through `RunMachine`). */
+export type LoggedEvent = Omit<RunEvent, 'offset' | 'at' | 'type'> & { type: Exclude<RunEvent['type'], PhaseEventType> };
 
 /**
  * The run's append-only event log, addressed by offset from the start of the logical run (carried across
@@ -15,16 +19,31 @@ export class EventLog {
   private readonly events: RunEvent[];
   private nextOffset: number;
 
-  constructor(carried?: { events: RunEvent[]; next: number }) {
+  /** `onAppend`: told of each new event (the run's fold). */
+  constructor(
+    carried?: { events: RunEvent[]; next: number },
+    private readonly onAppend: (event: RunEvent) => void = () => undefined,
+  ) {
     this.events = carried ? [...carried.events] : [];
     this.nextOffset = carried?.next ?? 0;
   }
 
-  append(event: Omit<RunEvent, 'offset' | 'at'>): void {
+  append(event: LoggedEvent): void {
+    this.push(event);
+  }
+
+  /** For `RunMachine.transition` only: the one way a phase event enters the log. */
+  appendPhase(event: Omit<RunEvent, 'offset' | 'at'>): void {
+    this.push(event);
+  }
+
+  private push(fields: Omit<RunEvent, 'offset' | 'at'>): void {
     // Date.now() is the workflow task's time in the sandbox: replay-safe.
-    this.events.push({ ...event, offset: this.nextOffset, at: Date.now() });
+    const event: RunEvent = { ...fields, offset: this.nextOffset, at: Date.now() };
+    this.events.push(event);
     this.nextOffset += 1;
     if (this.events.length > EVENT_LOG_CAPACITY) this.events.shift();
+    this.onAppend(event);
   }
 
   get next(): number {

@@ -1,25 +1,19 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DecisionSchema, FollowRequestSchema, ReplySchema, SendSchema, type Decision, type EventPage, type FollowRequest, type Send, type TurnAnswer } from '../../shared/contracts/interaction';
-import { closeUpdate, decideUpdate, eventsQuery, FOLLOW_RETIRED, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, turnAnswerQuery } from '../../shared/contracts/handlers';
-import { BudgetRaiseSchema, type Budget, type BudgetRaise } from '../../shared/contracts/run-input';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, FollowRequestSchema, type Decision, type EventPage, type FollowRequest, type Send, type TurnAnswer } from '../../shared/contracts/interaction';
+import { eventsQuery, FOLLOW_RETIRED, followEventsUpdate, pendingQuery, turnAnswerQuery } from '../../shared/contracts/handlers';
+import type { Budget, BudgetRaise } from '../../shared/contracts/run-input';
 import { ERROR_TYPES } from '../../shared/errors';
 import type { ResolvedAgentRunInput, Task, TaskError } from '../../shared/model';
 import type { CarriedGate } from '../../shared/contracts/workflow-input';
 import { describeIssues } from '../../shared/zod-issues';
 import { jsonDepth } from '../../shared/actions';
-import { DEFAULT_MAX_EDIT_BYTES, MAX_ARGUMENT_DEPTH, MAX_MESSAGE_BYTES, MAX_REASON_BYTES } from '../../shared/profiles';
+import { DEFAULT_MAX_EDIT_BYTES, MAX_ARGUMENT_DEPTH } from '../../shared/profiles';
 import { schemaProblems } from '../../shared/schema-check';
 import { utf8Bytes } from '../../shared/summarize';
 import type { HandoverPolicy } from './handover';
+import { registerInteractions } from './interactions';
 import type { RunState } from './run-state';
 import type { RunView } from './run-view';
-
-/** Refuses a text longer than `maxBytes` of UTF-8, naming what it is and both sizes. */
-function refuseLongText(what: string, text: string | undefined, maxBytes: number): void {
-  if (text === undefined) return;
-  const bytes = utf8Bytes(text);
-  if (bytes > maxBytes) throw new Error(`${what} has ${bytes} bytes; at most ${maxBytes} are accepted: shorten it`);
-}
 
 /** What a gate lets through: the call (with its arguments, edited or not), or the error result it becomes instead. */
 export type GateOutcome = { run: true; input: unknown } | { run: false; error: TaskError };
@@ -41,7 +35,7 @@ export class Interaction {
   private readonly parked = new Map<string, CarriedGate>();
 
   constructor(
-    private readonly run: RunState,
+    readonly run: RunState,
     private readonly view: RunView,
     input: Pick<ResolvedAgentRunInput, 'approvalTimeoutMs' | 'maxEditBytes'>,
     private readonly handover: HandoverPolicy,
@@ -58,7 +52,7 @@ export class Interaction {
     };
   }
 
-  /** Registers the handlers; call once, at the start of the workflow. */
+  /** Registers the queries and the handlers of every interaction (src/workflows/agent/interactions.ts); call once, at the start. */
   register(): void {
     setHandler(pendingQuery, () => this.run.people.pending());
     setHandler(turnAnswerQuery, (turn) => this.turnAnswer(turn));
@@ -73,39 +67,7 @@ export class Interaction {
         throw new Error(FOLLOW_RETIRED);
       },
     });
-    setHandler(decideUpdate, this.counted((decision: Decision) => this.decide(decision)), { validator: (decision: Decision) => this.validateDecision(decision) });
-    setHandler(sendUpdate, this.counted((message: Send) => this.send(message)), {
-      validator: (message: Send) => {
-        const parsed = SendSchema.safeParse(message);
-        if (!parsed.success) throw new Error(`invalid message: ${describeIssues(parsed.error)}`);
-        refuseLongText('the message', parsed.data.text, MAX_MESSAGE_BYTES);
-        const refusal = this.run.messageRefusal();
-        if (refusal) throw new Error(refusal);
-      },
-    });
-    setHandler(closeUpdate, this.counted(() => this.close()), {
-      validator: () => {
-        if (!this.run.input.session) throw new Error('this run is not a session; cancel it instead');
-        if (this.run.ended) throw new Error('the session has already ended');
-      },
-    });
-    setHandler(raiseBudgetUpdate, this.counted((raise: BudgetRaise) => this.raise(raise)), {
-      validator: (raise: BudgetRaise) => {
-        const parsed = BudgetRaiseSchema.safeParse(raise);
-        if (!parsed.success) throw new Error(`invalid budget raise: ${describeIssues(parsed.error)}`);
-        const refusal = this.run.raiseRefusal(parsed.data);
-        if (refusal) throw new Error(refusal);
-      },
-    });
-    setHandler(replyUpdate, this.counted((reply: { questionId?: string; text: string }) => this.reply(reply)), {
-      validator: (reply) => {
-        const parsed = ReplySchema.safeParse(reply);
-        if (!parsed.success) throw new Error(`invalid reply: ${describeIssues(parsed.error)}`);
-        refuseLongText('the reply', parsed.data.text, MAX_MESSAGE_BYTES);
-        const target = this.run.people.replyTarget(parsed.data.questionId);
-        if ('refusal' in target) throw new Error(target.refusal);
-      },
-    });
+    registerInteractions(this, (handler) => this.counted(handler));
   }
 
   /** Answers as soon as the log has an event at `request.from` or later, or the run ends or hands over. */
@@ -122,21 +84,21 @@ export class Interaction {
     this.released = true;
   }
 
-  private validateDecision(decision: Decision): void {
-    const parsed = DecisionSchema.safeParse(decision);
-    if (!parsed.success) throw new Error(`invalid decision: ${describeIssues(parsed.error)}`);
-    const refusal = this.run.people.decisionRefusal(parsed.data.callId);
-    if (refusal) throw new Error(refusal);
-    if (parsed.data.decision === 'deny') return refuseLongText('the reason', parsed.data.reason, MAX_REASON_BYTES);
-    const edited = parsed.data.arguments;
-    if (!edited) return;
+  /** Why a decision must be refused (edited arguments too large, too deep or off the tool's schema), or undefined. */
+  decisionRefusal(decision: Decision): string | undefined {
+    const refusal = this.run.people.decisionRefusal(decision.callId);
+    if (refusal || decision.decision === 'deny') return refusal;
+    const edited = decision.arguments;
+    if (!edited) return undefined;
     // Each approved edit enters history twice (this Update and the call it schedules): bounded before it lands.
     const json = JSON.stringify(edited);
-    refuseLongText('the edited arguments (as JSON)', json, this.maxEditBytes);
-    if (jsonDepth(json) > MAX_ARGUMENT_DEPTH) throw new Error(`the edited arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`);
-    const waiting = this.run.people.pending().approvals.find((call) => call.callId === parsed.data.callId);
+    const bytes = utf8Bytes(json);
+    if (bytes > this.maxEditBytes) return `the edited arguments (as JSON) has ${bytes} bytes; at most ${this.maxEditBytes} are accepted: shorten it`;
+    if (jsonDepth(json) > MAX_ARGUMENT_DEPTH) return `the edited arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`;
+    const waiting = this.run.people.pending().approvals.find((call) => call.callId === decision.callId);
     const problems = waiting ? schemaProblems(waiting.inputSchema, edited) : [];
-    if (problems.length > 0) throw new Error(`the edited arguments do not match the input schema of ${waiting?.tool ?? 'the tool'}: ${problems.join('; ')}`);
+    if (problems.length > 0) return `the edited arguments do not match the input schema of ${waiting?.tool ?? 'the tool'}: ${problems.join('; ')}`;
+    return undefined;
   }
 
   /** Whether every call parked at a gate is still undecided: nothing but people is awaited there. */
@@ -157,7 +119,7 @@ export class Interaction {
     return this.handover.due();
   }
 
-  private decide(decision: Decision): { callId: string; decision: Decision['decision'] } {
+  decide(decision: Decision): { callId: string; decision: Decision['decision'] } {
     if (decision.decision === 'approve' && decision.arguments) this.edits.set(decision.callId, decision.arguments);
     if (decision.decision === 'deny') this.reasons.set(decision.callId, decision.reason ?? 'no reason given');
     const detail = decision.decision === 'approve' ? (decision.arguments ? 'approved with edited arguments' : 'approved') : `denied: ${decision.reason ?? 'no reason given'}`;
@@ -166,7 +128,7 @@ export class Interaction {
     return { callId: decision.callId, decision: decision.decision };
   }
 
-  private reply(reply: { questionId?: string; text: string }): { questionId: string } {
+  reply(reply: { questionId?: string; text: string }): { questionId: string } {
     const target = this.run.people.replyTarget(reply.questionId);
     if ('refusal' in target) throw new Error(target.refusal);
     this.answers.set(target.questionId, reply.text);
@@ -177,23 +139,24 @@ export class Interaction {
    * Hands the message to the idle session and waits until its turn is answered; or, when the run hands over within
    * the turn (it waits for people), answers `continued` at once: the client reads the answer with `turnAnswer`.
    */
-  private async send(message: Send): Promise<TurnAnswer> {
-    const turn = this.run.turns + 1;
-    this.run.messageArrived(message.text);
-    await condition(() => this.run.turns >= turn || this.run.ended || this.released);
-    if (this.run.turns < turn && !this.run.ended) return { turn, status: this.run.status, answer: '', continued: true };
-    return { ...this.run.latestTurn(), turn };
+  async send(message: Send): Promise<TurnAnswer> {
+    const session = this.run.session;
+    const turn = session.turns + 1;
+    session.messageArrived(message.text);
+    await condition(() => session.turns >= turn || this.run.ended || this.released);
+    if (session.turns < turn && !this.run.ended) return { turn, status: this.run.status, answer: '', continued: true };
+    return { ...session.latest(), turn };
   }
 
   /** The answer of turn `turn` once it is answered (the latest turn only), for a `send` that answered `continued`. */
   turnAnswer(turn: number): TurnAnswer | null {
-    if (this.run.turns < turn && !this.run.ended) return null;
-    const latest = this.run.latestTurn();
+    if (this.run.session.turns < turn && !this.run.ended) return null;
+    const latest = this.run.session.latest();
     return latest.turn === turn || this.run.ended ? { ...latest, turn } : null;
   }
 
-  private close(): { closed: true } {
-    this.run.closeSession();
+  close(): { closed: true } {
+    this.run.session.close();
     return { closed: true };
   }
 
@@ -203,29 +166,88 @@ export class Interaction {
    */
   async awaitMessage(idleUntil: number): Promise<'message' | 'close' | 'timeout' | 'handover'> {
     this.changed();
-    const arrived = await condition(() => this.run.messageOrClose !== undefined || this.handover.due(), Math.max(1, idleUntil - Date.now()));
+    const session = this.run.session;
+    const arrived = await condition(() => session.messageOrClose !== undefined || this.handover.due(), Math.max(1, idleUntil - Date.now()));
     if (!arrived) return 'timeout';
-    return this.run.messageOrClose ?? 'handover';
+    return session.messageOrClose ?? 'handover';
   }
 
-  private raise(raise: BudgetRaise): Budget {
-    const budget = this.run.raiseBudget(raise);
+  raise(raise: BudgetRaise): Budget {
+    this.run.raiseBudget(raise);
     this.changed();
-    return budget;
+    return this.run.budget.current() ?? {};
   }
 
   /**
    * The budget is used up and `onExhausted` is `pause`: waits, with status `waiting_for_budget` and no model call,
-   * until `stillExhausted` turns false after a `raise-budget` (the run goes on), or the run is cancelled.
+   * until `stillExhausted` turns false after a `raise-budget` (the run goes on), or the run is cancelled. A run that
+   * handed over while it waited is in that phase already (its fold is carried).
    */
-  async awaitBudget(stillExhausted: () => boolean, why: string, options: { resumed?: boolean } = {}): Promise<'lifted' | 'handover'> {
-    this.run.setPausedOnBudget(true, why, options.resumed);
+  async awaitBudget(stillExhausted: () => boolean, why: string): Promise<'lifted' | 'handover'> {
+    const { run } = this;
+    if (run.phase.name !== 'waiting_for_budget') run.machine.transition({ type: 'budget_exhausted', step: run.step, detail: why });
     this.changed();
     await condition(() => !stillExhausted() || this.handover.due());
     if (stillExhausted()) return 'handover';
-    this.run.setPausedOnBudget(false);
+    run.machine.transition({ type: 'run_resumed', step: run.step, detail: 'budget raised' });
     this.changed();
     return 'lifted';
+  }
+
+  /** A pause asked for by a client (`pause`), not yet in effect; and a resume of a paused run. */
+  private pauseAsked?: { reason?: string };
+  private resumeAsked = false;
+
+  /** Why a pause must be refused, or undefined. */
+  pauseRefusal(): string | undefined {
+    const { run } = this;
+    if (run.ended) return `the run has ended (${run.status}); there is nothing to pause`;
+    if (run.phase.name === 'paused' && !this.resumeAsked) return 'the run is paused already: resume it with `durable-agent resume`';
+    if (this.pauseAsked) return 'a pause is asked for already: the run pauses before its next step';
+    return undefined;
+  }
+
+  requestPause(reason?: string): { state: 'paused' | 'pausing' } {
+    this.pauseAsked = reason !== undefined ? { reason } : {};
+    return { state: this.run.phase.name === 'paused' ? 'paused' : 'pausing' };
+  }
+
+  /** Why a resume must be refused, or undefined. */
+  resumeRefusal(): string | undefined {
+    const { run } = this;
+    if (run.ended) return `the run has ended (${run.status}); there is nothing to resume`;
+    if (run.phase.name !== 'paused' && !this.pauseAsked) return `the run is not paused (it is ${run.status})`;
+    if (run.phase.name === 'paused' && this.resumeAsked) return 'the run is resuming already';
+    return undefined;
+  }
+
+  requestResume(): { state: 'resumed' | 'pause_withdrawn' } {
+    if (this.run.phase.name === 'paused') {
+      this.resumeAsked = true;
+      return { state: 'resumed' };
+    }
+    this.pauseAsked = undefined;
+    return { state: 'pause_withdrawn' };
+  }
+
+  /**
+   * Between steps: when a pause was asked for (or the run handed over while paused), the run pauses here, holding no
+   * permit and scheduling nothing, until a resume (it goes on), a cancellation, or a handover that is due.
+   */
+  async pausePoint(): Promise<'go' | 'handover'> {
+    const { run } = this;
+    if (run.phase.name !== 'paused') {
+      if (!this.pauseAsked) return 'go';
+      run.machine.transition({ type: 'run_paused', step: run.step, detail: this.pauseAsked.reason ?? 'paused by request' });
+      this.pauseAsked = undefined;
+      this.changed();
+    }
+    await condition(() => this.resumeAsked || this.handover.due());
+    if (!this.resumeAsked) return 'handover';
+    this.resumeAsked = false;
+    run.machine.transition({ type: 'run_resumed', step: run.step, detail: 'resumed by request' });
+    this.changed();
+    return 'go';
   }
 
   private changed(): void {

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../shared/errors';
-import type { ChatMessage, PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError } from '../../shared/model';
+import type { ChatMessage, PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError, TranscriptDelta } from '../../shared/model';
 import { PLANNER_DELTA_MAX_CHARS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
 import type { RecordedAnswer, RunState } from './run-state';
 
@@ -10,17 +10,11 @@ const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResul
   retry: toActivityRetry(PLANNER_RETRY),
 });
 
-/** The same activity, run locally on the workflow's worker (`planner: 'local'`): the transcript goes in its input. */
+/** The same activity, run locally on the workflow's worker (`planner: 'local'`). */
 const local = proxyLocalActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
   startToCloseTimeout: PLANNER_TIMEOUT_MS,
   retry: toActivityRetry(PLANNER_RETRY),
 });
-
-/** What a local planner is sent: the transcript as it is now, and the catalogue. */
-function inlineContext(run: RunState): NonNullable<PlanRequest['context']> {
-  const context = run.plannerContext({ step: run.step, messageCount: run.messageCount, includeTools: true });
-  return { ...context, tools: context.tools ?? [] };
-}
 
 /** Characters of a few messages' text: a cheap bound on what they add to a request. */
 function charsOf(messages: readonly ChatMessage[]): number {
@@ -33,20 +27,26 @@ function charsOf(messages: readonly ChatMessage[]): number {
 }
 
 /**
- * What this run has sent the planner so far, so that each request carries only the messages added since the
- * previous one; the first request of a run also carries the catalogue. One per run.
- * A delta larger than PLANNER_DELTA_MAX_CHARS is not sent: the request says only where the transcript stands,
- * and the worker queries for it.
+ * What a run sends the planner of its transcript: the one sender of `PlanRequest.delta`. The activity planner's
+ * sender sends the messages added since its previous request (the first also the catalogue); a delta larger than
+ * PLANNER_DELTA_MAX_CHARS is not sent (the request says only where the transcript stands, and the worker queries
+ * for it), so a request never adds more than that to history. A `whole` sender (a local planner, whose input never
+ * enters history) sends the whole transcript and the catalogue (`from: 0`) every time, so its worker never queries.
  */
 export class TranscriptSender {
   private sent = 0;
 
-  next(run: RunState): NonNullable<PlanRequest['delta']> {
-    const from = this.sent;
+  /** @param whole send the whole transcript every time (a local planner) */
+  constructor(private readonly whole = false) {}
+
+  /** The delta of the run's next plan request: the transcript as it is now, less what was sent before. */
+  next(run: Pick<RunState, 'step' | 'messageCount' | 'plannerContext'>): TranscriptDelta {
+    const from = this.whole ? 0 : this.sent;
     const context = run.plannerContext({ step: run.step, messageCount: run.messageCount, includeTools: from === 0 });
     const count = context.messages.length;
     this.sent = count;
     const messages = context.messages.slice(from);
+    if (this.whole) return { from, messages, tools: context.tools ?? [] };
     const chars = charsOf(messages);
     if (chars > PLANNER_DELTA_MAX_CHARS) return { from: count, messages: [] };
     const tools = context.tools && chars + JSON.stringify(context.tools).length <= PLANNER_DELTA_MAX_CHARS ? { tools: context.tools } : {};
@@ -69,24 +69,30 @@ function usageOf(failure: ApplicationFailure): { inputTokens: number; outputToke
   return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
 }
 
+/** How a step asks the model (see {@link askModel}). */
 export interface PlannerOptions {
   input: ResolvedAgentRunInput;
   run: RunState;
-  /** Cap on calls per answer, sent to the planner and enforced on its answer; absent in runs started before it. */
+  /** Cap on calls per answer, sent to the planner, which cuts its answer to it. */
   maxCalls?: number;
-  /** Call the model through a local activity with the transcript inline (`planner: 'local'`). */
+  /** Call the model through a local activity (`planner: 'local'`): the request carries the whole transcript. */
   local?: boolean;
-  /** Send the planner activity the transcript's new messages (the activity planner; a local one gets the transcript inline). */
+  /**
+   * The run's sender of the transcript's new messages (the activity planner keeps one per run; without one, each
+   * request is sent as a run's first). A local planner sends the whole transcript and needs none.
+   */
   delta?: TranscriptSender;
 }
 
 /**
  * Asks the model for the next action through the `plan` activity. The request is a small reference (the
- * workflow, the step and how many messages to read), so the transcript enters history once, as observations.
+ * workflow, the step and how many messages to read) with the transcript's delta (see `PlanRequest.delta`).
  */
 export async function askModel(options: PlannerOptions, finalTurn: boolean): Promise<RecordedAnswer> {
   const { input, run, maxCalls } = options;
   const { workflowId, runId } = workflowInfo();
+  // A local planner never queries (its own workflow could not answer while the model call holds the workflow task).
+  const sender = options.local ? new TranscriptSender(true) : (options.delta ?? new TranscriptSender());
   const request: PlanRequest = {
     workflowId,
     runId,
@@ -95,14 +101,16 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
     messageCount: run.messageCount,
     ...(input.model ? { model: input.model } : {}),
     ...(maxCalls !== undefined ? { maxCalls } : {}),
+    delta: sender.next(run),
   };
   const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
   try {
     const summary = input.model ? `${label} · ${input.model}` : label;
     const result = options.local
-      ? await local.plan.executeWithOptions({ summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) }, [{ ...request, context: inlineContext(run) }])
-      : await plan.executeWithOptions({ summary }, [options.delta ? { ...request, delta: options.delta.next(run) } : request]);
-    return run.recordPlan(result, maxCalls);
+      ? await local.plan.executeWithOptions({ summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) }, [request])
+      : await plan.executeWithOptions({ summary }, [request]);
+    // The planner cut the answer to `maxCalls` (and made its call ids unique); it is recorded as it came.
+    return run.recordPlan(result);
   } catch (error) {
     if (isCancellation(error)) throw error;
     // A local activity's failure arrives unwrapped (an ApplicationFailure, a TimeoutFailure), a normal one inside an ActivityFailure.

@@ -1,4 +1,5 @@
 import { ERROR_TYPES } from '../../shared/errors';
+import { failedResult } from '../../shared/task-result';
 import type { TaskResult } from '../../shared/model';
 import { resolveReferences } from '../../shared/plan/references';
 import type { PreparedNode } from '../../shared/plan/tasks';
@@ -6,14 +7,10 @@ import { execute, type ExecutionContext } from './executors';
 
 /** The result of a node whose dependency failed: it never runs. */
 function skipped(entry: Extract<PreparedNode, { task: unknown }>, failedDependency: TaskResult): TaskResult {
-  return {
-    id: entry.node.id,
-    callId: entry.node.call.id,
-    tool: entry.node.call.tool,
-    ok: false,
-    error: { type: ERROR_TYPES.toolSkipped, message: `not run: it depends on ${nodeName(failedDependency.id)} (${failedDependency.tool}), which failed` },
-    durationMs: 0,
-  };
+  return failedResult(
+    { id: entry.node.id, callId: entry.node.call.id, tool: entry.node.call.tool },
+    { type: ERROR_TYPES.toolSkipped, message: `not run: it depends on ${nodeName(failedDependency.id)} (${failedDependency.tool}), which failed` },
+  );
 }
 
 /** A plan node's own name (`s2-1.fetch` → `fetch`); a plain call's task id as it is. */
@@ -36,14 +33,7 @@ function withReferences(entry: Extract<PreparedNode, { task: unknown }>, depende
   if ('value' in resolved) return { input: resolved.value };
   const { node } = entry;
   return {
-    result: {
-      id: node.id,
-      callId: node.call.id,
-      tool: node.call.tool,
-      ok: false,
-      error: { type: ERROR_TYPES.toolInputInvalid, message: `not run: a reference in its arguments cannot be resolved: ${resolved.problem}` },
-      durationMs: 0,
-    },
+    result: failedResult({ id: node.id, callId: node.call.id, tool: node.call.tool }, { type: ERROR_TYPES.toolInputInvalid, message: `not run: a reference in its arguments cannot be resolved: ${resolved.problem}` }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { CancellationScope, condition } from '@temporalio/workflow';
 import { actionFromMessage, callsOf } from '../../shared/actions';
 import { ERROR_TYPES } from '../../shared/errors';
+import { failedResult } from '../../shared/task-result';
 import type { AgentAction, TaskResult, ToolCallAction } from '../../shared/model';
 import type { WaitingStep } from '../../shared/contracts/workflow-input';
 import { boundText, outputText, utf8Bytes } from '../../shared/summarize';
@@ -64,7 +65,6 @@ async function finalTurn(context: StepContext, planner: PlannerOptions): Promise
 /**
  * The budget is used up. `onExhausted: 'pause'`: wait (status `waiting_for_budget`) until a raise lifts it, then go
  * on. Otherwise the calls the model asked for get "not run" results and the model gets one tool-less turn.
- * Runs started before budgets could pause (no `budgets-v1` marker) stop at once, as they did.
  */
 async function budgetExhausted(
   context: StepContext,
@@ -72,24 +72,16 @@ async function budgetExhausted(
   reason: StopReason,
   moment: StopMoment,
   unrun: readonly ToolCallAction[] = [],
-  resumed = false,
 ): Promise<'resumed' | 'handover' | AgentRunResult> {
   const { run, input } = context;
   const why = 'answer' in reason ? reason.answer : 'Stopped: the budget is used up.';
   if (input.budget?.onExhausted === 'pause') {
-    const stillExhausted = () => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget() }, moment)?.status === RUN_STATUSES.budgetExceeded;
-    const lifted = await context.interaction.awaitBudget(stillExhausted, why, { resumed });
+    const stillExhausted = () => stopReason(stopInputs(run), { maxSteps: input.maxSteps, budget: run.budget.current() }, moment)?.status === RUN_STATUSES.budgetExceeded;
+    const lifted = await context.interaction.awaitBudget(stillExhausted, why);
     return lifted === 'lifted' ? 'resumed' : 'handover';
   }
   if (unrun.length > 0) {
-    const notRun = unrun.map((call, index) => ({
-      id: `s${run.step}-${index + 1}`,
-      callId: call.id,
-      tool: call.tool,
-      ok: false,
-      error: { type: ERROR_TYPES.toolSkipped, message: 'not run: the budget is used up' },
-      durationMs: 0,
-    }));
+    const notRun = unrun.map((call, index) => failedResult({ id: `s${run.step}-${index + 1}`, callId: call.id, tool: call.tool }, { type: ERROR_TYPES.toolSkipped, message: 'not run: the budget is used up' }));
     run.recordObservation(summarize(notRun, input.observationBytesPerCall));
   }
   run.beginFinalTurn(budgetFinalTurnMessage(why.replace(/^Stopped: /, 'The budget is used up: ')));
@@ -115,16 +107,18 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
     ...(context.localPlanner ? { local: true } : {}),
     ...(context.plannerDelta ? { delta: context.plannerDelta } : {}),
   };
-  const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget() });
+  const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget.current() });
 
   let answer: RecordedAnswer;
   if (resume?.at === 'before_tools' || resume?.at === 'tools') {
     answer = run.resumedAnswer(resume.dropped);
   } else {
+    // A pause asked for by a client takes effect here, between steps (and goes on here after a handover while paused).
+    if ((await context.interaction.pausePoint()) === 'handover') return { next: 'handover', waiting: { at: 'before_step' } };
     const beforeStep = stopReason(stopInputs(run), limits(), 'before_step');
     if (beforeStep?.status === RUN_STATUSES.maxSteps) return stop(await finalTurn(context, planner));
     if (beforeStep) {
-      const outcome = await budgetExhausted(context, planner, beforeStep, 'before_step', [], resume?.at === 'before_step');
+      const outcome = await budgetExhausted(context, planner, beforeStep, 'before_step');
       if (outcome === 'handover') return { next: 'handover', waiting: { at: 'before_step' } };
       if (outcome !== 'resumed') return stop(outcome);
     }
@@ -137,7 +131,7 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
   if (resume?.at !== 'tools') {
     const beforeTools = stopReason(stopInputs(run), limits(), 'before_tools');
     if (beforeTools) {
-      const outcome = await budgetExhausted(context, planner, beforeTools, 'before_tools', callsOf(action), resume?.at === 'before_tools');
+      const outcome = await budgetExhausted(context, planner, beforeTools, 'before_tools', callsOf(action));
       if (outcome === 'handover') return { next: 'handover', waiting: { at: 'before_tools', ...(answer.dropped ? { dropped: answer.dropped } : {}) } };
       if (outcome !== 'resumed') return stop(outcome);
     }

@@ -3,7 +3,7 @@ import { DEMO_SCRIPT } from '../demo/demo-script';
 import { compileScript, loadScriptFile } from '../scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../scripted-model/server';
 
-/** Which model a `run` uses, and how to reach it. */
+/** Which model a local runtime (`run`, `mcp-server --local`) uses, and how to reach it. */
 export interface ModelChoice {
   kind: 'openai' | 'script' | 'demo';
   config: ModelConfig;

@@ -1,4 +1,4 @@
-import { EventProgress } from '../../src/cli/event-progress';
+import { RunProgress } from '../../src/client/run-progress';
 import type { RunEvent } from '../../src/shared/contracts';
 import { EventLog } from '../../src/workflows/agent/event-log';
 
@@ -8,7 +8,7 @@ const event = (fields: Omit<RunEvent, 'offset' | 'at'>): RunEvent => ({ offset: 
 
 describe('progress rebuilt from events', () => {
   it('counts calls, tokens and waits the way the live state does', () => {
-    const progress = new EventProgress(5);
+    const progress = new RunProgress(5);
     for (const next of [
       event({ type: 'step_started', step: 1 }),
       event({ type: 'plan_done', step: 1, inputTokens: 100, outputTokens: 20 }),
@@ -37,7 +37,7 @@ describe('progress rebuilt from events', () => {
 
 describe('a session in events', () => {
   it('a turn answered makes it idle, not ended; the next message makes it run; run_ended ends it', () => {
-    const progress = new EventProgress(5);
+    const progress = new RunProgress(5);
     progress.apply(event({ type: 'turn_started', step: 0, detail: 'hello' }));
     progress.apply(event({ type: 'step_started', step: 1 }));
     expect(progress.state().status).toBe('running');

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { AgentClient } from '../client';
+import { PRIVATE_TASK_QUEUE_PREFIX } from '../client/worker-advice';
+import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../config/connect';
+import type { TemporalConfig } from '../config/temporal-config';
+import { mcpServersFor } from '../mcp/config';
+import { connectMcpTools } from '../mcp/mcp-tools';
+import { createWorker, workerTools } from '../worker';
+import { Cleanup, SERVER_STOP_MS } from './cleanup';
+import { chooseModel, type ModelChoice } from './model-choice';
+import { resolveTemporalTarget } from './temporal-target';
+import { runUrl } from './ui-links';
+
+/** What a local runtime is made of: the model, extra tools, and the checks of the command that starts it. */
+export interface LocalRuntimeOptions {
+  /** Lines for the user while it starts (the embedded server starting, …). */
+  onProgress: (line: string) => void;
+  /** A scripted model file (`--script`); otherwise the model of `OPENAI_API_KEY`, or the built-in demo script. */
+  script?: string;
+  /** MCP configuration whose servers' tools the worker offers too (`--mcp-config`). @default $DURABLE_AGENT_MCP_CONFIG */
+  mcpConfig?: string;
+  /**
+   * Retry an MCP server that fails to start in the background and offer its tools once it connects (a long-lived
+   * runtime); otherwise it is warned about and its tools are left out (a one-shot command). @default false
+   */
+  retryMcpServers?: boolean;
+  /**
+   * Checks the names of the worker's tools before anything listens (no model, server or worker started yet); what it
+   * throws ends the start, after the MCP servers were stopped.
+   */
+  checkTools?: (toolNames: readonly string[]) => void;
+  /** Checks that need the client, run before the worker is built (seconds of bundling): that a run id is free, … */
+  beforeWorker?: (agent: AgentClient) => Promise<void>;
+}
+
+/** durable-agent in this process: a Temporal server to use, a client, and a worker polling `taskQueue`. */
+export interface LocalRuntime {
+  /** The configuration in use; its address is the embedded server's when one was started. */
+  config: TemporalConfig;
+  /** A client of that server. */
+  agent: AgentClient;
+  /** The model the worker calls, and the line that tells the user which it is. */
+  model: Pick<ModelChoice, 'kind' | 'notice'>;
+  /** The task queue the in-process worker polls: start runs there. */
+  taskQueue: string;
+  /**
+   * True with a scripted model: the queue is this runtime's own, so no other worker (with another model) takes its
+   * runs, and nothing can resume them once it closes.
+   */
+  privateQueue: boolean;
+  /** The Temporal Web UI, when its address is known. */
+  uiUrl?: string;
+  /** True when this runtime started the embedded dev server (it stops with `close()`). */
+  embedded: boolean;
+  /** The worker's `run()`: it rejects when the worker fails (a lost server), and resolves once it stopped. */
+  working: Promise<void>;
+  /** A run's link in the Web UI, when the UI's address is known. */
+  runUrl(workflowId: string): string | undefined;
+  /**
+   * Stops everything in reverse order (worker, connections, the embedded server, the model, MCP servers), each step
+   * bounded in time; `serverLost` (the server stopped answering) bounds each step more tightly. Never throws.
+   */
+  close(options?: { serverLost?: boolean }): Promise<void>;
+}
+
+async function stopWorker(worker: Worker, working: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await working.catch(() => undefined);
+}
+
+/**
+ * Starts durable-agent in this process, as `durable-agent run` and `mcp-server --local` do: the tools (built-ins and
+ * MCP servers'), the model (a scripted one lives in this process, see {@link chooseModel}), the Temporal server (the
+ * configured one, one already listening, or the embedded dev server, see `resolveTemporalTarget`), a client, and a
+ * worker. A scripted model's runs get a private task queue. If any step fails, what was started is stopped again and
+ * the error is thrown.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  // Tools (and their configuration) are checked before anything starts listening.
+  const builtins = workerTools({});
+  const mcpServers = mcpServersFor(options.mcpConfig);
+  // Everything started below is stopped in reverse order, whatever fails on the way.
+  const cleanup = new Cleanup();
+  try {
+    // MCP servers are started (and their tools listed) first; they stop last.
+    const retry = options.retryMcpServers ? {} : { retry: false as const };
+    const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
+    if (mcp) cleanup.add(() => mcp.close());
+    const tools = [...builtins, ...(mcp?.tools ?? [])];
+    options.checkTools?.(tools.map((tool) => tool.spec.name));
+
+    const model = await chooseModel(options.script);
+    const scripted = model.scripted;
+    if (scripted) cleanup.add(() => scripted.close());
+    const target = await resolveTemporalTarget(options.onProgress);
+    cleanup.add(() => target.stop(), SERVER_STOP_MS);
+    const { config } = target;
+    // The client first: it checks the server and the namespace, each with one clear message.
+    const agent = new AgentClient(await connectClient(config), config);
+    cleanup.add(() => agent.close());
+    await options.beforeWorker?.(agent);
+    const connection = await connectWorkerConnection(config);
+    cleanup.add(() => connection.close());
+
+    // A scripted model lives in this process: give its runs a private queue so no other worker takes them.
+    const privateQueue = model.kind !== 'openai';
+    const taskQueue = privateQueue ? `${PRIVATE_TASK_QUEUE_PREFIX}${randomBytes(4).toString('hex')}` : config.taskQueue;
+    // With retries, the worker gets the MCP pool itself: the tools of a server that connects later join its catalogue.
+    const served = options.retryMcpServers && mcp ? { tools: builtins, mcp } : { tools };
+    const worker = await createWorker({ config, connection, taskQueue, ...served, builtinTools: false, model: model.config });
+    const working = worker.run();
+    // Its failure is for the owner to read (`working`); meanwhile it must not count as unhandled.
+    working.catch(() => undefined);
+    cleanup.add(() => stopWorker(worker, working));
+
+    return {
+      config,
+      agent,
+      model: { kind: model.kind, notice: model.notice },
+      taskQueue,
+      privateQueue,
+      ...(target.uiUrl ? { uiUrl: target.uiUrl } : {}),
+      embedded: target.embedded,
+      working,
+      runUrl: (workflowId) => runUrl(target.uiUrl, config.namespace, workflowId),
+      close: (closeOptions = {}) => cleanup.run(closeOptions),
+    };
+  } catch (error) {
+    await cleanup.run({ serverLost: error instanceof TemporalConnectionLostError });
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Executor, Task, TaskResult } from '../../../shared/model';
+import type { CarriedGate } from '../../../shared/contracts/workflow-input';
+import type { Interaction } from '../interaction';
+import type { OutputBudget } from '../output-budget';
+import type { Semaphore } from '../semaphore';
+
+/** Notified as tasks start and finish (the run state and the UI details follow along). */
+export interface SchedulerHooks {
+  onStart?(task: Task): void;
+  onFinish?(result: TaskResult): void;
+  /** A task that had started before the run handed over goes on in this run (no new event). */
+  onResumed?(task: Task): void;
+}
+
+/** What of a step the previous run of the chain finished or left waiting for people (a handover while waiting). */
+export interface ResumedStep {
+  results: ReadonlyMap<string, TaskResult>;
+  gates: ReadonlyMap<string, CarriedGate>;
+}
+
+/** What executors share within a step. */
+export interface ExecutionContext {
+  semaphore: Semaphore;
+  hooks: SchedulerHooks;
+  /** The step's history budget for tool outputs; absent in runs started before it existed. */
+  budget?: OutputBudget;
+  /** Approvals and questions. */
+  interaction: Interaction;
+  /** How long a call to a tool on another task queue waits for a worker (`toolUnavailableAfterMs`). */
+  toolUnavailableAfterMs?: number;
+  /** The step as the previous run left it, when this run took over within it. */
+  resumed?: ResumedStep;
+}
+
+/** A task whose executor is of this kind. */
+export type TaskOf<Kind extends Executor['kind']> = Task & { executor: Extract<Executor, { kind: Kind }> };
+
+/**
+ * How tasks of one kind run: every executor has this shape. `run` reports the task's start and finish through the
+ * context's hooks and never throws, except when the run is cancelled.
+ */
+export interface TaskExecutor<Kind extends Executor['kind']> {
+  readonly kind: Kind;
+  run(task: TaskOf<Kind>, context: ExecutionContext): Promise<TaskResult>;
+}
+
+/** Reports a task's result to the hooks and returns it. */
+export function finished(result: TaskResult, context: ExecutionContext): TaskResult {
+  context.hooks.onFinish?.(result);
+  return result;
+}
