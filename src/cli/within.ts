@@ -1,14 +1,2 @@
-/**
- * Waits for `promise` at most `ms` milliseconds: its value, or `undefined` when it failed or took longer.
- * For waits whose outcome is optional (a result that may come, a clean-up step); the promise itself is not
- * cancelled, so calls that must really end get a deadline of their own.
- */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** The CLI's name for the runtime's bounded wait (src/runtime/settle.ts): one implementation for both. */
+export { settleWithin as within } from '../runtime/settle';

@@ -7,7 +7,8 @@ const INSTRUCTIONS =
   'durable-agent runs agent work durably on Temporal: a run survives restarts, can take hours and can wait for a person. ' +
   'Delegate a goal with start_run (it returns a runId at once), then follow it with run_status or run_events, ' +
   'answer what it waits for with pending and approve / deny / reply, and get the answer with run_result (waitSeconds to wait a while; call again to wait more). ' +
-  'Runs are executed by durable-agent workers, not by this server: if a tool says no worker answered, one must be started (`durable-agent worker`).';
+  'Pause a run before its next step with pause_run and let it go on with resume_run. ' +
+  'Runs are executed by durable-agent workers (this server runs one itself only when started with --local): if a tool says no worker answered, one must be started (`durable-agent worker`).';
 
 /** A new MCP server with every tool, on one shared Temporal client (one per stdio session, one per HTTP request). */
 export function createAgentMcpServer(context: McpServerContext, version: string): McpServer {

@@ -81,6 +81,8 @@ export function nextStepHint(status: string): string {
       return 'The model asked a question: call pending to read it, then reply.';
     case 'waiting_for_budget':
       return 'Its budget is used up and it is paused: raise it with `durable-agent raise-budget`, or end it with cancel_run.';
+    case 'paused':
+      return 'A client paused it: it waits before its next step until resume_run.';
     case 'idle':
       return 'It is a session waiting for its next message (`durable-agent send`).';
     default:

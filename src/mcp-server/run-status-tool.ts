@@ -9,7 +9,7 @@ export const runStatusTool = defineMcpTool({
   name: 'run_status',
   title: 'Status of a run',
   description:
-    'Where a run stands: its status (running, waiting_for_approval, waiting_for_input, waiting_for_budget, or an ending such as final, max_steps, ' +
+    'Where a run stands: its status (running, waiting_for_approval, waiting_for_input, waiting_for_budget, paused, idle, or an ending such as final, max_steps, ' +
     'budget_exceeded, cancelled, failed), step, token usage and calls in flight. Returns promptly; works even when no worker runs (then with the server\'s view only).',
   input: { runId: RUN_ID },
   annotations: { readOnlyHint: true, openWorldHint: false },

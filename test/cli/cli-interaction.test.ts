@@ -148,6 +148,30 @@ describe('durable-agent approvals and questions', () => {
     });
   });
 
+  it('pause and resume, derived from the interaction table: status shows paused, refusals exit with the reason', async () => {
+    const script = { turns: [{ toolCalls: [{ name: 'ask_user', arguments: { question: 'Go on?' } }] }, { toolCalls: [{ name: 'wait', arguments: { seconds: 0, reason: 'step 2' } }] }, FINAL] };
+    await withAgent(script, [], async ({ start, client, taskQueue }) => {
+      const started = await start({ goal: 'pause between steps' });
+      const id = started.workflowId;
+      const env = cliEnvironment(taskQueue);
+      const run = new AgentRunHandle(client, id, 'default');
+      await until('the question', async () => ((await run.pending()).questions.length === 1 ? true : undefined));
+      const pausing = await runCli(['pause', id, '--reason', 'review first'], env);
+      expect(pausing).toMatchObject({ code: 0 });
+      expect(pausing.stdout).toContain(`Run ${id} pauses before its next step. Resume it with \`durable-agent resume ${id}\`.`);
+      expect((await runCli(['reply', id, 'yes'], env)).code).toBe(0);
+      await until('the pause', async () => ((await run.state()).status === 'paused' ? true : undefined));
+      const status = await runCli(['status', id], env);
+      expect(status.stdout).toContain('paused');
+      const again = await runCli(['pause', id], env);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain('the run is paused already');
+      const resumed = await runCli(['resume', id], env);
+      expect(resumed).toMatchObject({ code: 0, stdout: `Run ${id} goes on.\n` });
+      expect(((await started.result()) as AgentRunResult).status).toBe('final');
+    });
+  });
+
   it('an attached run prints what it waits for, with the command that answers it, once', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'durable-agent-cli-interaction-'));
     try {

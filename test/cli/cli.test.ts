@@ -107,7 +107,7 @@ describe('durable-agent CLI', () => {
     ['a --from past the safe integers', ['follow', 'no-such-run', '--from', '99999999999999999999'], 2, /option '--from <n>' argument '99999999999999999999' is invalid\. Expected an integer >= 0 and at most 9007199254740991, got `99999999999999999999`/],
     ['two system prompts', ['run', '--system-prompt', 'a', '--system-prompt-file', 'b.txt', 'go'], 2, /either --system-prompt or --system-prompt-file, not both/],
     ['an unreadable --system-prompt-file', ['run', '--system-prompt-file', '/no/such/prompt.txt', 'go'], 2, /Cannot read --system-prompt-file \/no\/such\/prompt\.txt/],
-    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, waiting_for_budget, idle, final, max_steps/],
+    ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, waiting_for_budget, paused, idle, final, max_steps/],
   ])('explains %s', async (_name, args, code, message) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);

@@ -14,7 +14,7 @@ import { until } from '../helpers/until';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 const DEPLOY_THEN_ANSWER = { turns: [{ toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1.0' } }] }, FINAL] };
-const TOOL_NAMES = ['start_run', 'run_status', 'run_events', 'pending', 'approve', 'deny', 'reply', 'run_result', 'cancel_run'];
+const TOOL_NAMES = ['start_run', 'run_status', 'run_events', 'pending', 'approve', 'deny', 'reply', 'pause_run', 'resume_run', 'run_result', 'cancel_run'];
 
 /** The environment of an `mcp-server` that reaches the test server on `taskQueue` (and no model: it runs no worker). */
 function serverEnvironment(taskQueue: string): Record<string, string> {
@@ -104,6 +104,13 @@ describe('durable-agent mcp-server', () => {
         const unknownCall = await call(client, 'approve', { runId, callId: 's9-9' });
         expect(unknownCall.isError).toBe(true);
         expect(unknownCall.text).toMatch(/^refused: there is no call s9-9 in this run.*Nothing was recorded/);
+
+        // Tools derived from the interaction table: a pause asked mid-step, then withdrawn; a resume with none is refused.
+        expect(await call(client, 'pause_run', { runId, reason: 'look first' })).toMatchObject({ isError: false, data: { runId, state: 'pausing' } });
+        expect(await call(client, 'resume_run', { runId })).toMatchObject({ isError: false, data: { runId, state: 'pause_withdrawn' } });
+        const notPaused = await call(client, 'resume_run', { runId });
+        expect(notPaused.isError).toBe(true);
+        expect(notPaused.text).toMatch(/^refused: the run is not paused/);
 
         const approved = await call(client, 'approve', { runId, callId: 's1-1' });
         expect(approved).toMatchObject({ isError: false, data: { runId, callId: 's1-1', decision: 'approve' } });

@@ -72,11 +72,12 @@ describe('run controls', () => {
 
   it('stops at the wall-time budget before the next step, and not while there is time left', async () => {
     const testTools = createTestTools();
-    const script = { turns: [{ toolCalls: [{ name: 'wait', arguments: { seconds: 1, reason: 'let the budget pass' } }] }, FINAL] };
+    // Room enough for the catalogue and the first model call on a loaded machine; the wait outlasts it.
+    const script = { turns: [{ toolCalls: [{ name: 'wait', arguments: { seconds: 4, reason: 'let the budget pass' } }] }, FINAL] };
     await withAgent(script, testTools.tools, async ({ run, model }) => {
-      const { result } = await run({ goal: 'wait past the budget', budget: { maxWallTimeMs: 500 } });
+      const { result } = await run({ goal: 'wait past the budget', budget: { maxWallTimeMs: 3_000 } });
       expect(result).toMatchObject({ status: 'budget_exceeded', steps: 1, toolCalls: { ok: 1, failed: 0 } });
-      expect(result.answer.startsWith("Stopped: the wall-time budget of 500 ms is used up after 1 steps. The model's answer from what it had:")).toBe(true);
+      expect(result.answer.startsWith("Stopped: the wall-time budget of 3000 ms is used up after 1 steps. The model's answer from what it had:")).toBe(true);
       // Once the budget was gone the model was asked once more, with no tools, to answer from what it had.
       expect(model.requests).toHaveLength(2);
       expect(model.requests[1]?.tools).toEqual([]);

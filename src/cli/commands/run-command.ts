@@ -3,8 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
-import { startLocalRuntime, type LocalRuntime } from '../../runtime/local-runtime';
-import { runUrl, uiUrlFor } from '../../runtime/ui-links';
+import { PRIVATE_RUN_CANCEL_GRACE_MS, runUrl, startLocalRuntime, uiUrlFor, type LocalRuntime } from '../../runtime';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../shared/approval-gates';
 import { matchesToolName } from '../../shared/tool-patterns';
 import { installCliRuntime } from '../cli-runtime';
@@ -39,7 +38,7 @@ interface RunOptions {
 }
 
 /** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
-const CANCEL_GRACE_MS = 3_000;
+const CANCEL_GRACE_MS = PRIVATE_RUN_CANCEL_GRACE_MS;
 
 function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
   return validateRunInput({
