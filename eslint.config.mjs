@@ -5,12 +5,13 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The sandbox boundary of docs/architecture.md §2, as an allowlist. Workflow code runs in Temporal's deterministic
- * sandbox and shared code runs there too, so a value import may only reach code that is safe there: a few
- * packages, `src/shared`, and (from workflow code) `src/workflows` itself. A type-only import of anything is
+ * sandbox and the loop's logic (`src/core`) and the public contracts (`src/contracts`) run there too, so a value
+ * import may only reach code that is safe there: a few packages and the rooms below the importer — workflows may
+ * reach core and contracts, core may reach contracts, contracts only themselves. A type-only import of anything is
  * fine: it vanishes at compile time.
  *
  * `no-restricted-imports` sees the import string, not the file it resolves to, so relative paths are matched
- * per folder depth: from `src/workflows/agent/x.ts`, `../../shared/model` reaches `src/shared` and
+ * per folder depth: from `src/workflows/agent/x.ts`, `../../core/model` reaches `src/core` and
  * `./run-state` stays in the sandbox, while `../../cli/main` leaves it. A path that climbs back up through
  * `..` after going down (`./a/../../cli`) is refused rather than resolved.
  */
@@ -26,9 +27,9 @@ function insideOwnTree(depth) {
   return String.raw`(?:\./${upward})${SEGMENT}${BELOW}`;
 }
 
-/** Relative paths into `src/shared` from a file `depth` folders below `src/<folder>/`. */
-function intoShared(depth) {
-  return String.raw`(?:\.\./){${depth + 1}}shared${BELOW}`;
+/** Relative paths into `src/<target>` from a file `depth` folders below `src/<folder>/`. */
+function intoFolder(depth, target) {
+  return String.raw`(?:\.\./){${depth + 1}}${target}${BELOW}`;
 }
 
 /** Packages whose values are safe in the sandbox (regex sources). */
@@ -37,8 +38,8 @@ const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', ZOD];
 const SHARED_PACKAGES = ['@temporalio/common', ZOD];
 
 /**
- * Folder levels below `src/workflows/` and `src/shared/` that get their own relative-path rules. A file
- * deeper than this gets the rules of the deepest level, so its imports of `src/shared` fail loudly: raise
+ * Folder levels below `src/workflows/`, `src/core/` and `src/contracts/` that get their own relative-path rules. A file
+ * deeper than this gets the rules of the deepest level, so its imports of `src/core` fail loudly: raise
  * the number then.
  */
 const MAX_DEPTH = 4;
@@ -59,10 +60,13 @@ function allowlist(allowed, description) {
   };
 }
 
-/** One config block per folder depth under `src/<folder>/`, since what a relative path reaches depends on the depth. */
-function sandboxImportBlocks(folder, packages, description) {
+/**
+ * One config block per folder depth under `src/<folder>/`, since what a relative path reaches depends on the depth.
+ * `reaches`: the other sandbox folders it may import.
+ */
+function sandboxImportBlocks(folder, packages, reaches, description) {
   return Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => {
-    const allowed = [...packages, insideOwnTree(depth), ...(folder === 'workflows' ? [intoShared(depth)] : [])];
+    const allowed = [...packages, insideOwnTree(depth), ...reaches.map((target) => intoFolder(depth, target))];
     const files = depth < MAX_DEPTH ? [`src/${folder}/${'*/'.repeat(depth)}*.ts`] : [`src/${folder}/${'*/'.repeat(depth)}**/*.ts`];
     return { files, rules: { '@typescript-eslint/no-restricted-imports': ['error', allowlist(allowed, description)] } };
   });
@@ -85,11 +89,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/core/**/*.ts', 'src/contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
       'no-restricted-syntax': ['error',
-        { selector: 'ImportExpression', message: 'Workflow and shared code load no modules at run time: use a static import.' },
+        { selector: 'ImportExpression', message: 'Sandbox code (workflows, core, contracts) loads no modules at run time: use a static import.' },
       ],
       'no-restricted-globals': ['error',
         { name: 'setTimeout', message: 'Use `sleep` from @temporalio/workflow: timers in workflows must be durable.' },
@@ -98,12 +102,13 @@ export default tseslint.config(
       ],
     },
   },
-  ...sandboxImportBlocks('workflows', WORKFLOW_PACKAGES, '@temporalio/workflow, @temporalio/common, zod, src/shared and src/workflows'),
-  ...sandboxImportBlocks('shared', SHARED_PACKAGES, '@temporalio/common, zod and src/shared itself'),
+  ...sandboxImportBlocks('workflows', WORKFLOW_PACKAGES, ['core', 'contracts'], '@temporalio/workflow, @temporalio/common, zod, src/contracts, src/core and src/workflows'),
+  ...sandboxImportBlocks('core', SHARED_PACKAGES, ['contracts'], '@temporalio/common, zod, src/contracts and src/core itself'),
+  ...sandboxImportBlocks('contracts', SHARED_PACKAGES, [], '@temporalio/common, zod and src/contracts itself'),
   {
     // The CLI is a leaf: the client library, the MCP server and the worker never depend on it (docs/architecture.md §2).
     files: ['src/**/*.ts'],
-    ignores: ['src/cli/**', 'src/workflows/**', 'src/shared/**'],
+    ignores: ['src/cli/**', 'src/workflows/**', 'src/core/**', 'src/contracts/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [{ group: ['**/cli', '**/cli/**'], message: 'Only src/cli imports src/cli: move what is shared to src/client, src/config or src/runtime.' }],

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { actionFromMessage, callsOf } from '../src/shared/actions';
-import type { TaskResult } from '../src/shared/model';
-import { summarize } from '../src/shared/summarize';
+import { actionFromMessage, callsOf } from '../src/core/actions';
+import type { TaskResult } from '../src/core/model';
+import { summarize } from '../src/core/summarize';
 import type { Tool } from '../src/tools/define-tool';
 
 /**

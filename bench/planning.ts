@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Script, ScriptTurn } from '../src/scripted-model/script';
-import type { AgentRunInput, AgentRunResult } from '../src/shared/model';
+import type { AgentRunInput } from '../src/contracts/run-input';
+import type { AgentRunResult } from '../src/contracts/run-result';
 import { defineTool, ToolError, type Tool } from '../src/tools/define-tool';
 import type { Harness } from './harness';
 

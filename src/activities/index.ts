@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createOpenAIClient, type ModelConfig } from '../config/model-config';
-import { ERROR_TYPES } from '../shared/errors';
-import type { PlanRequest, PlanResult } from '../shared/model';
+import { ERROR_TYPES } from '../contracts/error-types';
+import type { PlanRequest, PlanResult } from '../contracts/planner-io';
 import type { AnyTool } from '../tools/define-workflow-tool';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';

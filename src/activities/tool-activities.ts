@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ERROR_TYPES } from '../shared/errors';
-import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../shared/model';
-import { MAX_ERROR_MESSAGE_BYTES } from '../shared/profiles';
-import { boundText, outputText, utf8Bytes } from '../shared/summarize';
+import { ERROR_TYPES } from '../contracts/error-types';
+import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../contracts/tool-spec';
+import { MAX_ERROR_MESSAGE_BYTES } from '../contracts/limits';
+import { boundText, outputText, utf8Bytes } from '../core/summarize';
 import type { Tool, ToolContext } from '../tools/define-tool';
 import type { ToolRegistry } from '../tools/registry';
 

@@ -1,6 +1,6 @@
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { WorkflowFailedError } from '@temporalio/client';
-import { RUN_STATUSES } from '../shared/contracts/status';
+import { RUN_STATUSES } from '../contracts/status';
 
 /** Raised when no agent run has the given id. */
 export class RunNotFoundError extends Error {

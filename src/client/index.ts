@@ -20,4 +20,4 @@ export { isPrivateTaskQueue, PRIVATE_TASK_QUEUE_PREFIX, workerAdvice } from './w
 export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';
 export { connectClient, NamespaceNotFoundError, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 export { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-export * from '../shared/contracts';
+export * from '../contracts';

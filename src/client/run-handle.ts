@@ -1,14 +1,14 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
-import { agentStateQuery, type AgentWorkflow } from '../shared/contracts/handlers';
-import type { AgentRunResult } from '../shared/contracts/run-result';
-import type { AgentState } from '../shared/contracts/run-state';
-import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../shared/search-attributes';
+import { agentStateQuery, type AgentWorkflow } from '../contracts/definitions';
+import type { AgentRunResult } from '../contracts/run-result';
+import type { AgentState } from '../contracts/agent-state';
+import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
-import type { EventPage, Pending, RunEvent, TurnAnswer } from '../shared/contracts/interaction';
-import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
-import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../shared/contracts/interaction-table';
-import { RunInteraction } from './interaction';
+import type { EventPage, Pending, RunEvent, TurnAnswer } from '../contracts/interaction-schemas';
+import type { Budget, BudgetRaise } from '../contracts/run-input';
+import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
+import { RunInteraction } from './run-interaction';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
 

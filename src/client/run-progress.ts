@@ -1,13 +1,13 @@
-import type { RunEvent } from '../shared/contracts/interaction';
-import type { AgentState } from '../shared/contracts/run-state';
-import { RunFold } from '../shared/run-fold';
+import type { RunEvent } from '../contracts/interaction-schemas';
+import type { AgentState } from '../contracts/agent-state';
+import { RunFold } from '../core/run-fold';
 
 /** Finished calls kept for a view (it shows the last few). */
 const RECENT_CALLS = 20;
 
 /**
  * A run's progress rebuilt from its event log in the shape of the live state (`AgentState`), by the same fold the
- * workflow keeps its own state with (src/shared/run-fold.ts): following a run needs no polled snapshots, and what a
+ * workflow keeps its own state with (src/core/run-fold.ts): following a run needs no polled snapshots, and what a
  * follower shows is what the run says. `maxSteps` is the run's input (events do not repeat it).
  */
 export class RunProgress {

@@ -1,4 +1,4 @@
-import { isOutcome, LIVE_STATUS_WORDS, RUN_STATUS_WORDS, type RunStatus } from '../shared/contracts/status';
+import { isOutcome, LIVE_STATUS_WORDS, RUN_STATUS_WORDS, type RunStatus } from '../contracts/status';
 
 /** True for the statuses of a run that has not ended (`running`, `waiting_for_*`). */
 function isLive(status: string | undefined): boolean {

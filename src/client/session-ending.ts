@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { closeUpdate } from '../shared/contracts/handlers';
-import type { AgentRunResult } from '../shared/contracts/run-result';
-import { RUN_STATUSES } from '../shared/contracts/status';
+import { closeUpdate } from '../contracts/definitions';
+import type { AgentRunResult } from '../contracts/run-result';
+import { RUN_STATUSES } from '../contracts/status';
 import { SessionEndedError, type SessionEnding } from './errors';
 import type { RunDescription } from './run-handle';
 

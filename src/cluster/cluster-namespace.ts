@@ -1,7 +1,7 @@
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import { AGENT_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { AGENT_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 
 type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 /** `temporal.api.enums.v1.IndexedValueType` values (the proto package is not a direct dependency). */

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrices } from '../shared/pricing';
+import { DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrices } from '../contracts/pricing';
 import { parseEnvironment } from './parse-environment';
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';

@@ -5,7 +5,7 @@ import { sendToLiveRun } from './run-access';
 import { RUN_ID } from './tool-inputs';
 
 /**
- * The MCP tools derived from the interaction table (src/shared/contracts/interaction-table.ts): every interaction that
+ * The MCP tools derived from the interaction table (src/contracts/interactions.ts): every interaction that
  * needs only a run id and an optional reason becomes `<command>_run` (`pause_run`, `resume_run`).
  */
 export function tableTools(): McpTool[] {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from '../config/temporal-config';
-import { describeIssues } from '../shared/zod-issues';
+import { describeIssues } from '../core/zod-issues';
 
 /** A tool's limits, set per server and overridable per tool (milliseconds, attempts). */
 const LimitsSchema = z.object({

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool as McpToolDescription } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigurationError } from '../config/temporal-config';
-import type { ToolEffects } from '../shared/model';
+import type { ToolEffects } from '../contracts/tool-spec';
 import { defineTool, ToolDefinitionError, ToolError, type Tool } from '../tools/define-tool';
 import type { JsonSchema } from '../tools/json-schema';
 import type { McpLimits, McpServerConfig } from './config';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OMITTED_TURNS_PATTERN } from '../shared/transcript';
+import { OMITTED_TURNS_PATTERN } from '../core/transcript';
 import { faultFor, type Answer } from './script';
 import { transcriptProblem, type ChatMessage } from './transcript-check';
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { AGENT_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { AGENT_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { resolveTemporalBinary } from './temporal-binary';
 
 export interface DevServerOptions {

@@ -1,9 +1,9 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import type { Executor, RetrySpec, ToolEffects, ToolSpec } from '../shared/model';
-import { TOOL_RETRY_DEFAULT, TOOL_TIMEOUT_DEFAULT_MS } from '../shared/profiles';
-import { describeIssues } from '../shared/zod-issues';
+import type { Executor, RetrySpec, ToolEffects, ToolSpec } from '../contracts/tool-spec';
+import { TOOL_RETRY_DEFAULT, TOOL_TIMEOUT_DEFAULT_MS } from '../contracts/limits';
+import { describeIssues } from '../core/zod-issues';
 import { compileJsonSchema, type JsonSchema } from './json-schema';
 
 /** Names the OpenAI API accepts for functions; also the default activity type. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { executorOf } from '../shared/execution';
-import type { Executor, ToolSpec } from '../shared/model';
+import { executorOf } from '../core/execution';
+import type { Executor, ToolSpec } from '../contracts/tool-spec';
 import { specOf, ToolDefinitionError, toolJsonSchema, type Tool } from './define-tool';
 
 /** How a workflow-side tool's calls run: in the workflow itself (a durable timer, a question to a person). */

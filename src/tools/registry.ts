@@ -1,4 +1,4 @@
-import type { ToolSpec } from '../shared/model';
+import type { ToolSpec } from '../contracts/tool-spec';
 import { ToolDefinitionError, type Tool } from './define-tool';
 import { activityOf, type AnyTool } from './define-workflow-tool';
 

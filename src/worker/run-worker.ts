@@ -7,7 +7,7 @@ import type { Tool } from '../tools/define-tool';
 import { activityOf, type AnyTool } from '../tools/define-workflow-tool';
 import { connectWorkerConnection } from '../config/connect';
 import { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { expandToolNames, matchesToolName } from '../shared/tool-patterns';
+import { expandToolNames, matchesToolName } from '../core/tool-patterns';
 import { createToolRegistry } from '../tools/registry';
 import type { McpServerConfig } from '../mcp/config';
 import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';

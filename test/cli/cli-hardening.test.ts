@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { AgentClient } from '../../src/client';
 import { EXIT_CODES } from '../../src/cli/exit-codes';
-import { decideUpdate } from '../../src/shared/contracts/handlers';
+import { decideUpdate } from '../../src/contracts/definitions';
 import { loadTemporalConfig } from '../../src/config/temporal-config';
 import { startDevServer } from '../../src/temporal-server/dev-server';
 import { runCli, startCli, startSilentTcpServer, STACK_TRACE, waitForOutput } from '../helpers/cli';

@@ -6,7 +6,7 @@ import { AgentClient, AgentRunHandle, type Pending, type RunEvent } from '../../
 import { connectClient } from '../../src/config/connect';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { createWorker } from '../../src/worker';
 import { withAgent } from '../helpers/agent';
 import { runCli, startCli, waitForOutput, STACK_TRACE } from '../helpers/cli';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { withAgent } from '../helpers/agent';
 import { CLI_PATH } from '../helpers/cli';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';

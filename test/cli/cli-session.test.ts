@@ -1,5 +1,5 @@
 import { AgentClient, AgentRunHandle } from '../../src/client';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { withAgent } from '../helpers/agent';
 import { runCli } from '../helpers/cli';
 import { testConfig } from '../helpers/temporal';

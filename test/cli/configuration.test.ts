@@ -5,7 +5,7 @@ import { freePort } from '../../src/temporal-server/dev-server';
 import { resolveTemporalBinary } from '../../src/temporal-server/temporal-binary';
 import { ConfigurationError, DEFAULT_TEMPORAL_ADDRESS, loadTemporalConfig } from '../../src/config/temporal-config';
 import { DEFAULT_MODEL, loadModelConfig } from '../../src/config/model-config';
-import { DEFAULT_MODEL_PRICES } from '../../src/shared/pricing';
+import { DEFAULT_MODEL_PRICES } from '../../src/contracts/pricing';
 import { withoutBlankVariables } from '../../src/config/parse-environment';
 import { loadBuiltinToolsConfig } from '../../src/config/tools-config';
 import { chooseModel } from '../../src/runtime/model-choice';

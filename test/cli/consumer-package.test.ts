@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/contracts';
+import type { AgentRunResult } from '../../src/contracts';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { ClusterState } from '../../src/cluster/cluster-state';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { startDevServer, type DevServer } from '../../src/temporal-server/dev-server';
 import { saveFigure } from '../helpers/figures';
 import { isAlive, runCli, startCli, waitForOutput } from '../helpers/cli';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { defineTool } from '../../src/tools/define-tool';
 import { historyEvents, recordHistory, withAgent } from '../helpers/agent';
 import { waitUntil } from '../helpers/effect-tools';

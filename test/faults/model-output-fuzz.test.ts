@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileScript, type ScriptTurn } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, recordHistory } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { withTestWorker } from '../helpers/temporal';

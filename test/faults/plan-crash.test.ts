@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connectClient } from '../../src/config/connect';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, recordHistory } from '../helpers/agent';
 import { readEffects, type EffectLine } from '../helpers/effect-tools';
 import { payloadValues } from '../helpers/payloads';

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { AgentRunResult } from '../../src/shared/model';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { createTestTools } from '../helpers/test-tools';

@@ -6,7 +6,7 @@ import { connectClient } from '../../src/config/connect';
 import { loadTemporalConfig } from '../../src/config/temporal-config';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal-server/dev-server';
 import { createWorker } from '../../src/worker';
 import { recordHistory } from '../helpers/agent';

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AgentClient, type RunEvent } from '../../src/client';
-import { ERROR_TYPES } from '../../src/shared/errors';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
 import { withAgent } from '../helpers/agent';
 import { CLI_PATH, isAlive, startCli, STACK_TRACE, waitForOutput } from '../helpers/cli';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';

@@ -5,7 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import { FEATURES } from '../../src/workflows/agent/features';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { createWorker } from '../../src/worker';
 import { connectClient } from '../../src/config/connect';
 import { historyEvents, patchIdsOf, recordHistory } from '../helpers/agent';

@@ -6,7 +6,7 @@ import { AgentRunHandle } from '../../src/client';
 import { connectClient } from '../../src/config/connect';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { defineTool } from '../../src/tools/define-tool';
 import { createWorker } from '../../src/worker';
 import { historyEvents } from '../helpers/agent';

@@ -6,12 +6,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import fc from 'fast-check';
 import { createToolActivities } from '../../src/activities/tool-activities';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { ToolSpec } from '../../src/shared/model';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { ToolSpec } from '../../src/contracts/tool-spec';
 import { createBuiltinTools } from '../../src/tools/builtin';
 import type { Resolver } from '../../src/tools/net/address-guard';
 import { createToolRegistry } from '../../src/tools/registry';
-import { prepareNode } from '../../src/shared/plan/tasks';
+import { prepareNode } from '../../src/core/plan/tasks';
 
 const RUNS = 1_000;
 const TYPED_REJECTIONS = [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError];

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { classifyModelError, redact, retryAfterMs } from '../../src/activities/planner/classify-model-error';
-import { ERROR_TYPES } from '../../src/shared/errors';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
 
 function apiError(status: number, headers: Record<string, string> = {}): APIError {
   return APIError.generate(status, { error: { message: `status ${status}` } }, undefined, new Headers(headers));

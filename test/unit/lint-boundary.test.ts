@@ -14,11 +14,12 @@ function someFileIn(folder: string): string {
   return join(root, folder, name);
 }
 
-/** A workflow file one folder down (`src/workflows/agent/`), the top workflow folder, shared code, activity code. */
+/** A workflow file one folder down (`src/workflows/agent/`), the top workflow folder, core logic, a contract, activity code. */
 const agentFile = someFileIn('src/workflows/agent');
 const agentModule = basename(agentFile, '.ts');
 const workflowsRootFile = join(root, 'src/workflows/index.ts');
-const sharedFile = join(root, 'src/shared/model.ts');
+const sharedFile = join(root, 'src/core/model.ts');
+const contractFile = join(root, 'src/contracts/status.ts');
 const activityFile = join(root, 'src/activities/index.ts');
 const mcpServerFile = someFileIn('src/mcp-server');
 
@@ -45,11 +46,11 @@ const cases = {
     code: "import type { ScriptedRequest } from '../../scripted-model/server';\nexport type Request = ScriptedRequest;\n",
   },
   cliTypeInWorkflow: { filePath: agentFile, code: "import type { buildProgram } from '../../cli/main';\nexport type Build = typeof buildProgram;\n" },
-  sharedValueInWorkflow: { filePath: agentFile, code: "import * as model from '../../shared/model';\nexport const shared = model;\n" },
+  sharedValueInWorkflow: { filePath: agentFile, code: "import * as model from '../../core/model';\nexport const shared = model;\n" },
   sameFolderInWorkflow: { filePath: agentFile, code: `import * as self from './${agentModule}';\nexport const sibling = self;\n` },
   climbingOutInWorkflow: {
     filePath: agentFile,
-    code: "import { buildProgram } from './x/../../../cli/main';\nexport const program = buildProgram;\n",
+    code: "import { buildProgram } from '../../cli/main';\nexport const program = buildProgram;\n",
   },
   temporalPackagesInWorkflow: {
     filePath: agentFile,
@@ -59,10 +60,10 @@ const cases = {
     filePath: agentFile,
     code: "import { Context } from '@temporalio/activity';\nexport const context = Context;\n",
   },
-  dynamicImportInWorkflow: { filePath: agentFile, code: "export const load = () => import('../../shared/model');\n" },
+  dynamicImportInWorkflow: { filePath: agentFile, code: "export const load = () => import('../../core/model');\n" },
   subfolderFromWorkflowsRoot: {
     filePath: workflowsRootFile,
-    code: `import * as agent from './agent/${agentModule}';\nimport * as model from '../shared/model';\nexport const parts = { agent, model };\n`,
+    code: `import * as agent from './agent/${agentModule}';\nimport * as model from '../core/model';\nexport const parts = { agent, model };\n`,
   },
   cliFromWorkflowsRoot: { filePath: workflowsRootFile, code: "import { buildProgram } from '../cli/main';\nexport const program = buildProgram;\n" },
   workflowPackageInShared: { filePath: sharedFile, code: "import { sleep } from '@temporalio/workflow';\nexport const pause = sleep;\n" },
@@ -78,6 +79,9 @@ const cases = {
     filePath: sharedFile,
     code: "import { ApplicationFailure } from '@temporalio/common';\nimport { z } from 'zod';\nimport * as summarize from './summarize';\nexport const parts = { ApplicationFailure, z, summarize };\n",
   },
+  contractsInCore: { filePath: sharedFile, code: "import { RUN_STATUSES } from '../contracts/status';\nexport const statuses = RUN_STATUSES;\n" },
+  coreValueInContracts: { filePath: contractFile, code: "import { callsOf } from '../core/actions';\nexport const calls = callsOf;\n" },
+  coreTypeInContracts: { filePath: contractFile, code: "import type { Task } from '../core/model';\nexport type Named = Task['tool'];\n" },
   fsInActivity: {
     filePath: activityFile,
     code: "import { readFileSync } from 'node:fs';\nexport const read = (path: string): string => readFileSync(path, 'utf8');\n",
@@ -143,7 +147,7 @@ describe('ESLint sandbox boundary', () => {
     },
   );
 
-  it('accepts src/shared, the same folder and the sandbox packages by value in a workflow file', () => {
+  it('accepts src/core, the same folder and the sandbox packages by value in a workflow file', () => {
     expect(boundaryProblems('sharedValueInWorkflow')).toEqual([]);
     expect(boundaryProblems('sameFolderInWorkflow')).toEqual([]);
     expect(boundaryProblems('temporalPackagesInWorkflow')).toEqual([]);
@@ -162,14 +166,20 @@ describe('ESLint sandbox boundary', () => {
     expect(restricted('cliFromWorkflowsRoot')).toHaveLength(1);
   });
 
-  it('rejects @temporalio/workflow and workflow code imported by value into shared code', () => {
+  it('rejects @temporalio/workflow and workflow code imported by value into core code', () => {
     expect(restricted('workflowPackageInShared')).toHaveLength(1);
     expect(restricted('workflowCodeInShared')).toHaveLength(1);
   });
 
-  it('accepts zod, @temporalio/common, shared code, and workflow types in shared code', () => {
+  it('accepts zod, @temporalio/common, core code, and workflow types in core code', () => {
     expect(boundaryProblems('allowedPackagesInShared')).toEqual([]);
     expect(boundaryProblems('workflowTypeInShared')).toEqual([]);
+  });
+
+  it('lets core logic import the contracts by value, and keeps the contracts below it: a value import of core is refused', () => {
+    expect(boundaryProblems('contractsInCore')).toEqual([]);
+    expect(restricted('coreValueInContracts')).toHaveLength(1);
+    expect(boundaryProblems('coreTypeInContracts')).toEqual([]);
   });
 
   it('keeps the CLI a leaf: only src/cli imports src/cli (src/client is fine)', () => {

@@ -1,19 +1,21 @@
 import { z } from 'zod';
 import { capOutput } from '../../src/activities/tool-activities';
 import { createWorkflowContextReader, promptSeen } from '../../src/activities/planner/plan-activity';
-import { RUN_STATUSES, RUN_STATUS_WORDS, isOutcome } from '../../src/shared/contracts/status';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import { executorOf } from '../../src/shared/execution';
-import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, ToolSpec } from '../../src/shared/model';
-import { planFromAction, planProblems } from '../../src/shared/plan/plan';
-import { prepareNode } from '../../src/shared/plan/tasks';
-import { TOOL_RETRY_DEFAULT } from '../../src/shared/profiles';
-import { summarize } from '../../src/shared/summarize';
+import { RUN_STATUSES, RUN_STATUS_WORDS, isOutcome } from '../../src/contracts/status';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import { executorOf } from '../../src/core/execution';
+import type { ChatMessage } from '../../src/contracts/chat-message';
+import type { PlannerContext, PlannerContextRequest, PlanRequest } from '../../src/contracts/planner-io';
+import type { ToolSpec } from '../../src/contracts/tool-spec';
+import { planFromAction, planProblems } from '../../src/core/plan/plan';
+import { prepareNode } from '../../src/core/plan/tasks';
+import { TOOL_RETRY_DEFAULT } from '../../src/contracts/limits';
+import { summarize } from '../../src/core/summarize';
 import { defineTool, ToolDefinitionError } from '../../src/tools/define-tool';
 import { createWaitTool } from '../../src/tools/builtin/wait';
 import { RunState } from '../../src/workflows/agent/run-state';
 import { stopReason } from '../../src/workflows/agent/stop-reason';
-import { AgentRunInputSchema } from '../../src/shared/model';
+import { AgentRunInputSchema } from '../../src/contracts/run-input';
 
 const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
   name: 'echo',

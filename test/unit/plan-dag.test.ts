@@ -1,11 +1,11 @@
-import { actionFromMessage, limitToolCalls } from '../../src/shared/actions';
-import type { ToolCallAction } from '../../src/shared/model';
-import { checkPlan, MAX_PLAN_NODES, submitPlanSpec } from '../../src/shared/plan/dag';
-import { foldPlans, stepGraph } from '../../src/shared/plan/graph';
-import type { ToolSpec } from '../../src/shared/model';
-import { atPointer, referencesIn, resolveReferences } from '../../src/shared/plan/references';
-import { type ToolAccess } from '../../src/shared/plan/tasks';
-import { MAX_ECHO_CHARS, quoteInput } from '../../src/shared/quote-input';
+import { actionFromMessage, limitToolCalls } from '../../src/core/actions';
+import type { ToolCallAction } from '../../src/core/model';
+import { checkPlan, MAX_PLAN_NODES, submitPlanSpec } from '../../src/core/plan/dag';
+import { foldPlans, stepGraph } from '../../src/core/plan/graph';
+import type { ToolSpec } from '../../src/contracts/tool-spec';
+import { atPointer, referencesIn, resolveReferences } from '../../src/core/plan/references';
+import { type ToolAccess } from '../../src/core/plan/tasks';
+import { MAX_ECHO_CHARS, quoteInput } from '../../src/core/quote-input';
 import { compileJsonSchema } from '../../src/tools/json-schema';
 
 const call = (input: unknown): ToolCallAction => ({ type: 'tool_call', id: 'call_1', tool: 'submit_plan', input });

@@ -1,5 +1,5 @@
 import { RunProgress } from '../../src/client/run-progress';
-import type { RunEvent } from '../../src/shared/contracts';
+import type { RunEvent } from '../../src/contracts';
 import { EventLog } from '../../src/workflows/agent/event-log';
 
 const at = 1_000;

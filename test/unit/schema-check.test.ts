@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { schemaProblems } from '../../src/shared/schema-check';
-import { expandToolNames, matchesToolName } from '../../src/shared/tool-patterns';
+import { schemaProblems } from '../../src/core/schema-check';
+import { expandToolNames, matchesToolName } from '../../src/core/tool-patterns';
 import { createBuiltinTools } from '../../src/tools/builtin';
 import { loadBuiltinToolsConfig } from '../../src/config/tools-config';
 import { compileJsonSchema, type JsonSchema } from '../../src/tools/json-schema';

@@ -1,9 +1,9 @@
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
-import { jsonDepth, limitToolCalls, parseToolCall } from '../../src/shared/actions';
-import type { ChatMessage } from '../../src/shared/model';
-import { MAX_ARGUMENT_DEPTH, TOOL_RETRY_DEFAULT } from '../../src/shared/profiles';
-import { compactTranscript, observationMessages, openingMessages, transcriptBytes } from '../../src/shared/transcript';
-import { summarize } from '../../src/shared/summarize';
+import { jsonDepth, limitToolCalls, parseToolCall } from '../../src/core/actions';
+import type { ChatMessage } from '../../src/contracts/chat-message';
+import { MAX_ARGUMENT_DEPTH, TOOL_RETRY_DEFAULT } from '../../src/contracts/limits';
+import { compactTranscript, observationMessages, openingMessages, transcriptBytes } from '../../src/core/transcript';
+import { summarize } from '../../src/core/summarize';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
-import type { TaskResult } from '../../src/shared/model';
-import { boundText, summarize, tallyLine, utf8Bytes } from '../../src/shared/summarize';
+import type { TaskResult } from '../../src/core/model';
+import { boundText, summarize, tallyLine, utf8Bytes } from '../../src/core/summarize';
 
 const ok = (id: string, output: unknown): TaskResult => ({ id, callId: id, tool: 't', ok: true, output, durationMs: 1 });
 const failed = (id: string, type: string): TaskResult => ({ id, callId: id, tool: 't', ok: false, error: { type, message: 'boom' }, durationMs: 1 });

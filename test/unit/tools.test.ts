@@ -2,8 +2,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import { capOutput, createToolActivities } from '../../src/activities/tool-activities';
-import { actionFromMessage } from '../../src/shared/actions';
-import { ERROR_TYPES } from '../../src/shared/errors';
+import { actionFromMessage } from '../../src/core/actions';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
 import { defineTool, ToolDefinitionError, ToolError } from '../../src/tools/define-tool';
 import { createToolRegistry } from '../../src/tools/registry';
 

@@ -1,8 +1,10 @@
 import { createWorkflowContextReader } from '../../src/activities/planner/plan-activity';
 import { readPlanRequest } from '../../src/activities/planner/plan-request';
 import { TranscriptCache } from '../../src/activities/planner/transcript-cache';
-import type { ChatMessage, PlannerContext, PlannerContextRequest, PlanRequest, ToolSpec } from '../../src/shared/model';
-import { PLANNER_DELTA_MAX_CHARS, TOOL_RETRY_DEFAULT } from '../../src/shared/profiles';
+import type { ChatMessage } from '../../src/contracts/chat-message';
+import type { PlannerContext, PlannerContextRequest, PlanRequest } from '../../src/contracts/planner-io';
+import type { ToolSpec } from '../../src/contracts/tool-spec';
+import { PLANNER_DELTA_MAX_CHARS, TOOL_RETRY_DEFAULT } from '../../src/contracts/limits';
 import { TranscriptSender } from '../../src/workflows/agent/planner';
 
 const tool: ToolSpec = { name: 'echo', description: 'echo', inputSchema: {}, timeoutMs: 1_000, retry: TOOL_RETRY_DEFAULT, effects: 'read' };

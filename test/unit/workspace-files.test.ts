@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createToolActivities } from '../../src/activities/tool-activities';
-import { ERROR_TYPES } from '../../src/shared/errors';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
 import { createListDirTool } from '../../src/tools/builtin/list-dir';
 import { createReadFileTool } from '../../src/tools/builtin/read-file';
 import { createToolRegistry } from '../../src/tools/registry';

@@ -1,4 +1,4 @@
-import { ERROR_TYPES } from '../../src/shared/errors';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
 import { historyEvents, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
 import { createTestTools, maxOverlap } from '../helpers/test-tools';
 

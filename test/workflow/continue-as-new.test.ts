@@ -1,4 +1,4 @@
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, recordHistory, withAgent } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { createTestTools } from '../helpers/test-tools';

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { AgentRunHandle } from '../../src/client';
-import { ENDED_EVENT_LOG_MEMO } from '../../src/shared/contracts/handlers';
-import type { RunEvent } from '../../src/shared/contracts';
-import type { AgentRunResult } from '../../src/shared/model';
+import { ENDED_EVENT_LOG_MEMO } from '../../src/contracts/definitions';
+import type { RunEvent } from '../../src/contracts';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, withAgent } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { createTestTools } from '../helpers/test-tools';

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { AgentClient, AgentRunHandle, InteractionRefusedError } from '../../src/client';
-import { decideUpdate, raiseBudgetUpdate, type RunEvent } from '../../src/shared/contracts';
-import type { AgentRunResult } from '../../src/shared/model';
-import { DEFAULT_MAX_EDIT_BYTES } from '../../src/shared/profiles';
+import { decideUpdate, raiseBudgetUpdate, type RunEvent } from '../../src/contracts';
+import type { AgentRunResult } from '../../src/contracts/run-result';
+import { DEFAULT_MAX_EDIT_BYTES } from '../../src/contracts/limits';
 import { historyEvents, recordHistory, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { createDeployTool, createTestTools } from '../helpers/test-tools';

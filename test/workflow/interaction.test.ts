@@ -1,7 +1,7 @@
 import { AgentRunHandle, InteractionRefusedError } from '../../src/client';
-import { decideUpdate, type Decision, type RunEvent } from '../../src/shared/contracts';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { AgentRunResult } from '../../src/shared/model';
+import { decideUpdate, type Decision, type RunEvent } from '../../src/contracts';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { recordHistory, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { createTestTools } from '../helpers/test-tools';
 import { until } from '../helpers/until';

@@ -1,5 +1,5 @@
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { AgentRunResult } from '../../src/shared/model';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { recordHistory } from '../helpers/agent';
 import { withTestWorker } from '../helpers/temporal';
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { AgentRunHandle, InteractionRefusedError, RunProgress, type RunEvent } from '../../src/client';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { withAgent } from '../helpers/agent';
 import { createTestTools } from '../helpers/test-tools';
 import { until } from '../helpers/until';

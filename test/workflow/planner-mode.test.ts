@@ -1,5 +1,5 @@
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { PlanRequest, PlanResult } from '../../src/shared/model';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { PlanRequest, PlanResult } from '../../src/contracts/planner-io';
 import { historyEvents, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
 import { payloadValues } from '../helpers/payloads';
 import { createTestTools } from '../helpers/test-tools';

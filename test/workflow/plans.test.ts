@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { AgentRunHandle } from '../../src/client';
-import type { RunEvent } from '../../src/shared/contracts';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { AgentRunResult } from '../../src/shared/model';
-import { MAX_PLAN_NODES } from '../../src/shared/plan/dag';
+import type { RunEvent } from '../../src/contracts';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { AgentRunResult } from '../../src/contracts/run-result';
+import { MAX_PLAN_NODES } from '../../src/core/plan/dag';
 import { defineTool, ToolError } from '../../src/tools/define-tool';
 import { historyEvents, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 

@@ -1,7 +1,7 @@
-import type { PlanResult } from '../../src/shared/model';
+import type { PlanResult } from '../../src/contracts/planner-io';
 import { payloadValues } from '../helpers/payloads';
 import type { WorkflowHandle } from '@temporalio/client';
-import { DEFAULT_SYSTEM_PROMPT } from '../../src/shared/transcript';
+import { DEFAULT_SYSTEM_PROMPT } from '../../src/core/transcript';
 import { historyEvents, scheduledActivities, withAgent } from '../helpers/agent';
 import { createTestTools, LATCH_BOUND_MS } from '../helpers/test-tools';
 

@@ -1,6 +1,6 @@
 import { AgentClient, AgentRunHandle, InteractionRefusedError } from '../../src/client';
-import type { RunEvent } from '../../src/shared/contracts';
-import type { AgentRunResult } from '../../src/shared/model';
+import type { RunEvent } from '../../src/contracts';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { recordHistory, withAgent } from '../helpers/agent';
 import { testConfig } from '../helpers/temporal';
 import { createTestTools } from '../helpers/test-tools';

@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { ERROR_TYPES } from '../../src/shared/errors';
-import type { AgentRunResult } from '../../src/shared/model';
+import { ERROR_TYPES } from '../../src/contracts/error-types';
+import type { AgentRunResult } from '../../src/contracts/run-result';
 import { createWorker } from '../../src/worker';
 import { historyEvents, recordHistory, withAgent } from '../helpers/agent';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { ERROR_TYPES } from '../../shared/errors';
+import { ERROR_TYPES } from '../../contracts/error-types';
 
 /** Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date) from a response's headers. */
 export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {

@@ -1,4 +1,4 @@
-import type { PlanRequest, ReceivedPlanRequest } from '../../shared/model';
+import type { PlanRequest, ReceivedPlanRequest } from '../../contracts/planner-io';
 
 /**
  * Reads a plan request of any build as the current shape, whose `delta` is the one way the transcript arrives.

@@ -1,6 +1,7 @@
-import type { ChatMessage, TranscriptDelta } from '../../shared/model';
+import type { ChatMessage } from '../../contracts/chat-message';
+import type { TranscriptDelta } from '../../contracts/planner-io';
 
-export type { TranscriptDelta } from '../../shared/model';
+export type { TranscriptDelta } from '../../contracts/planner-io';
 
 interface Entry {
   messages: ChatMessage[];

@@ -4,8 +4,8 @@ import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, 
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { PRIVATE_RUN_CANCEL_GRACE_MS, runUrl, startLocalRuntime, uiUrlFor, type LocalRuntime } from '../../runtime';
-import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../shared/approval-gates';
-import { matchesToolName } from '../../shared/tool-patterns';
+import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../core/approval-gates';
+import { matchesToolName } from '../../core/tool-patterns';
 import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
 import { followRun } from '../follow-run';

@@ -4,7 +4,7 @@ import { withAgentConnection } from '../agent-connection';
 import { awaitWithWorkerNotice } from '../worker-needed';
 
 /**
- * The commands derived from the interaction table (src/shared/contracts/interaction-table.ts): every interaction that
+ * The commands derived from the interaction table (src/contracts/interactions.ts): every interaction that
  * needs only a run id and an optional reason (`pause`, `resume`) becomes `durable-agent <command> <id> [--reason]`.
  */
 export function registerTableCommands(program: Command): void {

@@ -1,4 +1,4 @@
-import { ASK_USER_TOOL_NAME, AskUserInputSchema } from '../../shared/ask-user';
+import { ASK_USER_TOOL_NAME, AskUserInputSchema } from '../../core/ask-user-input';
 import { defineWorkflowTool, type WorkflowTool } from '../define-workflow-tool';
 
 /**

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { jsonShape } from '../../shared/actions';
+import { jsonShape } from '../../core/actions';
 import { defineTool, ToolError, type Tool } from '../define-tool';
 import { checkDestination, DestinationRefused, HostAllowlist, systemResolver, type Resolver } from '../net/address-guard';
 

@@ -1,4 +1,4 @@
-import { WAIT_TOOL_NAME, WaitInputSchema } from '../../shared/wait';
+import { WAIT_TOOL_NAME, WaitInputSchema } from '../../core/wait-input';
 import { defineWorkflowTool, type WorkflowTool } from '../define-workflow-tool';
 
 export interface WaitOptions {

@@ -1,10 +1,12 @@
 import { proxyActivities } from '@temporalio/workflow';
-import { ERROR_TYPES } from '../../shared/errors';
-import type { ResolvedAgentRunInput, TaskError, ToolSpec } from '../../shared/model';
-import type { ToolAccess } from '../../shared/plan/tasks';
-import { CATALOGUE_TIMEOUT_MS, TOOL_QUEUE_CATALOGUE_WAIT_MS } from '../../shared/profiles';
+import { ERROR_TYPES } from '../../contracts/error-types';
+import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
+import type { TaskError } from '../../contracts/run-result';
+import type { ToolSpec } from '../../contracts/tool-spec';
+import type { ToolAccess } from '../../core/plan/tasks';
+import { CATALOGUE_TIMEOUT_MS, TOOL_QUEUE_CATALOGUE_WAIT_MS } from '../../contracts/limits';
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
-import { expandToolNames, isToolPattern } from '../../shared/tool-patterns';
+import { expandToolNames, isToolPattern } from '../../core/tool-patterns';
 
 const { describeTools } = proxyActivities<{ describeTools(): Promise<ToolSpec[]> }>({
   startToCloseTimeout: CATALOGUE_TIMEOUT_MS,

@@ -1,6 +1,6 @@
-import type { EventPage, RunEvent } from '../../shared/contracts/interaction';
-import type { PhaseEventType } from '../../shared/run-fold';
-import { utf8Bytes } from '../../shared/summarize';
+import type { EventPage, RunEvent } from '../../contracts/interaction-schemas';
+import type { PhaseEventType } from '../../core/run-fold';
+import { utf8Bytes } from '../../core/summarize';
 
 /** Events kept; older ones are dropped (their offsets stay counted). */
 export const EVENT_LOG_CAPACITY = 1_000;

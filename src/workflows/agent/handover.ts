@@ -1,6 +1,6 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { ResolvedAgentRunInput } from '../../shared/model';
-import { DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES } from '../../shared/profiles';
+import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
+import { DEFAULT_CONTINUE_AS_NEW_AFTER_UPDATES } from '../../contracts/limits';
 
 /** History size at which a run continues as new, well under Temporal's 50 MB limit. */
 export const DEFAULT_CONTINUE_AS_NEW_BYTES = 8_000_000;

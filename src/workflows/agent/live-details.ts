@@ -1,5 +1,5 @@
-import type { AcceptedPlan } from '../../shared/plan/graph';
-import type { Task, TaskResult } from '../../shared/model';
+import type { AcceptedPlan } from '../../core/plan/graph';
+import type { Task, TaskResult } from '../../core/model';
 import { PlanTable } from './plan-table';
 
 /** Rows kept in the live details table of the Temporal UI; older rows are dropped to keep it small. */

@@ -1,8 +1,8 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../shared/contracts/interaction';
-import type { AgentRunStatus } from '../../shared/contracts/status';
-import type { CarriedGate } from '../../shared/contracts/workflow-input';
-import type { Task } from '../../shared/model';
+import type { Decision, Pending, PendingApproval, PendingQuestion } from '../../contracts/interaction-schemas';
+import type { AgentRunStatus } from '../../contracts/status';
+import type { CarriedGate } from '../../contracts/workflow-input';
+import type { Task } from '../../core/model';
 import type { EventLog } from './event-log';
 
 /**

@@ -1,5 +1,5 @@
-import type { AcceptedPlan } from '../../shared/plan/graph';
-import type { Task, TaskResult } from '../../shared/model';
+import type { AcceptedPlan } from '../../core/plan/graph';
+import type { Task, TaskResult } from '../../core/model';
 
 /**
  * The nodes of the latest step's plans, as the UI's details table shows them: name, tool, what each needs, and how

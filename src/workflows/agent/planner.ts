@@ -1,7 +1,11 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
-import { ERROR_TYPES } from '../../shared/errors';
-import type { ChatMessage, PlanRequest, PlanResult, ResolvedAgentRunInput, TaskError, TranscriptDelta } from '../../shared/model';
-import { PLANNER_DELTA_MAX_CHARS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS, toActivityRetry } from '../../shared/profiles';
+import { ERROR_TYPES } from '../../contracts/error-types';
+import type { ChatMessage } from '../../contracts/chat-message';
+import type { PlanRequest, PlanResult, TranscriptDelta } from '../../contracts/planner-io';
+import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
+import type { TaskError } from '../../contracts/run-result';
+import { PLANNER_DELTA_MAX_CHARS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../contracts/limits';
+import { toActivityRetry } from '../../core/retry';
 import type { RecordedAnswer, RunState } from './run-state';
 
 const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({

@@ -1,5 +1,5 @@
-import type { Budget, BudgetRaise } from '../../shared/contracts/run-input';
-import type { Usage } from '../../shared/model';
+import type { Budget, BudgetRaise } from '../../contracts/run-input';
+import type { Usage } from '../../contracts/run-result';
 
 /** The limits `raise-budget` may change. */
 const LIMITS = ['maxTokens', 'maxWallTimeMs', 'maxCostUsd'] as const;

@@ -1,5 +1,5 @@
-import type { RunEvent } from '../../shared/contracts/interaction';
-import { PHASE_TRANSITIONS, type PhaseEventType, type RunFold, type RunPhase } from '../../shared/run-fold';
+import type { RunEvent } from '../../contracts/interaction-schemas';
+import { PHASE_TRANSITIONS, type PhaseEventType, type RunFold, type RunPhase } from '../../core/run-fold';
 import type { EventLog } from './event-log';
 
 /** An event that changes the run's phase, as the workflow appends it. */
@@ -7,7 +7,7 @@ export type PhaseEvent = Omit<RunEvent, 'offset' | 'at' | 'type'> & { type: Phas
 
 /**
  * The run machine (docs/architecture.md §3): `transition` is the only place a run's phase changes. It checks that the
- * move is one the machine allows (`PHASE_TRANSITIONS` in src/shared/run-fold.ts) and appends the matching event; the
+ * move is one the machine allows (`PHASE_TRANSITIONS` in src/core/run-fold.ts) and appends the matching event; the
  * phase itself is what the run's fold makes of its event log, so the workflow, followers and the memo of an ended
  * run all see the same machine.
  */

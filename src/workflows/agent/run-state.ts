@@ -1,13 +1,17 @@
-import type { BudgetRaise } from '../../shared/contracts/run-input';
-import type { DroppedCalls } from '../../shared/actions';
-import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../shared/contracts/status';
-import { ERROR_TYPES } from '../../shared/errors';
-import type { AgentState } from '../../shared/contracts/run-state';
-import type { CarriedFold, WaitingStep } from '../../shared/contracts/workflow-input';
-import type { AgentRunResult, ChatMessage, Observation, PlannerContext, PlannerContextRequest, PlanResult, ResolvedAgentRunInput, ResumeState, Task, TaskError, TaskResult, Usage } from '../../shared/model';
-import type { AcceptedPlan } from '../../shared/plan/graph';
-import { RunFold, type RunFoldState, type RunPhase } from '../../shared/run-fold';
-import { finalTurnMessage } from '../../shared/transcript';
+import type { BudgetRaise } from '../../contracts/run-input';
+import type { DroppedCalls } from '../../contracts/planner-io';
+import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../contracts/status';
+import { ERROR_TYPES } from '../../contracts/error-types';
+import type { AgentState } from '../../contracts/agent-state';
+import type { CarriedFold, WaitingStep } from '../../contracts/workflow-input';
+import type { AgentRunResult, TaskError, Usage } from '../../contracts/run-result';
+import type { ChatMessage } from '../../contracts/chat-message';
+import type { Observation, Task, TaskResult } from '../../core/model';
+import type { PlannerContext, PlannerContextRequest, PlanResult } from '../../contracts/planner-io';
+import type { ResolvedAgentRunInput, ResumeState } from '../../contracts/workflow-input';
+import type { AcceptedPlan } from '../../core/plan/graph';
+import { RunFold, type RunFoldState, type RunPhase } from '../../core/run-fold';
+import { finalTurnMessage } from '../../core/transcript';
 import { EventLog } from './event-log';
 import { LiveDetails } from './live-details';
 import { PeopleWaits } from './people-waits';
@@ -16,7 +20,7 @@ import { RunMachine } from './run-machine';
 import { RunTranscript, type RecordedAnswer } from './run-transcript';
 import { SESSION_TURN_ENDINGS, SessionTurns } from './session-turns';
 
-export type { AgentState, FinishedCall } from '../../shared/contracts/run-state';
+export type { AgentState, FinishedCall } from '../../contracts/agent-state';
 export type { RecordedAnswer } from './run-transcript';
 export { SESSION_TURN_ENDINGS } from './session-turns';
 

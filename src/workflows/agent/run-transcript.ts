@@ -1,8 +1,13 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DroppedCalls } from '../../shared/actions';
-import { ERROR_TYPES } from '../../shared/errors';
-import type { ChatMessage, Observation, PlannerContext, PlannerContextRequest, PlanResult, PromptSeen, ResumeState, ToolSpec } from '../../shared/model';
-import { compactTranscript, observationMessages, openingMessages } from '../../shared/transcript';
+import type { DroppedCalls } from '../../contracts/planner-io';
+import { ERROR_TYPES } from '../../contracts/error-types';
+import type { ChatMessage } from '../../contracts/chat-message';
+import type { Observation } from '../../core/model';
+import type { PlannerContext, PlannerContextRequest, PlanResult } from '../../contracts/planner-io';
+import type { PromptSeen } from '../../contracts/agent-state';
+import type { ResumeState } from '../../contracts/workflow-input';
+import type { ToolSpec } from '../../contracts/tool-spec';
+import { compactTranscript, observationMessages, openingMessages } from '../../core/transcript';
 
 /** The latest answer of the model, as recorded (calls limited, ids unique). */
 export interface RecordedAnswer {
@@ -54,7 +59,7 @@ export class RunTranscript {
     this.messages.push(message);
   }
 
-  /** Records the model's answer as the planner returned it (it cut the calls to the cap: src/shared/actions.ts). */
+  /** Records the model's answer as the planner returned it (it cut the calls to the cap: src/core/actions.ts). */
   recordAnswer(plan: PlanResult): RecordedAnswer {
     const { message } = plan;
     const dropped = plan.droppedCalls;

@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ResolvedAgentRunInput } from '../../shared/model';
-import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../shared/search-attributes';
+import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
+import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../contracts/search-attributes';
 import type { RunState } from './run-state';
 
 /** How a run shows itself: the live details table of the Temporal UI, and the search attributes `list` filters on. */

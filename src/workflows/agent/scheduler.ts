@@ -1,8 +1,8 @@
-import { ERROR_TYPES } from '../../shared/errors';
-import { failedResult } from '../../shared/task-result';
-import type { TaskResult } from '../../shared/model';
-import { resolveReferences } from '../../shared/plan/references';
-import type { PreparedNode } from '../../shared/plan/tasks';
+import { ERROR_TYPES } from '../../contracts/error-types';
+import { failedResult } from '../../core/task-result';
+import type { TaskResult } from '../../core/model';
+import { resolveReferences } from '../../core/plan/references';
+import type { PreparedNode } from '../../core/plan/tasks';
 import { execute, type ExecutionContext } from './executors';
 
 /** The result of a node whose dependency failed: it never runs. */

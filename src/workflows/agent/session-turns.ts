@@ -1,5 +1,5 @@
-import { RUN_STATUSES, type AgentRunStatus } from '../../shared/contracts/status';
-import type { ResumeState } from '../../shared/model';
+import { RUN_STATUSES, type AgentRunStatus } from '../../contracts/status';
+import type { ResumeState } from '../../contracts/workflow-input';
 
 /** Endings of a session's turn after which it goes idle (failures and cancellation end the session). */
 export const SESSION_TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);

@@ -1,5 +1,6 @@
-import { RUN_STATUSES } from '../../shared/contracts/status';
-import type { ResolvedAgentRunInput, Usage } from '../../shared/model';
+import { RUN_STATUSES } from '../../contracts/status';
+import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
+import type { Usage } from '../../contracts/run-result';
 
 /** Why a run stops before finishing a step: the step cap, or a budget. */
 export type StopReason = { status: typeof RUN_STATUSES.maxSteps } | { status: typeof RUN_STATUSES.budgetExceeded; answer: string };

@@ -1,8 +1,10 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { ERROR_TYPES } from '../../../shared/errors';
-import type { TaskResult, ToolActivityInput, ToolActivityOutput } from '../../../shared/model';
-import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS, scheduleToCloseMs, toActivityRetry } from '../../../shared/profiles';
-import { failedResult } from '../../../shared/task-result';
+import { ERROR_TYPES } from '../../../contracts/error-types';
+import type { TaskResult } from '../../../core/model';
+import type { ToolActivityInput, ToolActivityOutput } from '../../../contracts/tool-spec';
+import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } from '../../../contracts/limits';
+import { scheduleToCloseMs, toActivityRetry } from '../../../core/retry';
+import { failedResult } from '../../../core/task-result';
 import { finished, type ExecutionContext, type TaskExecutor, type TaskOf } from './context';
 import { taskErrorOf } from './failure';
 

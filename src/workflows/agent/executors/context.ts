@@ -1,6 +1,7 @@
-import type { Executor, Task, TaskResult } from '../../../shared/model';
-import type { CarriedGate } from '../../../shared/contracts/workflow-input';
-import type { Interaction } from '../interaction';
+import type { Executor } from '../../../contracts/tool-spec';
+import type { Task, TaskResult } from '../../../core/model';
+import type { CarriedGate } from '../../../contracts/workflow-input';
+import type { Interaction } from '../waits';
 import type { OutputBudget } from '../output-budget';
 import type { Semaphore } from '../semaphore';
 

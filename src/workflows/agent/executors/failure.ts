@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
-import { ERROR_TYPES } from '../../../shared/errors';
-import type { Task, TaskError } from '../../../shared/model';
-import { scheduleToCloseMs } from '../../../shared/profiles';
+import { ERROR_TYPES } from '../../../contracts/error-types';
+import type { Task } from '../../../core/model';
+import type { TaskError } from '../../../contracts/run-result';
+import { scheduleToCloseMs } from '../../../core/retry';
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;

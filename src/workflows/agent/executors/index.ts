@@ -1,4 +1,5 @@
-import type { Executor, Task, TaskResult } from '../../../shared/model';
+import type { Executor } from '../../../contracts/tool-spec';
+import type { Task, TaskResult } from '../../../core/model';
 import { activityExecutor } from './activity';
 import type { ExecutionContext, TaskExecutor } from './context';
 import { questionExecutor } from './question';

@@ -1,5 +1,5 @@
-import { AskUserInputSchema } from '../../../shared/ask-user';
-import { failedResult } from '../../../shared/task-result';
+import { AskUserInputSchema } from '../../../core/ask-user-input';
+import { failedResult } from '../../../core/task-result';
 import { finished, type TaskExecutor } from './context';
 
 /** The model asks a person (`ask_user`): the run waits, with status `waiting_for_input`, for a `reply` Update. */

@@ -1,5 +1,5 @@
 import { sleep } from '@temporalio/workflow';
-import { WaitInputSchema } from '../../../shared/wait';
+import { WaitInputSchema } from '../../../core/wait-input';
 import { finished, type TaskExecutor } from './context';
 
 /** A durable timer in the workflow (`wait`): no activity, no worker slot, no semaphore permit. */

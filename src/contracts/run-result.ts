@@ -11,7 +11,7 @@ export const UsageSchema = z.object({
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
-/** A typed failure: `type` is one of the error catalogue's words (`src/shared/errors.ts`). */
+/** A typed failure: `type` is one of the error catalogue's words (`src/contracts/error-types.ts`). */
 export const TaskErrorSchema = z.object({ type: z.string(), message: z.string() });
 export type TaskError = z.infer<typeof TaskErrorSchema>;
 

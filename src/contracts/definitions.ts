@@ -1,9 +1,9 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { Decision, EventPage, FollowRequest, Pending, Reply, Send, TurnAnswer } from './interaction';
+import type { Decision, EventPage, FollowRequest, Pending, Reply, Send, TurnAnswer } from './interaction-schemas';
 import type { Budget, BudgetRaise } from './run-input';
-import type { PlannerContext, PlannerContextRequest } from '../model';
+import type { PlannerContext, PlannerContextRequest } from './planner-io';
 import type { AgentRunResult } from './run-result';
-import type { AgentState } from './run-state';
+import type { AgentState } from './agent-state';
 import type { AgentWorkflowInput } from './workflow-input';
 
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */

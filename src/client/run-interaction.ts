@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../shared/contracts/handlers';
-import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult } from '../shared/contracts/interaction-table';
-import type { Budget, BudgetRaise } from '../shared/contracts/run-input';
-import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../shared/contracts/interaction';
+import { ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
+import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult } from '../contracts/interactions';
+import type { Budget, BudgetRaise } from '../contracts/run-input';
+import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../contracts/interaction-schemas';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
 
@@ -35,7 +35,7 @@ export class RunInteraction {
   }
 
   /**
-   * Says something to the run: any interaction of the table (src/shared/contracts/interaction-table.ts), sent as its
+   * Says something to the run: any interaction of the table (src/contracts/interactions.ts), sent as its
    * Update. The run's validator checks it before anything reaches history; a refusal is an `InteractionRefusedError`.
    */
   async interact<Name extends InteractionName>(name: Name, args: InteractionArgs<Name>): Promise<InteractionResult<Name>> {

@@ -1,8 +1,10 @@
-import { ERROR_TYPES } from '../errors';
+import { ERROR_TYPES } from '../../contracts/error-types';
 import { executorOf } from '../execution';
-import type { Task, TaskError, TaskResult, ToolSpec } from '../model';
-import { AskUserInputSchema } from '../ask-user';
-import { WaitInputSchema } from '../wait';
+import type { Task, TaskResult } from '../model';
+import type { TaskError } from '../../contracts/run-result';
+import type { ToolSpec } from '../../contracts/tool-spec';
+import { AskUserInputSchema } from '../ask-user-input';
+import { WaitInputSchema } from '../wait-input';
 import { describeIssues } from '../zod-issues';
 import { MAX_ECHO_CHARS, quoteInput } from '../quote-input';
 import { schemaProblems } from '../schema-check';

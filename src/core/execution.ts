@@ -1,4 +1,4 @@
-import type { Executor, ToolSpec } from './model';
+import type { Executor, ToolSpec } from '../contracts/tool-spec';
 
 /**
  * How a catalogue entry's calls run. Entries recorded before `executor` existed said it with flags

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AgentRunInputSchema, BudgetSchema } from './run-input';
 import { ToolCallCountsSchema, UsageSchema } from './run-result';
-import { RunEventSchema } from './interaction';
-import { FinishedCallSchema } from './run-state';
-import { ChatMessageSchema } from './transcript';
+import { RunEventSchema } from './interaction-schemas';
+import { FinishedCallSchema } from './agent-state';
+import { ChatMessageSchema } from './chat-message';
 
 /**
  * The run's fold of its event log (its phase, step, counts, calls in flight and waits) as the next run of a chain

@@ -1,9 +1,9 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { setHandler } from '@temporalio/workflow';
-import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult, type InteractionSpec } from '../../shared/contracts/interaction-table';
-import { utf8Bytes } from '../../shared/summarize';
-import { describeIssues } from '../../shared/zod-issues';
-import type { Interaction } from './interaction';
+import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult, type InteractionSpec } from '../../contracts/interactions';
+import { utf8Bytes } from '../../core/summarize';
+import { describeIssues } from '../../core/zod-issues';
+import type { Interaction } from './waits';
 
 /** What the workflow does with one interaction: why it refuses one (checked in the validator) and its effect. */
 interface Effect<Args, Result> {
@@ -14,7 +14,7 @@ interface Effect<Args, Result> {
 
 /**
  * The workflow's half of the interaction table (the other half, names, schemas and bounds, is
- * src/shared/contracts/interaction-table.ts): each interaction's refusal and effect.
+ * src/contracts/interactions.ts): each interaction's refusal and effect.
  */
 const EFFECTS: { [Name in InteractionName]: Effect<InteractionArgs<Name>, InteractionResult<Name>> } = {
   decide: { refuse: (waits, decision) => waits.decisionRefusal(decision), apply: (waits, decision) => waits.decide(decision) },

@@ -1,7 +1,7 @@
-import type { RunEvent } from './contracts/interaction';
-import type { FinishedCall } from './contracts/run-state';
-import type { Usage } from './contracts/run-result';
-import { RUN_STATUS_WORDS, RUN_STATUSES, type AgentRunStatus, type RunStatus } from './contracts/status';
+import type { RunEvent } from '../contracts/interaction-schemas';
+import type { FinishedCall } from '../contracts/agent-state';
+import type { Usage } from '../contracts/run-result';
+import { RUN_STATUS_WORDS, RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../contracts/status';
 
 /**
  * Where a run is in its life (docs/architecture.md §3, "The run machine"). Waits for people are not phases: calls

@@ -1,4 +1,5 @@
-import type { TaskError, TaskResult } from './model';
+import type { TaskError } from '../contracts/run-result';
+import type { TaskResult } from './model';
 
 /** What names a result: its task id, the model's call id and the tool (a `Task` has all three). */
 export type ResultOf = Pick<TaskResult, 'id' | 'callId' | 'tool'>;

@@ -1,4 +1,5 @@
-import type { ChatMessage, Observation } from './model';
+import type { ChatMessage } from '../contracts/chat-message';
+import type { Observation } from './model';
 import { utf8Bytes } from './summarize';
 
 export const DEFAULT_SYSTEM_PROMPT =

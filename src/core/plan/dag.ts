@@ -1,4 +1,5 @@
-import type { ToolCallAction, ToolSpec } from '../model';
+import type { ToolCallAction } from '../model';
+import type { ToolSpec } from '../../contracts/tool-spec';
 import type { PlanNode } from './plan';
 import { quoteInput } from '../quote-input';
 import { referencesIn } from './references';

@@ -1,6 +1,6 @@
-import { ASK_USER_TOOL_NAME } from './ask-user';
+import { ASK_USER_TOOL_NAME } from './ask-user-input';
 import { isToolPattern, matchesToolName } from './tool-patterns';
-import { WAIT_TOOL_NAME } from './wait';
+import { WAIT_TOOL_NAME } from './wait-input';
 
 /**
  * Built-ins that no approval can gate: `wait` is a durable timer and `ask_user` a question to a person, both run by

@@ -1,9 +1,9 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { closeUpdate, decideUpdate, raiseBudgetUpdate, replyUpdate, sendUpdate } from './handlers';
-import { DecisionSchema, ReplySchema, SendSchema, type Decision, type Reply, type Send, type TurnAnswer } from './interaction';
+import { closeUpdate, decideUpdate, raiseBudgetUpdate, replyUpdate, sendUpdate } from './definitions';
+import { DecisionSchema, ReplySchema, SendSchema, type Decision, type Reply, type Send, type TurnAnswer } from './interaction-schemas';
 import { BudgetRaiseSchema, type Budget, type BudgetRaise } from './run-input';
-import { MAX_MESSAGE_BYTES, MAX_REASON_BYTES } from '../profiles';
+import { MAX_MESSAGE_BYTES, MAX_REASON_BYTES } from './limits';
 
 /** A text field of an interaction's input bounded in UTF-8 bytes (its validator refuses more, naming both sizes). */
 export interface TextBound<Args> {

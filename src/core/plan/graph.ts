@@ -1,5 +1,5 @@
 import { callsOf } from '../actions';
-import { ERROR_TYPES } from '../errors';
+import { ERROR_TYPES } from '../../contracts/error-types';
 import type { AgentAction, Observation, ObservationEntry } from '../model';
 import { quoteInput } from '../quote-input';
 import { failedResult } from '../task-result';

@@ -1,4 +1,4 @@
-import type { RetrySpec } from './model';
+import type { RetrySpec } from './tool-spec';
 
 /**
  * Timeout and retry profiles, in one place. Tools pick one (or their own) in `defineTool`;
@@ -38,19 +38,6 @@ export const TOOL_QUEUE_CATALOGUE_WAIT_MS = 10_000;
 /** How long a call to a tool on another queue waits for a worker to take it (`toolUnavailableAfterMs`). */
 export const DEFAULT_TOOL_UNAVAILABLE_AFTER_MS = 30_000;
 
-/**
- * Schedule-to-close timeout of a tool call: room for every attempt at its full timeout plus the
- * backoff between them, so retries can actually happen.
- */
-export function scheduleToCloseMs(timeoutMs: number, retry: RetrySpec): number {
-  let total = timeoutMs * retry.maximumAttempts;
-  let interval = retry.initialIntervalMs;
-  for (let attempt = 1; attempt < retry.maximumAttempts; attempt += 1) {
-    total += Math.min(interval, retry.maximumIntervalMs);
-    interval *= retry.backoffCoefficient;
-  }
-  return total + 1_000;
-}
 
 /*
  * Size limits: no run may die of its own size (Temporal refuses payloads over 2 MB and terminates a run whose
@@ -75,15 +62,6 @@ export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 400_000;
 /** Largest error message kept from a tool failure (the rest is cut: it enters history). */
 export const MAX_ERROR_MESSAGE_BYTES = 4_096;
 
-/** A retry spec as Temporal's `RetryPolicy` (durations in ms). The one conversion, for the planner and tools alike. */
-export function toActivityRetry(retry: RetrySpec): { maximumAttempts: number; initialInterval: number; backoffCoefficient: number; maximumInterval: number } {
-  return {
-    maximumAttempts: retry.maximumAttempts,
-    initialInterval: retry.initialIntervalMs,
-    backoffCoefficient: retry.backoffCoefficient,
-    maximumInterval: retry.maximumIntervalMs,
-  };
-}
 
 /** Bytes of JSON a person's edited arguments may have (`approve --edit`); a run may set its own (`maxEditBytes`). */
 export const DEFAULT_MAX_EDIT_BYTES = 65_536;

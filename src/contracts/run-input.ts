@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CALLS_PER_ANSWER_LIMIT, MAX_EDIT_BYTES_LIMIT } from '../profiles';
+import { MAX_CALLS_PER_ANSWER_LIMIT, MAX_EDIT_BYTES_LIMIT } from './limits';
 
 /** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
 export const GOAL_MAX_CHARACTERS = 100_000;

@@ -2,7 +2,7 @@
  * The public contracts of durable-agent, in one module: what a caller passes, what a run returns, its live state,
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
-export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './handlers';
+export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './definitions';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -24,7 +24,7 @@ export {
   type Send,
   type TurnAnswer,
   type RunEvent,
-} from './interaction';
+} from './interaction-schemas';
 export {
   INTERACTIONS,
   PauseSchema,
@@ -38,11 +38,11 @@ export {
   type PauseResult,
   type Resume,
   type ResumeResult,
-} from './interaction-table';
+} from './interactions';
 export { AgentRunInputSchema, BudgetRaiseSchema, BudgetSchema, DEFAULT_MAX_STEPS, GOAL_MAX_CHARACTERS, type AgentRunInput, type Budget, type BudgetRaise } from './run-input';
 export { AgentRunResultSchema, TaskErrorSchema, UsageSchema, type AgentRunResult, type TaskError, type Usage } from './run-result';
-export { AgentStateSchema, FinishedCallSchema, PromptSeenSchema, type AgentState, type FinishedCall, type PromptSeen } from './run-state';
+export { AgentStateSchema, FinishedCallSchema, PromptSeenSchema, type AgentState, type FinishedCall, type PromptSeen } from './agent-state';
 export { isOutcome, LIVE_STATUS_WORDS, OUTCOME_STATUS_WORDS, RUN_STATUS_WORDS, RUN_STATUSES, type AgentRunStatus, type LiveRunStatus, type RunStatus } from './status';
-export { ChatMessageSchema, type ChatMessage } from './transcript';
-export { ERROR_TYPES, type ErrorType } from '../errors';
-export { costOf, DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrice, type ModelPrices } from '../pricing';
+export { ChatMessageSchema, type ChatMessage } from './chat-message';
+export { ERROR_TYPES, type ErrorType } from './error-types';
+export { costOf, DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrice, type ModelPrices } from './pricing';

@@ -1,4 +1,6 @@
-import type { AgentAction, ChatMessage, ToolCallAction } from './model';
+import type { DroppedCalls } from '../contracts/planner-io';
+import type { AgentAction, ToolCallAction } from './model';
+import type { ChatMessage } from '../contracts/chat-message';
 import { clipInput } from './quote-input';
 
 type RawToolCall = { id: string; name: string; arguments: string };
@@ -84,13 +86,6 @@ export function callsOf(action: AgentAction): ToolCallAction[] {
   if (action.type === 'final') return [];
   if (action.type === 'tool_call') return [action];
   return action.actions.flatMap((inner) => callsOf(inner));
-}
-
-/** What `limitToolCalls` removed from an answer. */
-export interface DroppedCalls {
-  count: number;
-  /** Tool names of the dropped calls, each once, in order (at most 20, each cut to `MAX_ECHO_CHARS`). */
-  tools: string[];
 }
 
 /**
