@@ -164,7 +164,7 @@ describe('durable-agent approvals and questions', () => {
       const status = await runCli(['status', id], env);
       expect(status.stdout).toContain('paused');
       const again = await runCli(['pause', id], env);
-      expect(again.code).not.toBe(0);
+      expect(again.code).toBe(2);
       expect(again.stderr).toContain('the run is paused already');
       const resumed = await runCli(['resume', id], env);
       expect(resumed).toMatchObject({ code: 0, stdout: `Run ${id} goes on.\n` });

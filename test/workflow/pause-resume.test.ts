@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { AgentRunHandle, InteractionRefusedError, RunProgress, type RunEvent } from '../../src/client';
 import type { AgentRunResult } from '../../src/contracts/run-result';
-import { withAgent } from '../helpers/agent';
+import { recordHistory, withAgent } from '../helpers/agent';
 import { createTestTools } from '../helpers/test-tools';
 import { until } from '../helpers/until';
 
@@ -52,6 +52,7 @@ describe('pause and resume', () => {
       expect(await run.resume()).toEqual({ state: 'resumed' });
       const result = (await started.result()) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', steps: 3, toolCalls: { ok: 2, failed: 0 } });
+      await recordHistory(started, 'agent-pause-resume');
       const types = (await eventsOf(run)).map((event) => event.type);
       expect(types.indexOf('run_resumed')).toBeGreaterThan(types.indexOf('run_paused'));
       expect(types.indexOf('run_resumed')).toBeLessThan(types.lastIndexOf('step_started'));
@@ -97,6 +98,8 @@ describe('pause and resume', () => {
       await run.resume();
       const result = (await client.workflow.getHandle(started.workflowId).result()) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', steps: 2 });
+      // The first run of the chain: paused, then handed over while paused.
+      await recordHistory(client.workflow.getHandle(started.workflowId, started.firstExecutionRunId), 'agent-pause-handover');
     });
   });
 });
