@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  * fine: it vanishes at compile time.
  *
  * `no-restricted-imports` sees the import string, not the file it resolves to, so relative paths are matched
- * per folder depth: from `src/workflows/agent/x.ts`, `../../core/model` reaches `src/core` and
+ * per folder depth: from a file in `src/workflows/agent/`, `../../core/model` reaches `src/core` and
  * `./run-state` stays in the sandbox, while `../../cli/main` leaves it. A path that climbs back up through
  * `..` after going down (`./a/../../cli`) is refused rather than resolved.
  */

@@ -31,7 +31,7 @@ export interface SimpleSurface<Result> {
 /**
  * One thing a client can say to a run: its Update, its input schema, the bounds on its text, and (for simple ones) how
  * the CLI and MCP offer it. The workflow registers a handler and a validator for every entry (the refusals and
- * effects are in src/workflows/agent/interactions.ts), and the client sends every entry the same way.
+ * effects are in src/workflows/agent/interaction-effects.ts), and the client sends every entry the same way.
  */
 export interface InteractionSpec<Args, Result> {
   name: string;

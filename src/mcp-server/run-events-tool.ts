@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentRunHandle, EventPage, RunEvent } from '../client';
+import { RunProgress, type AgentRunHandle, type EventPage, type RunEvent } from '../client';
 import { defineMcpTool, type McpToolContext } from './mcp-tool';
 import { bounded, describeRun, liveState, pause, SERVER_CALL_MS } from './run-access';
 import { RUN_ID, waitSecondsInput } from './tool-inputs';
@@ -49,9 +49,20 @@ export const runEventsTool = defineMcpTool({
     const dropped = firstKept > from ? ` Events before offset ${firstKept} were dropped (the log keeps the newest).` : '';
     const summary = events.length === 0 ? `No events from offset ${from} yet.` : `${events.length} events from offset ${events[0]?.offset ?? from}; next offset ${next}.`;
     const end = ended ? ' The run has ended: nothing more will come.' : ' The run goes on: call again with from = next.';
+    // A page from the start of the log is folded the way the run folds it (src/core/run-fold.ts): where it stands then.
+    const whole = from === 0 && firstKept === 0;
+    const progress = whole ? RunProgress.of(events, 1).state() : undefined;
+    const standing = progress ? ` As of offset ${next}: ${progress.status}, step ${progress.step}, tools ${progress.toolCalls.ok} ok / ${progress.toolCalls.failed} failed.` : '';
     return {
-      text: [`${summary}${end}${dropped}`, ...events.map(eventLine)].join('\n'),
-      data: { runId, events, next, ended, firstKept },
+      text: [`${summary}${end}${dropped}${standing}`, ...events.map(eventLine)].join('\n'),
+      data: {
+        runId,
+        events,
+        next,
+        ended,
+        firstKept,
+        ...(progress ? { progress: { status: progress.status, step: progress.step, toolCalls: progress.toolCalls, usage: progress.usage } } : {}),
+      },
     };
   },
 });

@@ -128,8 +128,11 @@ describe('durable-agent mcp-server', () => {
           expect.arrayContaining(['approval_needed s1-1', 'approval_decided s1-1', 'call_finished s1-1', 'run_ended']),
         );
         expect(events.data.next).toBe(log.length);
+        // The whole log, folded as the run folds it, says what the result says.
+        expect(events.data.progress).toMatchObject({ status: 'final', step: 2, toolCalls: { ok: 1, failed: 0 } });
         const tail = await call(client, 'run_events', { runId, from: 2, limit: 2 });
         expect(tail.data.events).toEqual(log.slice(2, 4));
+        expect(tail.data.progress).toBeUndefined();
 
         // An ended run: nothing to decide; an unknown run: a clear error, and the server keeps serving.
         const late = await call(client, 'approve', { runId, callId: 's1-1' });

@@ -10,7 +10,7 @@ import { describeIssues } from '../../core/zod-issues';
 import { submitPlanSpec } from '../../core/plan/dag';
 import { loadCatalogue } from './catalogue';
 import { HandoverPolicy } from './handover';
-import { Interaction } from './waits';
+import { RunWaits } from './waits';
 import { featuresAtStart } from './features';
 import { PlannerGaveUp, TranscriptSender } from './planner';
 import { RunState, SESSION_TURN_ENDINGS } from './run-state';
@@ -46,7 +46,7 @@ interface HandoverPlace {
  * Hands over to the next run of the chain (continue-as-new): same logical run, fresh history and Update count.
  * Only once every Update handler has finished: a decision or a message lands in this run.
  */
-async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, interaction: Interaction, place: HandoverPlace = {}): Promise<never> {
+async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, interaction: RunWaits, place: HandoverPlace = {}): Promise<never> {
   // Followers are answered (they ask the next run); decisions and replies are synchronous handlers, an idle
   // session's `send` returns its answer in this activation, and a `send` waiting within its turn is answered with
   // `continued` (its client reads the answer from the next run): all of them finish before the run hands over.
@@ -60,7 +60,7 @@ async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInp
  * Continues as new between steps when history is large, Temporal suggests it, or many Updates were accepted. A
  * session continues only while idle.
  */
-async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, policy: HandoverPolicy, options: { idle?: boolean; interaction: Interaction }): Promise<void> {
+async function continueAsNewIfDue(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInput, run: RunState, policy: HandoverPolicy, options: { idle?: boolean; interaction: RunWaits }): Promise<void> {
   if (!policy.due()) return;
   if (input.session ? !options.idle : run.step >= input.maxSteps) return;
   await handOver(rawInput, input, run, options.interaction);
@@ -99,7 +99,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
   const policy = new HandoverPolicy(input);
-  const interaction = new Interaction(run, view, input, policy);
+  const interaction = new RunWaits(run, view, input, policy);
   interaction.register();
 
   try {

@@ -3,13 +3,13 @@ import { setHandler } from '@temporalio/workflow';
 import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult, type InteractionSpec } from '../../contracts/interactions';
 import { utf8Bytes } from '../../core/summarize';
 import { describeIssues } from '../../core/zod-issues';
-import type { Interaction } from './waits';
+import type { RunWaits } from './waits';
 
 /** What the workflow does with one interaction: why it refuses one (checked in the validator) and its effect. */
 interface Effect<Args, Result> {
   /** The reason to refuse, or undefined; runs in the validator, so a refused Update never reaches history. */
-  refuse(waits: Interaction, args: Args): string | undefined;
-  apply(waits: Interaction, args: Args): Result | Promise<Result>;
+  refuse(waits: RunWaits, args: Args): string | undefined;
+  apply(waits: RunWaits, args: Args): Result | Promise<Result>;
 }
 
 /**
@@ -42,7 +42,7 @@ const EFFECTS: { [Name in InteractionName]: Effect<InteractionArgs<Name>, Intera
 };
 
 /** The validator of one interaction: its schema, its text bounds, then the workflow's refusal. */
-function validator<Args, Result>(waits: Interaction, spec: InteractionSpec<Args, Result>, effect: Effect<Args, Result>): (args: unknown) => void {
+function validator<Args, Result>(waits: RunWaits, spec: InteractionSpec<Args, Result>, effect: Effect<Args, Result>): (args: unknown) => void {
   return (args) => {
     const parsed = spec.schema.safeParse(args);
     if (!parsed.success) throw new Error(`invalid ${spec.noun}: ${describeIssues(parsed.error)}`);
@@ -57,7 +57,7 @@ function validator<Args, Result>(waits: Interaction, spec: InteractionSpec<Args,
 }
 
 /** Registers a handler and a validator for every interaction of the table; `counted` counts accepted Updates. */
-export function registerInteractions(waits: Interaction, counted: <A extends unknown[], R>(handler: (...args: A) => R) => (...args: A) => R): void {
+export function registerInteractions(waits: RunWaits, counted: <A extends unknown[], R>(handler: (...args: A) => R) => (...args: A) => R): void {
   for (const name of Object.keys(INTERACTIONS) as InteractionName[]) {
     const spec = INTERACTIONS[name] as InteractionSpec<unknown, unknown>;
     const effect = EFFECTS[name] as Effect<unknown, unknown>;

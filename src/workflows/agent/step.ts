@@ -16,7 +16,7 @@ import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } 
 import { summarize } from '../../core/summarize';
 import { OutputBudget } from './output-budget';
 import { askModel, type PlannerOptions, type TranscriptSender } from './planner';
-import type { Interaction } from './waits';
+import type { RunWaits } from './waits';
 import type { RecordedAnswer, RunState } from './run-state';
 import type { RunView } from './run-view';
 import { runPlan } from './scheduler';
@@ -36,7 +36,7 @@ export interface StepContext {
   /** The cap on calls per answer. */
   maxCalls: number;
   /** Approvals, questions, messages and budget raises. */
-  interaction: Interaction;
+  interaction: RunWaits;
   /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`). */
   plans: boolean;
   /** The model is called through a local activity (runs with `planner: 'local'`). */

@@ -21,11 +21,11 @@ import type { RunView } from './run-view';
 export type GateOutcome = { run: true; input: unknown } | { run: false; error: TaskError };
 
 /**
- * Everything a client may say to a running agent: decisions on gated calls and answers to questions (Updates with
- * validators: a refused update never touches history), and what it may read (pending interactions, the event
- * log). The state lives in `RunState`; this module wires handlers and the waits.
+ * What a run waits for from its clients, and what they said: approvals and questions (gates of a step's calls), a
+ * session's next message, a budget raise, a resume. It registers the queries and, from the interaction table, every
+ * Update with its validator (interaction-effects.ts); the run's state lives in `RunState`.
  */
-export class Interaction {
+export class RunWaits {
   private readonly answers = new Map<string, string>();
   private readonly edits = new Map<string, Record<string, unknown>>();
   private readonly reasons = new Map<string, string>();
@@ -54,7 +54,7 @@ export class Interaction {
     };
   }
 
-  /** Registers the queries and the handlers of every interaction (src/workflows/agent/interactions.ts); call once, at the start. */
+  /** Registers the queries and the handlers of every interaction (src/workflows/agent/interaction-effects.ts); call once, at the start. */
   register(): void {
     setHandler(pendingQuery, () => this.run.people.pending());
     setHandler(turnAnswerQuery, (turn) => this.turnAnswer(turn));

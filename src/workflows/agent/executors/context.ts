@@ -1,7 +1,7 @@
 import type { Executor } from '../../../contracts/tool-spec';
 import type { Task, TaskResult } from '../../../core/model';
 import type { CarriedGate } from '../../../contracts/workflow-input';
-import type { Interaction } from '../waits';
+import type { RunWaits } from '../waits';
 import type { OutputBudget } from '../output-budget';
 import type { Semaphore } from '../semaphore';
 
@@ -26,7 +26,7 @@ export interface ExecutionContext {
   /** The step's history budget for tool outputs; absent in runs started before it existed. */
   budget?: OutputBudget;
   /** Approvals and questions. */
-  interaction: Interaction;
+  interaction: RunWaits;
   /** How long a call to a tool on another task queue waits for a worker (`toolUnavailableAfterMs`). */
   toolUnavailableAfterMs?: number;
   /** The step as the previous run left it, when this run took over within it. */
