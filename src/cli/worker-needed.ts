@@ -1,4 +1,4 @@
-import { isPrivateTaskQueue, workerAdvice, type AgentRunHandle } from '../client';
+import { isPrivateTaskQueue, workerAdvice, type AgentClient, type AgentRunHandle } from '../client';
 import { within } from './within';
 
 export { workerAdvice };
@@ -33,6 +33,34 @@ export async function awaitWithWorkerNotice<T>(handle: AgentRunHandle, sending: 
     return await sending;
   } finally {
     answered = true;
+    clearTimeout(timer);
+  }
+}
+
+/** The line that says no worker polls `taskQueue`, and what starts one. */
+export function noWorkerLine(workflowId: string, taskQueue: string, address: string): string {
+  if (isPrivateTaskQueue(taskQueue)) return `no worker polls its private task queue: ${workerAdvice({ workflowId, taskQueue })}`;
+  return `no worker polls task queue "${taskQueue}" at ${address}: start one with \`durable-agent worker\` (TEMPORAL_TASK_QUEUE=${taskQueue})`;
+}
+
+/**
+ * While `waiting` (a run's result) is not settled: after {@link NO_WORKER_NOTICE_MS}, if the run is still open and no
+ * worker polls its task queue, one line on stderr says so and what to start; the wait goes on.
+ */
+export async function awaitResultWithWorkerNotice<T>(agent: AgentClient, handle: AgentRunHandle, waiting: Promise<T>): Promise<T> {
+  let settled = false;
+  const timer = setTimeout(() => {
+    void (async () => {
+      const description = await within(handle.describe(), NO_WORKER_NOTICE_MS);
+      if (settled || !description || description.executionStatus !== 'RUNNING') return;
+      if ((await agent.workerPolls(description.taskQueue)) !== false || settled) return;
+      process.stderr.write(`durable-agent: run ${handle.workflowId} is waiting, but ${noWorkerLine(handle.workflowId, description.taskQueue, agent.config.address)}. Still waiting (Ctrl-C stops waiting; the run goes on).\n`);
+    })();
+  }, NO_WORKER_NOTICE_MS);
+  try {
+    return await waiting;
+  } finally {
+    settled = true;
     clearTimeout(timer);
   }
 }

@@ -65,6 +65,22 @@ export class AgentClient {
     return new AgentClient(await connectClient(config), config);
   }
 
+  /**
+   * Whether a worker polls `taskQueue` (default: the configured one) for workflow tasks: true when one did lately (the
+   * server remembers pollers for a few minutes), false when none did, undefined when the server did not say within
+   * `timeoutMs` (default 3 s).
+   */
+  async workerPolls(taskQueue: string = this.config.taskQueue, timeoutMs = 3_000): Promise<boolean | undefined> {
+    try {
+      const response = await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflowService.describeTaskQueue({ namespace: this.config.namespace, taskQueue: { name: taskQueue } }),
+      );
+      return (response.pollers ?? []).length > 0;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** True when the namespace has the agent search attributes (the embedded dev server registers them). */
   async hasSearchAttributes(): Promise<boolean> {
     if (this.searchAttributesRegistered === undefined) {

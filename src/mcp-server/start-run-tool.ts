@@ -1,22 +1,10 @@
 import { z } from 'zod';
-import type { AgentClient, AgentRunInput } from '../client';
+import type { AgentRunInput } from '../client';
 import { isPrivateTaskQueue } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
 import { bounded } from './run-access';
 
 const PLANNING_MODES = ['react', 'dag', 'auto'] as const;
-
-/** True when a worker polled the task queue lately (the server keeps its pollers for a few minutes); undefined if unknown. */
-async function workerSeen(agent: AgentClient, taskQueue: string): Promise<boolean | undefined> {
-  try {
-    const response = await agent.client.connection.withDeadline(Date.now() + 3_000, () =>
-      agent.client.workflowService.describeTaskQueue({ namespace: agent.config.namespace, taskQueue: { name: taskQueue } }),
-    );
-    return (response.pollers ?? []).length > 0;
-  } catch {
-    return undefined;
-  }
-}
 
 /** `start_run`: starts a run for a goal on the context's task queue (the server's, or `--local`'s own) and returns at once. */
 export const startRunTool = defineMcpTool({
@@ -60,7 +48,7 @@ export const startRunTool = defineMcpTool({
     const taskQueue = context.taskQueue ?? context.agent.config.taskQueue;
     const handle = await bounded(context, 15_000, () => context.agent.start(runInput, { taskQueue, ...(runId ? { workflowId: runId } : {}) }));
     context.onRunStarted?.(handle.workflowId);
-    const seen = await workerSeen(context.agent, taskQueue);
+    const seen = await context.agent.workerPolls(taskQueue);
     const url = context.link(handle.workflowId);
     const workerNote = context.inProcessWorker
       ? isPrivateTaskQueue(taskQueue)

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { type AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
+import { awaitResultWithWorkerNotice } from '../worker-needed';
 import { isPrivateTaskQueue } from '../../client/worker-advice';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
 import { within } from '../within';
@@ -98,7 +99,8 @@ export function registerInspectCommands(program: Command): void {
     .option('--json', 'print the AgentRunResult as JSON (schema in docs/cli.md)')
     .action(async (id: string, options: { json?: boolean }) =>
       withAgentClient(async (agent, link) => {
-        const result: AgentRunResult = await agent.getHandle(id).result();
+        const handle = agent.getHandle(id);
+        const result: AgentRunResult = await awaitResultWithWorkerNotice(agent, handle, handle.result());
         printRunResult(result, { workflowId: id, runUrl: link(id), json: Boolean(options.json) });
         process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
       }),

@@ -8,6 +8,7 @@ import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../core/appro
 import { matchesToolName } from '../../core/tool-patterns';
 import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
+import { noWorkerLine } from '../worker-needed';
 import { followRun } from '../follow-run';
 import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
@@ -89,6 +90,11 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
       `Started on task queue "${config.taskQueue}" at ${config.address}; a worker there (\`durable-agent worker\`) runs it.\n` +
         `Follow it with \`durable-agent status ${handle.workflowId}\` or \`durable-agent result ${handle.workflowId}\`.\n`,
     );
+    // Nothing waits here: a run that no worker will take is said at once, with its own exit code.
+    if ((await agent.workerPolls(config.taskQueue)) === false) {
+      process.stderr.write(`durable-agent: the run waits: ${noWorkerLine(handle.workflowId, config.taskQueue, config.address)}.\n`);
+      process.exitCode = EXIT_CODES.noWorker;
+    }
   } finally {
     await agent.close();
   }
