@@ -1,6 +1,6 @@
 import { AgentClient } from '../client';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { runUrl, uiUrlFor } from '../runtime/ui-links';
+import { runUrl } from '../runtime/ui-links';
 
 /** What a command gets while it talks to the server: the client, the configuration, a run's UI link. */
 export interface AgentConnection {
@@ -15,7 +15,8 @@ export async function withAgentConnection<T>(body: (connection: AgentConnection)
   const config = loadTemporalConfig();
   const agent = await AgentClient.connect(config);
   try {
-    return await body({ agent, config, link: (workflowId) => runUrl(uiUrlFor(config.address), config.namespace, workflowId) });
+    const uiUrl = await agent.uiUrl();
+    return await body({ agent, config, link: (workflowId) => runUrl(uiUrl, config.namespace, workflowId) });
   } finally {
     await agent.close();
   }

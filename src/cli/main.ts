@@ -80,7 +80,10 @@ export function describeFailure(error: unknown): { code: number; message: string
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
   if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError || error instanceof SessionEndedError) return { code: EXIT_CODES.usage, message: error.message };
   // A decision or reply the run refused (unknown call, not awaiting, already decided, run ended, bad edited arguments).
-  if (error instanceof InteractionRefusedError) return { code: EXIT_CODES.usage, message: `refused: ${error.message.replace(/\.$/, '')}. Nothing was recorded; see what the run waits for with \`durable-agent pending <id>\`.` };
+  if (error instanceof InteractionRefusedError) {
+    const pending = error.workflowId ? `; see what the run waits for with \`durable-agent pending ${error.workflowId}\`` : '';
+    return { code: EXIT_CODES.usage, message: `refused: ${error.message.replace(/\.$/, '')}. Nothing was recorded${pending}.` };
+  }
   if (error instanceof WorkerNeededError) return { code: EXIT_CODES.noWorker, message: error.message };
   if (error instanceof NoWorkerAnsweredError) return { code: EXIT_CODES.noWorker, message: `${error.message}. Start a worker on the run's task queue (\`durable-agent worker\`), then try again.` };
   if (error instanceof RunNotFoundError) return { code: EXIT_CODES.notFound, message: error.message };

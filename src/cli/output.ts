@@ -1,6 +1,6 @@
 import colors from 'picocolors';
-import type { AgentRunResult, RunDescription } from '../client';
-import type { AgentState } from '../workflows/agent/run-state';
+import type { AgentRunResult, AgentState, RunDescription } from '../client';
+import { counted } from '../core/words';
 
 const STATUS_COLORS: Record<string, (text: string) => string> = {
   final: colors.green,
@@ -27,9 +27,10 @@ export function printRunResult(result: AgentRunResult, context: { workflowId: st
   const { usage, toolCalls } = result;
   process.stdout.write(
     `\n${colors.bold('Answer')}\n${result.answer}\n\n` +
-      `status ${paint(result.status)} · ${result.steps} steps · tools ${toolCalls.ok} ok / ${toolCalls.failed} failed · ` +
-      `${usage.inputTokens} input + ${usage.outputTokens} output tokens in ${usage.modelCalls} model calls\n` +
-      (result.error ? `${colors.red(`error ${result.error.type}`)}: ${result.error.message}\n` : '') +
+      `status ${paint(result.status)} · ${counted(result.steps, 'step')} · tools ${toolCalls.ok} ok / ${toolCalls.failed} failed · ` +
+      `${usage.inputTokens} input + ${usage.outputTokens} output tokens in ${counted(usage.modelCalls, 'model call')}\n` +
+      // A failed run's answer already tells its error: the type is said once more only when the answer lacks it.
+      (result.error && !result.answer.includes(result.error.message) ? `${colors.red(`error ${result.error.type}`)}: ${result.error.message}\n` : '') +
       (context.runUrl ? `Temporal UI: ${context.runUrl}\n` : ''),
   );
 }

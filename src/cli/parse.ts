@@ -50,3 +50,10 @@ function parseSafeInteger(value: string, min: number): number {
   if (!Number.isSafeInteger(number)) throw new InvalidArgumentError(`Expected an integer >= ${min} and at most ${Number.MAX_SAFE_INTEGER}, got \`${value}\`.`);
   return number;
 }
+
+/** An amount in USD above 0 (`--max-cost 2.50`, `raise-budget --usd 5`). */
+export function parseUsd(value: string): number {
+  const usd = Number(value);
+  if (!Number.isFinite(usd) || usd <= 0) throw new InvalidArgumentError(`Expected an amount in USD above 0, such as 2.50, got \`${value}\`.`);
+  return usd;
+}

@@ -15,6 +15,7 @@ import { AgentRunHandle, type RunDescription } from './run-handle';
 import { classifyServerError } from './server-errors';
 import { sessionEndedError } from './session-ending';
 import { listClause, shownAgentStatus, type ListStatus } from './run-status';
+import { resolveUiUrl } from './ui-url';
 
 export interface StartOptions {
   /** @default `agent-<date>-<random>` */
@@ -54,6 +55,7 @@ export function validateRunInput(input: AgentRunInput, catalogue?: readonly stri
 /** The library API for services that trigger and follow agent runs; the CLI is a thin layer over it. */
 export class AgentClient {
   private searchAttributesRegistered?: boolean;
+  private knownUiUrl?: Promise<string | undefined>;
 
   constructor(
     readonly client: Client,
@@ -79,6 +81,18 @@ export class AgentClient {
     } catch {
       return undefined;
     }
+  }
+
+  /** Where the server's Web UI is (`TEMPORAL_UI_URL`, what the server recorded, or the loopback convention), once per client. */
+  async uiUrl(): Promise<string | undefined> {
+    this.knownUiUrl ??= resolveUiUrl(this.client, this.config.namespace, this.config.address);
+    return this.knownUiUrl;
+  }
+
+  /** The Web UI's link to one run, when the UI's address is known. */
+  async runUrl(workflowId: string): Promise<string | undefined> {
+    const base = await this.uiUrl();
+    return base ? `${base}/namespaces/${encodeURIComponent(this.config.namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
   }
 
   /** True when the namespace has the agent search attributes (the embedded dev server registers them). */

@@ -87,6 +87,8 @@ export class InvalidRunInputError extends Error {
  */
 export class InteractionRefusedError extends Error {
   override name = 'InteractionRefusedError';
+  /** The run that refused, when the handle that sent it knows (`AgentRunHandle` sets it). */
+  workflowId?: string;
 }
 
 /** How the session (or run) that holds an id ended, as {@link SessionEndedError} tells it. */

@@ -182,6 +182,10 @@ export class AgentRunHandle {
     try {
       return await this.notFoundAware(send);
     } catch (error) {
+      if (error instanceof InteractionRefusedError) {
+        error.workflowId ??= this.workflowId;
+        throw error;
+      }
       if (!(error instanceof RunNotFoundError)) throw classifyServerError(error, this.workflowId) ?? error;
       const description = await this.describe();
       throw new InteractionRefusedError(`the run has ended (${description.agentStatus ?? description.executionStatus.toLowerCase()}); there is nothing to decide or answer`, { cause: error });

@@ -1,3 +1,4 @@
+import { counted } from '../core/words';
 import type { AgentRunResult } from '../client';
 import { defineMcpTool } from './mcp-tool';
 import { describeRun, isOpen, MAX_WAIT_SECONDS, nextStepHint, resultWithin, SERVER_CALL_MS, shownStatus } from './run-access';
@@ -7,7 +8,7 @@ import { ToolRefusal } from './tool-errors';
 function endedAnswer(runId: string, result: AgentRunResult) {
   const failure = result.error ? ` (${result.error.type}: ${result.error.message})` : '';
   return {
-    text: `Run ${runId} ended: ${result.status}${failure} after ${result.steps} steps.\n\n${result.answer}`,
+    text: `Run ${runId} ended: ${result.status}${failure} after ${counted(result.steps, 'step')}.\n\n${result.answer}`,
     data: { runId, ended: true, ...result },
   };
 }

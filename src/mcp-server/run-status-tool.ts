@@ -1,3 +1,4 @@
+import { counted } from '../core/words';
 import { NoWorkerAnsweredError } from '../client';
 import { workerAdvice } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
@@ -51,6 +52,6 @@ export const runStatusTool = defineMcpTool({
     const result = description.executionStatus === 'COMPLETED' ? await resultWithin(context, handle, SERVER_CALL_MS).catch(() => undefined) : undefined;
     if (!result) return { text: `Run ${runId} has ended (${base.status}).`, data: { ...base, ended: true } };
     const data = { ...base, status: result.status, step: result.steps, usage: result.usage, toolCalls: result.toolCalls, ended: true };
-    return { text: `Run ${runId} has ended (${result.status}) after ${result.steps} steps; call run_result for its answer.`, data };
+    return { text: `Run ${runId} has ended (${result.status}) after ${counted(result.steps, 'step')}; call run_result for its answer.`, data };
   },
 });

@@ -41,7 +41,7 @@ export interface LocalRuntime {
   /** A client of that server. */
   agent: AgentClient;
   /** The model the worker calls, and the line that tells the user which it is. */
-  model: Pick<ModelChoice, 'kind' | 'notice'>;
+  model: Pick<ModelChoice, 'kind' | 'notice' | 'noticeFor'>;
   /** The task queue the in-process worker polls: start runs there. */
   taskQueue: string;
   /**
@@ -99,6 +99,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The client first: it checks the server and the namespace, each with one clear message.
     const agent = new AgentClient(await connectClient(config), config);
     cleanup.add(() => agent.close());
+    // A server we did not start may have recorded where its UI listens.
+    const uiUrl = target.embedded ? target.uiUrl : ((await agent.uiUrl()) ?? target.uiUrl);
     await options.beforeWorker?.(agent);
     const connection = await connectWorkerConnection(config);
     cleanup.add(() => connection.close());
@@ -117,13 +119,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       config,
       agent,
-      model: { kind: model.kind, notice: model.notice },
+      model: { kind: model.kind, notice: model.notice, noticeFor: model.noticeFor },
       taskQueue,
       privateQueue,
-      ...(target.uiUrl ? { uiUrl: target.uiUrl } : {}),
+      ...(uiUrl ? { uiUrl } : {}),
       embedded: target.embedded,
       working,
-      runUrl: (workflowId) => runUrl(target.uiUrl, config.namespace, workflowId),
+      runUrl: (workflowId) => runUrl(uiUrl, config.namespace, workflowId),
       close: (closeOptions = {}) => cleanup.run(closeOptions),
     };
   } catch (error) {

@@ -7,8 +7,10 @@ import { startScriptedModel, type ScriptedModelServer } from '../scripted-model/
 export interface ModelChoice {
   kind: 'openai' | 'script' | 'demo';
   config: ModelConfig;
-  /** One line for the user saying which model answers. */
+  /** One line for the user saying which model answers (the worker's default). */
   notice: string;
+  /** The same line for a run that names its own model (`--model`): a real model server serves that name. */
+  noticeFor: (model: string | undefined) => string;
   /** The in-process scripted model, for `script` and `demo`. */
   scripted?: ScriptedModelServer;
 }
@@ -25,19 +27,23 @@ export async function chooseModel(scriptPath: string | undefined, env: NodeJS.Pr
       kind: 'script',
       config: { ...config, apiKey: 'scripted', baseURL: scripted.baseURL, defaultModel: 'scripted' },
       notice: `Model: scripted, answering from ${scriptPath} (no LLM is called).`,
+      noticeFor: () => `Model: scripted, answering from ${scriptPath} (no LLM is called).`,
       scripted,
     };
   }
   if (config.apiKey || config.baseURL) {
-    return { kind: 'openai', config, notice: `Model: ${config.defaultModel} at ${config.baseURL ?? 'the OpenAI API'}.` };
+    const noticeFor = (model: string | undefined) => `Model: ${model ?? config.defaultModel} at ${config.baseURL ?? 'the OpenAI API'}.`;
+    return { kind: 'openai', config, notice: noticeFor(undefined), noticeFor };
   }
   const scripted = await startScriptedModel(compileScript(DEMO_SCRIPT, 'the built-in demo script'));
+  const demo =
+    'Model: the built-in scripted demo (offline; no LLM is called) because OPENAI_API_KEY is not set. ' +
+    'Set OPENAI_API_KEY for a real model, or pass --script FILE for your own script.';
   return {
     kind: 'demo',
     config: { ...config, apiKey: 'scripted', baseURL: scripted.baseURL, defaultModel: 'scripted-demo' },
-    notice:
-      'Model: the built-in scripted demo (offline; no LLM is called) because OPENAI_API_KEY is not set. ' +
-      'Set OPENAI_API_KEY for a real model, or pass --script FILE for your own script.',
+    notice: demo,
+    noticeFor: () => demo,
     scripted,
   };
 }

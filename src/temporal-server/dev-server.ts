@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { AGENT_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { UI_URL_NAMESPACE_KEY } from '../client/ui-url';
 import { resolveTemporalBinary } from './temporal-binary';
 
 export interface DevServerOptions {
@@ -139,15 +140,34 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     );
   }
 
+  const uiUrl = `http://${settings.ip}:${uiPort}`;
+  await recordUiUrl(address, settings.namespace, uiUrl, onProgress);
   return {
     address,
-    uiUrl: `http://${settings.ip}:${uiPort}`,
+    uiUrl,
     namespace: settings.namespace,
     dbFile,
     pid: child.pid ?? -1,
     exited,
     stop: (graceMs = 10_000) => stopProcess(child, exited, graceMs),
   };
+}
+
+/**
+ * Records where the UI listens in the namespace's data (`UI_URL_NAMESPACE_KEY`), so every client of this server links
+ * to it whatever its ports. A failure costs only the links: it is reported and the server goes on.
+ */
+async function recordUiUrl(address: string, namespace: string, uiUrl: string, onProgress: (line: string) => void): Promise<void> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    try {
+      await connection.workflowService.updateNamespace({ namespace, updateInfo: { data: { [UI_URL_NAMESPACE_KEY]: uiUrl } } });
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    onProgress(`Could not record the Web UI's address (${uiUrl}) in namespace "${namespace}": ${(error as Error).message}. Links printed by durable-agent may point elsewhere; set TEMPORAL_UI_URL=${uiUrl}.`);
+  }
 }
 
 async function waitUntilReady(address: string, namespace: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {

@@ -166,6 +166,7 @@ describe('durable-agent approvals and questions', () => {
       const again = await runCli(['pause', id], env);
       expect(again.code).toBe(2);
       expect(again.stderr).toContain('the run is paused already');
+      expect(again.stderr).toContain(`Nothing was recorded; see what the run waits for with \`durable-agent pending ${id}\``);
       const resumed = await runCli(['resume', id], env);
       expect(resumed).toMatchObject({ code: 0, stdout: `Run ${id} goes on.\n` });
       expect(((await started.result()) as AgentRunResult).status).toBe('final');

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeTcp } from '../../src/config/connect';
-import { runCli, startCli } from '../helpers/cli';
+import { runCli, startCli, waitForOutput } from '../helpers/cli';
+import { until } from '../helpers/until';
 import { startHttpTestServer, type HttpTestServer } from '../helpers/http-server';
 
 /** The CLI as a user runs it, against the shared dev server (TEMPORAL_ADDRESS). */
@@ -107,6 +108,8 @@ describe('durable-agent CLI', () => {
     ['a --from past the safe integers', ['follow', 'no-such-run', '--from', '99999999999999999999'], 2, /option '--from <n>' argument '99999999999999999999' is invalid\. Expected an integer >= 0 and at most 9007199254740991, got `99999999999999999999`/],
     ['two system prompts', ['run', '--system-prompt', 'a', '--system-prompt-file', 'b.txt', 'go'], 2, /either --system-prompt or --system-prompt-file, not both/],
     ['an unreadable --system-prompt-file', ['run', '--system-prompt-file', '/no/such/prompt.txt', 'go'], 2, /Cannot read --system-prompt-file \/no\/such\/prompt\.txt/],
+    ['--on-budget without a budget', ['run', '--on-budget', 'pause', 'go'], 2, /--on-budget needs a budget: add --max-tokens, --max-time or --max-cost/],
+    ['a bad --max-cost', ['run', '--max-cost', 'free', 'go'], 2, /Expected an amount in USD above 0, such as 2\.50, got `free`/],
     ['a bad --status', ['list', '--status', 'done'], 2, /Expected one of running, waiting_for_approval, waiting_for_input, waiting_for_budget, paused, idle, final, max_steps/],
   ])('explains %s', async (_name, args, code, message) => {
     const result = await runCli(args, env);
@@ -143,6 +146,25 @@ describe('durable-agent CLI', () => {
     const outcome = JSON.parse(result.stdout) as { status: string; answer: string; steps: number };
     expect(outcome).toMatchObject({ status: 'budget_exceeded', steps: 1 });
     expect(outcome.answer).toContain('the token budget of 1 is used up');
+  });
+
+  it('--on-budget pause with --max-cost: the run waits in waiting_for_budget, raise-budget lets it end', async () => {
+    // A priced model: each call costs, so a budget of $0.000001 is used up by the first answer.
+    const turns = script('cost.json', { turns: [{ toolCalls: [{ name: 'list_dir', arguments: { path: '.' } }] }, { content: 'done' }] });
+    const running = startCli(['run', '--script', turns, '--model', 'gpt-4o-mini', '--max-cost', '0.000001', '--on-budget', 'pause', '--id', `cost-${Date.now()}`, '--json', 'go'], env);
+    try {
+      const [, id] = await waitForOutput(running, /Run (\S+) started/, 60_000, 'stderr');
+      const status = await until('the budget pause', async () => {
+        const shown = await runCli(['status', String(id), '--json'], env);
+        return shown.stdout.includes('waiting_for_budget') ? shown : undefined;
+      });
+      expect(status.code).toBe(0);
+      expect((await runCli(['raise-budget', String(id), '--usd', '5'], env)).code).toBe(0);
+      const done = await running.done;
+      expect(JSON.parse(done.stdout)).toMatchObject({ status: 'final' });
+    } finally {
+      if (running.exitCode === null) running.kill('SIGKILL');
+    }
   });
 
   it('the main job from a fresh folder: no TEMPORAL_ADDRESS, ends with an answer and a UI link', async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { recordHistory, withAgent } from '../helpers/agent';
+import { runCli } from '../helpers/cli';
 import { createTestTools } from '../helpers/test-tools';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -50,6 +51,31 @@ describe('Temporal UI (headless Chromium)', () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'ui-run.png'), fullPage: true });
       await page.close();
+    }
+  });
+
+  it('the link a command prints opens the run, with the UI on a port that is not the gRPC port + 1000', async () => {
+    const uiUrl = process.env.DURABLE_AGENT_TEST_UI_URL;
+    const address = process.env.DURABLE_AGENT_TEST_ADDRESS;
+    if (!uiUrl || !address) throw new Error('DURABLE_AGENT_TEST_UI_URL / _ADDRESS are not set: run through Jest.');
+    // The test server's ports are both picked free, so the convention (gRPC + 1000) would point elsewhere.
+    expect(uiUrl).not.toBe(`http://127.0.0.1:${Number(address.split(':')[1]) + 1000}`);
+    const { OPENAI_API_KEY: _key, TEMPORAL_UI_URL: _ui, ...rest } = process.env;
+    const taskQueue = `ui-link-${Date.now()}`;
+    const env = { ...rest, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+    // No worker polls this queue: the run waits, and --detach says so with its own exit code.
+    const started = await runCli(['run', '--detach', '--json', 'a run to link to'], env);
+    expect(started.code).toBe(6);
+    expect(started.stderr).toContain(`no worker polls task queue "${taskQueue}"`);
+    const { workflowId, runUrl } = JSON.parse(started.stdout) as { workflowId: string; runUrl: string };
+    expect(runUrl).toBe(`${uiUrl}/namespaces/default/workflows/${workflowId}`);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await page.goto(runUrl, { waitUntil: 'domcontentloaded' });
+      await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
+    } finally {
+      await page.close();
+      await runCli(['cancel', workflowId], env);
     }
   });
 });

@@ -34,13 +34,13 @@ describe('stopReason', () => {
   it('checks the step cap, then the wall time, before a step', () => {
     expect(stopReason(at(2, 0, 0), input, 'before_step')).toBeUndefined();
     expect(stopReason(at(3, 500, 5_000), input, 'before_step')).toEqual({ status: 'max_steps' });
-    expect(stopReason(at(1, 0, 1_000), input, 'before_step')).toEqual({ status: 'budget_exceeded', answer: 'Stopped: the wall-time budget of 1000 ms is used up after 1 steps.' });
+    expect(stopReason(at(1, 0, 1_000), input, 'before_step')).toEqual({ status: 'budget_exceeded', answer: 'Stopped: the wall-time budget of 1000 ms is used up after 1 step.' });
   });
 
   it('checks the token budget before tools run, and only then', () => {
     expect(stopReason(at(1, 500, 0), input, 'before_step')).toBeUndefined();
     expect(stopReason(at(1, 99, 0), input, 'before_tools')).toBeUndefined();
-    expect(stopReason(at(1, 100, 0), input, 'before_tools')).toEqual({ status: 'budget_exceeded', answer: 'Stopped: the token budget of 100 is used up after 1 steps.' });
+    expect(stopReason(at(1, 100, 0), input, 'before_tools')).toEqual({ status: 'budget_exceeded', answer: 'Stopped: the token budget of 100 is used up after 1 step.' });
   });
 });
 

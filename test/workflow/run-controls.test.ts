@@ -48,7 +48,7 @@ describe('run controls', () => {
       const tiny = await run({ goal: 'count on a budget', budget: { maxTokens: 1 } });
       expect(tiny.result).toMatchObject({ status: 'budget_exceeded', steps: 1, toolCalls: { ok: 0, failed: 0 } });
       // The stop path keeps one tool-less turn: the model answers from what it has.
-      expect(tiny.result.answer.startsWith("Stopped: the token budget of 1 is used up after 1 steps. The model's answer from what it had:")).toBe(true);
+      expect(tiny.result.answer.startsWith("Stopped: the token budget of 1 is used up after 1 step. The model's answer from what it had:")).toBe(true);
       expect(tiny.result.answer).toContain('ToolSkipped: not run: the budget is used up');
       expect(scheduledActivities(await historyEvents(tiny.handle))).not.toContain('strict');
       expect(testTools.handlerCalls.get('strict')).toBeUndefined();
@@ -77,7 +77,7 @@ describe('run controls', () => {
     await withAgent(script, testTools.tools, async ({ run, model }) => {
       const { result } = await run({ goal: 'wait past the budget', budget: { maxWallTimeMs: 3_000 } });
       expect(result).toMatchObject({ status: 'budget_exceeded', steps: 1, toolCalls: { ok: 1, failed: 0 } });
-      expect(result.answer.startsWith("Stopped: the wall-time budget of 3000 ms is used up after 1 steps. The model's answer from what it had:")).toBe(true);
+      expect(result.answer.startsWith("Stopped: the wall-time budget of 3000 ms is used up after 1 step. The model's answer from what it had:")).toBe(true);
       // Once the budget was gone the model was asked once more, with no tools, to answer from what it had.
       expect(model.requests).toHaveLength(2);
       expect(model.requests[1]?.tools).toEqual([]);

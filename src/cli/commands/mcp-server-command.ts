@@ -5,7 +5,7 @@ import { createAgentMcpServer } from '../../mcp-server/create-server';
 import type { McpServerContext } from '../../mcp-server/mcp-tool';
 import { isLoopbackHost, serveHttp } from '../../mcp-server/serve-http';
 import { serveStdio } from '../../mcp-server/serve-stdio';
-import { endPrivateRuns, runUrl, startLocalRuntime, uiUrlFor } from '../../runtime';
+import { endPrivateRuns, runUrl, startLocalRuntime } from '../../runtime';
 import { installCliRuntime } from '../cli-runtime';
 import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { parsePort } from '../parse';
@@ -45,8 +45,9 @@ async function connectToServer(): Promise<Backend> {
   const config = loadTemporalConfig();
   // Connecting first checks the server and the namespace: a wrong TEMPORAL_ADDRESS fails here, with one clear message.
   const agent = await AgentClient.connect(config);
+  const uiUrl = await agent.uiUrl();
   return {
-    context: { agent, link: (runId) => runUrl(uiUrlFor(config.address), config.namespace, runId), log },
+    context: { agent, link: (runId) => runUrl(uiUrl, config.namespace, runId), log },
     where: `Temporal ${config.address}, namespace "${config.namespace}", task queue "${config.taskQueue}"`,
     workers: 'Runs need a worker: `durable-agent worker`.',
     workerStopped: new Promise(() => undefined),

@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
-import { PRIVATE_RUN_CANCEL_GRACE_MS, runUrl, startLocalRuntime, uiUrlFor, type LocalRuntime } from '../../runtime';
+import { PRIVATE_RUN_CANCEL_GRACE_MS, startLocalRuntime, type LocalRuntime } from '../../runtime';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../core/approval-gates';
 import { matchesToolName } from '../../core/tool-patterns';
 import { installCliRuntime } from '../cli-runtime';
@@ -14,7 +14,7 @@ import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
-import { parseDuration, parsePositiveInteger, parseToolList } from '../parse';
+import { parseDuration, parsePositiveInteger, parseToolList, parseUsd } from '../parse';
 import { createProgressView } from '../progress';
 
 interface RunOptions {
@@ -24,6 +24,8 @@ interface RunOptions {
   model?: string;
   maxTokens?: number;
   maxTime?: number;
+  maxCost?: number;
+  onBudget?: 'stop' | 'pause';
   systemPrompt?: string;
   systemPromptFile?: string;
   requireApproval?: string[];
@@ -41,6 +43,20 @@ interface RunOptions {
 /** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
 const CANCEL_GRACE_MS = PRIVATE_RUN_CANCEL_GRACE_MS;
 
+/** The run's budget from `--max-tokens`, `--max-time`, `--max-cost` and `--on-budget`, or nothing when none is set. */
+function budgetFrom(options: RunOptions): Pick<AgentRunInput, 'budget'> {
+  const limits = {
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}),
+    ...(options.maxCost !== undefined ? { maxCostUsd: options.maxCost } : {}),
+  };
+  if (Object.keys(limits).length === 0) {
+    if (options.onBudget) throw new InvalidArgumentError('--on-budget needs a budget: add --max-tokens, --max-time or --max-cost.');
+    return {};
+  }
+  return { budget: { ...limits, ...(options.onBudget ? { onExhausted: options.onBudget } : {}) } };
+}
+
 function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
   return validateRunInput({
     goal: goalWords.join(' '),
@@ -49,9 +65,7 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     // `--tools ""` is an empty allowlist (no tools), never "all": the workflow treats [] as none.
     ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
     ...(options.model ? { model: options.model } : {}),
-    ...(options.maxTokens !== undefined || options.maxTime !== undefined
-      ? { budget: { ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}), ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}) } }
-      : {}),
+    ...budgetFrom(options),
     ...systemPromptOf(options),
     ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
@@ -83,7 +97,7 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
   const agent = new AgentClient(await connectClient(config), config);
   try {
     const handle = await agent.start(input, options.id ? { workflowId: options.id } : {});
-    const url = runUrl(uiUrlFor(config.address), config.namespace, handle.workflowId);
+    const url = await agent.runUrl(handle.workflowId);
     if (options.json) process.stdout.write(`${JSON.stringify({ workflowId: handle.workflowId, ...(url ? { runUrl: url } : {}) })}\n`);
     else process.stdout.write(`${handle.workflowId}\n`);
     process.stderr.write(
@@ -158,7 +172,8 @@ interface RunContext {
 /** Starts the run on the runtime's queue, follows it until it ends (or Ctrl-C), prints the result; returns the exit code. */
 async function runAndFollow(runtime: LocalRuntime, input: AgentRunInput, options: RunOptions, { say, json, interrupts, leaveBehind }: RunContext): Promise<number> {
   const { agent, config, taskQueue, privateQueue } = runtime;
-  say(runtime.model.notice);
+  // The model the run asks for (`--model`) is the one to name, not the worker's default.
+  say(runtime.model.noticeFor(input.model));
   if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
   const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
   if (privateQueue) {
@@ -211,6 +226,8 @@ export function registerRunCommand(program: Command): void {
     .option('--model <name>', 'model name (default: $DURABLE_AGENT_MODEL or gpt-4o-mini)')
     .option('--max-tokens <n>', 'token budget: stop with budget_exceeded once input + output tokens reach it', parsePositiveInteger)
     .option('--max-time <duration>', 'wall-time budget, e.g. 90s, 10m, 2h: stop with budget_exceeded once it is used up', parseDuration)
+    .option('--max-cost <usd>', 'cost budget in USD, e.g. 0.50 (priced per model: docs/cli.md)', parseUsd)
+    .addOption(new Option('--on-budget <what>', 'when a budget is used up: stop (budget_exceeded, the default) or pause (waiting_for_budget until `durable-agent raise-budget`)').choices(['stop', 'pause']))
     .option('--system-prompt <text>', 'replace the default system prompt')
     .option('--system-prompt-file <file>', 'replace the default system prompt with the text of a file')
     .option('--require-approval <a,b>', 'tools whose calls wait for `durable-agent approve` (or deny) before they run', parseToolList)

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { TurnAnswer } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
-import { parseDuration, parsePositiveInteger } from '../parse';
+import { parseDuration, parsePositiveInteger, parseUsd } from '../parse';
 import { awaitWithWorkerNotice } from '../worker-needed';
 
 /** Prints one turn's answer (as JSON with `--json`) and sets the exit code from its status. */
@@ -12,11 +12,6 @@ function printTurn(turn: TurnAnswer, json: boolean | undefined): void {
   process.exitCode = turn.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
 }
 
-function parseUsd(value: string): number {
-  const usd = Number(value);
-  if (!Number.isFinite(usd) || usd <= 0) throw new InvalidArgumentError(`Expected an amount in USD above 0, such as 2.50, got \`${value}\`.`);
-  return usd;
-}
 
 /** `send`, `chat`, `close`, `raise-budget`: follow-up turns of a session, and more budget for a run. */
 export function registerSessionCommands(program: Command): void {

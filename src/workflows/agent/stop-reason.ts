@@ -1,3 +1,4 @@
+import { counted } from '../../core/words';
 import { RUN_STATUSES } from '../../contracts/status';
 import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
 import type { Usage } from '../../contracts/run-result';
@@ -27,17 +28,17 @@ export function stopReason(state: StopInputs, input: Pick<ResolvedAgentRunInput,
     if (state.step >= input.maxSteps) return { status: RUN_STATUSES.maxSteps };
     const wallTime = input.budget?.maxWallTimeMs;
     if (wallTime !== undefined && state.now - state.startedAt >= wallTime) {
-      return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the wall-time budget of ${wallTime} ms is used up after ${state.step} steps.` };
+      return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the wall-time budget of ${wallTime} ms is used up after ${counted(state.step, 'step')}.` };
     }
     return undefined;
   }
   const tokens = input.budget?.maxTokens;
   if (tokens !== undefined && state.usage.inputTokens + state.usage.outputTokens >= tokens) {
-    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the token budget of ${tokens} is used up after ${state.step} steps.` };
+    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the token budget of ${tokens} is used up after ${counted(state.step, 'step')}.` };
   }
   const cost = input.budget?.maxCostUsd;
   if (cost !== undefined && (state.usage.costUsd ?? 0) >= cost) {
-    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the cost budget of $${cost} is used up after ${state.step} steps ($${(state.usage.costUsd ?? 0).toFixed(4)}).` };
+    return { status: RUN_STATUSES.budgetExceeded, answer: `Stopped: the cost budget of $${cost} is used up after ${counted(state.step, 'step')} ($${(state.usage.costUsd ?? 0).toFixed(4)}).` };
   }
   return undefined;
 }
