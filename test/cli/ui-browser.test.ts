@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { recordHistory, withAgent } from '../helpers/agent';
 import { runCli } from '../helpers/cli';
@@ -75,7 +76,13 @@ describe('Temporal UI (headless Chromium)', () => {
       await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
     } finally {
       await page.close();
-      await runCli(['cancel', workflowId], env);
+      // `cancel` with no worker on the queue says so at once instead of waiting for an end that cannot come yet.
+      const cancelled = await runCli(['cancel', workflowId], env, 15_000);
+      expect(cancelled.stdout).toContain(`${workflowId}: cancel requested (no worker polls task queue "${taskQueue}"`);
+      // No worker will ever take it: end it on the server.
+      const connection = await Connection.connect({ address });
+      await new Client({ connection }).workflow.getHandle(workflowId).terminate('test over');
+      await connection.close();
     }
   });
 });

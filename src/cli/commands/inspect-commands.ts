@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { type AgentClient, LIST_STATUSES, NoWorkerAnsweredError, RunNotFoundError, type AgentRunHandle, type AgentRunResult, type ListStatus, type RunDescription } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
-import { awaitResultWithWorkerNotice } from '../worker-needed';
+import { awaitResultWithWorkerNotice, noWorkerLine } from '../worker-needed';
 import { isPrivateTaskQueue } from '../../client/worker-advice';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
 import { within } from '../within';
@@ -64,9 +64,13 @@ async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusRep
  * `run` command ended; no answer to the live-state query) cannot end by itself, so it is terminated after a
  * short wait instead of being left running forever. A private run whose command is still up is cancelled normally.
  */
-async function cancelRun(handle: AgentRunHandle, taskQueue: string): Promise<{ status: string; note: string }> {
+async function cancelRun(agent: AgentClient, handle: AgentRunHandle, taskQueue: string): Promise<{ status: string; note: string }> {
   const orphan = isPrivateTaskQueue(taskQueue) && !(await handle.state({ timeoutMs: QUERY_TIMEOUT_MS }).then(() => true, () => false));
   await handle.cancel();
+  // With no worker on the queue nothing can end it now: say so at once rather than wait.
+  if (!orphan && (await agent.workerPolls(taskQueue)) === false) {
+    return { status: 'cancel requested', note: ` (${noWorkerLine(handle.workflowId, taskQueue, agent.config.address)}; it ends as cancelled when one picks it up)` };
+  }
   const result: AgentRunResult | undefined = await within(handle.result(), orphan ? PRIVATE_CANCEL_WAIT_MS : CANCEL_WAIT_MS);
   if (result) return { status: result.status, note: '' };
   if (orphan) {
@@ -121,7 +125,7 @@ export function registerInspectCommands(program: Command): void {
           else process.stdout.write(`${id}: already ended (${status}); nothing to cancel\n`);
           return;
         }
-        const { status, note } = await cancelRun(handle, description.taskQueue);
+        const { status, note } = await cancelRun(agent, handle, description.taskQueue);
         if (options.json) process.stdout.write(`${JSON.stringify({ workflowId: id, status })}\n`);
         else process.stdout.write(`${id}: ${status}${note}\n`);
       }),
