@@ -1,4 +1,4 @@
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { loadModelConfig } from '../config/model-config';
 import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
@@ -27,6 +27,8 @@ export interface AgentWorkerOptions {
   model?: ActivityDependencies['model'];
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Show the bundler's output when the workflows are bundled at start (`durable-agent worker --verbose`). @default false */
+  verbose?: boolean;
   /**
    * MCP servers whose tools this worker serves (`loadMcpConfig(path)`). `runWorker` connects to them and stops them
    * with the worker; with `createWorker`, connect them yourself (`connectMcpTools`) and pass `mcp`. A server that
@@ -94,6 +96,24 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  */
 export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../workflows/preload')];
 
+/** Bundles the workflows with only the bundler's warnings and errors shown (its statistics are many lines of noise). */
+async function bundleQuietly(): Promise<{ code: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: new DefaultLogger('WARN') });
+  return { code };
+}
+
+/**
+ * The worker's model in words, for its start line: which model, served where; or a warning that none is configured
+ * (every run's first model call then fails with `NotConfigured`) and what to set.
+ */
+export function modelLine(model: NonNullable<ActivityDependencies['model']>): string {
+  if ('openai' in model) return `model ${model.defaultModel} (a client given to the worker)`;
+  if (!model.apiKey && !model.baseURL) {
+    return 'Warning: no model is configured, so every run on this worker fails at its first model call (NotConfigured): set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server) and start it again.';
+  }
+  return `model ${model.defaultModel} at ${model.baseURL ?? 'the OpenAI API'}`;
+}
+
 /** The built-ins (unless turned off) followed by the worker's own tools. */
 export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): AnyTool[] {
   const builtins = options.builtinTools === false ? [] : createBuiltinTools(options.builtinTools ?? loadBuiltinToolsConfig());
@@ -110,7 +130,9 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     ? {}
     : options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } };
+      : options.verbose
+        ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } }
+        : { workflowBundle: await bundleQuietly() };
   const { mcp, onlyTools } = options;
   const prepare = (tools: readonly AnyTool[]): AnyTool[] => (toolsOnly ? onQueue(tools, taskQueue) : [...tools]);
   const registry = createToolRegistry(servedTools(prepare([...workerTools(options), ...(mcp?.tools ?? [])]), onlyTools, [...(mcp?.pending.keys() ?? [])]));
@@ -155,10 +177,15 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
       process.stderr.write(`MCP tools: ${mcp.tools.map((tool) => tool.spec.name).join(', ') || '(none listed)'}.${waiting}\n`);
     }
     const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
-    const role = options.role === 'tools' ? `Tool worker (${servedTools([...tools, ...(mcp?.tools ?? [])].filter((tool) => activityOf(tool)), options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name).join(', ')})` : 'Worker';
-    process.stderr.write(
-      `${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace}). Ctrl-C stops it.\n`,
-    );
+    const toolsOnly = options.role === 'tools';
+    // A tool worker serves activities only (the workflow runs `wait` and `ask_user` itself).
+    const all = [...tools, ...(mcp?.tools ?? [])];
+    const served = servedTools(toolsOnly ? all.filter((tool) => activityOf(tool)) : all, options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name);
+    const role = toolsOnly ? `Tool worker (${served.join(', ')})` : 'Worker';
+    const model = modelLine(options.model ?? loadModelConfig());
+    const what = toolsOnly ? '' : `: tools ${served.join(', ') || 'none'}; ${model.startsWith('Warning') ? 'no model' : model}`;
+    process.stderr.write(`${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace})${what}. Ctrl-C stops it.\n`);
+    if (!toolsOnly && model.startsWith('Warning')) process.stderr.write(`${model}\n`);
     await worker.run();
     process.stderr.write('Worker stopped.\n');
   } finally {
