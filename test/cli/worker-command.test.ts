@@ -36,4 +36,9 @@ describe('durable-agent worker start', () => {
     expect(stderr).toMatch(/: tools [^;]+; no model\. Ctrl-C stops it\./);
     expect(stderr).toContain('Warning: no model is configured, so every run on this worker fails at its first model call (NotConfigured): set OPENAI_API_KEY');
   });
+
+  it('--verbose shows the bundler output the default hides', async () => {
+    const stderr = await startLines(workerEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' }), ['--verbose']);
+    expect(stderr).toMatch(/compiled|asset |modules by path|webpack/i);
+  });
 });
