@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -80,8 +80,58 @@ export async function resolveTemporalBinary(options: ResolveBinaryOptions = {}):
   if (!go) throw unavailable(env, 'Go is not installed');
   const goProblem = checkGoVersion(go, env);
   if (goProblem) throw unavailable(env, goProblem);
-  await buildWithGo(go, cached, env, onProgress);
+  await withBuildLock(cached, onProgress, () => buildWithGo(go, cached, env, onProgress));
   return cached;
+}
+
+/** How often a command waiting for another one's build looks again. */
+const LOCK_POLL_MS = 1_000;
+/** A lock with no pid in it after this long was left by a process that died as it took it. */
+const STALE_UNNAMED_LOCK_MS = 10_000;
+
+/** True while process `pid` exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One build at a time per machine: a lock folder beside the binary's, holding the builder's pid. A command that finds
+ * it held by a live process waits for that build (and uses its binary); a lock whose process is gone is taken over.
+ */
+async function withBuildLock(target: string, onProgress: (line: string) => void, build: () => Promise<void>): Promise<void> {
+  const lock = `${join(target, '..')}.lock`;
+  mkdirSync(join(lock, '..'), { recursive: true });
+  let told = false;
+  for (;;) {
+    if (isExecutable(target)) return;
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+    // A holder that died, or one that never wrote its pid within seconds, left a stale lock.
+    const unnamedFor = holder > 0 ? 0 : Date.now() - statSync(lock).mtimeMs;
+    if ((holder > 0 && !alive(holder)) || unnamedFor > STALE_UNNAMED_LOCK_MS) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!told) onProgress(`Another durable-agent command${holder > 0 ? ` (pid ${holder})` : ''} is building the Temporal CLI; waiting for it…`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+  try {
+    await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function checkGoVersion(go: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -119,6 +169,17 @@ async function buildWithGo(go: string, target: string, env: NodeJS.ProcessEnv, o
     env: { ...env, GOBIN: workFolder },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // A command stopped while it builds stops its build (and lets the next command take the lock).
+  const stopBuild = (signal: NodeJS.Signals) => {
+    child.kill('SIGKILL');
+    rmSync(workFolder, { recursive: true, force: true });
+    rmSync(`${finalFolder}.lock`, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  const onExit = () => child.kill('SIGKILL');
+  process.once('SIGINT', stopBuild);
+  process.once('SIGTERM', stopBuild);
+  process.once('exit', onExit);
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     for (const line of chunk.split('\n').filter(Boolean)) {
@@ -136,6 +197,9 @@ async function buildWithGo(go: string, target: string, env: NodeJS.ProcessEnv, o
     child.on('close', (code) => resolve(code));
   });
   clearInterval(ticker);
+  process.off('SIGINT', stopBuild);
+  process.off('SIGTERM', stopBuild);
+  process.off('exit', onExit);
   const built = join(workFolder, 'temporal');
   if (exitCode !== 0 || !existsSync(built)) {
     rmSync(workFolder, { recursive: true, force: true });
