@@ -5,6 +5,7 @@ import { probeTcp } from '../../src/config/connect';
 import { runCli, startCli, waitForOutput } from '../helpers/cli';
 import { until } from '../helpers/until';
 import { startHttpTestServer, type HttpTestServer } from '../helpers/http-server';
+import { freePortPair } from '../helpers/ports';
 
 /** The CLI as a user runs it, against the shared dev server (TEMPORAL_ADDRESS). */
 describe('durable-agent CLI', () => {
@@ -186,12 +187,3 @@ describe('durable-agent CLI', () => {
   });
 });
 
-/** A free port whose +1000 neighbour (the Web UI) is free too. */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const busy = await Promise.all([port, port + 1000].map((candidate) => probeTcp(`127.0.0.1:${candidate}`, 300).then(() => true, () => false)));
-    if (!busy.some(Boolean)) return port;
-  }
-  throw new Error('found no free pair of ports');
-}

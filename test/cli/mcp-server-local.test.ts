@@ -8,19 +8,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { probeTcp } from '../../src/config/connect';
 import { CLI_PATH, isAlive, startCli, STACK_TRACE, waitForOutput } from '../helpers/cli';
 import { until } from '../helpers/until';
+import { callTool } from '../helpers/mcp';
+import { freePortPair } from '../helpers/ports';
 
-interface ToolCall {
-  isError: boolean;
-  text: string;
-  data: Record<string, unknown>;
-}
-
-/** Calls a tool; the answer's first text block is the sentence for the reader, `structuredContent` the data. */
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolCall> {
-  const result = await client.callTool({ name, arguments: args });
-  const content = result.content as Array<{ type: string; text?: string }>;
-  return { isError: result.isError === true, text: content[0]?.text ?? '', data: (result.structuredContent ?? {}) as Record<string, unknown> };
-}
 
 /** The environment without a model key (so `--local` plays a script) and without anything undefined. */
 function environment(extra: Record<string, string | undefined>): Record<string, string> {
@@ -29,15 +19,6 @@ function environment(extra: Record<string, string | undefined>): Record<string, 
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-/** A free port whose +1000 neighbour (the Web UI) is free too, for an embedded server of its own. */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const busy = await Promise.all([port, port + 1000].map((candidate) => probeTcp(`127.0.0.1:${candidate}`, 300).then(() => true, () => false)));
-    if (!busy.some(Boolean)) return port;
-  }
-  throw new Error('found no free pair of ports');
-}
 
 /** `durable-agent mcp-server --local`: one command gives an MCP client a working durable-agent (worker, model, server if needed). */
 describe('durable-agent mcp-server --local', () => {
@@ -67,14 +48,14 @@ describe('durable-agent mcp-server --local', () => {
       expect(stderr).not.toContain('starting the embedded dev server');
       await client.connect(new StreamableHTTPClientTransport(new URL(url ?? '')));
 
-      const started = await call(client, 'start_run', { goal: 'look around', maxSteps: 5 });
+      const started = await callTool(client, 'start_run', { goal: 'look around', maxSteps: 5 });
       expect(started.isError).toBe(false);
       const runId = started.data.runId as string;
       expect(started.data.taskQueue).toMatch(/^durable-agent-local-[0-9a-f]{8}$/);
       expect(started.text).toContain("This MCP server's own worker (private task queue");
 
       const result = await until('the run to end', async () => {
-        const answer = await call(client, 'run_result', { runId, waitSeconds: 30 });
+        const answer = await callTool(client, 'run_result', { runId, waitSeconds: 30 });
         expect(answer.isError).toBe(false);
         return answer.data.ended === true ? answer : undefined;
       }, 90_000);
@@ -115,12 +96,12 @@ describe('durable-agent mcp-server --local', () => {
       if (!alreadyRunning) expect(stderr).toContain(`No Temporal server at 127.0.0.1:${port}: starting the embedded dev server`);
       expect(stderr).toContain(`durable-agent MCP server on stdio (${alreadyRunning ? '' : 'embedded '}Temporal 127.0.0.1:${port}`);
 
-      const started = await call(client, 'start_run', { goal: 'wait a while' });
+      const started = await callTool(client, 'start_run', { goal: 'wait a while' });
       expect(started.isError).toBe(false);
       const runId = started.data.runId as string;
       expect(started.data.runUrl).toBe(`http://127.0.0.1:${port + 1000}/namespaces/default/workflows/${runId}`);
       await until('the run to wait on its timer', async () => {
-        const status = await call(client, 'run_status', { runId });
+        const status = await callTool(client, 'run_status', { runId });
         return status.data.step === 1 ? status : undefined;
       });
 

@@ -11,6 +11,7 @@ import { CLI_PATH, isAlive, startCli, STACK_TRACE, waitForOutput } from '../help
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 import { createDeployTool } from '../helpers/test-tools';
 import { until } from '../helpers/until';
+import { callTool } from '../helpers/mcp';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 const DEPLOY_THEN_ANSWER = { turns: [{ toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1.0' } }] }, FINAL] };
@@ -23,18 +24,6 @@ function serverEnvironment(taskQueue: string): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-interface ToolCall {
-  isError: boolean;
-  text: string;
-  data: Record<string, unknown>;
-}
-
-/** Calls a tool; the answer's first text block is the sentence for the reader, `structuredContent` the data. */
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolCall> {
-  const result = await client.callTool({ name, arguments: args });
-  const content = result.content as Array<{ type: string; text?: string }>;
-  return { isError: result.isError === true, text: content[0]?.text ?? '', data: (result.structuredContent ?? {}) as Record<string, unknown> };
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -80,7 +69,7 @@ describe('durable-agent mcp-server', () => {
         expect(Object.keys(startRun?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['goal', 'maxSteps', 'maxParallel', 'allowedTools', 'requireApproval', 'planning', 'budget']));
         for (const tool of tools) expect(tool.description?.length).toBeGreaterThan(60);
 
-        const started = await call(client, 'start_run', { goal: 'deploy api', requireApproval: ['deploy'], maxSteps: 5, budget: { maxTokens: 100_000 } });
+        const started = await callTool(client, 'start_run', { goal: 'deploy api', requireApproval: ['deploy'], maxSteps: 5, budget: { maxTokens: 100_000 } });
         expect(started.isError).toBe(false);
         const runId = started.data.runId as string;
         expect(runId).toMatch(/^agent-/);
@@ -88,39 +77,39 @@ describe('durable-agent mcp-server', () => {
         expect(started.text).toContain('this MCP server runs none');
 
         const pending = await until('the deploy call to await a decision', async () => {
-          const answer = await call(client, 'pending', { runId });
+          const answer = await callTool(client, 'pending', { runId });
           expect(answer.isError).toBe(false);
           return (answer.data.approvals as unknown[]).length === 1 ? answer : undefined;
         });
         expect(pending.data).toMatchObject({ status: 'waiting_for_approval', approvals: [{ callId: 's1-1', tool: 'deploy', arguments: { service: 'api', version: '1.0' } }], questions: [] });
         expect(pending.text).toContain('call s1-1: deploy');
-        const waiting = await call(client, 'run_result', { runId });
+        const waiting = await callTool(client, 'run_result', { runId });
         expect(waiting.data).toMatchObject({ ended: false, status: 'waiting_for_approval' });
         expect(waiting.text).toContain('call pending, then approve or deny');
-        const status = await call(client, 'run_status', { runId });
+        const status = await callTool(client, 'run_status', { runId });
         expect(status.data).toMatchObject({ runId, status: 'waiting_for_approval', live: true, step: 1, goal: 'deploy api' });
 
         // A refusal by the run is a tool error that says nothing was recorded.
-        const unknownCall = await call(client, 'approve', { runId, callId: 's9-9' });
+        const unknownCall = await callTool(client, 'approve', { runId, callId: 's9-9' });
         expect(unknownCall.isError).toBe(true);
         expect(unknownCall.text).toMatch(/^refused: there is no call s9-9 in this run.*Nothing was recorded/);
 
         // Tools derived from the interaction table: a pause asked mid-step, then withdrawn; a resume with none is refused.
-        expect(await call(client, 'pause_run', { runId, reason: 'look first' })).toMatchObject({ isError: false, data: { runId, state: 'pausing' } });
-        expect(await call(client, 'resume_run', { runId })).toMatchObject({ isError: false, data: { runId, state: 'pause_withdrawn' } });
-        const notPaused = await call(client, 'resume_run', { runId });
+        expect(await callTool(client, 'pause_run', { runId, reason: 'look first' })).toMatchObject({ isError: false, data: { runId, state: 'pausing' } });
+        expect(await callTool(client, 'resume_run', { runId })).toMatchObject({ isError: false, data: { runId, state: 'pause_withdrawn' } });
+        const notPaused = await callTool(client, 'resume_run', { runId });
         expect(notPaused.isError).toBe(true);
         expect(notPaused.text).toMatch(/^refused: the run is not paused/);
 
-        const approved = await call(client, 'approve', { runId, callId: 's1-1' });
+        const approved = await callTool(client, 'approve', { runId, callId: 's1-1' });
         expect(approved).toMatchObject({ isError: false, data: { runId, callId: 's1-1', decision: 'approve' } });
-        const result = await call(client, 'run_result', { runId, waitSeconds: 30 });
+        const result = await callTool(client, 'run_result', { runId, waitSeconds: 30 });
         expect(result.data).toMatchObject({ runId, ended: true, status: 'final', toolCalls: { ok: 1, failed: 0 } });
         expect(result.data.answer).toContain('deployed api@1.0');
         expect(result.text).toMatch(/ended: final after 2 steps/);
         expect(deploy.ran).toEqual([{ service: 'api', version: '1.0' }]);
 
-        const events = await call(client, 'run_events', { runId, from: 0 });
+        const events = await callTool(client, 'run_events', { runId, from: 0 });
         expect(events.data.ended).toBe(true);
         const log = events.data.events as RunEvent[];
         expect(log.map((event) => event.offset)).toEqual(log.map((_event, index) => index));
@@ -130,20 +119,20 @@ describe('durable-agent mcp-server', () => {
         expect(events.data.next).toBe(log.length);
         // The whole log, folded as the run folds it, says what the result says.
         expect(events.data.progress).toMatchObject({ status: 'final', step: 2, toolCalls: { ok: 1, failed: 0 } });
-        const tail = await call(client, 'run_events', { runId, from: 2, limit: 2 });
+        const tail = await callTool(client, 'run_events', { runId, from: 2, limit: 2 });
         expect(tail.data.events).toEqual(log.slice(2, 4));
         expect(tail.data.progress).toBeUndefined();
 
         // An ended run: nothing to decide; an unknown run: a clear error, and the server keeps serving.
-        const late = await call(client, 'approve', { runId, callId: 's1-1' });
+        const late = await callTool(client, 'approve', { runId, callId: 's1-1' });
         expect(late.isError).toBe(true);
         expect(late.text).toBe(`run ${runId} has ended (final); there is nothing to decide or answer. Call run_result for its result.`);
-        const unknownRun = await call(client, 'run_status', { runId: `${runId}-nope` });
+        const unknownRun = await callTool(client, 'run_status', { runId: `${runId}-nope` });
         expect(unknownRun.isError).toBe(true);
         expect(unknownRun.text).toBe(`no agent run with id "${runId}-nope" in namespace "default": check the runId (start_run returns it). Nothing was done.`);
-        const badInput = await call(client, 'start_run', { goal: '' });
+        const badInput = await callTool(client, 'start_run', { goal: '' });
         expect(badInput.isError).toBe(true);
-        expect((await call(client, 'run_status', { runId })).data).toMatchObject({ status: 'final', ended: true });
+        expect((await callTool(client, 'run_status', { runId })).data).toMatchObject({ status: 'final', ended: true });
       } finally {
         await client.close();
         if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -170,30 +159,30 @@ describe('durable-agent mcp-server', () => {
         await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
         expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
 
-        const started = await call(client, 'start_run', { goal: 'deploy api, if allowed', runId: `${taskQueue}-denied` });
+        const started = await callTool(client, 'start_run', { goal: 'deploy api, if allowed', runId: `${taskQueue}-denied` });
         expect(started.data.runId).toBe(`${taskQueue}-denied`);
         const runId = started.data.runId as string;
-        const taken = await call(client, 'start_run', { goal: 'again', runId });
+        const taken = await callTool(client, 'start_run', { goal: 'again', runId });
         expect(taken.isError).toBe(true);
         expect(taken.text).toContain(`the run id "${runId}" is taken by a run that is still running`);
 
-        await until('the deploy call to await a decision', async () => ((await call(client, 'pending', { runId })).data.approvals as unknown[]).length === 1 || undefined);
-        const denied = await call(client, 'deny', { runId, callId: 's1-1', reason: 'not on a Friday' });
+        await until('the deploy call to await a decision', async () => ((await callTool(client, 'pending', { runId })).data.approvals as unknown[]).length === 1 || undefined);
+        const denied = await callTool(client, 'deny', { runId, callId: 's1-1', reason: 'not on a Friday' });
         expect(denied).toMatchObject({ isError: false, data: { decision: 'deny', reason: 'not on a Friday' } });
-        const result = await call(client, 'run_result', { runId, waitSeconds: 30 });
+        const result = await callTool(client, 'run_result', { runId, waitSeconds: 30 });
         expect(result.data).toMatchObject({ ended: true, status: 'final', toolCalls: { ok: 0, failed: 1 } });
         expect(result.data.answer).toContain(`${ERROR_TYPES.toolDenied}: a person denied the call: not on a Friday`);
         expect(deploy.ran).toEqual([]);
-        const events = await call(client, 'run_events', { runId, from: 0 });
+        const events = await callTool(client, 'run_events', { runId, from: 0 });
         expect(events.data.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'call_denied', callId: 's1-1', errorType: ERROR_TYPES.toolDenied })]));
 
         // A second run waits for a decision; cancel_run ends it.
-        const second = (await call(client, 'start_run', { goal: 'deploy api again' })).data.runId as string;
-        await until('the second call to await a decision', async () => ((await call(client, 'pending', { runId: second })).data.approvals as unknown[]).length === 1 || undefined);
-        const cancelled = await call(client, 'cancel_run', { runId: second });
+        const second = (await callTool(client, 'start_run', { goal: 'deploy api again' })).data.runId as string;
+        await until('the second call to await a decision', async () => ((await callTool(client, 'pending', { runId: second })).data.approvals as unknown[]).length === 1 || undefined);
+        const cancelled = await callTool(client, 'cancel_run', { runId: second });
         expect(cancelled.data).toMatchObject({ runId: second, status: 'cancelled', ended: true });
-        expect((await call(client, 'cancel_run', { runId: second })).data).toMatchObject({ alreadyEnded: true, status: 'cancelled' });
-        expect((await call(client, 'pending', { runId: second })).data).toMatchObject({ status: 'cancelled', approvals: [], questions: [] });
+        expect((await callTool(client, 'cancel_run', { runId: second })).data).toMatchObject({ alreadyEnded: true, status: 'cancelled' });
+        expect((await callTool(client, 'pending', { runId: second })).data).toMatchObject({ status: 'cancelled', approvals: [], questions: [] });
         await client.close();
 
         server.kill('SIGTERM');
@@ -219,21 +208,21 @@ describe('durable-agent mcp-server', () => {
     try {
       await client.connect(transport);
       pid = transport.pid;
-      const started = await call(client, 'start_run', { goal: 'nobody will run this' });
+      const started = await callTool(client, 'start_run', { goal: 'nobody will run this' });
       runId = started.data.runId as string;
       expect(started.data).toMatchObject({ workerSeen: false });
       expect(started.text).toContain(`No worker has polled task queue "${taskQueue}" lately`);
 
-      const status = await call(client, 'run_status', { runId });
+      const status = await callTool(client, 'run_status', { runId });
       expect(status).toMatchObject({ isError: false, data: { status: 'running', live: false } });
       expect(status.text).toContain(`TEMPORAL_TASK_QUEUE=${taskQueue} durable-agent worker`);
       // Each waits a few seconds for a worker that never answers; approve sends nothing then.
       for (const [name, args] of [['pending', { runId }], ['approve', { runId, callId: 's1-1' }]] as const) {
-        const refused = await call(client, name, args);
+        const refused = await callTool(client, name, args);
         expect(refused.isError).toBe(true);
         expect(refused.text).toMatch(new RegExp(`^no worker answered for run ${runId}.*start a worker with \`TEMPORAL_TASK_QUEUE=${taskQueue} durable-agent worker\``));
       }
-      const result = await call(client, 'run_result', { runId, waitSeconds: 1 });
+      const result = await callTool(client, 'run_result', { runId, waitSeconds: 1 });
       expect(result.data).toMatchObject({ ended: false, status: 'running' });
       expect(result.text).toContain('has not ended yet after waiting 1 s');
     } finally {

@@ -1,22 +1,12 @@
+import { spec } from '../helpers/tool-spec';
 import { createWorkflowContextReader, promptSeen } from '../../src/activities/planner/plan-activity';
 import { RUN_STATUSES, RUN_STATUS_WORDS, isOutcome } from '../../src/contracts/status';
 import type { ChatMessage } from '../../src/contracts/chat-message';
 import type { PlannerContext, PlannerContextRequest, PlanRequest } from '../../src/contracts/planner-io';
-import type { ToolSpec } from '../../src/contracts/tool-spec';
-import { TOOL_RETRY_DEFAULT } from '../../src/contracts/limits';
 import { RunState } from '../../src/workflows/agent/run-state';
 import { stopReason } from '../../src/workflows/agent/stop-reason';
 import { AgentRunInputSchema } from '../../src/contracts/run-input';
 
-const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
-  name: 'echo',
-  description: 'echo',
-  inputSchema: {},
-  timeoutMs: 1_000,
-  retry: TOOL_RETRY_DEFAULT,
-  effects: 'read',
-  ...overrides,
-});
 
 describe('the status vocabulary', () => {
   it('is one list: running and the waiting statuses are live, the rest are outcomes', () => {

@@ -1,24 +1,14 @@
+import { spec } from '../helpers/tool-spec';
 import { z } from 'zod';
 import { capOutput } from '../../src/activities/tool-activities';
 import { ERROR_TYPES } from '../../src/contracts/error-types';
 import { executorOf } from '../../src/core/execution';
-import type { ToolSpec } from '../../src/contracts/tool-spec';
 import { planFromAction, planProblems } from '../../src/core/plan/plan';
 import { prepareNode } from '../../src/core/plan/tasks';
-import { TOOL_RETRY_DEFAULT } from '../../src/contracts/limits';
 import { summarize } from '../../src/core/summarize';
 import { defineTool, ToolDefinitionError } from '../../src/tools/define-tool';
 import { createWaitTool } from '../../src/tools/builtin/wait';
 
-const spec = (overrides: Partial<ToolSpec> = {}): ToolSpec => ({
-  name: 'echo',
-  description: 'echo',
-  inputSchema: {},
-  timeoutMs: 1_000,
-  retry: TOOL_RETRY_DEFAULT,
-  effects: 'read',
-  ...overrides,
-});
 
 describe('self-contained tasks', () => {
   const call = (tool: string, input: unknown) => ({ type: 'tool_call' as const, id: `c-${tool}`, tool, input });
