@@ -48,6 +48,8 @@ export interface StatusReport {
   answer?: string;
   /** For a running run: true when a worker answered the live-state query, false when only the server's view is shown. */
   live?: boolean;
+  /** For a run waiting for people: the calls awaiting a decision and the open questions. */
+  waitingFor?: { approvals: Array<{ callId: string; tool: string }>; questions: Array<{ questionId: string; question: string }> };
   runUrl?: string;
 }
 
@@ -63,6 +65,10 @@ export function printStatus(report: StatusReport, json: boolean): void {
       (report.usage ? ` · ${report.usage.inputTokens + report.usage.outputTokens} tokens` : '') +
       (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
     ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),
+    ...(report.waitingFor?.approvals ?? []).map(
+      (call) => `  awaiting a decision: ${call.tool} (${call.callId}) · durable-agent approve ${report.workflowId} ${call.callId} | durable-agent deny ${report.workflowId} ${call.callId}`,
+    ),
+    ...(report.waitingFor?.questions ?? []).map((question) => `  awaiting an answer: ${question.question.slice(0, 120)} · durable-agent reply ${report.workflowId} "…"`),
     ...(report.answer ? [`answer: ${report.answer}`] : []),
     ...(report.runUrl ? [`Temporal UI: ${report.runUrl}`] : []),
   ];

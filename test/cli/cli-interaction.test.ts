@@ -54,6 +54,11 @@ describe('durable-agent approvals and questions', () => {
       ]);
       expect(pending.approvals[0]?.expiresAt).toBeGreaterThan(pending.approvals[0]?.askedAt ?? Infinity);
 
+      // `status` of the waiting run names what it waits for and the commands that answer it.
+      const waitingStatus = await runCli(['status', id], env);
+      expect(waitingStatus.stdout).toContain(`awaiting a decision: deploy (s1-1) · durable-agent approve ${id} s1-1 | durable-agent deny ${id} s1-1`);
+      expect(JSON.parse((await runCli(['status', id, '--json'], env)).stdout)).toMatchObject({ waitingFor: { approvals: [{ callId: 's1-1', tool: 'deploy' }, { callId: 's1-2', tool: 'deploy' }], questions: [] } });
+
       const pendingText = await runCli(['pending', id], env);
       expect(pendingText.code).toBe(0);
       expect(pendingText.stdout).toContain(`${id}: waiting_for_approval`);
@@ -129,6 +134,9 @@ describe('durable-agent approvals and questions', () => {
       expect(readable.stdout).toMatch(/^#0 \d\d:\d\d:\d\d step 1 step_started/);
       expect(readable.stdout).toContain(`durable-agent approve ${id} s1-1`);
       expect(readable.stdout).toContain(`Run ${id} ended: final.`);
+      // The answer itself, as `result` prints it: no second command needed.
+      expect(readable.stdout).toMatch(/Answer\nDone\. I saw: /);
+      expect(readable.stdout).toMatch(/status final · 3 steps/);
       expect((await runCli(['follow', `${id}-nope`], env)).code).toBe(5);
     });
   });

@@ -3,6 +3,7 @@ import { NoWorkerAnsweredError, type AgentRunHandle } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
 import { approvalCommands, eventLine, replyCommand } from '../interaction-output';
+import { printRunResult } from '../output';
 import { parseNonNegativeInteger } from '../parse';
 import { WorkerNeededError, workerAdvice } from '../worker-needed';
 
@@ -38,7 +39,7 @@ export function registerFollowCommand(program: Command): void {
     .option('--from <n>', 'start at this offset of the event log (default 0: from the start)', parseNonNegativeInteger)
     .option('--json', 'print one JSON object per event per line (schema in docs/cli.md)')
     .action(async (id: string, options: { from?: number; json?: boolean }) =>
-      withAgentConnection(async ({ agent }) => {
+      withAgentConnection(async ({ agent, link }) => {
         const handle = agent.getHandle(id);
         await ensureReadable(handle);
         const stop = new AbortController();
@@ -55,7 +56,10 @@ export function registerFollowCommand(program: Command): void {
         }
         // The same answer as `result`: a run ended from outside rejects here, with its own message (exit 1).
         const result = await ending;
-        if (!options.json) process.stdout.write(`Run ${id} ended: ${result.status}. Its answer: \`durable-agent result ${id}\`.\n`);
+        if (!options.json) {
+          process.stdout.write(`Run ${id} ended: ${result.status}.\n`);
+          printRunResult(result, { workflowId: id, runUrl: link(id), json: false });
+        }
         process.exitCode = result.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
       }),
     );

@@ -48,6 +48,14 @@ async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusRep
     try {
       const state = await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
       Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, pending: state.pending, usage: state.usage, toolCalls: state.toolCalls, live: true });
+      // A run waiting for people: which calls and questions, so the next command can be named.
+      if (state.status === 'waiting_for_approval' || state.status === 'waiting_for_input') {
+        const waiting = await handle.pending();
+        report.waitingFor = {
+          approvals: waiting.approvals.map((call) => ({ callId: call.callId, tool: call.tool })),
+          questions: waiting.questions.map((question) => ({ questionId: question.questionId, question: question.question })),
+        };
+      }
     } catch (error) {
       if (error instanceof RunNotFoundError) throw error;
       return { report: { ...report, live: false }, notice: noLiveStateNotice(description, error) };
