@@ -11,8 +11,9 @@ export interface CliRuntimeOptions {
    */
   shutdownOnSignals?: boolean;
   /**
-   * One short line per entry (`[temporal WARN] Activity failed`), without the timestamp, metadata and stack
-   * traces the SDK attaches: `run` shows its own progress and errors. A `worker` keeps the full lines.
+   * One short line per entry (`[temporal WARN] …`), without the timestamp, metadata and stack traces the SDK
+   * attaches, and none for a failed activity: `run` shows each failed call in its own progress, with its error, so
+   * the SDK's `Activity failed` line only repeated it out of place. A `worker` keeps the full lines.
    * @default false
    */
   compact?: boolean;
@@ -26,6 +27,8 @@ export interface CliRuntimeOptions {
 
 /** The core's notes while it retries an unreachable server. */
 const CONNECTION_RETRIES = /gRPC call \w+ retried \d+ times|tcp connect error|transport error/i;
+/** The SDK's note that an activity attempt failed: a compact runtime's command reports the call itself. */
+const ACTIVITY_FAILED = /^Activity failed\b/;
 
 /**
  * Installs the Temporal runtime of a CLI process: every log line — the SDK's and the Rust core's, which
@@ -38,6 +41,7 @@ export function installCliRuntime(options: CliRuntimeOptions = {}): void {
   const full = new DefaultLogger(level);
   const write = (entry: LogEntry) => {
     if (options.hideConnectionRetries && CONNECTION_RETRIES.test(entry.message)) return;
+    if (options.compact && ACTIVITY_FAILED.test(entry.message)) return;
     if (options.compact) process.stderr.write(`[temporal ${entry.level}] ${entry.message}\n`);
     else full.log(entry.level, entry.message, entry.meta);
   };

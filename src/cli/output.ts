@@ -42,6 +42,8 @@ export interface StatusReport {
   agentStatus?: string;
   step?: number;
   maxSteps?: number;
+  /** A session: turns answered, and the steps of the current turn (the step cap counts per turn). */
+  session?: AgentState['session'];
   pending?: AgentState['pending'];
   usage?: AgentState['usage'];
   toolCalls?: AgentState['toolCalls'];
@@ -53,6 +55,19 @@ export interface StatusReport {
   runUrl?: string;
 }
 
+/**
+ * Where the run is in its step cap. A session's cap counts per turn, so it shows the turn's steps against the cap and
+ * the session's total apart ("turn 3 · step 2/10 · 12 steps in all"), never a total above the cap.
+ */
+function stepLine(report: StatusReport): string {
+  const cap = report.maxSteps ? `/${report.maxSteps}` : '';
+  if (!report.session) return `step ${report.step ?? '-'}${cap}`;
+  const { turnsAnswered, turnStep } = report.session;
+  const total = report.step !== undefined ? ` · ${counted(report.step, 'step')} in all` : '';
+  if (report.agentStatus === 'idle') return `${counted(turnsAnswered, 'turn')} answered${total}`;
+  return `turn ${turnsAnswered + 1} · step ${turnStep}${cap}${total}`;
+}
+
 /** `status`: one line per fact; JSON: the report as is. */
 export function printStatus(report: StatusReport, json: boolean): void {
   if (json) {
@@ -61,7 +76,7 @@ export function printStatus(report: StatusReport, json: boolean): void {
   }
   const lines = [
     `${report.workflowId}: ${paint(report.agentStatus)} (Temporal: ${report.executionStatus})`,
-    `step ${report.step ?? '-'}${report.maxSteps ? `/${report.maxSteps}` : ''}` +
+    stepLine(report) +
       (report.usage ? ` · ${report.usage.inputTokens + report.usage.outputTokens} tokens` : '') +
       (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
     ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),

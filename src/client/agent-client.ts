@@ -16,6 +16,7 @@ import { classifyServerError } from './server-errors';
 import { sessionEndedError } from './session-ending';
 import { listClause, shownAgentStatus, type ListStatus } from './run-status';
 import { resolveUiUrl } from './ui-url';
+import { newestRuns } from './run-list';
 
 export interface StartOptions {
   /** @default `agent-<date>-<random>` */
@@ -213,7 +214,7 @@ export class AgentClient {
     }
     const limit = options.limit ?? 20;
     const runs: RunDescription[] = [];
-    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+    for (const execution of await newestRuns(this.client, clauses.join(' AND '), limit)) {
       const attributes = execution.typedSearchAttributes;
       runs.push({
         workflowId: execution.workflowId,
@@ -227,7 +228,6 @@ export class AgentClient {
         startTime: execution.startTime,
         ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
       });
-      if (runs.length >= limit) break;
     }
     return runs;
   }

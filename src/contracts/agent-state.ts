@@ -36,5 +36,7 @@ export const AgentStateSchema = z.object({
   recent: z.array(FinishedCallSchema),
   /** What the model was shown at the latest plan. */
   lastPrompt: PromptSeenSchema.optional(),
+  /** A session only: turns answered so far, and the steps of the current turn (`maxSteps` caps each turn). */
+  session: z.object({ turnsAnswered: z.number().int().min(0), turnStep: z.number().int().min(0) }).optional(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;

@@ -178,6 +178,15 @@ describe('durable-agent CLI under failure', () => {
     }
   });
 
+  it('a failed call shows once, in run\'s own progress, with no SDK "Activity failed" line', async () => {
+    const path = script('reads-a-missing-file.json', { turns: [{ toolCalls: [{ name: 'read_file', arguments: { path: 'no-such-file.txt' } }] }, { content: 'Could not read it.' }] });
+    const run = await runCli(['run', '--script', path, 'read', 'it'], env, 60_000);
+    expect(run.code).toBe(0);
+    const output = `${run.stdout}${run.stderr}`;
+    expect(output).toMatch(/✗ read_file \(s1-1\) .*ToolError/);
+    expect(output).not.toMatch(/Activity failed/);
+  });
+
   it('--id of a finished or running run is refused (exit 2) instead of starting over', async () => {
     const id = `reuse-${randomUUID().slice(0, 8)}`;
     const quick = script('quick.json', { turns: [{ content: 'done' }] });

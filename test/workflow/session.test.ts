@@ -30,6 +30,8 @@ describe('a session', () => {
       // The same call resumes the existing session.
       const second = await agents.chat(sessionId, 'second question');
       expect(second).toMatchObject({ turn: 2, answer: 'answer two (turn 3)' });
+      // The step cap counts per turn: the state says which turn and its steps apart from the session's total.
+      expect(await run.state()).toMatchObject({ step: 3, session: { turnsAnswered: 2, turnStep: 1 } });
       const third = await run.send('third question');
       expect(third).toMatchObject({ turn: 3, answer: expect.stringContaining('answer three (turn 4)') });
       // Every turn saw the conversation so far: the last request carried all three user messages.

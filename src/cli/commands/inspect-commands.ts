@@ -47,7 +47,7 @@ async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusRep
   if (executionStatus === 'RUNNING') {
     try {
       const state = await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
-      Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, pending: state.pending, usage: state.usage, toolCalls: state.toolCalls, live: true });
+      Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, ...(state.session ? { session: state.session } : {}), pending: state.pending, usage: state.usage, toolCalls: state.toolCalls, live: true });
       // A run waiting for people: which calls and questions, so the next command can be named.
       if (state.status === 'waiting_for_approval' || state.status === 'waiting_for_input') {
         const waiting = await handle.pending();

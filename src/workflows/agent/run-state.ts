@@ -285,6 +285,7 @@ export class RunState {
       toolCalls: { ...this.fold.toolCalls },
       recent: this.fold.recent.map((call) => ({ ...call })),
       ...(lastPrompt ? { lastPrompt } : {}),
+      ...(this.input.session ? { session: { turnsAnswered: this.session.turns, turnStep: this.turnStep } } : {}),
     };
   }
 

@@ -1,0 +1,35 @@
+import { printStatus, type StatusReport } from '../../src/cli/output';
+
+/** What `status` prints, captured from stdout. */
+function statusText(report: StatusReport): string {
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    printStatus(report, false);
+  } finally {
+    spy.mockRestore();
+  }
+  return written.join('');
+}
+
+describe('status output', () => {
+  const base: StatusReport = { workflowId: 'run-1', executionStatus: 'RUNNING', agentStatus: 'running', step: 12, maxSteps: 10 };
+
+  it('shows a plain run against its step cap', () => {
+    expect(statusText({ ...base, step: 3 })).toContain('step 3/10');
+  });
+
+  it('shows a session turn against the cap it counts per turn, never the session total over the cap', () => {
+    const text = statusText({ ...base, session: { turnsAnswered: 4, turnStep: 2 } });
+    expect(text).toContain('turn 5 · step 2/10 · 12 steps in all');
+    expect(text).not.toContain('12/10');
+  });
+
+  it('shows an idle session by the turns it answered', () => {
+    const text = statusText({ ...base, agentStatus: 'idle', session: { turnsAnswered: 1, turnStep: 0 } });
+    expect(text).toContain('1 turn answered · 12 steps in all');
+  });
+});

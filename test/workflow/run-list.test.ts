@@ -1,0 +1,46 @@
+import { newestRuns } from '../../src/client/run-list';
+import { connectClient } from '../../src/config/connect';
+import { AGENT_WORKFLOW_TYPE } from '../../src/contracts/definitions';
+import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
+
+/**
+ * `list` is newest first by start time, although the dev server's visibility store lists open runs first and closed
+ * ones by close time. No worker polls the queue: runs stay open until terminated, which closes them in a chosen order.
+ */
+describe('newestRuns', () => {
+  jest.setTimeout(60_000);
+
+  it('orders open and closed runs by start time, including a run that started late and closed early', async () => {
+    const client = await connectClient(testConfig());
+    const taskQueue = uniqueTaskQueue('list-order');
+    try {
+      const started: string[] = [];
+      for (const name of ['open-oldest', 'closed-last', 'closed-first-newest']) {
+        const workflowId = `${taskQueue}-${name}`;
+        await client.workflow.start(AGENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [] });
+        started.push(workflowId);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const [openOldest, closedLast, newest] = started as [string, string, string];
+      await client.workflow.getHandle(newest).terminate('test: closes first');
+      await client.workflow.getHandle(closedLast).terminate('test: closes last');
+
+      const query = `WorkflowType = '${AGENT_WORKFLOW_TYPE}' AND TaskQueue = '${taskQueue}'`;
+      // Visibility is eventually consistent: wait until the store shows both closed runs.
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const closed = await client.workflow.count(`${query} AND ExecutionStatus = 'Terminated'`);
+        if (closed.count === 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+
+      expect((await newestRuns(client, query, 3)).map((run) => run.workflowId)).toEqual([newest, closedLast, openOldest]);
+      expect((await newestRuns(client, query, 2)).map((run) => run.workflowId)).toEqual([newest, closedLast]);
+      // With one row, the first pass only sees the run closed last; the second pass finds the newer one.
+      expect((await newestRuns(client, query, 1)).map((run) => run.workflowId)).toEqual([newest]);
+      await client.workflow.getHandle(openOldest).terminate('test: done');
+    } finally {
+      await client.connection.close();
+    }
+  });
+});
