@@ -8,7 +8,7 @@ import type { TurnAnswer } from '../contracts/interaction-schemas';
 import { AgentRunInputSchema, type AgentRunInput } from '../contracts/run-input';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../core/approval-gates';
 import { RUN_STATUSES } from '../contracts/status';
-import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
+import { AGENT_GOAL, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP, goalAttribute } from '../contracts/search-attributes';
 import { describeIssues } from '../core/zod-issues';
 import { InteractionRefusedError, InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
 import { AgentRunHandle, type RunDescription } from './run-handle';
@@ -56,6 +56,8 @@ export function validateRunInput(input: AgentRunInput, catalogue?: readonly stri
 /** The library API for services that trigger and follow agent runs; the CLI is a thin layer over it. */
 export class AgentClient {
   private searchAttributesRegistered?: boolean;
+  /** The namespace has `AgentGoal` (it came after the others: a namespace may lack it). */
+  private goalAttributeRegistered = false;
   private knownUiUrl?: Promise<string | undefined>;
 
   constructor(
@@ -102,7 +104,8 @@ export class AgentClient {
       try {
         const response = await this.client.connection.operatorService.listSearchAttributes({ namespace: this.config.namespace });
         const registered = Object.keys(response.customAttributes ?? {});
-        this.searchAttributesRegistered = AGENT_SEARCH_ATTRIBUTES.every(({ name }) => registered.includes(name));
+        this.searchAttributesRegistered = AGENT_SEARCH_ATTRIBUTES.every(({ name, optional }) => optional || registered.includes(name));
+        this.goalAttributeRegistered = registered.includes(AGENT_GOAL.name);
       } catch {
         this.searchAttributesRegistered = false;
       }
@@ -141,6 +144,12 @@ export class AgentClient {
     if (!options.allowIdReuse) throw new RunIdTakenError(workflowId, holder.agentStatus ?? holder.executionStatus.toLowerCase());
   }
 
+  /** What a run starts with in the UI's list: its status, step 0 and, when the namespace has it, its goal (set once). */
+  private startAttributes(status: string, goal: string): TypedSearchAttributes {
+    const goalPair = this.goalAttributeRegistered ? [{ key: AGENT_GOAL, value: goalAttribute(goal) }] : [];
+    return new TypedSearchAttributes([{ key: AGENT_STATUS, value: status }, { key: AGENT_STEP, value: 0 }, ...goalPair]);
+  }
+
   private async startWorkflow(input: AgentRunInput, workflowId: string, options: StartOptions, searchAttributes: boolean): Promise<void> {
     await this.client.workflow.start<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
       taskQueue: options.taskQueue ?? this.config.taskQueue,
@@ -150,7 +159,7 @@ export class AgentClient {
       args: [{ ...input, searchAttributes }],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
       ...(searchAttributes
-        ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.running }, { key: AGENT_STEP, value: 0 }]) }
+        ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.running, input.goal) }
         : {}),
     });
   }
@@ -174,7 +183,7 @@ export class AgentClient {
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [{ ...input, searchAttributes }],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
-      ...(searchAttributes ? { typedSearchAttributes: new TypedSearchAttributes([{ key: AGENT_STATUS, value: RUN_STATUSES.idle }, { key: AGENT_STEP, value: 0 }]) } : {}),
+      ...(searchAttributes ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.idle, input.goal) } : {}),
     });
     try {
       const answer = await this.client.workflow.executeUpdateWithStart(sendUpdate, { args: [{ text }], startWorkflowOperation });

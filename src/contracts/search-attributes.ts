@@ -10,11 +10,30 @@ export const AGENT_STATUS = defineSearchAttributeKey('AgentStatus', SearchAttrib
 export const AGENT_STEP = defineSearchAttributeKey('AgentStep', SearchAttributeType.INT);
 export const AGENT_INPUT_TOKENS = defineSearchAttributeKey('AgentInputTokens', SearchAttributeType.INT);
 export const AGENT_OUTPUT_TOKENS = defineSearchAttributeKey('AgentOutputTokens', SearchAttributeType.INT);
+/**
+ * The run's goal, cut to `AGENT_GOAL_CHARS`, set by the client when it starts the run: the Temporal UI's list can show
+ * it as a column. Search attributes are readable by whoever may list the namespace's runs, and are never encrypted by
+ * a payload codec: a short, readable label (docs/ui.md).
+ */
+export const AGENT_GOAL = defineSearchAttributeKey('AgentGoal', SearchAttributeType.KEYWORD);
 
-/** Every key above, with the type name the Temporal CLI's `--search-attribute NAME=TYPE` flag expects. */
-export const AGENT_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' }> = [
+/** Characters of the goal kept in `AgentGoal`. */
+export const AGENT_GOAL_CHARS = 100;
+
+/** The goal as `AgentGoal` holds it: one line, at most `AGENT_GOAL_CHARS` characters. */
+export function goalAttribute(goal: string): string {
+  const line = goal.replace(/\s+/g, ' ').trim();
+  return line.length > AGENT_GOAL_CHARS ? `${line.slice(0, AGENT_GOAL_CHARS - 1)}…` : line;
+}
+
+/**
+ * Every key above, with the type name the Temporal CLI's `--search-attribute NAME=TYPE` flag expects. `optional`: a
+ * namespace without it still gets the others (it came later; runs then have no goal column).
+ */
+export const AGENT_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int'; optional?: true }> = [
   { name: AGENT_STATUS.name, cliType: 'Keyword' },
   { name: AGENT_STEP.name, cliType: 'Int' },
   { name: AGENT_INPUT_TOKENS.name, cliType: 'Int' },
   { name: AGENT_OUTPUT_TOKENS.name, cliType: 'Int' },
+  { name: AGENT_GOAL.name, cliType: 'Keyword', optional: true },
 ];

@@ -18,6 +18,8 @@ export type LoggedEvent = Omit<RunEvent, 'offset' | 'at' | 'type'> & { type: Exc
 export class EventLog {
   private readonly events: RunEvent[];
   private nextOffset: number;
+  /** Told after each new event, once the run's fold has taken it (the UI's details redraw). */
+  private readonly watchers: Array<() => void> = [];
 
   /** `onAppend`: told of each new event (the run's fold). */
   constructor(
@@ -44,6 +46,12 @@ export class EventLog {
     this.nextOffset += 1;
     if (this.events.length > EVENT_LOG_CAPACITY) this.events.shift();
     this.onAppend(event);
+    for (const watcher of this.watchers) watcher();
+  }
+
+  /** Calls `watcher` after every event appended from now on (and so after every change of the run). */
+  watch(watcher: () => void): void {
+    this.watchers.push(watcher);
   }
 
   get next(): number {

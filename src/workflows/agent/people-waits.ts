@@ -107,10 +107,19 @@ export class PeopleWaits {
   waitingDetails(): string {
     if (this.approvals.size === 0 && this.questions.size === 0) return '';
     const { workflowId } = workflowInfo();
+    // As `durable-agent status` words them, one command a line (the UI's details frame cut off a command that
+    // wrapped); a reply names its question only when several are open.
+    const named = this.questions.size > 1;
     const lines = [
-      ...[...this.approvals.values()].map((call) => `- approval: ${call.tool} (${call.callId}) · \`durable-agent approve ${workflowId} ${call.callId}\` or \`durable-agent deny ${workflowId} ${call.callId}\``),
-      ...[...this.questions.values()].map((question) => `- question (${question.questionId}): ${question.question.slice(0, 120)} · \`durable-agent reply ${workflowId} "…"\``),
+      ...[...this.approvals.values()].map(
+        (call) => `- approval: ${call.tool} (${call.callId})\n  - \`durable-agent approve ${workflowId} ${call.callId}\`\n  - \`durable-agent deny ${workflowId} ${call.callId}\``,
+      ),
+      ...[...this.questions.values()].map(
+        (question) =>
+          `- question (${question.questionId}): ${question.question.replace(/\s+/g, ' ').slice(0, 120)}\n  - \`durable-agent reply ${workflowId} "…"${named ? ` --question ${question.questionId}` : ''}\``,
+      ),
     ];
-    return lines.length ? `\n\nWaiting for:\n${lines.join('\n')}` : '';
+    // A blank line before the list: the UI's Markdown renderer runs a list on from the line above it otherwise.
+    return `\n\nWaiting for:\n\n${lines.join('\n')}`;
   }
 }

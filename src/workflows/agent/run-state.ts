@@ -19,6 +19,7 @@ import { RunBudget } from './run-budget';
 import { RunMachine } from './run-machine';
 import { RunTranscript, type RecordedAnswer } from './run-transcript';
 import { SESSION_TURN_ENDINGS, SessionTurns } from './session-turns';
+import { phaseWaitDetails } from './ui-words';
 
 export type { AgentState, FinishedCall } from '../../contracts/agent-state';
 export type { RecordedAnswer } from './run-transcript';
@@ -289,15 +290,18 @@ export class RunState {
     };
   }
 
-  /** Markdown for `setCurrentDetails`: the run's progress as a table of steps and calls. */
+  /**
+   * Markdown for `setCurrentDetails`: the run's progress as a table of steps and calls, what it waits for and the
+   * command that answers each wait. Redrawn after every event of the run (`RunView`).
+   */
   details(): string {
     const usage = this.fold.usage;
     const calls = this.fold.toolCalls;
-    const header = `**${this.status}** · step ${this.fold.step}/${this.input.maxSteps} · ${usage.inputTokens + usage.outputTokens} tokens · tools ${calls.ok} ok / ${calls.failed} failed`;
+    const header = `**${this.status}** · step ${this.fold.step} of ${this.input.maxSteps} · ${usage.inputTokens + usage.outputTokens} tokens · tools ${calls.ok} ok / ${calls.failed} failed`;
     const seen = this.transcript.lastPrompt;
     const prompt = seen ? `\n\nLast plan saw ${seen.messageCount} messages (sha256 ${seen.transcriptHash}) and ${seen.tools} tools.` : '';
     const pending = this.fold.running.map((call) => `${call.tool} (${call.id})`).join(', ');
-    return `${header}${prompt}${this.people.waitingDetails()}${pending ? `\n\nRunning: ${pending}` : ''}${this.live.markdown()}`;
+    return `${header}${prompt}${this.people.waitingDetails()}${phaseWaitDetails(this.phase)}${pending ? `\n\nRunning: ${pending}` : ''}${this.live.markdown()}`;
   }
 }
 

@@ -100,7 +100,7 @@ function stopInputs(run: RunState) {
  * within this step while it waited (for a budget raise, or for people among its calls); the step goes on from there.
  */
 export async function step(context: StepContext, resume?: WaitingStep): Promise<StepOutcome> {
-  const { input, run, view, maxCalls } = context;
+  const { input, run, maxCalls } = context;
   const planner: PlannerOptions = {
     input,
     run,
@@ -124,7 +124,6 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
       if (outcome !== 'resumed') return stop(outcome);
     }
     run.beginStep();
-    view.show();
     answer = await askModel(planner, false);
   }
   const action = actionFromMessage(answer.message, maxCalls !== undefined ? { maxDepth: MAX_ARGUMENT_DEPTH } : {});
@@ -195,7 +194,6 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
       onStart: (task) => {
         if (task.executor.kind !== 'question') inFlight.add(task.id);
         run.taskStarted(task);
-        view.show();
       },
       onFinish: (result) => {
         inFlight.delete(result.id);

@@ -16,6 +16,7 @@ import type { HandoverPolicy } from './handover';
 import { registerInteractions } from './interaction-effects';
 import type { RunState } from './run-state';
 import type { RunView } from './run-view';
+import { expiryTimerSummary, idleTimerSummary } from './ui-words';
 
 /** What a gate lets through: the call (with its arguments, edited or not), or the error result it becomes instead. */
 export type GateOutcome = { run: true; input: unknown } | { run: false; error: TaskError };
@@ -169,7 +170,8 @@ export class RunWaits {
   async awaitMessage(idleUntil: number): Promise<'message' | 'close' | 'timeout' | 'handover'> {
     this.changed();
     const session = this.run.session;
-    const arrived = await condition(() => session.messageOrClose !== undefined || this.handover.due(), Math.max(1, idleUntil - Date.now()));
+    const timeout = Math.max(1, idleUntil - Date.now());
+    const arrived = await condition(() => session.messageOrClose !== undefined || this.handover.due(), timeout, { summary: idleTimerSummary(timeout) });
     if (!arrived) return 'timeout';
     return session.messageOrClose ?? 'handover';
   }
@@ -266,7 +268,7 @@ export class RunWaits {
     const gate = carried ?? { taskId: task.id, kind: 'approval' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
     this.run.people.approvalRequested(task, gate, carried !== undefined);
     this.changed();
-    const decided = await this.parkedUntil(gate, () => this.run.people.decisionOf(task.id) !== undefined);
+    const decided = await this.parkedUntil(gate, expiryTimerSummary('approval', task.tool, task.id), () => this.run.people.decisionOf(task.id) !== undefined);
     if (!decided) {
       this.run.people.approvalDecided(task.id, 'deny', 'expired');
       this.changed();
@@ -283,7 +285,7 @@ export class RunWaits {
     const gate = carried ?? { taskId: task.id, kind: 'question' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
     this.run.people.questionAsked(task, question, gate, carried !== undefined);
     this.changed();
-    const answered = await this.parkedUntil(gate, () => this.answers.has(task.id));
+    const answered = await this.parkedUntil(gate, expiryTimerSummary('question', task.tool, task.id), () => this.answers.has(task.id));
     this.run.people.questionSettled(task.id, answered);
     this.changed();
     const answer = this.answers.get(task.id);
@@ -293,11 +295,14 @@ export class RunWaits {
     return { answer };
   }
 
-  /** Waits at a gate until `settled` or its expiry (what is left of it after a handover), parked meanwhile. */
-  private async parkedUntil(gate: CarriedGate, settled: () => boolean): Promise<boolean> {
+  /**
+   * Waits at a gate until `settled` or its expiry (what is left of it after a handover), parked meanwhile. `summary`:
+   * the expiry timer's line in the UI (metadata, not matched on replay).
+   */
+  private async parkedUntil(gate: CarriedGate, summary: string, settled: () => boolean): Promise<boolean> {
     this.parked.set(gate.taskId, gate);
     try {
-      return await condition(settled, Math.max(1, gate.expiresAt - Date.now()));
+      return await condition(settled, Math.max(1, gate.expiresAt - Date.now()), { summary });
     } finally {
       this.parked.delete(gate.taskId);
     }
