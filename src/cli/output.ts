@@ -90,7 +90,15 @@ export function printStatus(report: StatusReport, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** `list`: a table, or a JSON array with `--json`. */
+/** Characters of a goal the `list` table shows (`--json` has the `AgentGoal` attribute's whole 100). */
+const LIST_GOAL_CHARS = 48;
+
+function shortGoal(goal: string | undefined): string {
+  if (!goal) return '-';
+  return goal.length > LIST_GOAL_CHARS ? `${goal.slice(0, LIST_GOAL_CHARS - 1)}…` : goal;
+}
+
+/** `list`: a table, newest first, or a JSON array with `--json`. */
 export function printRunList(runs: RunDescription[], json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(runs)}\n`);
@@ -106,8 +114,9 @@ export function printRunList(runs: RunDescription[], json: boolean): void {
     String(run.step ?? '-'),
     String((run.inputTokens ?? 0) + (run.outputTokens ?? 0)),
     run.startTime.toISOString().replace('T', ' ').slice(0, 19),
+    shortGoal(run.goal),
   ]);
-  const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'STARTED (UTC)'];
+  const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'STARTED (UTC)', 'GOAL'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n`);

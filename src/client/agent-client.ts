@@ -236,6 +236,7 @@ export class AgentClient {
         outputTokens: attributes.get(AGENT_OUTPUT_TOKENS),
         startTime: execution.startTime,
         ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
+        ...(attributes.get(AGENT_GOAL) ? { goal: attributes.get(AGENT_GOAL) } : {}),
       });
     }
     return runs;

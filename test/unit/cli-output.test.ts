@@ -1,4 +1,4 @@
-import { printStatus, type StatusReport } from '../../src/cli/output';
+import { printRunList, printStatus, type StatusReport } from '../../src/cli/output';
 
 /** What `status` prints, captured from stdout. */
 function statusText(report: StatusReport): string {
@@ -31,5 +31,31 @@ describe('status output', () => {
   it('shows an idle session by the turns it answered', () => {
     const text = statusText({ ...base, agentStatus: 'idle', session: { turnsAnswered: 1, turnStep: 0 } });
     expect(text).toContain('1 turn answered · 12 steps in all');
+  });
+});
+
+describe('list output', () => {
+  it('has a goal column, cut to fit, and a dash for a run started without one', () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const startTime = new Date('2026-12-03T10:00:00Z');
+    try {
+      printRunList(
+        [
+          { workflowId: 'run-2', runId: 'r2', executionStatus: 'RUNNING', agentStatus: 'running', taskQueue: 'q', startTime, goal: 'Summarize this repository and then write a very long report about it' },
+          { workflowId: 'run-1', runId: 'r1', executionStatus: 'COMPLETED', agentStatus: 'final', taskQueue: 'q', startTime },
+        ],
+        false,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    const [header, first, second] = written.join('').split('\n');
+    expect(header).toMatch(/STARTED \(UTC\)\s+GOAL$/);
+    expect(first).toMatch(/Summarize this repository and then write a very…$/);
+    expect(second).toMatch(/\s-$/);
   });
 });

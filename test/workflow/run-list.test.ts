@@ -1,3 +1,4 @@
+import { AgentClient } from '../../src/client';
 import { newestRuns } from '../../src/client/run-list';
 import { connectClient } from '../../src/config/connect';
 import { AGENT_WORKFLOW_TYPE } from '../../src/contracts/definitions';
@@ -41,6 +42,20 @@ describe('newestRuns', () => {
       await client.workflow.getHandle(openOldest).terminate('test: done');
     } finally {
       await client.connection.close();
+    }
+  });
+
+  it('lists each run with its goal, from the AgentGoal search attribute the client sets at start', async () => {
+    const agents = await AgentClient.connect(testConfig());
+    try {
+      const taskQueue = uniqueTaskQueue('list-goal');
+      const goal = `Find the goal of run ${taskQueue} in the list, although this goal is longer than the list keeps of it`;
+      const run = await agents.start({ goal }, { taskQueue });
+      const listed = (await agents.list({ limit: 1_000 })).find((entry) => entry.workflowId === run.workflowId);
+      await agents.client.workflow.getHandle(run.workflowId).terminate('test: done');
+      expect(listed?.goal).toBe(`${goal.slice(0, 99)}…`);
+    } finally {
+      await agents.close();
     }
   });
 });
