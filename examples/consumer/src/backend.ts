@@ -1,23 +1,20 @@
-import { AgentClient, type AgentRunResult } from 'durable-agent';
+import { AgentClient } from 'durable-agent';
 
-/** A backend starting a run and waiting for its typed result. */
-async function main(goal: string): Promise<AgentRunResult> {
-  const agents = await AgentClient.connect();
+/** Your backend: starts a run, waits for its typed result (`AgentRunResult`) and prints the answer. */
+async function main(goal: string): Promise<void> {
+  const agents = await AgentClient.connect(); // the same environment as the worker
   try {
     const run = await agents.start({ goal, maxSteps: 5, allowedTools: ['order_status'] });
-    return await run.result();
+    const result = await run.result();
+    console.log(result.answer);
+    console.error(`status ${result.status} · ${result.steps} steps · tools ${result.toolCalls.ok} ok / ${result.toolCalls.failed} failed`);
+    process.exitCode = result.status === 'final' ? 0 : 1;
   } finally {
     await agents.close();
   }
 }
 
-main(process.argv[2] ?? 'Where is order 42?').then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exitCode = result.status === 'final' ? 0 : 1;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  },
-);
+main(process.argv[2] ?? 'Where is order 42?').catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,8 +1,8 @@
 import { runWorker } from 'durable-agent/worker';
-import { orderStatusTool } from './order-status-tool';
+import { orderStatusTool } from './order-status-tool.js';
 
-// Connection, task queue and model come from the environment (TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE,
-// OPENAI_API_KEY / OPENAI_BASE_URL). The workflow code is bundled from the installed package.
+// Temporal connection and task queue from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE; the model from
+// OPENAI_API_KEY / OPENAI_BASE_URL. The workflow code is bundled from the installed package. Ctrl-C stops it.
 runWorker({ tools: [orderStatusTool] }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
