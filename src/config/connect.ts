@@ -13,7 +13,7 @@ export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {
     super(
       `cannot reach Temporal at ${address}: ${describeCause(cause)}. ` +
-        'Start a server with `./bin/durable-agent server`, or set TEMPORAL_ADDRESS to a running one.',
+        'Start a server with `durable-agent server` (`npx durable-agent server` in a project that installed the package), or set TEMPORAL_ADDRESS to a running one.',
       { cause },
     );
   }

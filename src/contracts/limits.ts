@@ -42,7 +42,7 @@ export const DEFAULT_TOOL_UNAVAILABLE_AFTER_MS = 30_000;
 /*
  * Size limits: no run may die of its own size (Temporal refuses payloads over 2 MB and terminates a run whose
  * history passes 50 MB; a workflow task that runs past its deadline is retried forever). Each is documented in
- * the README's "Limits" table.
+ * docs/configuration.md, "Limits".
  */
 
 /** Tool calls of one model answer that run; the rest are dropped and the model is told. */

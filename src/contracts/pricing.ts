@@ -10,7 +10,7 @@ export type ModelPrices = z.infer<typeof ModelPricesSchema>;
 
 /**
  * List prices (USD per million tokens) of common models, for `budget.maxCostUsd`. A small table, documented in
- * the README; check your provider's current prices and override them in the worker's configuration.
+ * docs/interaction.md ("Budgets that pause"); check your provider's current prices and override them in the worker's configuration.
  */
 export const DEFAULT_MODEL_PRICES: ModelPrices = {
   'gpt-4o': { inputPerMillion: 2.5, outputPerMillion: 10 },

@@ -74,7 +74,7 @@ export const AgentRunInputSchema = z.object({
    * and timeouts, visible in the UI while it runs, the state query answers during a model call). `local`: a local
    * activity on the workflow's worker with the transcript as its input (one round trip and one workflow task less per
    * step; the state query and a cancel request wait for the workflow task's heartbeat, up to a few seconds, during
-   * a model call, and retries after a minute of backoff are scheduled as timers). See README, "The planner's mode".
+   * a model call, and retries after a minute of backoff are scheduled as timers). See docs/agent-loop.md, "The planner's mode".
    * @default 'activity'
    */
   planner: z.enum(['activity', 'local']).optional(),

@@ -15,7 +15,7 @@ export interface TemporalTarget {
 }
 
 /**
- * README, "Where the Temporal server comes from": `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 (or
+ * docs/configuration.md, "Where the Temporal server comes from": `TEMPORAL_ADDRESS` set → that cluster; something listening on localhost:7233 (or
  * `DURABLE_AGENT_LOCAL_PORT`) → that server; otherwise start the embedded dev server there (SQLite under
  * .temporal/, Web UI on the port + 1000) until `stop()`.
  */

@@ -55,7 +55,7 @@ export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | un
 }
 
 /**
- * Finds the Temporal CLI, in the order of README, "Where the Temporal server comes from": `$TEMPORAL_CLI_PATH`, `PATH`, the cache folder,
+ * Finds the Temporal CLI, in the order of docs/configuration.md, "Where the Temporal server comes from": `$TEMPORAL_CLI_PATH`, `PATH`, the cache folder,
  * then builds it with `go install` into the cache folder (once per machine).
  */
 export async function resolveTemporalBinary(options: ResolveBinaryOptions = {}): Promise<string> {

@@ -1,7 +1,7 @@
 import { createTicketTool, TicketStore } from '../../examples/create-ticket-tool';
 import { toolMessagesByCallId, withAgent } from '../helpers/agent';
 
-/** The README's "Writing a tool" example, run by a real worker against the real server. */
+/** The "Writing a tool" example of docs/tools.md, run by a real worker against the real server. */
 describe('examples/create-ticket-tool.ts', () => {
   jest.setTimeout(60_000);
 
