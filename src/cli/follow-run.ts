@@ -36,6 +36,11 @@ export interface FollowOptions {
   onEvent?: (event: RunEvent) => Promise<void> | void;
   /** @default {@link LOST_SERVER_GRACE_MS} */
   lostServerGraceMs?: number;
+  /**
+   * The first read of the event log waits for it: a run's first workflow task done (a query sent before is held by
+   * the server, a second or more, and the first step would show late). @default none: read at once
+   */
+  firstRead?: Promise<unknown>;
 }
 
 /** How following ended: the run's result, or the user's Ctrl-C (the run itself may still be going). */
@@ -83,6 +88,7 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
   /** Applies each event as it comes; a failed read is tried again from where it stopped. */
   const follow = async (): Promise<void> => {
     let from = 0;
+    await options.firstRead?.catch(() => undefined);
     while (!settled) {
       try {
         for await (const event of handle.events({ from, signal: stop.signal })) {

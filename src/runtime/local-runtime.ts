@@ -7,6 +7,7 @@ import type { TemporalConfig } from '../config/temporal-config';
 import { mcpServersFor } from '../mcp/config';
 import { connectMcpTools } from '../mcp/mcp-tools';
 import { createWorker, workerTools } from '../worker';
+import { agentWorkflowBundle, workflowBundleChoice } from '../worker/run-worker';
 import { Cleanup, SERVER_STOP_MS } from './cleanup';
 import { chooseModel, type ModelChoice } from './model-choice';
 import { resolveTemporalTarget } from './temporal-target';
@@ -32,6 +33,13 @@ export interface LocalRuntimeOptions {
   checkTools?: (toolNames: readonly string[]) => void;
   /** Checks that need the client, run before the worker is built (seconds of bundling): that a run id is free, … */
   beforeWorker?: (agent: AgentClient) => Promise<void>;
+  /** Told which model answers as soon as it is chosen, before the server and the worker start (`run`'s first line). */
+  onModel?: (model: Pick<ModelChoice, 'kind' | 'notice' | 'noticeFor'>) => void;
+  /**
+   * Return as soon as the server answers and the client is connected, while the worker still starts: runs started
+   * meanwhile wait on its task queue, and `workerReady` says when it polls. @default false: return once it polls
+   */
+  returnBeforeWorker?: boolean;
 }
 
 /** durable-agent in this process: a Temporal server to use, a client, and a worker polling `taskQueue`. */
@@ -53,8 +61,10 @@ export interface LocalRuntime {
   uiUrl?: string;
   /** True when this runtime started the embedded dev server (it stops with `close()`). */
   embedded: boolean;
-  /** The worker's `run()`: it rejects when the worker fails (a lost server), and resolves once it stopped. */
+  /** The worker's `run()`: it rejects when the worker fails (a lost server) or could not start, and resolves once it stopped. */
   working: Promise<void>;
+  /** Resolves once the worker polls its task queue; rejects when it could not start (then `working` rejects too). */
+  workerReady: Promise<void>;
   /** A run's link in the Web UI, when the UI's address is known. */
   runUrl(workflowId: string): string | undefined;
   /**
@@ -64,9 +74,36 @@ export interface LocalRuntime {
   close(options?: { serverLost?: boolean }): Promise<void>;
 }
 
-async function stopWorker(worker: Worker, working: Promise<void>): Promise<void> {
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await working.catch(() => undefined);
+/** The in-process worker, created in the background: `ready` once it polls, `working` its `run()`. */
+interface BackgroundWorker {
+  ready: Promise<void>;
+  working: Promise<void>;
+  /** Stops it (once created, if it is still being created) and waits for its `run()` to end. */
+  stop(): Promise<void>;
+}
+
+function startInBackground(create: () => Promise<Worker>): BackgroundWorker {
+  let stopping = false;
+  const creating = create();
+  const working = creating.then((worker) => {
+    const running = worker.run();
+    // Stopped while it was being created: it stops at once (a created worker is released by its shutdown).
+    if (stopping) worker.shutdown();
+    return running;
+  });
+  const ready = creating.then(() => undefined);
+  // Their failures are for the owner to read; meanwhile they must not count as unhandled.
+  for (const promise of [creating, working, ready]) promise.catch(() => undefined);
+  return {
+    ready,
+    working,
+    stop: async () => {
+      stopping = true;
+      const worker = await creating.catch(() => undefined);
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      await working.catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -85,6 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     // MCP servers are started (and their tools listed) first; they stop last.
     const retry = options.retryMcpServers ? {} : { retry: false as const };
+    if (mcpServers.length) options.onProgress(`Starting the MCP servers ${mcpServers.map((server) => server.name).join(', ')}…`);
     const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
     if (mcp) cleanup.add(() => mcp.close());
     const tools = [...builtins, ...(mcp?.tools ?? [])];
@@ -93,6 +131,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const model = await chooseModel(options.script);
     const scripted = model.scripted;
     if (scripted) cleanup.add(() => scripted.close());
+    options.onModel?.(model);
+    // The workflow code: the prebuilt bundle of this build, or bundled now, while the server starts.
+    const bundle = workflowBundleChoice();
+    if (bundle.kind !== 'prebuilt') options.onProgress(`Bundling the workflow code for the worker, a few seconds (${bundle.reason})…`);
+    const workflowBundle = agentWorkflowBundle();
+    workflowBundle.catch(() => undefined);
     const target = await resolveTemporalTarget(options.onProgress);
     cleanup.add(() => target.stop(), SERVER_STOP_MS);
     const { config } = target;
@@ -110,11 +154,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const taskQueue = privateQueue ? `${PRIVATE_TASK_QUEUE_PREFIX}${randomBytes(4).toString('hex')}` : config.taskQueue;
     // With retries, the worker gets the MCP pool itself: the tools of a server that connects later join its catalogue.
     const served = options.retryMcpServers && mcp ? { tools: builtins, mcp } : { tools };
-    const worker = await createWorker({ config, connection, taskQueue, ...served, builtinTools: false, model: model.config });
-    const working = worker.run();
-    // Its failure is for the owner to read (`working`); meanwhile it must not count as unhandled.
-    working.catch(() => undefined);
-    cleanup.add(() => stopWorker(worker, working));
+    const worker = startInBackground(async () =>
+      createWorker({ config, connection, taskQueue, ...served, builtinTools: false, model: model.config, workflowBundle: await workflowBundle }),
+    );
+    cleanup.add(() => worker.stop());
+    if (!options.returnBeforeWorker) await worker.ready;
 
     return {
       config,
@@ -124,7 +168,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       privateQueue,
       ...(uiUrl ? { uiUrl } : {}),
       embedded: target.embedded,
-      working,
+      working: worker.working,
+      workerReady: worker.ready,
       runUrl: (workflowId) => runUrl(uiUrl, config.namespace, workflowId),
       close: (closeOptions = {}) => cleanup.run(closeOptions),
     };

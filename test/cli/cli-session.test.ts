@@ -30,6 +30,26 @@ describe('durable-agent chat, send, close, raise-budget', () => {
     });
   });
 
+  it("chat shows each turn's steps and calls as they happen, then its answer (steps counted per turn)", async () => {
+    const testTools = createTestTools();
+    const call = (label: string) => ({ toolCalls: [{ name: 'sleep', arguments: { label, ms: 700 } }] });
+    const script = { turns: [call('first'), { content: 'first answer' }, call('second'), { content: 'second answer' }] };
+    await withAgent(script, testTools.tools, async ({ taskQueue }) => {
+      const env = { ...process.env, TEMPORAL_ADDRESS: testConfig().address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+      const id = `${taskQueue}-progress`;
+      const first = await runCli(['chat', id, 'look', 'around'], env, 60_000);
+      expect(first.code).toBe(0);
+      // The call's lines come before the answer, under its step: started (when a read of the log fell within its 700 ms),
+      // then its outcome.
+      expect(first.stdout).toMatch(/^step 1\/10\n( {2}→ sleep \(s1-1\) started\n)? {2}✓ sleep \(s1-1\) \d+(\.\d)? (ms|s)\nstep 2\/10\nfirst answer\n$/);
+      // The next turn counts its steps from 1 again (the cap is per turn); its call keeps the run's id.
+      const second = await runCli(['chat', id, 'once', 'more'], env, 60_000);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^step 1\/10\n( {2}→ sleep \(s3-1\) started\n)? {2}✓ sleep \(s3-1\) \d+(\.\d)? (ms|s)\nstep 2\/10\nsecond answer\n$/);
+      expect((await runCli(['close', id], env)).code).toBe(0);
+    });
+  });
+
   it('chat refuses the id of an ended session or run (exit 2) instead of starting a new session under it', async () => {
     const script = { turns: [{ content: 'answer (turn {{turn}})' }] };
     await withAgent(script, [], async ({ client, taskQueue, run }) => {

@@ -72,6 +72,19 @@ describe('durable-agent CLI', () => {
     expect(run.stdout).toMatch(/status final · 3 steps · tools 4 ok \/ 0 failed/);
   });
 
+  it('run says at once which model answers, then starts the run, then shows its steps as they come', async () => {
+    const path = script('first-lines.json', { turns: [{ toolCalls: [{ name: 'list_dir', arguments: { path: '.' } }] }, { content: 'Looked.' }] });
+    const run = await runCli(['run', '--script', path, '--max-steps', '5', 'look'], env);
+    expect(run.code).toBe(0);
+    // The model line comes before anything slow (server, worker); the run starts while its worker may still be starting.
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`Model: scripted, answering from ${path} (no LLM is called).`);
+    expect(lines[1]).toMatch(/^Run agent-\S+ started on 127\.0\.0\.1:\d+/);
+    expect(lines[2]).toBe('step 1/5');
+    expect(lines[3]).toMatch(/^ {2}(→ list_dir \(s1-1\) started|✓ list_dir \(s1-1\))/);
+    expect(run.stdout).not.toContain('Bundling the workflow code');
+  });
+
   it('exits 1 with a clear authentication error when the model answers 401', async () => {
     const path = script('unauthorized.json', { turns: [{ status: 401, times: 50 }, { content: 'never' }] });
     const run = await runCli(['run', '--script', path, '--json', 'anything'], env);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
@@ -160,6 +161,47 @@ async function endPrivateRun(handle: AgentRunHandle, say: (line: string) => void
   return undefined;
 }
 
+/**
+ * The in-process worker could not start after the run was started: a run on a private queue is terminated (no other
+ * worker could ever take it); one on the shared queue is left for any worker there, and the command says so.
+ */
+async function abandonUnstartedRun(handle: AgentRunHandle, runtime: LocalRuntime, say: (line: string) => void, leaveBehind: (words: string | undefined) => void): Promise<void> {
+  if (!runtime.privateQueue) {
+    say(`Run ${handle.workflowId} waits on task queue "${runtime.taskQueue}": the worker of this command could not start. A \`durable-agent worker\` there runs it; \`durable-agent cancel ${handle.workflowId}\` stops it.`);
+    return;
+  }
+  const ended = await handle.terminate('the worker of `durable-agent run` could not start', { timeoutMs: CANCEL_GRACE_MS }).then(
+    () => true,
+    () => false,
+  );
+  say(ended ? `Run ${handle.workflowId} was terminated: the worker of this command could not start, and no other worker takes its private task queue.` : `Run ${handle.workflowId} could not be terminated; end it with \`durable-agent cancel ${handle.workflowId}\`.`);
+  if (ended) leaveBehind(undefined);
+}
+
+/** How often the run is described while its first workflow task is awaited. */
+const FIRST_TASK_POLL_MS = 100;
+/** After this long the follow reads the run's events anyway. */
+const FIRST_TASK_MAX_MS = 30_000;
+
+/**
+ * Resolves once the run's first workflow task is done (its history holds more than its start and that task), or when
+ * `stop` is aborted, or after {@link FIRST_TASK_MAX_MS}. The worker may still be starting when the run starts; a
+ * query sent before that task is held by the server and the first step would show a second or more late.
+ */
+async function firstTaskDone(agent: AgentClient, workflowId: string, stop: AbortSignal): Promise<void> {
+  const handle = agent.client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + FIRST_TASK_MAX_MS;
+  while (!stop.aborted && Date.now() < deadline) {
+    const length = await handle.describe().then(
+      (description) => description.historyLength,
+      () => undefined,
+    );
+    // Started, task scheduled, started, completed: 4 events once the first task is done (undefined: read anyway).
+    if (length === undefined || length >= 4) return;
+    await sleep(FIRST_TASK_POLL_MS, undefined, { signal: stop }).catch(() => undefined);
+  }
+}
+
 /** How `runAndFollow` talks to the user and to the Ctrl-C handling of the command. */
 interface RunContext {
   say: (line: string) => void;
@@ -172,9 +214,9 @@ interface RunContext {
 /** Starts the run on the runtime's queue, follows it until it ends (or Ctrl-C), prints the result; returns the exit code. */
 async function runAndFollow(runtime: LocalRuntime, input: AgentRunInput, options: RunOptions, { say, json, interrupts, leaveBehind }: RunContext): Promise<number> {
   const { agent, config, taskQueue, privateQueue } = runtime;
-  // The model the run asks for (`--model`) is the one to name, not the worker's default.
-  say(runtime.model.noticeFor(input.model));
-  if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
+  // The run starts while the worker may still be starting: it waits on the queue until the worker polls.
+  let workerFailed = false;
+  runtime.workerReady.catch(() => (workerFailed = true));
   const handle = await agent.start(input, { taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
   if (privateQueue) {
     leaveBehind(`Run ${handle.workflowId} may still be running with no worker that could resume it: end it with \`durable-agent cancel ${handle.workflowId}\`.`);
@@ -190,9 +232,17 @@ async function runAndFollow(runtime: LocalRuntime, input: AgentRunInput, options
     ...(view ? { view } : {}),
   });
   const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
-  const outcome = await followRun({ handle, working: runtime.working, interrupted: interrupts.received, view, onEvent: attendant.onEvent, maxSteps, address: config.address }).finally(
-    attendant.stop,
-  );
+  const firstTask = new AbortController();
+  const firstRead = firstTaskDone(agent, handle.workflowId, firstTask.signal);
+  const outcome = await followRun({ handle, working: runtime.working, interrupted: interrupts.received, view, onEvent: attendant.onEvent, maxSteps, address: config.address, firstRead })
+    .catch(async (error: unknown) => {
+      if (workerFailed) await abandonUnstartedRun(handle, runtime, say, leaveBehind);
+      throw error;
+    })
+    .finally(() => {
+      firstTask.abort();
+      attendant.stop();
+    });
 
   let result: AgentRunResult | undefined;
   if (outcome.kind === 'ended') {
@@ -262,6 +312,13 @@ export function registerRunCommand(program: Command): void {
         installCliRuntime({ shutdownOnSignals: false, compact: true, hideConnectionRetries: true });
         runtime = await startLocalRuntime({
           onProgress: say,
+          // The first line, within moments: which model answers (the one the run asks for with --model, not the worker's default).
+          onModel: (model) => {
+            say(model.noticeFor(input.model));
+            if (input.allowedTools?.length === 0) say('Tools: none (--tools is empty): the model is offered no tools.');
+          },
+          // The run starts as soon as the server answers; it waits on the queue while the worker starts.
+          returnBeforeWorker: true,
           ...(options.script ? { script: options.script } : {}),
           ...(options.mcpConfig ? { mcpConfig: options.mcpConfig } : {}),
           checkTools: (names) => checkToolNames(input, names),

@@ -3,6 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { TurnAnswer } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
+import { sendWithProgress } from '../follow-turn';
+import { createProgressView } from '../progress';
 import { parseDuration, parsePositiveInteger, parseUsd } from '../parse';
 import { awaitWithWorkerNotice } from '../worker-needed';
 
@@ -11,7 +13,6 @@ function printTurn(turn: TurnAnswer, json: boolean | undefined): void {
   process.stdout.write(json ? `${JSON.stringify(turn)}\n` : `${turn.answer}\n`);
   process.exitCode = turn.status === 'final' ? EXIT_CODES.ok : EXIT_CODES.runNotFinal;
 }
-
 
 /** `send`, `chat`, `close`, `raise-budget`: follow-up turns of a session, and more budget for a run. */
 export function registerSessionCommands(program: Command): void {
@@ -38,7 +39,11 @@ export function registerSessionCommands(program: Command): void {
     .action(async (id: string, words: string[], options: { goal?: string; json?: boolean }) =>
       withAgentConnection(async ({ agent }) => {
         const input = { goal: options.goal ?? `Chat session ${id}` };
-        const say = async (text: string) => printTurn(await agent.chat(id, text, { input }), options.json);
+        const handle = agent.getHandle(id);
+        // Each turn's steps and calls as they happen, as `run` shows them, then its answer (none with --json).
+        const turn = (text: string) => agent.chat(id, text, { input });
+        const say = async (text: string) =>
+          printTurn(options.json ? await turn(text) : await sendWithProgress(handle, createProgressView(process.stdout), () => turn(text)), options.json);
         if (words.length > 0) return say(words.join(' '));
         const lines = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
         try {
