@@ -18,7 +18,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--max-activities <n>', "this worker's cap on concurrent activities (default: $DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES or 100)", parsePositiveInteger)
     .option('--deployment <name>', "a Worker Deployment this worker's build belongs to (Worker Versioning: runs stay pinned to the build that started them); needs --build-id")
     .option('--build-id <id>', 'this build of the --deployment (e.g. the release or commit)')
-    .option('--verbose', "show the workflow bundler's output at start")
+    .option('--verbose', "say where the workflow code comes from (the bundle prebuilt by the build, or bundled at start) and show the bundler's output")
     .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string; verbose?: boolean }) => {
       if ((options.deployment === undefined) !== (options.buildId === undefined)) {
         throw new InvalidArgumentError('--deployment and --build-id go together: name the deployment and this build of it (e.g. --deployment durable-agent --build-id 0.2.0).');
