@@ -12,7 +12,7 @@ process.chdir(root);
 const require = createRequire(import.meta.url);
 const started = Date.now();
 try {
-  const { writePrebuiltWorkflowBundle } = require('../dist/worker/run-worker.js');
+  const { writePrebuiltWorkflowBundle } = require('../dist/worker/workflow-bundle.js');
   const { path, bytes, written } = await writePrebuiltWorkflowBundle();
   const what = written ? `written in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'up to date';
   process.stdout.write(`Workflow bundle ${relative(root, path)} (${(bytes / 1024 / 1024).toFixed(1)} MB): ${what}.\n`);

@@ -15,6 +15,7 @@ import {
   ServerPreconditionError,
   ServerTimeoutError,
   SessionEndedError,
+  simpleInteractions,
   type ServerRequestError,
 } from '../client';
 import { isConnectionFailure, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
@@ -22,18 +23,6 @@ import { ScriptError } from '../scripted-model/script';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
-import { registerClusterCommand } from './commands/cluster-command';
-import { registerFollowCommand } from './commands/follow-command';
-import { registerInspectCommands } from './commands/inspect-commands';
-import { registerInteractionCommands } from './commands/interaction-commands';
-import { registerMcpServerCommand } from './commands/mcp-server-command';
-import { registerSessionCommands } from './commands/session-commands';
-import { registerTableCommands } from './commands/table-commands';
-import { registerRunCommand } from './commands/run-command';
-import { registerScriptedModelCommand } from './commands/scripted-model-command';
-import { registerServerCommand } from './commands/server-command';
-import { registerSetupCommand } from './commands/setup-command';
-import { registerWorkerCommand } from './commands/worker-command';
 import { EXIT_CODES } from './exit-codes';
 import { WorkerNeededError } from './worker-needed';
 
@@ -46,25 +35,40 @@ function packageVersion(): string {
   }
 }
 
-/** Builds the `durable-agent` command tree. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The modules of commands, in the order `--help` lists them, each with the names of the commands it adds. A command
+ * loads only its own module: `run` does not pay for `cluster` or `mcp-server` (test/unit/cli-commands.test.ts keeps
+ * the names true).
+ */
+export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; load: () => Promise<Register> }> = [
+  { names: () => ['run'], load: async () => (await import('./commands/run-command')).registerRunCommand },
+  { names: () => ['status', 'result', 'cancel', 'list'], load: async () => (await import('./commands/inspect-commands')).registerInspectCommands },
+  { names: () => ['pending', 'approve', 'deny', 'reply'], load: async () => (await import('./commands/interaction-commands')).registerInteractionCommands },
+  { names: () => simpleInteractions().map((spec) => spec.simple.command), load: async () => (await import('./commands/table-commands')).registerTableCommands },
+  { names: () => ['follow'], load: async () => (await import('./commands/follow-command')).registerFollowCommand },
+  { names: () => ['send', 'chat', 'close', 'raise-budget'], load: async () => (await import('./commands/session-commands')).registerSessionCommands },
+  { names: () => ['worker'], load: async () => (await import('./commands/worker-command')).registerWorkerCommand },
+  { names: () => ['server'], load: async () => (await import('./commands/server-command')).registerServerCommand },
+  { names: () => ['cluster'], load: async () => (await import('./commands/cluster-command')).registerClusterCommand },
+  { names: () => ['setup'], load: async () => (await import('./commands/setup-command')).registerSetupCommand },
+  { names: () => ['scripted-model'], load: async () => (await import('./commands/scripted-model-command')).registerScriptedModelCommand },
+  { names: () => ['mcp-server'], load: async () => (await import('./commands/mcp-server-command')).registerMcpServerCommand },
+];
+
+/**
+ * Builds the `durable-agent` command tree: with `commandName` one of ours, only that command's module (a quick
+ * start); otherwise all of them (`--help`, a typo to suggest a name for).
+ */
+export async function buildProgram(commandName?: string): Promise<Command> {
   const program = new Command('durable-agent')
     .description('A durable agent runtime on Temporal.')
     .version(packageVersion(), '-V, --version', 'print the version of durable-agent')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerRunCommand(program);
-  registerInspectCommands(program);
-  registerInteractionCommands(program);
-  registerTableCommands(program);
-  registerFollowCommand(program);
-  registerSessionCommands(program);
-  registerWorkerCommand(program);
-  registerServerCommand(program);
-  registerClusterCommand(program);
-  registerSetupCommand(program);
-  registerScriptedModelCommand(program);
-  registerMcpServerCommand(program);
+  const own = COMMAND_MODULES.find((module) => commandName !== undefined && module.names().includes(commandName));
+  for (const module of own ? [own] : COMMAND_MODULES) (await module.load())(program);
   return program;
 }
 
@@ -146,7 +150,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('uncaughtException', onStray);
   process.on('unhandledRejection', onStray);
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (error) {
     const failure = describeFailure(error);
     await exitWith(failure.code, failure.message);

@@ -1,6 +1,5 @@
 import { connect as connectTcp } from 'node:net';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { clientRetryInterceptor } from './grpc-retry';
 import { ConfigurationError, type TemporalConfig } from './temporal-config';
 
@@ -98,7 +97,7 @@ function describeCause(cause: unknown): string {
   return message.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
-async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -173,22 +172,5 @@ async function checkNamespace(connection: Connection, config: TemporalConfig): P
   } catch (error) {
     if (grpcStatusOf(error) === GRPC_STATUS.notFound) throw new NamespaceNotFoundError(config.namespace, config.address);
     if (isConnectionFailure(error) || isDeadlineExceeded(error)) throw error;
-  }
-}
-
-/** Opens the worker's native connection, failing within {@link CONNECT_TIMEOUT_MS} instead of retrying forever. */
-export async function connectWorkerConnection(config: TemporalConfig): Promise<NativeConnection> {
-  try {
-    await probeTcp(config.address);
-  } catch (error) {
-    throw new TemporalUnreachableError(config.address, error);
-  }
-  const pending = NativeConnection.connect(config.connectionOptions);
-  try {
-    return await withDeadline(pending, CONNECT_TIMEOUT_MS, 'connecting');
-  } catch (error) {
-    // A connection that completes after the deadline must still be closed.
-    pending.then((late) => late.close(), () => undefined).catch(() => undefined);
-    throw new TemporalUnreachableError(config.address, error);
   }
 }

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { AgentClient } from '../client';
 import { PRIVATE_TASK_QUEUE_PREFIX } from '../client/worker-advice';
-import { connectClient, connectWorkerConnection, TemporalConnectionLostError } from '../config/connect';
+import { connectClient, TemporalConnectionLostError } from '../config/connect';
 import type { TemporalConfig } from '../config/temporal-config';
 import { mcpServersFor } from '../mcp/config';
-import { connectMcpTools } from '../mcp/mcp-tools';
-import { createWorker, workerTools } from '../worker';
-import { agentWorkflowBundle, workflowBundleChoice } from '../worker/run-worker';
+import { loadBuiltinToolsConfig } from '../config/tools-config';
+import { createBuiltinTools } from '../tools/builtin';
 import { Cleanup, SERVER_STOP_MS } from './cleanup';
 import { chooseModel, type ModelChoice } from './model-choice';
 import { resolveTemporalTarget } from './temporal-target';
@@ -115,7 +114,7 @@ function startInBackground(create: () => Promise<Worker>): BackgroundWorker {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   // Tools (and their configuration) are checked before anything starts listening.
-  const builtins = workerTools({});
+  const builtins = createBuiltinTools(loadBuiltinToolsConfig());
   const mcpServers = mcpServersFor(options.mcpConfig);
   // Everything started below is stopped in reverse order, whatever fails on the way.
   const cleanup = new Cleanup();
@@ -123,7 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // MCP servers are started (and their tools listed) first; they stop last.
     const retry = options.retryMcpServers ? {} : { retry: false as const };
     if (mcpServers.length) options.onProgress(`Starting the MCP servers ${mcpServers.map((server) => server.name).join(', ')}…`);
-    const mcp = mcpServers.length ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
+    const mcp = mcpServers.length ? await (await import('../mcp/mcp-tools')).connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
     if (mcp) cleanup.add(() => mcp.close());
     const tools = [...builtins, ...(mcp?.tools ?? [])];
     options.checkTools?.(tools.map((tool) => tool.spec.name));
@@ -132,6 +131,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const scripted = model.scripted;
     if (scripted) cleanup.add(() => scripted.close());
     options.onModel?.(model);
+    // The worker SDK (native bridge, bundler) loads only now, after the first line: a few hundred milliseconds.
+    const { createWorker, agentWorkflowBundle, workflowBundleChoice } = await import('../worker/run-worker');
+    const { connectWorkerConnection } = await import('../config/connect-worker');
     // The workflow code: the prebuilt bundle of this build, or bundled now, while the server starts.
     const bundle = workflowBundleChoice();
     if (bundle.kind !== 'prebuilt') options.onProgress(`Bundling the workflow code for the worker, a few seconds (${bundle.reason})…`);

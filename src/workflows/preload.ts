@@ -1,6 +1,6 @@
 /**
  * Loaded once per worker thread, before any workflow runs, and shared by every workflow in the thread
- * (`bundlerOptions.preloadModules`; see WORKFLOW_PRELOAD_MODULES in src/worker/run-worker.ts). Without it the
+ * (`bundlerOptions.preloadModules`; see WORKFLOW_PRELOAD_MODULES in src/worker/workflow-bundle.ts). Without it the
  * reusable V8 context evaluates zod's modules again for every workflow run (bench/RESULTS.md §7).
  *
  * The SDK deep-freezes what is preloaded, so only code that keeps no per-workflow state belongs here. zod keeps
