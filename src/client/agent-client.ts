@@ -146,7 +146,8 @@ export class AgentClient {
 
   /** What a run starts with in the UI's list: its status, step 0 and, when the namespace has it, its goal (set once). */
   private startAttributes(status: string, goal: string): TypedSearchAttributes {
-    const goalPair = this.goalAttributeRegistered ? [{ key: AGENT_GOAL, value: goalAttribute(goal) }] : [];
+    // With encryption on, the goal stays out of search attributes: the server stores those in plain text.
+    const goalPair = this.goalAttributeRegistered && !this.config.encryption ? [{ key: AGENT_GOAL, value: goalAttribute(goal) }] : [];
     return new TypedSearchAttributes([{ key: AGENT_STATUS, value: status }, { key: AGENT_STEP, value: 0 }, ...goalPair]);
   }
 

@@ -1,5 +1,6 @@
 import { connect as connectTcp } from 'node:net';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { dataConverterFor } from '../codec/data-converter';
 import { clientRetryInterceptor } from './grpc-retry';
 import { ConfigurationError, type TemporalConfig } from './temporal-config';
 
@@ -156,7 +157,8 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
       silent ? new Error(`it accepts TCP connections but gave no gRPC answer within ${CONNECT_TIMEOUT_MS / 1_000} s (not a Temporal frontend, or a firewall or proxy drops the traffic)`, { cause: error }) : error,
     );
   }
-  return new Client({ connection, namespace: config.namespace });
+  const dataConverter = dataConverterFor(config.encryption);
+  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { loadEncryptionKeys, type EncryptionKeys } from '../codec/encryption-keys';
 import { ConfigurationError, parseEnvironment, withoutBlankVariables } from './parse-environment';
 
 export { ConfigurationError } from './parse-environment';
@@ -55,6 +56,8 @@ export interface TemporalConfig {
   /** Connection options with TLS, API key and gRPC metadata from envconfig. */
   connectionOptions: NativeConnectionOptions;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxEagerActivities: number };
+  /** The payload encryption keys (`DURABLE_AGENT_ENCRYPTION_KEYS` or `_KEY_FILE`); absent: payloads are not encrypted. */
+  encryption?: EncryptionKeys;
 }
 
 
@@ -70,6 +73,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   } catch (error) {
     throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
   }
+  const encryption = loadEncryptionKeys(withoutBlankVariables(env));
   const localAddress = `127.0.0.1:${values.DURABLE_AGENT_LOCAL_PORT}`;
   const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? localAddress;
   // A profile may leave the port out (the SDK adds 7233); a port it does give must be a port.
@@ -87,6 +91,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
       maxConcurrentWorkflowTasks: values.DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxEagerActivities: values.DURABLE_AGENT_EAGER_ACTIVITIES,
     },
+    ...(encryption ? { encryption } : {}),
   };
 }
 

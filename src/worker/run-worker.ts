@@ -1,5 +1,6 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import { dataConverterFor } from '../codec/data-converter';
 import { loadModelConfig } from '../config/model-config';
 import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
 import { createBuiltinTools } from '../tools/builtin';
@@ -135,9 +136,11 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
   const late = mcp && mcp.pending.size > 0 ? mcp : undefined;
   late?.onTools((added) => registry.add(prepare(added.filter((tool) => !onlyTools || onlyTools.some((entry) => matchesToolName(entry, tool.spec.name))))));
   const unavailable = late ? { unavailable: (activityType: string) => late.unavailable(activityType) } : {};
+  const dataConverter = dataConverterFor(config.encryption);
   return Worker.create({
     connection,
     namespace: config.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
     taskQueue,
     activities: toolsOnly ? createActivities({ tools: registry, toolsOnly, ...unavailable }) : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...unavailable }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,

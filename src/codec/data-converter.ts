@@ -1,0 +1,15 @@
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec } from './encryption-codec';
+import type { EncryptionKeys } from './encryption-keys';
+
+/** The path of the failure converter an encrypting process loads (clients and workers alike). */
+export const ENCODED_FAILURE_CONVERTER_PATH = require.resolve('./encoded-failure-converter');
+
+/**
+ * The data converter of every part that reads or writes payloads (client, CLI, worker, tool worker, MCP server):
+ * with keys, payloads and failure messages are encrypted; without, Temporal's default.
+ */
+export function dataConverterFor(keys: EncryptionKeys | undefined): DataConverter | undefined {
+  if (!keys) return undefined;
+  return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH };
+}
