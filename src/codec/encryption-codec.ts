@@ -73,7 +73,7 @@ export class EncryptionCodec implements PayloadCodec {
       decipher.setAAD(text.encode(keyId));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain) as Payload;
+      return temporal.api.common.v1.Payload.decode(plain);
     } catch {
       throw new PayloadDecryptionError(`an encrypted payload does not open with the key "${keyId}": the key with that id is not the one it was encrypted with, or the payload was altered.`);
     }
