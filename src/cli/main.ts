@@ -42,33 +42,37 @@ type Register = (program: Command) => void;
  * loads only its own module: `run` does not pay for `cluster` or `mcp-server` (test/unit/cli-commands.test.ts keeps
  * the names true).
  */
-export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; load: () => Promise<Register> }> = [
-  { names: () => ['run'], load: async () => (await import('./commands/run-command')).registerRunCommand },
-  { names: () => ['status', 'result', 'cancel', 'list'], load: async () => (await import('./commands/inspect-commands')).registerInspectCommands },
-  { names: () => ['pending', 'approve', 'deny', 'reply'], load: async () => (await import('./commands/interaction-commands')).registerInteractionCommands },
-  { names: () => simpleInteractions().map((spec) => spec.simple.command), load: async () => (await import('./commands/table-commands')).registerTableCommands },
-  { names: () => ['follow'], load: async () => (await import('./commands/follow-command')).registerFollowCommand },
-  { names: () => ['send', 'chat', 'close', 'raise-budget'], load: async () => (await import('./commands/session-commands')).registerSessionCommands },
-  { names: () => ['worker'], load: async () => (await import('./commands/worker-command')).registerWorkerCommand },
-  { names: () => ['server'], load: async () => (await import('./commands/server-command')).registerServerCommand },
-  { names: () => ['cluster'], load: async () => (await import('./commands/cluster-command')).registerClusterCommand },
-  { names: () => ['setup'], load: async () => (await import('./commands/setup-command')).registerSetupCommand },
-  { names: () => ['scripted-model'], load: async () => (await import('./commands/scripted-model-command')).registerScriptedModelCommand },
-  { names: () => ['mcp-server'], load: async () => (await import('./commands/mcp-server-command')).registerMcpServerCommand },
+// `require`, not `import()`: running the sources under tsx, import() is an ES module import, which needs extensions.
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; load: () => Register }> = [
+  { names: () => ['run'], load: () => (require('./commands/run-command') as Record<'registerRunCommand', Register>).registerRunCommand },
+  { names: () => ['status', 'result', 'cancel', 'list'], load: () => (require('./commands/inspect-commands') as Record<'registerInspectCommands', Register>).registerInspectCommands },
+  { names: () => ['pending', 'approve', 'deny', 'reply'], load: () => (require('./commands/interaction-commands') as Record<'registerInteractionCommands', Register>).registerInteractionCommands },
+  { names: () => simpleInteractions().map((spec) => spec.simple.command), load: () => (require('./commands/table-commands') as Record<'registerTableCommands', Register>).registerTableCommands },
+  { names: () => ['follow'], load: () => (require('./commands/follow-command') as Record<'registerFollowCommand', Register>).registerFollowCommand },
+  { names: () => ['send', 'chat', 'close', 'raise-budget'], load: () => (require('./commands/session-commands') as Record<'registerSessionCommands', Register>).registerSessionCommands },
+  { names: () => ['worker'], load: () => (require('./commands/worker-command') as Record<'registerWorkerCommand', Register>).registerWorkerCommand },
+  { names: () => ['server'], load: () => (require('./commands/server-command') as Record<'registerServerCommand', Register>).registerServerCommand },
+  { names: () => ['cluster'], load: () => (require('./commands/cluster-command') as Record<'registerClusterCommand', Register>).registerClusterCommand },
+  { names: () => ['setup'], load: () => (require('./commands/setup-command') as Record<'registerSetupCommand', Register>).registerSetupCommand },
+  { names: () => ['scripted-model'], load: () => (require('./commands/scripted-model-command') as Record<'registerScriptedModelCommand', Register>).registerScriptedModelCommand },
+  { names: () => ['new-key'], load: () => (require('./commands/new-key-command') as Record<'registerNewKeyCommand', Register>).registerNewKeyCommand },
+  { names: () => ['mcp-server'], load: () => (require('./commands/mcp-server-command') as Record<'registerMcpServerCommand', Register>).registerMcpServerCommand },
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Builds the `durable-agent` command tree: with `commandName` one of ours, only that command's module (a quick
  * start); otherwise all of them (`--help`, a typo to suggest a name for).
  */
-export async function buildProgram(commandName?: string): Promise<Command> {
+export function buildProgram(commandName?: string): Command {
   const program = new Command('durable-agent')
     .description('A durable agent runtime on Temporal.')
     .version(packageVersion(), '-V, --version', 'print the version of durable-agent')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const own = COMMAND_MODULES.find((module) => commandName !== undefined && module.names().includes(commandName));
-  for (const module of own ? [own] : COMMAND_MODULES) (await module.load())(program);
+  for (const module of own ? [own] : COMMAND_MODULES) module.load()(program);
   return program;
 }
 
@@ -150,7 +154,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('uncaughtException', onStray);
   process.on('unhandledRejection', onStray);
   try {
-    await (await buildProgram(argv[2])).parseAsync(argv);
+    await buildProgram(argv[2]).parseAsync(argv);
   } catch (error) {
     const failure = describeFailure(error);
     await exitWith(failure.code, failure.message);

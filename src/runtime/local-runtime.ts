@@ -7,6 +7,9 @@ import type { TemporalConfig } from '../config/temporal-config';
 import { mcpServersFor } from '../mcp/config';
 import { loadBuiltinToolsConfig } from '../config/tools-config';
 import { createBuiltinTools } from '../tools/builtin';
+import type * as ConnectWorker from '../config/connect-worker';
+import type * as McpTools from '../mcp/mcp-tools';
+import type * as RunWorker from '../worker/run-worker';
 import { Cleanup, SERVER_STOP_MS } from './cleanup';
 import { chooseModel, type ModelChoice } from './model-choice';
 import { resolveTemporalTarget } from './temporal-target';
@@ -122,7 +125,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // MCP servers are started (and their tools listed) first; they stop last.
     const retry = options.retryMcpServers ? {} : { retry: false as const };
     if (mcpServers.length) options.onProgress(`Starting the MCP servers ${mcpServers.map((server) => server.name).join(', ')}…`);
-    const mcp = mcpServers.length ? await (await import('../mcp/mcp-tools')).connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when MCP servers are configured
+    const connectMcpTools = mcpServers.length ? (require('../mcp/mcp-tools') as typeof McpTools).connectMcpTools : undefined;
+    const mcp = connectMcpTools ? await connectMcpTools(mcpServers, new Set(builtins.map((tool) => tool.spec.name)), retry) : undefined;
     if (mcp) cleanup.add(() => mcp.close());
     const tools = [...builtins, ...(mcp?.tools ?? [])];
     options.checkTools?.(tools.map((tool) => tool.spec.name));
@@ -132,8 +137,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (scripted) cleanup.add(() => scripted.close());
     options.onModel?.(model);
     // The worker SDK (native bridge, bundler) loads only now, after the first line: a few hundred milliseconds.
-    const { createWorker, agentWorkflowBundle, workflowBundleChoice } = await import('../worker/run-worker');
-    const { connectWorkerConnection } = await import('../config/connect-worker');
+    // (`require`, not `import()`, which under tsx would be an ES module import.)
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { createWorker, agentWorkflowBundle, workflowBundleChoice } = require('../worker/run-worker') as typeof RunWorker;
+    const { connectWorkerConnection } = require('../config/connect-worker') as typeof ConnectWorker;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // The workflow code: the prebuilt bundle of this build, or bundled now, while the server starts.
     const bundle = workflowBundleChoice();
     if (bundle.kind !== 'prebuilt') options.onProgress(`Bundling the workflow code for the worker, a few seconds (${bundle.reason})…`);
