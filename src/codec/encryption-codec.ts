@@ -73,7 +73,11 @@ export class EncryptionCodec implements PayloadCodec {
       decipher.setAAD(text.encode(keyId));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      const opened = temporal.api.common.v1.Payload.decode(plain);
+      // Plain Uint8Arrays, as the SDK's own payloads are (protobufjs gives Buffers inside a message object).
+      const metadata = Object.fromEntries(Object.entries(opened.metadata).map(([name, value]) => [name, new Uint8Array(value)]));
+      const external = opened.externalPayloads.length > 0 ? { externalPayloads: opened.externalPayloads } : {};
+      return { metadata, data: new Uint8Array(opened.data), ...external };
     } catch {
       throw new PayloadDecryptionError(`an encrypted payload does not open with the key "${keyId}": the key with that id is not the one it was encrypted with, or the payload was altered.`);
     }
