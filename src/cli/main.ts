@@ -20,6 +20,7 @@ import {
 } from '../client';
 import { isConnectionFailure, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 import { ScriptError } from '../scripted-model/script';
+import { PayloadDecryptionError } from '../codec/encryption-codec';
 import { ConfigurationError } from '../config/temporal-config';
 import { DevServerStartError } from '../temporal-server/dev-server';
 import { TemporalBinaryUnavailableError } from '../temporal-server/temporal-binary';
@@ -86,6 +87,9 @@ export function describeFailure(error: unknown): { code: number; message: string
   if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : EXIT_CODES.usage, message: '' };
   // NamespaceNotFoundError and PortInUseError are ConfigurationErrors too.
   if (error instanceof ConfigurationError || error instanceof ScriptError) return { code: EXIT_CODES.configuration, message: error.message };
+  // A payload this process cannot open (a missing or wrong key), however deep the SDK wrapped it.
+  const undecryptable = causeOfType(error, PayloadDecryptionError);
+  if (undecryptable) return { code: EXIT_CODES.configuration, message: `cannot read the run's data: ${undecryptable.message}` };
   if (error instanceof InvalidRunInputError || error instanceof RunIdTakenError || error instanceof SessionEndedError) return { code: EXIT_CODES.usage, message: error.message };
   // A decision or reply the run refused (unknown call, not awaiting, already decided, run ended, bad edited arguments).
   if (error instanceof InteractionRefusedError) {
@@ -119,6 +123,14 @@ export function describeFailure(error: unknown): { code: number; message: string
   if (refusal) return { code: exitCodeOf(refusal), message: refusal.message };
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { code: EXIT_CODES.internal, message: `Unexpected error (a bug; please report it with this text): ${detail}` };
+}
+
+/** The first error of type `type` in `error`'s chain of causes. */
+function causeOfType<T extends Error>(error: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth += 1) {
+    if (current instanceof type) return current;
+  }
+  return undefined;
 }
 
 function exitCodeOf(refusal: ServerRequestError): number {

@@ -20,4 +20,8 @@ export { isPrivateTaskQueue, PRIVATE_TASK_QUEUE_PREFIX, workerAdvice } from './w
 export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';
 export { connectClient, NamespaceNotFoundError, TemporalConnectionLostError, TemporalUnreachableError } from '../config/connect';
 export { ConfigurationError, loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
+// Payload encryption: what a Client or Worker you build yourself needs to read and write the same payloads.
+export { dataConverterFor } from '../codec/data-converter';
+export { EncryptionCodec, PayloadDecryptionError } from '../codec/encryption-codec';
+export { EncryptionKeys, loadEncryptionKeys, parseKeyList } from '../codec/encryption-keys';
 export * from '../contracts';

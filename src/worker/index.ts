@@ -14,6 +14,10 @@ export { createAskUserTool } from '../tools/builtin/ask-user';
 export { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
 export { loadModelConfig, type ModelConfig } from '../config/model-config';
 export { loadTemporalConfig, ConfigurationError, type TemporalConfig } from '../config/temporal-config';
+// Payload encryption: what a Client or Worker you build yourself needs to read and write the same payloads.
+export { dataConverterFor } from '../codec/data-converter';
+export { EncryptionCodec, PayloadDecryptionError } from '../codec/encryption-codec';
+export { EncryptionKeys, loadEncryptionKeys, parseKeyList } from '../codec/encryption-keys';
 export { loadMcpConfig, parseMcpConfig, type McpServerConfig } from '../mcp/config';
 export { connectMcpTools, DEFAULT_MCP_RETRY, type McpConnectOptions, type McpTools } from '../mcp/mcp-tools';
 export { startScriptedModel, type ScriptedModelServer } from '../scripted-model/server';

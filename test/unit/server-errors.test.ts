@@ -1,6 +1,7 @@
 import { Metadata, status as grpcStatus, type StatusObject } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { describeFailure } from '../../src/cli/main';
+import { PayloadDecryptionError } from '../../src/codec/encryption-codec';
 import { EXIT_CODES } from '../../src/cli/exit-codes';
 import { classifyServerError, NoWorkerAnsweredError, NoWorkerTookRequestError, ServerBusyError, ServerPreconditionError, ServerRequestError, ServerTimeoutError } from '../../src/client';
 import { clientRetryOptions, FULL_RUN_RETRY } from '../../src/config/grpc-retry';
@@ -56,6 +57,12 @@ describe('describeFailure of what the client library lets through', () => {
     expect(describeFailure(new WorkflowNotFoundError('workflow not found', 'r-1', undefined))).toEqual({ code: EXIT_CODES.notFound, message: expect.stringContaining('no agent run with id "r-1"') });
     const unanswered = new NoWorkerAnsweredError('r-1', 'timeout', new Error('deadline'));
     expect(describeFailure(unanswered)).toEqual({ code: EXIT_CODES.noWorker, message: expect.stringContaining('Start a worker') });
+  });
+
+  it('a payload this process cannot decrypt is a configuration error (exit 3) naming the key, however deep it is wrapped', () => {
+    const missing = new PayloadDecryptionError('a payload is encrypted with the key "k1", which this process does not have');
+    const wrapped = new ServiceError('Failed to query workflow', { cause: new Error('decoding failed', { cause: missing }) });
+    expect(describeFailure(wrapped)).toEqual({ code: EXIT_CODES.configuration, message: expect.stringContaining('the key "k1"') });
   });
 });
 
