@@ -187,9 +187,10 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
     const role = toolsOnly ? `Tool worker (${served.join(', ')})` : 'Worker';
     const model = modelLine(options.model ?? loadModelConfig());
     const what = toolsOnly ? '' : `: tools ${served.join(', ') || 'none'}; ${model.startsWith('Warning') ? 'no model' : model}`;
+    const encrypted = config.encryption ? `; payloads encrypted (key ${config.encryption.activeKeyId})` : '';
     const warning = !toolsOnly && model.startsWith('Warning') ? `${model}\n` : '';
     // One write: whoever reads the start line gets the warning with it.
-    process.stderr.write(`${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace})${what}. Ctrl-C stops it.\n${warning}`);
+    process.stderr.write(`${role} polling task queue "${options.taskQueue ?? config.taskQueue}" on ${config.address} (namespace ${config.namespace})${what}${encrypted}. Ctrl-C stops it.\n${warning}`);
     await worker.run();
     process.stderr.write('Worker stopped.\n');
   } finally {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,8 @@ import { DEFAULT_MODEL_PRICES } from '../../src/contracts/pricing';
 import { withoutBlankVariables } from '../../src/config/parse-environment';
 import { loadBuiltinToolsConfig } from '../../src/config/tools-config';
 import { chooseModel } from '../../src/runtime/model-choice';
-import { runCli } from '../helpers/cli';
+import { runCli, startCli, waitForOutput } from '../helpers/cli';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 describe('loadTemporalConfig', () => {
   it('defaults to the embedded dev server address, the default namespace and the durable-agent queue', () => {
@@ -121,6 +123,27 @@ describe('bad configuration reaches the user as a clear message, fast', () => {
     const result = await runCli(['worker'], { ...process.env, TEMPORAL_ADDRESS: 'not an address' }, 20_000);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/TEMPORAL_ADDRESS: expected HOST:PORT/);
+  });
+
+  it('a bad encryption key stops the worker with the configuration code, naming the entry and never the key', async () => {
+    const short = 'c2hvcnQta2V5LW1hdGVyaWFs';
+    const result = await runCli(['worker'], { ...process.env, DURABLE_AGENT_ENCRYPTION_KEYS: `k1:${short}` }, 20_000);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('DURABLE_AGENT_ENCRYPTION_KEYS, entry 1 (key id "k1"): the key must be 32 random bytes');
+    expect(result.stderr).not.toContain(short);
+  });
+
+  it('a worker with encryption on says so in its start line, with the key id only', async () => {
+    const key = `k7:${randomBytes(32).toString('base64')}`;
+    const worker = startCli(['worker'], { ...process.env, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('encrypted-start'), DURABLE_AGENT_ENCRYPTION_KEYS: key });
+    try {
+      await waitForOutput(worker, /polling task queue/, 90_000, 'stderr');
+      expect(worker.output().stderr).toMatch(/; payloads encrypted \(key k7\)\. Ctrl-C stops it\./);
+      expect(worker.output().stderr).not.toContain(key.slice(3));
+    } finally {
+      worker.kill('SIGTERM');
+      await worker.done;
+    }
   });
 
   it('with no binary, no Go and no server, names every way to provide the binary', async () => {
