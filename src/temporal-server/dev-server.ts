@@ -33,6 +33,11 @@ export interface DevServerOptions {
    * @default false: the server gets the terminal's signals with this process
    */
   ownProcessGroup?: boolean;
+  /**
+   * The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`): the browser posts each payload it
+   * shows to `<endpoint>/decode` (src/codec-server/codec-server.ts). @default none: the UI shows payloads as stored
+   */
+  uiCodecEndpoint?: string;
 }
 
 export const DEFAULT_DEV_SERVER_OPTIONS = {
@@ -102,6 +107,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     // Lets a worker start the activities its own workflow task schedules at once, without a round trip.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...AGENT_SEARCH_ATTRIBUTES.flatMap(({ name, cliType }) => ['--search-attribute', `${name}=${cliType}`]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   if (options.ownProcessGroup) {

@@ -1,11 +1,30 @@
 import type { Command } from 'commander';
-import { DEFAULT_DEV_SERVER_OPTIONS, startDevServer } from '../../temporal-server/dev-server';
+import { loadEncryptionKeys } from '../../codec/encryption-keys';
+import { startCodecServer, type CodecServer } from '../../codec-server/codec-server';
+import { DEFAULT_DEV_SERVER_OPTIONS, freePort, startDevServer, type DevServer } from '../../temporal-server/dev-server';
 import { parsePort } from '../parse';
 
 interface ServerCommandOptions {
   port: number;
   uiPort: number;
   dbFile: string;
+}
+
+/** The dev server and, with encryption on, the codec server its Web UI decodes payloads through. */
+async function startServers(options: ServerCommandOptions): Promise<{ server: DevServer; codec: CodecServer | undefined }> {
+  const keys = loadEncryptionKeys(process.env);
+  const ip = DEFAULT_DEV_SERVER_OPTIONS.ip;
+  const common = { port: options.port, dbFile: options.dbFile, onLog: (line: string) => process.stderr.write(`[temporal] ${line}\n`) };
+  if (!keys) return { server: await startDevServer({ ...common, uiPort: options.uiPort }), codec: undefined };
+  // The codec server must know the UI's origin before the UI knows the codec server: fix the UI's port first.
+  const uiPort = options.uiPort === 0 ? await freePort(ip) : options.uiPort;
+  const codec = await startCodecServer({ keys, host: ip, port: 0, uiOrigins: [`http://${ip}:${uiPort}`, `http://localhost:${uiPort}`] });
+  try {
+    return { server: await startDevServer({ ...common, uiPort, uiCodecEndpoint: codec.endpoint }), codec };
+  } catch (error) {
+    await codec.close();
+    throw error;
+  }
 }
 
 /** `durable-agent server`: the embedded dev server in the foreground until Ctrl-C or SIGTERM. */
@@ -17,18 +36,13 @@ export function registerServerCommand(program: Command): void {
     .option('--ui-port <port>', 'Web UI port (0 picks a free one)', parsePort, DEFAULT_DEV_SERVER_OPTIONS.uiPort)
     .option('--db-file <path>', 'SQLite file that keeps runs across restarts', DEFAULT_DEV_SERVER_OPTIONS.dbFile)
     .action(async (options: ServerCommandOptions) => {
-      const server = await startDevServer({
-        port: options.port,
-        uiPort: options.uiPort,
-        dbFile: options.dbFile,
-        onLog: (line) => process.stderr.write(`[temporal] ${line}\n`),
-      });
+      const { server, codec } = await startServers(options);
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`\n${signal} received, stopping the Temporal dev server…\n`);
-        void server.stop().then(() => {
+        void Promise.all([server.stop(), codec?.close()]).then(() => {
           process.stdout.write('Temporal dev server stopped.\n');
           process.exit(0);
         });
@@ -40,10 +54,12 @@ export function registerServerCommand(program: Command): void {
         `Temporal dev server running (pid ${server.pid}, data in ${server.dbFile})\n` +
           `  gRPC address: ${server.address}\n` +
           `  Web UI:       ${server.uiUrl}\n` +
+          (codec ? `  Codec server: ${codec.url}, the Web UI decodes encrypted payloads through it (docs/codec-server.md)\n` : '') +
           'Press Ctrl-C to stop.\n',
       );
       const code = await server.exited;
       if (!stopping) {
+        await codec?.close();
         process.stderr.write(`The Temporal dev server exited unexpectedly (exit code ${String(code)}).\n`);
         process.exit(4);
       }
