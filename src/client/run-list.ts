@@ -1,14 +1,27 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 
 /** How many closed runs the second, exact pass may read per run shown (it stops there, keeping the list bounded). */
 const CLOSED_READ_FACTOR = 10;
 
+/**
+ * Up to `limit` runs matching `query`, read page by page from the visibility API. Their memos are left out, not
+ * decoded: a list needs none, and a memo this process cannot decrypt (a retired key, a run from before encryption)
+ * must not make the whole list fail — listing runs is how an operator finds the ones that still need an old key.
+ */
 async function firstOf(client: Client, query: string, limit: number): Promise<WorkflowExecutionInfo[]> {
   const found: WorkflowExecutionInfo[] = [];
-  if (limit <= 0) return found;
-  for await (const execution of client.workflow.list({ query, pageSize: Math.min(limit, 1_000) })) {
-    found.push(execution);
-    if (found.length >= limit) break;
+  const { namespace, loadedDataConverter } = client.options;
+  let nextPageToken: Uint8Array | undefined;
+  while (found.length < limit) {
+    const page = await client.workflowService.listWorkflowExecutions({ namespace, query, pageSize: Math.min(limit - found.length, 1_000), nextPageToken });
+    for (const raw of page.executions) {
+      raw.memo = null; // (the response is ours; a copy would lose the protobuf message's defaults)
+      found.push(await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace));
+      if (found.length >= limit) break;
+    }
+    if (!page.nextPageToken?.length) break;
+    nextPageToken = page.nextPageToken;
   }
   return found;
 }

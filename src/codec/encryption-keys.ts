@@ -56,10 +56,12 @@ export class EncryptionKeys {
 
 /** Parses `<id>:<base64>` entries separated by commas or new lines (`#` starts a comment in a file). */
 export function parseKeyList(text: string, source: string, acceptPlaintext = false): EncryptionKeys {
+  // Comments first (a comment may hold commas), then the entries of each line.
   const entries = text
-    .split(/[,\n]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   const keys = entries.map((entry, index): [string, Buffer] => {
     const separator = entry.indexOf(':');
     const id = separator > 0 ? entry.slice(0, separator).trim() : '';

@@ -86,7 +86,7 @@ describe('encryption keys from the environment', () => {
     const folder = mkdtempSync(join(tmpdir(), 'keys-'));
     try {
       const file = join(folder, 'keys');
-      writeFileSync(file, `# rotated 2026-12-03\nk2:${K2}\nk1:${K1}  # retire after the last k1 run ends\n`);
+      writeFileSync(file, `# rotated 2026-12-03, newest first\nk2:${K2}\nk1:${K1}  # retire after the last k1 run ends\n`);
       expect(loadEncryptionKeys({ DURABLE_AGENT_ENCRYPTION_KEY_FILE: file })?.keyIds).toEqual(['k2', 'k1']);
       expect(() => loadEncryptionKeys({ DURABLE_AGENT_ENCRYPTION_KEY_FILE: join(folder, 'none') })).toThrow(/cannot read .*ENOENT/);
     } finally {

@@ -2,6 +2,7 @@ import { AgentClient } from '../../src/client';
 import { newestRuns } from '../../src/client/run-list';
 import { connectClient } from '../../src/config/connect';
 import { AGENT_WORKFLOW_TYPE } from '../../src/contracts/definitions';
+import { agentClientFor, testKeys } from '../helpers/encryption';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 
 /**
@@ -56,6 +57,25 @@ describe('newestRuns', () => {
       expect(listed?.goal).toBe(`${goal.slice(0, 99)}…`);
     } finally {
       await agents.close();
+    }
+  });
+
+  it('lists runs whose memo this process cannot decrypt (a retired key), instead of failing the whole list', async () => {
+    const address = testConfig().address;
+    const writer = await agentClientFor(address, testKeys('test-k1'));
+    const reader = await agentClientFor(address, testKeys('test-k2'));
+    const taskQueue = uniqueTaskQueue('list-retired-key');
+    const workflowId = `${taskQueue}-run`;
+    try {
+      // A memo encrypted with test-k1 (as an ended run's event log is); no worker polls the queue.
+      await writer.client.workflow.start(AGENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [], memo: { note: 'sealed with test-k1' } });
+      await expect(reader.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/test-k1/);
+      const listed = (await reader.list({ limit: 1_000 })).find((entry) => entry.workflowId === workflowId);
+      expect(listed?.executionStatus).toBe('RUNNING');
+    } finally {
+      await writer.client.workflow.getHandle(workflowId).terminate('test: done').catch(() => undefined);
+      await writer.close();
+      await reader.close();
     }
   });
 });
