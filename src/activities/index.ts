@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { createOpenAIClient, type ModelConfig } from '../config/model-config';
 import { ERROR_TYPES } from '../contracts/error-types';
 import type { PlanRequest, PlanResult } from '../contracts/planner-io';
+import type { OutputStore } from '../outputs/output-store';
 import type { AnyTool } from '../tools/define-workflow-tool';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
@@ -20,6 +21,8 @@ export interface ActivityDependencies {
   model?: ModelConfig | PlannerDependencies;
   /** A tool worker: its tools only, no planner. @default false */
   toolsOnly?: boolean;
+  /** Where tool outputs too large for history are stored (docs/outputs.md); unset: they are cut. @default none */
+  outputs?: OutputStore;
 }
 
 function plannerDependencies(model: ActivityDependencies['model']): PlannerDependencies | undefined {
@@ -46,7 +49,10 @@ const noModel = {
 export function createActivities(dependencies: ActivityDependencies = {}) {
   const given = dependencies.tools ?? [];
   const registry = isToolList(given) ? createToolRegistry(given) : given;
-  const tools = createToolActivities(registry, dependencies.unavailable ? { unavailable: dependencies.unavailable } : {});
+  const tools = createToolActivities(registry, {
+    ...(dependencies.unavailable ? { unavailable: dependencies.unavailable } : {}),
+    ...(dependencies.outputs ? { outputs: dependencies.outputs } : {}),
+  });
   if (dependencies.toolsOnly) return tools;
   const planner = plannerDependencies(dependencies.model);
   return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel) };

@@ -3,6 +3,8 @@ import { ERROR_TYPES } from '../contracts/error-types';
 import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../contracts/tool-spec';
 import { MAX_ERROR_MESSAGE_BYTES } from '../contracts/limits';
 import { boundText, outputText, utf8Bytes } from '../core/summarize';
+import type { OutputStore } from '../outputs/output-store';
+import type { OutputLocation } from '../outputs/output-keys';
 import type { Tool, ToolContext } from '../tools/define-tool';
 import type { ToolRegistry } from '../tools/registry';
 
@@ -26,6 +28,24 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
+ * The head and tail of `text` (whose whole size is `totalBytes`) that fit `maxBytes` of JSON, with the omitted-bytes
+ * marker between them. Escaping can inflate the cut text again: the text budget shrinks until its JSON fits. Only the
+ * ends can reach the preview, so they are cut out first: a 5 MB output is never walked character by character.
+ */
+function headAndTail(text: string, totalBytes: number, maxBytes: number): { preview: string; historyBytes: number } {
+  const ends = text.length > 2 * maxBytes ? `${text.slice(0, maxBytes)}${text.slice(-maxBytes)}` : text;
+  let budget = maxBytes;
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const preview = boundText(ends, budget, totalBytes).preview;
+    const previewBytes = jsonBytes(preview);
+    if (previewBytes <= maxBytes) return { preview, historyBytes: previewBytes };
+    budget = Math.floor((budget * maxBytes) / previewBytes) - 64;
+  }
+  const preview = boundText(ends, Math.floor(maxBytes / 6) - 64, totalBytes).preview;
+  return { preview, historyBytes: jsonBytes(preview) };
+}
+
+/**
  * Keeps an output under the history cap, measured in bytes of JSON (quotes and escapes included: a string
  * of control characters takes up to six times its length). A larger output is cut to its head and tail.
  */
@@ -33,18 +53,39 @@ export function capOutput(output: unknown, maxBytes: number): Pick<ToolActivityO
   const historyBytes = jsonBytes(output);
   if (historyBytes <= maxBytes) return { output, historyBytes };
   const text = outputText(output);
-  const bytes = utf8Bytes(text);
+  const bytes = Buffer.byteLength(text);
   const outputKind: OutputKind = output === null || output === undefined ? 'null' : Array.isArray(output) ? 'array' : (typeof output as OutputKind);
-  // Escaping can inflate the cut text again: shrink the text budget until its JSON fits.
-  let budget = maxBytes;
-  for (let attempt = 0; attempt < 4; attempt += 1) {
-    const preview = boundText(text, budget).preview;
-    const previewBytes = jsonBytes(preview);
-    if (previewBytes <= maxBytes) return { output: preview, outputBytes: bytes, outputKind, historyBytes: previewBytes };
-    budget = Math.floor((budget * maxBytes) / previewBytes) - 64;
+  const cut = headAndTail(text, bytes, maxBytes);
+  return { output: cut.preview, outputBytes: bytes, outputKind, historyBytes: cut.historyBytes };
+}
+
+type KeptOutput = Pick<ToolActivityOutput, 'output' | 'outputBytes' | 'outputKind' | 'historyBytes' | 'outputRef'>;
+
+/**
+ * What of an output enters history. One that would be cut (over the cap) or is over the store's threshold is stored
+ * whole (src/outputs/output-store.ts) and history gets its head and tail and its handle, so the model can read any part
+ * with `read_output`; without a store, or when storing fails, it is cut (`capOutput`) and the observation says so.
+ */
+export async function keepOutput(output: unknown, maxBytes: number, outputs: OutputStore | undefined, location: OutputLocation, log: ToolContext['log']): Promise<KeptOutput> {
+  const historyBytes = jsonBytes(output);
+  if (!outputs || (historyBytes <= outputs.thresholdBytes && historyBytes <= maxBytes)) return capOutput(output, maxBytes);
+  let saved;
+  try {
+    saved = await outputs.save(location, output);
+  } catch (error) {
+    // The call's work is done: a retry would run the tool again for a storage fault. Cut instead, and say why in the log.
+    log.warn('could not store a large tool output; it is cut instead', { store: outputs.driver.description, error: (error as Error).message });
+    return capOutput(output, maxBytes);
   }
-  const preview = boundText(text, Math.floor(maxBytes / 6) - 64).preview;
-  return { output: preview, outputBytes: bytes, outputKind, historyBytes: jsonBytes(preview) };
+  // The preview leaves room in the call's cap for the reference beside it.
+  const preview = headAndTail(saved.text, saved.ref.bytes, Math.max(64, Math.min(outputs.previewBytes, maxBytes - jsonBytes(saved.ref) - 64)));
+  return {
+    output: preview.preview,
+    outputBytes: saved.ref.bytes,
+    outputKind: saved.ref.kind,
+    outputRef: saved.ref,
+    historyBytes: preview.historyBytes + jsonBytes(saved.ref),
+  };
 }
 
 /** Cuts an error message that would enter history to MAX_ERROR_MESSAGE_BYTES. */
@@ -105,8 +146,15 @@ function abandonment(signal: AbortSignal, deadlineMs: number | undefined): { pro
   };
 }
 
+/** What every tool activity of a worker shares. */
+interface ToolActivitySettings {
+  maxOutputBytes: number;
+  outputs: OutputStore | undefined;
+}
+
 /** Wraps a tool as an activity: validates the input (non-retryable on failure), runs it, classifies errors. */
-function toolActivity(tool: Tool, maxOutputBytes: number) {
+function toolActivity(tool: Tool, settings: ToolActivitySettings) {
+  const { maxOutputBytes, outputs } = settings;
   return async (request: ToolActivityInput): Promise<ToolActivityOutput> => {
     const activity = Context.current();
     // The tool's own check, at the tool worker's boundary (this worker may serve another queue, or another build of
@@ -128,6 +176,7 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
       idempotencyKey: request.idempotencyKey,
       attempt: activity.info.attempt,
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
+      namespace: activity.info.workflowNamespace ?? activity.info.activityNamespace,
       log: activity.log,
     };
     // Every tool heartbeats on its own, so cancellation reaches it without effort from the tool's author
@@ -137,7 +186,8 @@ function toolActivity(tool: Tool, maxOutputBytes: number) {
     const cap = Math.min(maxOutputBytes, request.maxOutputBytes ?? maxOutputBytes);
     try {
       const output = await Promise.race([tool.run(checked.value, context), deadline.promise]);
-      return { ...capOutput(output, cap), attempt: activity.info.attempt };
+      const location: OutputLocation = { namespace: context.namespace ?? 'default', workflowId: context.workflowId, taskId: request.taskId, attempt: context.attempt };
+      return { ...(await keepOutput(output, cap, outputs, location, activity.log)), attempt: activity.info.attempt };
     } catch (error) {
       throw toolFailure(error);
     } finally {
@@ -160,17 +210,19 @@ export interface ToolActivityOptions {
    * `McpServerUnavailable` failure. Unset: every tool is registered under its own activity type, and nothing else.
    */
   unavailable?: (activityType: string) => string | undefined;
+  /** Where outputs too large for history are stored (docs/outputs.md); unset: they are cut. @default none */
+  outputs?: OutputStore;
 }
 
 /**
  * The `default` activity: the Temporal worker runs it for any activity type it did not register at creation. It runs
  * the tool that joined the registry since, or fails retryably: the next attempt may find the tool here, or another worker.
  */
-function lateToolActivity(registry: ToolRegistry, maxOutputBytes: number, unavailable: (activityType: string) => string | undefined): ToolActivity {
+function lateToolActivity(registry: ToolRegistry, settings: ToolActivitySettings, unavailable: (activityType: string) => string | undefined): ToolActivity {
   return async (request) => {
     const { activityType } = Context.current().info;
     const tool = registry.byActivityType(activityType);
-    if (tool) return toolActivity(tool, maxOutputBytes)(request);
+    if (tool) return toolActivity(tool, settings)(request);
     const reason = unavailable(activityType);
     if (reason) throw ApplicationFailure.create({ type: ERROR_TYPES.mcpServerUnavailable, message: boundedMessage(reason), nonRetryable: false });
     throw ApplicationFailure.create({ type: 'NotFoundError', message: `no tool with activity type "${activityType}" is registered on this worker; start a worker that serves it`, nonRetryable: false });
@@ -179,11 +231,12 @@ function lateToolActivity(registry: ToolRegistry, maxOutputBytes: number, unavai
 
 /** One activity per activity tool, under its activity type, plus `describeTools` for the catalogue (of every tool). */
 export function createToolActivities(registry: ToolRegistry, options: ToolActivityOptions = {}): ToolActivities {
-  const { maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES, unavailable } = options;
+  const { maxOutputBytes = DEFAULT_MAX_TOOL_OUTPUT_BYTES, unavailable, outputs } = options;
+  const settings: ToolActivitySettings = { maxOutputBytes, outputs };
   const activities: Record<string, ToolActivity> = {};
   // Each tool that runs as an activity is registered under its activity type; a workflow-side tool registers none.
-  for (const [activityType, tool] of registry.activityTools) activities[activityType] = toolActivity(tool, maxOutputBytes);
-  if (unavailable) activities.default = lateToolActivity(registry, maxOutputBytes, unavailable);
+  for (const [activityType, tool] of registry.activityTools) activities[activityType] = toolActivity(tool, settings);
+  if (unavailable) activities.default = lateToolActivity(registry, settings, unavailable);
   return Object.assign(activities, {
     /** The catalogue recorded in history at the start of a run, so replay never depends on worker memory. */
     async describeTools(): Promise<ToolSpec[]> {

@@ -58,6 +58,8 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; lo
   { names: () => ['setup'], load: () => (require('./commands/setup-command') as Record<'registerSetupCommand', Register>).registerSetupCommand },
   { names: () => ['scripted-model'], load: () => (require('./commands/scripted-model-command') as Record<'registerScriptedModelCommand', Register>).registerScriptedModelCommand },
   { names: () => ['new-key'], load: () => (require('./commands/new-key-command') as Record<'registerNewKeyCommand', Register>).registerNewKeyCommand },
+  { names: () => ['outputs'], load: () => (require('./commands/outputs-command') as Record<'registerOutputsCommand', Register>).registerOutputsCommand },
+  { names: () => ['codec-server'], load: () => (require('./commands/codec-server-command') as Record<'registerCodecServerCommand', Register>).registerCodecServerCommand },
   { names: () => ['mcp-server'], load: () => (require('./commands/mcp-server-command') as Record<'registerMcpServerCommand', Register>).registerMcpServerCommand },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -157,7 +157,7 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
       silent ? new Error(`it accepts TCP connections but gave no gRPC answer within ${CONNECT_TIMEOUT_MS / 1_000} s (not a Temporal frontend, or a firewall or proxy drops the traffic)`, { cause: error }) : error,
     );
   }
-  const dataConverter = dataConverterFor(config.encryption);
+  const dataConverter = dataConverterFor(config.encryption, config.externalStorage);
   return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 

@@ -1,7 +1,9 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import type { ExternalStorage } from '@temporalio/common';
 import { loadEncryptionKeys, type EncryptionKeys } from '../codec/encryption-keys';
+import { loadExternalStorage } from '../outputs/external-payloads';
 import { ConfigurationError, parseEnvironment, withoutBlankVariables } from './parse-environment';
 
 export { ConfigurationError } from './parse-environment';
@@ -58,6 +60,11 @@ export interface TemporalConfig {
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxEagerActivities: number };
   /** The payload encryption keys (`DURABLE_AGENT_ENCRYPTION_KEYS` or `_KEY_FILE`); absent: payloads are not encrypted. */
   encryption?: EncryptionKeys;
+  /**
+   * Payloads above the output threshold kept in the output store through Temporal's external storage
+   * (`DURABLE_AGENT_EXTERNAL_PAYLOADS=true`, docs/outputs.md); absent: every payload is in history.
+   */
+  externalStorage?: ExternalStorage;
 }
 
 
@@ -74,6 +81,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
     throw new ConfigurationError(`Could not load the Temporal client configuration: ${(error as Error).message}`);
   }
   const encryption = loadEncryptionKeys(withoutBlankVariables(env));
+  const externalStorage = loadExternalStorage(env);
   const localAddress = `127.0.0.1:${values.DURABLE_AGENT_LOCAL_PORT}`;
   const address = values.TEMPORAL_ADDRESS ?? profile.connectionOptions.address ?? localAddress;
   // A profile may leave the port out (the SDK adds 7233); a port it does give must be a port.
@@ -92,6 +100,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
       maxEagerActivities: values.DURABLE_AGENT_EAGER_ACTIVITIES,
     },
     ...(encryption ? { encryption } : {}),
+    ...(externalStorage ? { externalStorage } : {}),
   };
 }
 

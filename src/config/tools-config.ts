@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_HTTP_GET_OPTIONS } from '../tools/builtin/http-get';
 import { DEFAULT_READ_MAX_BYTES } from '../tools/builtin/read-file';
 import { DEFAULT_WAIT_MAX_SECONDS } from '../tools/builtin/wait';
+import type { OutputStore } from '../outputs/output-store';
 import type { Resolver } from '../tools/net/address-guard';
 import { ConfigurationError, parseEnvironment } from './parse-environment';
 
@@ -33,6 +34,8 @@ export interface BuiltinToolsConfig {
   waitMaxSeconds: number;
   /** Name resolution for http_get (not from the environment; tests inject one). @default the system resolver */
   resolve?: Resolver;
+  /** The store `read_output` reads (not from the environment: the worker's own, docs/outputs.md). @default none: no `read_output` */
+  outputs?: OutputStore;
 }
 
 /**

@@ -37,6 +37,11 @@ export const ERROR_TYPES = {
   planInvalid: 'PlanInvalid',
   /** Calls of one answer beyond `maxCallsPerAnswer`: dropped, never scheduled; the model is told. */
   toolCallLimit: 'ToolCallLimit',
+  /**
+   * `read_output` was given the handle of a stored output whose blob is gone: its run ended long enough ago that
+   * retention deleted it (`durable-agent outputs prune`), or this worker's store is not the one that kept it. Not retried.
+   */
+  outputExpired: 'OutputExpired',
 
   modelAuthentication: 'ModelInvocationError.Authentication',
   /** The worker has no model configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the run fails at its first model call. */

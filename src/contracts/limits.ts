@@ -61,6 +61,15 @@ export const MAX_ARGUMENT_DEPTH = 64;
 export const DEFAULT_CARRIED_TRANSCRIPT_BYTES = 400_000;
 /** Largest error message kept from a tool failure (the rest is cut: it enters history). */
 export const MAX_ERROR_MESSAGE_BYTES = 4_096;
+/** The built-in that reads stored outputs (docs/outputs.md). */
+export const READ_OUTPUT_TOOL = 'read_output';
+/** Most bytes of a stored output one `read_output` call returns. */
+export const READ_OUTPUT_MAX_LENGTH = 65_536;
+/**
+ * The observation of a `read_output` call: the window the model asked for (at most READ_OUTPUT_MAX_LENGTH, as JSON)
+ * reaches it whole, whatever `observationBytesPerCall` says, or paging through an output would lose its middle.
+ */
+export const READ_OUTPUT_OBSERVATION_BYTES = 80_000;
 
 
 /** Bytes of JSON a person's edited arguments may have (`approve --edit`); a run may set its own (`maxEditBytes`). */

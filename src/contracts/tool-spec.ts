@@ -67,6 +67,19 @@ export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 /** The JSON kind of a tool's output, named when a cut turned it into text. */
 export type OutputKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
 
+/**
+ * A tool output stored outside history (src/outputs/, docs/outputs.md): what the model reads it by with `read_output`.
+ * Its text is the string itself, or the value as indented JSON.
+ */
+export interface OutputRef {
+  /** `out_<taskId>_<attempt>_<tag>`: the argument of `read_output`. */
+  handle: string;
+  /** UTF-8 bytes of the stored text. */
+  bytes: number;
+  /** What the output was. */
+  kind: OutputKind;
+}
+
 /** Input of every tool activity. */
 export interface ToolActivityInput {
   taskId: string;
@@ -86,4 +99,6 @@ export interface ToolActivityOutput {
   outputKind?: OutputKind;
   /** Bytes of JSON `output` takes in history. */
   historyBytes?: number;
+  /** Set when the whole output was stored outside history: `output` is then a preview of its head and tail. */
+  outputRef?: OutputRef;
 }

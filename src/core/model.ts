@@ -1,4 +1,4 @@
-import type { Executor, OutputKind, RetrySpec } from '../contracts/tool-spec';
+import type { Executor, OutputKind, OutputRef, RetrySpec } from '../contracts/tool-spec';
 import type { TaskError } from '../contracts/run-result';
 
 /*
@@ -60,6 +60,8 @@ export interface TaskResult {
   outputBytes?: number;
   /** What the output was before it was cut (then `output` is the text of its head and tail). */
   outputKind?: OutputKind;
+  /** Where the whole output is stored when it was too large for history (`output` is then its preview). */
+  outputRef?: OutputRef;
   error?: TaskError;
   /** Attempts the activity took (known when it completed; absent for calls never scheduled). */
   attempts?: number;

@@ -1,3 +1,4 @@
+import { READ_OUTPUT_OBSERVATION_BYTES, READ_OUTPUT_TOOL } from '../contracts/limits';
 import type { Observation, ObservationEntry, TaskResult } from './model';
 
 /** Share of a preview's byte budget kept from the head of the text; the rest comes from the tail. */
@@ -18,7 +19,21 @@ const FAILURE_WORDS: Record<string, string> = {
   ToolDenied: 'denied',
   ToolApprovalTimeout: 'approval timed out',
   QuestionTimeout: 'no answer',
+  OutputExpired: 'output expired',
 };
+
+/** `5242880` → `5,242,880` (no Intl: the same in every runtime, the sandbox included). */
+export function groupDigits(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The line above a preview that is not the whole output: stored outside history (readable), or cut (gone). */
+function previewHeader(result: TaskResult): string {
+  if (!result.ok || result.outputBytes === undefined) return '';
+  const what = `a JSON ${result.outputKind ?? 'value'} of ${groupDigits(result.outputBytes)} bytes`;
+  if (result.outputRef) return `[stored output ${result.outputRef.handle}: ${what}; its head and tail follow; read any part with read_output]\n`;
+  return `[cut to fit history: a JSON ${result.outputKind ?? 'value'} of ${result.outputBytes} bytes; its head and tail follow]\n`;
+}
 
 function utf8Length(codePoint: number): number {
   if (codePoint < 0x80) return 1;
@@ -99,9 +114,12 @@ export function tallyLine(results: readonly TaskResult[]): string {
 export function summarize(results: readonly TaskResult[], budgetBytesPerCall: number): Observation {
   const entries: ObservationEntry[] = results.map((result) => {
     const text = result.ok ? outputText(result.output) : `${result.error?.type ?? 'ToolFailed'}: ${result.error?.message ?? 'failed'}`;
-    const bounded = boundText(text, budgetBytesPerCall, result.ok ? result.outputBytes : undefined);
-    // A cut output is text now, whatever it was: say what it was, so the model does not take it for a string.
-    const cut = result.ok && result.outputBytes !== undefined ? `[cut to fit history: a JSON ${result.outputKind ?? 'value'} of ${result.outputBytes} bytes; its head and tail follow]\n` : '';
+    // A `read_output` window is bounded by the tool itself: cutting it again would drop the part the model asked for.
+    const budget = result.ok && result.tool === READ_OUTPUT_TOOL ? Math.max(budgetBytesPerCall, READ_OUTPUT_OBSERVATION_BYTES) : budgetBytesPerCall;
+    const bounded = boundText(text, budget, result.ok ? result.outputBytes : undefined);
+    // A cut or stored output is text now, whatever it was: say what it was, so the model does not take it for a string,
+    // and, when it is stored, how to read the rest.
+    const cut = previewHeader(result);
     return {
       id: result.id,
       callId: result.callId,

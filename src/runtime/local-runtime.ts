@@ -6,6 +6,9 @@ import { connectClient, TemporalConnectionLostError } from '../config/connect';
 import type { TemporalConfig } from '../config/temporal-config';
 import { mcpServersFor } from '../mcp/config';
 import { loadBuiltinToolsConfig } from '../config/tools-config';
+import { withoutBlankVariables } from '../config/parse-environment';
+import { loadEncryptionKeys } from '../codec/encryption-keys';
+import { loadOutputStore } from '../outputs/create-output-store';
 import { createBuiltinTools } from '../tools/builtin';
 import type * as ConnectWorker from '../config/connect-worker';
 import type * as McpTools from '../mcp/mcp-tools';
@@ -117,7 +120,9 @@ function startInBackground(create: () => Promise<Worker>): BackgroundWorker {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   // Tools (and their configuration) are checked before anything starts listening.
-  const builtins = createBuiltinTools(loadBuiltinToolsConfig());
+  // Large tool outputs go to the store of the environment (a folder by default), sealed with its keys (docs/outputs.md).
+  const outputs = loadOutputStore(loadEncryptionKeys(withoutBlankVariables(process.env)));
+  const builtins = createBuiltinTools({ ...loadBuiltinToolsConfig(), ...(outputs ? { outputs } : {}) });
   const mcpServers = mcpServersFor(options.mcpConfig);
   // Everything started below is stopped in reverse order, whatever fails on the way.
   const cleanup = new Cleanup();
@@ -165,7 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // With retries, the worker gets the MCP pool itself: the tools of a server that connects later join its catalogue.
     const served = options.retryMcpServers && mcp ? { tools: builtins, mcp } : { tools };
     const worker = startInBackground(async () =>
-      createWorker({ config, connection, taskQueue, ...served, builtinTools: false, model: model.config, workflowBundle: await workflowBundle }),
+      createWorker({ config, connection, taskQueue, ...served, builtinTools: false, outputs: outputs ?? false, model: model.config, workflowBundle: await workflowBundle }),
     );
     cleanup.add(() => worker.stop());
     if (!options.returnBeforeWorker) await worker.ready;

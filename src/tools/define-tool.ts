@@ -24,6 +24,8 @@ export interface ToolContext {
   /** 1 for the first attempt, 2 for the first retry, … */
   attempt: number;
   workflowId: string;
+  /** The run's namespace. @default 'default' when absent (a context made by hand) */
+  namespace?: string;
   log: { info(message: string, meta?: Record<string, unknown>): void; warn(message: string, meta?: Record<string, unknown>): void };
 }
 

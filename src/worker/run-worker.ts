@@ -12,6 +12,8 @@ import { expandToolNames, matchesToolName } from '../core/tool-patterns';
 import { createToolRegistry } from '../tools/registry';
 import type { McpServerConfig } from '../mcp/config';
 import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
+import { loadOutputStore } from '../outputs/create-output-store';
+import type { OutputStore } from '../outputs/output-store';
 import { bundleQuietly, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice } from './workflow-bundle';
 
 export { agentWorkflowBundle, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice, writePrebuiltWorkflowBundle, type WorkflowBundleChoice } from './workflow-bundle';
@@ -65,6 +67,12 @@ export interface AgentWorkerOptions {
    * version current with `temporal worker deployment set-current-version`. @default none: an unversioned worker
    */
   deployment?: WorkerDeployment;
+  /**
+   * Where tool outputs too large for history are stored whole (the model gets a preview and reads the rest with
+   * `read_output`, docs/outputs.md), or `false` to cut them instead. @default loadOutputStore(config): a folder,
+   * `.durable-agent/outputs`, unless `DURABLE_AGENT_OUTPUT_STORE` says otherwise
+   */
+  outputs?: OutputStore | false;
 }
 
 /** A Worker Deployment Version: the deployment's name and this build's id. */
@@ -108,10 +116,18 @@ export function modelLine(model: NonNullable<ActivityDependencies['model']>): st
   return `model ${model.defaultModel} at ${model.baseURL ?? 'the OpenAI API'}`;
 }
 
-/** The built-ins (unless turned off) followed by the worker's own tools. */
-export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>): AnyTool[] {
-  const builtins = options.builtinTools === false ? [] : createBuiltinTools(options.builtinTools ?? loadBuiltinToolsConfig());
-  return [...builtins, ...(options.tools ?? [])];
+/** The built-ins (unless turned off; `read_output` with a store) followed by the worker's own tools. */
+export function workerTools(options: Pick<AgentWorkerOptions, 'tools' | 'builtinTools'>, outputs?: OutputStore): AnyTool[] {
+  if (options.builtinTools === false) return [...(options.tools ?? [])];
+  const config = options.builtinTools ?? loadBuiltinToolsConfig();
+  const store = config.outputs ?? outputs;
+  return [...createBuiltinTools({ ...config, ...(store ? { outputs: store } : {}) }), ...(options.tools ?? [])];
+}
+
+/** The worker's output store: the one given, none (`false`), or the environment's. */
+function outputStoreOf(options: Pick<AgentWorkerOptions, 'outputs'>, config: TemporalConfig): OutputStore | undefined {
+  if (options.outputs === false) return undefined;
+  return options.outputs ?? loadOutputStore(config.encryption);
 }
 
 /** The prebuilt bundle of this build, or the workflows bundled now (with the bundler's output when `verbose`). */
@@ -129,20 +145,24 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
   const toolsOnly = options.role === 'tools';
   const workflowSource = toolsOnly ? {} : options.workflowBundle ? { workflowBundle: options.workflowBundle } : await defaultWorkflowSource(options.verbose);
   const { mcp, onlyTools } = options;
+  const outputs = outputStoreOf(options, config);
   const prepare = (tools: readonly AnyTool[]): AnyTool[] => (toolsOnly ? onQueue(tools, taskQueue) : [...tools]);
-  const registry = createToolRegistry(servedTools(prepare([...workerTools(options), ...(mcp?.tools ?? [])]), onlyTools, [...(mcp?.pending.keys() ?? [])]));
+  const registry = createToolRegistry(servedTools(prepare([...workerTools(options, outputs), ...(mcp?.tools ?? [])]), onlyTools, [...(mcp?.pending.keys() ?? [])]));
   // An MCP server still being retried: its tools join the catalogue (of runs started after) once it connects, and
   // run through the SDK's `default` activity, since a worker's activity types are fixed when it is created.
   const late = mcp && mcp.pending.size > 0 ? mcp : undefined;
   late?.onTools((added) => registry.add(prepare(added.filter((tool) => !onlyTools || onlyTools.some((entry) => matchesToolName(entry, tool.spec.name))))));
-  const unavailable = late ? { unavailable: (activityType: string) => late.unavailable(activityType) } : {};
-  const dataConverter = dataConverterFor(config.encryption);
+  const toolSettings = {
+    ...(late ? { unavailable: (activityType: string) => late.unavailable(activityType) } : {}),
+    ...(outputs ? { outputs } : {}),
+  };
+  const dataConverter = dataConverterFor(config.encryption, config.externalStorage);
   return Worker.create({
     connection,
     namespace: config.namespace,
     ...(dataConverter ? { dataConverter } : {}),
     taskQueue,
-    activities: toolsOnly ? createActivities({ tools: registry, toolsOnly, ...unavailable }) : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...unavailable }),
+    activities: toolsOnly ? createActivities({ tools: registry, toolsOnly, ...toolSettings }) : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...toolSettings }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
@@ -163,8 +183,9 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
  */
 export async function runWorker(options: AgentWorkerOptions = {}): Promise<void> {
   const config = options.config ?? loadTemporalConfig();
-  // Tools first: a bad AGENT_* variable is a configuration error, whether or not Temporal is reachable.
-  const tools = workerTools(options);
+  // Tools first: a bad AGENT_* or DURABLE_AGENT_OUTPUT_* variable is a configuration error, whether or not Temporal is reachable.
+  const outputs = outputStoreOf(options, config);
+  const tools = workerTools(options, outputs);
   const connection = options.connection ?? (await connectWorkerConnection(config));
   let mcp = options.mcp;
   try {
@@ -180,7 +201,7 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
       if (options.verbose) process.stderr.write(`${chosen.line}\n`);
       else if (chosen.kind !== 'prebuilt') process.stderr.write(`Bundling the workflow code at start, a few seconds (${chosen.reason}).\n`);
     }
-    const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, ...(mcp ? { mcp } : {}) });
+    const worker = await createWorker({ ...options, tools, builtinTools: false, config, connection, outputs: outputs ?? false, ...(mcp ? { mcp } : {}) });
     // A tool worker serves activities only (the workflow runs `wait` and `ask_user` itself).
     const all = [...tools, ...(mcp?.tools ?? [])];
     const served = servedTools(toolsOnly ? all.filter((tool) => activityOf(tool)) : all, options.onlyTools, [...(mcp?.pending.keys() ?? [])]).map((tool) => tool.spec.name);

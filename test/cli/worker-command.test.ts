@@ -41,7 +41,7 @@ describe('durable-agent worker start', () => {
 
   it('names its queue, tools and model in one line, with no bundler output', async () => {
     const stderr = await startLines(workerEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', DURABLE_AGENT_MODEL: 'smollm2' }));
-    expect(stderr).toMatch(/Worker polling task queue "[^"]*worker-start-[^"]+" on 127\.0\.0\.1:\d+ \(namespace default\): tools http_get, read_file, list_dir, wait, ask_user; model smollm2 at http:\/\/127\.0\.0\.1:9\/v1\. Ctrl-C stops it\./);
+    expect(stderr).toMatch(/Worker polling task queue "[^"]*worker-start-[^"]+" on 127\.0\.0\.1:\d+ \(namespace default\): tools http_get, read_file, list_dir, wait, ask_user, read_output; model smollm2 at http:\/\/127\.0\.0\.1:9\/v1\. Ctrl-C stops it\./);
     // webpack's statistics (assets, modules, "compiled successfully") are not shown without --verbose.
     expect(stderr).not.toMatch(/compiled|asset |modules by path|webpack/i);
     expect(stderr).not.toContain('no model is configured');

@@ -29,7 +29,7 @@ export async function withAgent<T>(
   script: Script,
   tools: readonly Tool[],
   body: (context: AgentTestContext) => Promise<T>,
-  workerOptions: Pick<AgentWorkerOptions, 'builtinTools' | 'mcp'> & { prices?: ModelPrices } = {},
+  workerOptions: Pick<AgentWorkerOptions, 'builtinTools' | 'mcp' | 'outputs'> & { prices?: ModelPrices } = {},
 ): Promise<T> {
   const { prices, ...options } = workerOptions;
   const model = await startScriptedModel(compileScript(script));

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { connectClient } from '../../src/config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../../src/config/temporal-config';
+import { FsOutputDriver } from '../../src/outputs/fs-output-driver';
+import { OutputStore } from '../../src/outputs/output-store';
 import { createWorker, type AgentWorkerOptions } from '../../src/worker';
 
 let runtimeInstalled = false;
@@ -32,6 +35,18 @@ export function testWorkflowBundlePath(): string {
   return path;
 }
 
+/** The folder of the test run's stored outputs (under the folder global-setup made), not the repository's own. */
+export function testOutputFolder(): string {
+  const folder = process.env.DURABLE_AGENT_TEST_FOLDER;
+  if (!folder) throw new Error('DURABLE_AGENT_TEST_FOLDER is not set: run the tests through Jest.');
+  return join(folder, 'outputs');
+}
+
+/** An output store in the test run's folder, as a worker of `config` would have (its blobs sealed with its keys). */
+export function testOutputStore(config: TemporalConfig = testConfig(), thresholdBytes?: number): OutputStore {
+  return new OutputStore(new FsOutputDriver(testOutputFolder()), { ...(config.encryption ? { keys: config.encryption } : {}), ...(thresholdBytes ? { thresholdBytes } : {}) });
+}
+
 /** A task queue no other test uses, so tests never steal each other's tasks. */
 export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${randomUUID().slice(0, 8)}`;
@@ -56,6 +71,8 @@ export async function withTestWorker<T>(
   const client = await connectClient(config);
   try {
     const worker = await createWorker({
+      // Large outputs go to the test run's folder unless the test brings its own store (or none).
+      outputs: testOutputStore(config),
       ...options,
       config,
       connection,

@@ -57,3 +57,21 @@ describe('tallyLine and summarize', () => {
     expect(summarize(results, 300)).toEqual(summarize(results, 300));
   });
 });
+
+describe('summarize: stored outputs (docs/outputs.md)', () => {
+  it('names a stored output by its handle and size, and says how to read the rest', () => {
+    const stored: TaskResult = { ...ok('a', 'head\n[… 5242000 bytes omitted …]\ntail'), outputBytes: 5_242_880, outputKind: 'string', outputRef: { handle: 'out_s1-1_1_0123abcd', bytes: 5_242_880, kind: 'string' } };
+    expect(summarize([stored], 2_000).results[0]?.preview).toBe(
+      '[stored output out_s1-1_1_0123abcd: a JSON string of 5,242,880 bytes; its head and tail follow; read any part with read_output]\nhead\n[… 5242000 bytes omitted …]\ntail',
+    );
+    // A cut output (no store) keeps its own line.
+    expect(summarize([{ ...stored, outputRef: undefined }], 2_000).results[0]?.preview).toMatch(/^\[cut to fit history: a JSON string of 5242880 bytes; its head and tail follow\]\n/);
+  });
+
+  it('shows a read_output window whole, past the per-call budget, and words an expired output in the tally', () => {
+    const window = { ...ok('a', { text: 'w'.repeat(60_000) }), tool: 'read_output' };
+    expect(summarize([window], 2_000).results[0]).toMatchObject({ omittedBytes: 0 });
+    expect(summarize([{ ...window, tool: 't' }], 2_000).results[0]?.omittedBytes).toBeGreaterThan(50_000);
+    expect(tallyLine([failed('b', 'OutputExpired')])).toBe('Executed 1 task: 0 succeeded, 1 failed (output expired)');
+  });
+});

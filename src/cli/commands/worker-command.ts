@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connectClient } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { mcpServersFor } from '../../mcp/config';
+import { loadOutputStore } from '../../outputs/create-output-store';
 import { runWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
 import { parsePositiveInteger, parseToolList } from '../parse';
@@ -24,8 +25,9 @@ export function registerWorkerCommand(program: Command): void {
         throw new InvalidArgumentError('--deployment and --build-id go together: name the deployment and this build of it (e.g. --deployment durable-agent --build-id 0.2.0).');
       }
       const config = loadTemporalConfig();
-      // Tools first: a bad AGENT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
-      const tools = workerTools({});
+      // Tools first: a bad AGENT_* or DURABLE_AGENT_OUTPUT_* variable or MCP file is a configuration error, whether or not Temporal is reachable.
+      const outputs = loadOutputStore(config.encryption);
+      const tools = workerTools({}, outputs);
       const mcpServers = mcpServersFor(options.mcpConfig);
       // The client's checks give one clear message for an unreachable server or a namespace that does not exist;
       // the worker would report the latter deep in its own retries.
@@ -36,6 +38,7 @@ export function registerWorkerCommand(program: Command): void {
         config,
         tools,
         builtinTools: false,
+        outputs: outputs ?? false,
         taskQueue: options.taskQueue,
         mcpServers,
         role: options.role ?? (options.tools ? 'tools' : 'agent'),

@@ -55,6 +55,7 @@ async function callTool(task: TaskOf<'activity'>, context: ExecutionContext): Pr
     result = { id: task.id, callId: task.callId, tool: task.tool, ok: true, output: response.output, attempts: response.attempt, durationMs: Date.now() - started };
     if (response.outputBytes !== undefined) result.outputBytes = response.outputBytes;
     if (response.outputKind !== undefined) result.outputKind = response.outputKind;
+    if (response.outputRef !== undefined) result.outputRef = response.outputRef;
   } catch (error) {
     // Cancelling the run is not a tool failure: let it end the run.
     if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;

@@ -37,7 +37,8 @@ export function taskErrorOf(error: unknown, task: Pick<Task, 'timeoutMs' | 'hear
   }
   if (cause instanceof CancelledFailure) return { type: ERROR_TYPES.toolCancelled, message: 'the call was cancelled' };
   if (cause instanceof ApplicationFailure) {
-    if (cause.type === ERROR_TYPES.toolInputInvalid || cause.type === ERROR_TYPES.toolError) return { type: cause.type, message: cause.message };
+    // Failures the model can act on keep their own type (and are never retried: there is no "gave up" to add).
+    if (cause.type === ERROR_TYPES.toolInputInvalid || cause.type === ERROR_TYPES.toolError || cause.type === ERROR_TYPES.outputExpired) return { type: cause.type, message: cause.message };
     const attempts = task.retry.maximumAttempts;
     return { type: ERROR_TYPES.toolFailed, message: `${cause.type ? `${cause.type}: ` : ''}${cause.message} (gave up after up to ${attempts} attempt${attempts === 1 ? '' : 's'})` };
   }
