@@ -1,6 +1,7 @@
 import { probeTcp } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { DEFAULT_DEV_SERVER_OPTIONS, startDevServer, type DevServer } from '../temporal-server/dev-server';
+import { DEFAULT_DEV_SERVER_OPTIONS } from '../temporal-server/dev-server';
+import { startEmbeddedServer } from './embedded-server';
 import { uiUrlFor } from './ui-links';
 
 /** A Temporal server to talk to: one that was configured or already running, or the embedded one we started. */
@@ -31,11 +32,13 @@ export async function resolveTemporalTarget(onProgress: (line: string) => void):
   onProgress(`No Temporal server at ${config.address}: starting the embedded dev server (data in ${DEFAULT_DEV_SERVER_OPTIONS.dbFile})…`);
   const port = Number(config.address.slice(config.address.lastIndexOf(':') + 1));
   // Its own process group: a Ctrl-C must leave the server up until its owner has wound down (cancelled a run) through it.
-  const server: DevServer = await startDevServer({ onProgress, ownProcessGroup: true, port, uiPort: port + 1_000 });
+  // With encryption on, its UI decodes through a codec server of this process (src/runtime/embedded-server.ts).
+  const embedded = await startEmbeddedServer({ onProgress, ownProcessGroup: true, port, uiPort: port + 1_000 });
+  const { server } = embedded;
   return {
     config: { ...config, address: server.address, connectionOptions: { ...config.connectionOptions, address: server.address } },
     uiUrl: server.uiUrl,
     embedded: true,
-    stop: () => server.stop(),
+    stop: () => embedded.stop(),
   };
 }

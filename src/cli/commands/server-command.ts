@@ -1,30 +1,12 @@
 import type { Command } from 'commander';
-import { loadEncryptionKeys } from '../../codec/encryption-keys';
-import { startCodecServer, type CodecServer } from '../../codec-server/codec-server';
-import { DEFAULT_DEV_SERVER_OPTIONS, freePort, startDevServer, type DevServer } from '../../temporal-server/dev-server';
+import { startEmbeddedServer } from '../../runtime/embedded-server';
+import { DEFAULT_DEV_SERVER_OPTIONS } from '../../temporal-server/dev-server';
 import { parsePort } from '../parse';
 
 interface ServerCommandOptions {
   port: number;
   uiPort: number;
   dbFile: string;
-}
-
-/** The dev server and, with encryption on, the codec server its Web UI decodes payloads through. */
-async function startServers(options: ServerCommandOptions): Promise<{ server: DevServer; codec: CodecServer | undefined }> {
-  const keys = loadEncryptionKeys(process.env);
-  const ip = DEFAULT_DEV_SERVER_OPTIONS.ip;
-  const common = { port: options.port, dbFile: options.dbFile, onLog: (line: string) => process.stderr.write(`[temporal] ${line}\n`) };
-  if (!keys) return { server: await startDevServer({ ...common, uiPort: options.uiPort }), codec: undefined };
-  // The codec server must know the UI's origin before the UI knows the codec server: fix the UI's port first.
-  const uiPort = options.uiPort === 0 ? await freePort(ip) : options.uiPort;
-  const codec = await startCodecServer({ keys, host: ip, port: 0, uiOrigins: [`http://${ip}:${uiPort}`, `http://localhost:${uiPort}`] });
-  try {
-    return { server: await startDevServer({ ...common, uiPort, uiCodecEndpoint: codec.endpoint }), codec };
-  } catch (error) {
-    await codec.close();
-    throw error;
-  }
 }
 
 /** `durable-agent server`: the embedded dev server in the foreground until Ctrl-C or SIGTERM. */
@@ -36,13 +18,19 @@ export function registerServerCommand(program: Command): void {
     .option('--ui-port <port>', 'Web UI port (0 picks a free one)', parsePort, DEFAULT_DEV_SERVER_OPTIONS.uiPort)
     .option('--db-file <path>', 'SQLite file that keeps runs across restarts', DEFAULT_DEV_SERVER_OPTIONS.dbFile)
     .action(async (options: ServerCommandOptions) => {
-      const { server, codec } = await startServers(options);
+      const embedded = await startEmbeddedServer({
+        port: options.port,
+        uiPort: options.uiPort,
+        dbFile: options.dbFile,
+        onLog: (line: string) => process.stderr.write(`[temporal] ${line}\n`),
+      });
+      const { server, codec } = embedded;
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`\n${signal} received, stopping the Temporal dev server…\n`);
-        void Promise.all([server.stop(), codec?.close()]).then(() => {
+        void embedded.stop().then(() => {
           process.stdout.write('Temporal dev server stopped.\n');
           process.exit(0);
         });
