@@ -40,6 +40,10 @@ const ScriptTurnSchema = z
     delayMs: z.number().int().min(0).max(600_000).optional(),
     /** Error message of a fault. */
     message: z.string().optional(),
+    /** Streamed answers: the pause between two chunks (tokens), in ms; otherwise the server's `chunkDelayMs`. */
+    chunkDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Fault: a streamed answer cut after this many chunks (the connection closes mid-answer; unstreamed: at once). */
+    cutAfterChunks: z.number().int().min(0).max(1_000_000).optional(),
   })
   .strict();
 
@@ -53,6 +57,7 @@ export interface Fault {
   delayMs?: number;
   times: number;
   message?: string;
+  cutAfterChunks?: number;
 }
 
 export interface Answer {
@@ -87,13 +92,17 @@ export function compileScript(value: unknown, source = 'the script'): Answer[] {
   let pending: Fault[] = [];
   parsed.data.turns.forEach((turn, index) => {
     if (isAnswer(turn)) {
-      if (turn.status !== undefined) throw new ScriptError(`${source}: at $.turns[${index}]: a turn is either an answer or a fault (status), not both`);
+      if (turn.status !== undefined || turn.cutAfterChunks !== undefined) {
+        throw new ScriptError(`${source}: at $.turns[${index}]: a turn is either an answer or a fault (status, cutAfterChunks), not both`);
+      }
       for (let copy = 0; copy < (turn.repeat ?? 1); copy += 1) answers.push({ turn, faults: pending });
       pending = [];
-    } else if (turn.status !== undefined || turn.delayMs !== undefined) {
-      pending = [...pending, { status: turn.status, retryAfterMs: turn.retryAfterMs, delayMs: turn.delayMs, times: turn.times ?? 1, message: turn.message }];
+    } else if (turn.status !== undefined || turn.delayMs !== undefined || turn.cutAfterChunks !== undefined) {
+      if (turn.status !== undefined && turn.cutAfterChunks !== undefined) throw new ScriptError(`${source}: at $.turns[${index}]: a fault is an HTTP status or a cut stream, not both`);
+      const cut = turn.cutAfterChunks !== undefined ? { cutAfterChunks: turn.cutAfterChunks } : {};
+      pending = [...pending, { status: turn.status, retryAfterMs: turn.retryAfterMs, delayMs: turn.delayMs, times: turn.times ?? 1, message: turn.message, ...cut }];
     } else {
-      throw new ScriptError(`${source}: at $.turns[${index}]: expected toolCalls, content, rawArguments, rawResponse, status or delayMs`);
+      throw new ScriptError(`${source}: at $.turns[${index}]: expected toolCalls, content, rawArguments, rawResponse, status, delayMs or cutAfterChunks`);
     }
   });
   if (pending.length > 0) throw new ScriptError(`${source}: the last turns are faults with no answer after them`);

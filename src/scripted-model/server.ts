@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { OMITTED_TURNS_PATTERN } from '../core/transcript';
 import { faultFor, type Answer } from './script';
+import { chunksOf, sendStream } from './stream';
 import { transcriptProblem, type ChatMessage } from './transcript-check';
 
 
 /** The parts of a Chat Completions request the scripted model reads. */
 interface ChatRequest {
   model?: string;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
   messages?: ChatMessage[];
   tools?: Array<{ function?: { name?: string } }>;
 }
@@ -19,7 +22,7 @@ export interface ScriptedRequest {
   bytes: number;
   messages: number;
   tools: string[];
-  /** HTTP status served (200 for answers). */
+  /** HTTP status served (200 for answers; 0 for an answer cut by a `cutAfterChunks` fault). */
   status: number;
   /** What `{{observations}}` expanded to for this request. */
   observations: string;
@@ -43,6 +46,8 @@ export interface ScriptedModelOptions {
   port?: number;
   /** Only loopback is used. @default '127.0.0.1' */
   host?: string;
+  /** Streamed answers (`stream: true`): the pause between two chunks, unless a turn sets its own. @default 0 */
+  chunkDelayMs?: number;
 }
 
 const MAX_LOGGED_REQUESTS = 10_000;
@@ -215,8 +220,20 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
       sendJson(response, fault.status, { error: { message: fault.message ?? `scripted fault: HTTP ${fault.status}`, type: 'scripted_fault', code: fault.status } }, headers);
       return;
     }
-    log(200);
+    log(fault?.cutAfterChunks !== undefined ? 0 : 200);
     const completion = completionFor(script, turnIndex, chat, Buffer.byteLength(body), observations);
+    const raw = completion instanceof Object && ('rawBody' in completion || answer?.turn.rawResponse !== undefined);
+    // A streamed request gets chunks (a raw answer is sent as it is, to test what a client makes of it).
+    if (chat.stream === true && !raw) {
+      const chunks = chunksOf(completion as Parameters<typeof chunksOf>[0], chat.stream_options?.include_usage === true);
+      const cut = fault?.cutAfterChunks !== undefined ? { cutAfter: fault.cutAfterChunks } : {};
+      await sendStream(response, chunks, { delayMs: answer?.turn.chunkDelayMs ?? options.chunkDelayMs ?? 0, ...cut });
+      return;
+    }
+    if (fault?.cutAfterChunks !== undefined) {
+      response.destroy();
+      return;
+    }
     if (completion instanceof Object && 'rawBody' in completion && typeof completion.rawBody === 'string') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(completion.rawBody);
