@@ -129,7 +129,8 @@ const CompletionSchema = z.looseObject({
               z.looseObject({
                 id: z.string().optional(),
                 type: z.string().optional(),
-                function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }),
+                // Some OpenAI-compatible servers send the arguments as a JSON object rather than its text (docs/providers.md).
+                function: z.looseObject({ name: z.string(), arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish() }),
               }),
             )
             .nullish(),
@@ -198,7 +199,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
         (message.tool_calls ?? []).map((call, index) => ({
           id: call.id ?? `call_${request.step}_${index + 1}`,
           name: call.function.name,
-          arguments: call.function.arguments ?? '',
+          arguments: typeof call.function.arguments === 'object' && call.function.arguments !== null ? JSON.stringify(call.function.arguments) : (call.function.arguments ?? ''),
         })),
         request.maxCalls ?? DEFAULT_MAX_CALLS_PER_ANSWER,
       );
