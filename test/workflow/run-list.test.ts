@@ -4,6 +4,7 @@ import { connectClient } from '../../src/config/connect';
 import { AGENT_WORKFLOW_TYPE } from '../../src/contracts/definitions';
 import { agentClientFor, testKeys } from '../helpers/encryption';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
 /**
  * `list` is newest first by start time, although the dev server's visibility store lists open runs first and closed
@@ -52,9 +53,10 @@ describe('newestRuns', () => {
       const taskQueue = uniqueTaskQueue('list-goal');
       const goal = `Find the goal of run ${taskQueue} in the list, although this goal is longer than the list keeps of it`;
       const run = await agents.start({ goal }, { taskQueue });
-      const listed = (await agents.list({ limit: 1_000 })).find((entry) => entry.workflowId === run.workflowId);
+      // Visibility is eventually consistent: a run just started may take a moment to be listed.
+      const listed = await until(`${run.workflowId} in the list`, async () => (await agents.list({ limit: 1_000 })).find((entry) => entry.workflowId === run.workflowId));
       await agents.client.workflow.getHandle(run.workflowId).terminate('test: done');
-      expect(listed?.goal).toBe(`${goal.slice(0, 99)}…`);
+      expect(listed.goal).toBe(`${goal.slice(0, 99)}…`);
     } finally {
       await agents.close();
     }
@@ -70,8 +72,8 @@ describe('newestRuns', () => {
       // A memo encrypted with test-k1 (as an ended run's event log is); no worker polls the queue.
       await writer.client.workflow.start(AGENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [], memo: { note: 'sealed with test-k1' } });
       await expect(reader.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/test-k1/);
-      const listed = (await reader.list({ limit: 1_000 })).find((entry) => entry.workflowId === workflowId);
-      expect(listed?.executionStatus).toBe('RUNNING');
+      const listed = await until(`${workflowId} in the list`, async () => (await reader.list({ limit: 1_000 })).find((entry) => entry.workflowId === workflowId));
+      expect(listed.executionStatus).toBe('RUNNING');
     } finally {
       await writer.client.workflow.getHandle(workflowId).terminate('test: done').catch(() => undefined);
       await writer.close();
