@@ -29,7 +29,15 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
   if (!model) return undefined;
   if ('openai' in model) return model;
   if (!model.apiKey && !model.baseURL) return undefined;
-  return { openai: createOpenAIClient(model), defaultModel: model.defaultModel, apiKey: model.apiKey, ...(model.prices ? { prices: model.prices } : {}) };
+  return {
+    openai: createOpenAIClient(model),
+    defaultModel: model.defaultModel,
+    apiKey: model.apiKey,
+    streamIdleTimeoutMs: model.requestTimeoutMs,
+    ...(model.prices ? { prices: model.prices } : {}),
+    ...(model.stream === false ? { stream: false } : {}),
+    ...(model.extraBody ? { extraBody: model.extraBody } : {}),
+  };
 }
 
 const isToolList = (tools: readonly AnyTool[] | ToolRegistry): tools is readonly AnyTool[] => Array.isArray(tools);

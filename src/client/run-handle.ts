@@ -9,6 +9,8 @@ import type { EventPage, Pending, RunEvent, TurnAnswer } from '../contracts/inte
 import type { Budget, BudgetRaise } from '../contracts/run-input';
 import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
 import { RunInteraction } from './run-interaction';
+import { modelStream, type ModelStreamOptions } from './model-stream';
+import type { ModelStreamChunk } from '../contracts/model-stream';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
 
@@ -200,6 +202,16 @@ export class AgentRunHandle {
    */
   events(options: { from?: number; signal?: AbortSignal; minIntervalMs?: number; maxIntervalMs?: number } = {}): AsyncGenerator<RunEvent> {
     return this.interaction.events(options);
+  }
+
+  /**
+   * The model's text as it writes, for every model call from now until the run ends: `text` to append, `reset` when a
+   * call is retried (drop what this step showed), `gap`, `calls` (tool calls begun) and `done` (docs/streaming.md).
+   * Read from the run's pending model call on the server: nothing enters its history, no Update is taken, and a
+   * stream opened late starts with the text so far. Abort `signal` to stop early.
+   */
+  stream(options: ModelStreamOptions = {}): AsyncGenerator<ModelStreamChunk> {
+    return modelStream(this.handle(), options);
   }
 
   /**

@@ -25,6 +25,22 @@ const ModelEnvironmentSchema = z.object({
       }
     })
     .pipe(ModelPricesSchema),
+  /** `off` asks for whole answers instead of streams (a server whose streams are broken); docs/streaming.md. */
+  DURABLE_AGENT_MODEL_STREAM: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+  /** A JSON object merged into every request that offers tools: `{"tool_choice": "required"}`, a provider's options. */
+  DURABLE_AGENT_MODEL_EXTRA_BODY: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected a JSON object such as {"tool_choice": "required"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.unknown(), { message: 'expected a JSON object such as {"tool_choice": "required"}' }).optional()),
 });
 
 /** How the worker reaches the model. The API key stays in the worker: never in workflow input or history. */
@@ -35,6 +51,10 @@ export interface ModelConfig {
   requestTimeoutMs: number;
   /** Model prices for cost budgets. @default DEFAULT_MODEL_PRICES */
   prices?: ModelPrices;
+  /** Stream answers and show their text live (docs/streaming.md). @default true */
+  stream?: boolean;
+  /** Merged into every request that offers tools (`DURABLE_AGENT_MODEL_EXTRA_BODY`). */
+  extraBody?: Record<string, unknown>;
 }
 
 export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConfig {
@@ -45,6 +65,8 @@ export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConf
     defaultModel: values.DURABLE_AGENT_MODEL,
     requestTimeoutMs: values.DURABLE_AGENT_MODEL_TIMEOUT_MS,
     prices: { ...DEFAULT_MODEL_PRICES, ...values.DURABLE_AGENT_PRICES },
+    stream: values.DURABLE_AGENT_MODEL_STREAM === 'on',
+    ...(values.DURABLE_AGENT_MODEL_EXTRA_BODY ? { extraBody: values.DURABLE_AGENT_MODEL_EXTRA_BODY } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Budget, BudgetRaise } from './run-input';
 import type { PlannerContext, PlannerContextRequest } from './planner-io';
 import type { AgentRunResult } from './run-result';
 import type { AgentState } from './agent-state';
+import type { RecordedAnswerText } from './model-stream';
 import type { AgentWorkflowInput } from './workflow-input';
 
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */
@@ -25,6 +26,9 @@ function queryDefinition<Result, Args extends unknown[] = []>(name: string): Que
 
 /** Live state: step, calls in flight, usage, recent calls. Needs a worker to answer. */
 export const agentStateQuery = queryDefinition<AgentState>('agentState');
+
+/** The latest recorded model answer's text and step (a live stream ends a call's text with it: docs/streaming.md). */
+export const lastAnswerQuery = queryDefinition<RecordedAnswerText | null>('lastAnswer');
 
 /** What the planner reads: a prefix of the transcript (and the catalogue, when asked). Internal to the runtime. */
 export const plannerContextQuery = queryDefinition<PlannerContext, [PlannerContextRequest?]>('plannerContext');

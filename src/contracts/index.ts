@@ -2,7 +2,8 @@
  * The public contracts of durable-agent, in one module: what a caller passes, what a run returns, its live state,
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
-export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './definitions';
+export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, lastAnswerQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './definitions';
+export { ModelTextDetailsSchema, STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelStreamChunk, type ModelTextDetails, type RecordedAnswerText } from './model-stream';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,

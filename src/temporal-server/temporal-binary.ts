@@ -103,7 +103,7 @@ function alive(pid: number): boolean {
  * One build at a time per machine: a lock folder beside the binary's, holding the builder's pid. A command that finds
  * it held by a live process waits for that build (and uses its binary); a lock whose process is gone is taken over.
  */
-async function withBuildLock(target: string, onProgress: (line: string) => void, build: () => Promise<void>): Promise<void> {
+export async function withBuildLock(target: string, onProgress: (line: string) => void, build: () => Promise<void>): Promise<void> {
   const lock = `${join(target, '..')}.lock`;
   mkdirSync(join(lock, '..'), { recursive: true });
   let told = false;

@@ -1,3 +1,4 @@
+import { STREAM_INTERVAL_MS } from '../contracts/model-stream';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { dataConverterFor } from '../codec/data-converter';
@@ -166,9 +167,10 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,
-    // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds.
+    // Heartbeats carry cancellation to tools: send them often enough that a cancelled tool stops within seconds. A
+    // streaming model call heartbeats its text so far (docs/streaming.md): the throttle lets it through at that pace.
     defaultHeartbeatThrottleInterval: '1 second',
-    maxHeartbeatThrottleInterval: '2 seconds',
+    maxHeartbeatThrottleInterval: STREAM_INTERVAL_MS,
     ...workflowSource,
     // Runs are pinned to the build that started them: a large change to the loop ships as a new version.
     ...(options.deployment

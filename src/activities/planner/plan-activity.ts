@@ -12,7 +12,9 @@ import { limitToolCalls } from '../../core/actions';
 import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/pricing';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../contracts/limits';
 import { plannerContextQuery } from '../../contracts/definitions';
+import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '../../contracts/model-stream';
 import { classifyModelError } from './classify-model-error';
+import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
 
@@ -33,6 +35,12 @@ export interface PlannerDependencies {
   maxAnswerBytes?: number;
   /** Model prices, to report each call's cost (for `budget.maxCostUsd`). @default DEFAULT_MODEL_PRICES */
   prices?: ModelPrices;
+  /** Ask for the answer as a stream and heartbeat its text so far (docs/streaming.md). @default true */
+  stream?: boolean;
+  /** With `stream`: longest silence in the middle of an answer before the call is a timeout. @default 110_000 */
+  streamIdleTimeoutMs?: number;
+  /** Merged into every request that offers tools (a forced `tool_choice`, a provider's own options). @default none */
+  extraBody?: Record<string, unknown>;
 }
 
 /** What the model is shown, and whether the worker had it (`cache`) or asked the run (`query`). */
@@ -153,7 +161,7 @@ function malformed(detail: string): ApplicationFailure {
 export function createPlannerActivities(dependencies: PlannerDependencies) {
   const readContext = dependencies.readContext ?? createWorkflowContextReader();
   const maxRetryAfterMs = dependencies.maxRetryAfterMs ?? PLANNER_MAX_RETRY_AFTER_MS;
-  const heartbeatIntervalMs = dependencies.heartbeatIntervalMs ?? 5_000;
+  const keepAliveMs = dependencies.heartbeatIntervalMs ?? 5_000;
   const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
 
   return {
@@ -163,22 +171,27 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const context = await readContext(request);
       const model = request.model ?? context.model ?? dependencies.defaultModel;
       const tools = request.finalTurn ? [] : context.tools;
-      // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive).
-      const heartbeat = activity.info.isLocal ? undefined : setInterval(() => activity.heartbeat({ step: request.step }), heartbeatIntervalMs);
+      // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
+      const live = activity.info.isLocal ? undefined : new LiveText(activity, request.step, dependencies.stream !== false, keepAliveMs);
+      const body = {
+        model,
+        messages: context.messages.map(toOpenAIMessage),
+        ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), parallel_tool_calls: true, ...dependencies.extraBody } : {}),
+      };
       let completion;
       try {
-        completion = await dependencies.openai.chat.completions.create(
-          {
-            model,
-            messages: context.messages.map(toOpenAIMessage),
-            ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), parallel_tool_calls: true } : {}),
-          },
-          { signal: activity.cancellationSignal, maxRetries: 0 },
-        );
+        completion =
+          live?.streaming === true
+            ? await streamCompletion(dependencies.openai, body, {
+                signal: activity.cancellationSignal,
+                idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
+                onProgress: (progress) => live.update(progress.text, progress.calls),
+              })
+            : await dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
       } catch (error) {
         throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
       } finally {
-        if (heartbeat) clearInterval(heartbeat);
+        live?.stop();
       }
       const parsed = CompletionSchema.safeParse(completion);
       if (!parsed.success) {
@@ -228,4 +241,51 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       return result;
     },
   };
+}
+
+/**
+ * Heartbeats what the model has written so far (docs/streaming.md): at once when the call starts (so a client sees a
+ * retry's reset at once), then at most every STREAM_INTERVAL_MS while text comes, and the latest details again every
+ * few seconds to stay alive. Only a heartbeat's latest details are kept by the server, so each carries the whole text
+ * so far (its last STREAM_WINDOW_CHARS). Without streaming, it only keeps the call alive.
+ */
+class LiveText {
+  private details: ModelTextDetails | { step: number };
+  private lastSent = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(
+    private readonly activity: Context,
+    step: number,
+    readonly streaming: boolean,
+    /** How often to heartbeat when nothing new was written (the planner's heartbeat timeout is 30 s). */
+    keepAliveMs: number,
+  ) {
+    this.details = streaming ? { kind: 'model_text', step, attempt: activity.info.attempt, offset: 0, text: '' } : { step };
+    this.send();
+    this.keepAlive = setInterval(() => this.send(), keepAliveMs);
+  }
+
+  update(text: string, calls: string[]): void {
+    if (!('kind' in this.details)) return;
+    const offset = Math.max(0, text.length - STREAM_WINDOW_CHARS);
+    this.details = { ...this.details, offset, text: offset > 0 ? text.slice(offset) : text, ...(calls.length ? { calls } : {}) };
+    if (this.timer) return;
+    const wait = this.lastSent + STREAM_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.send();
+    else this.timer = setTimeout(() => this.send(), wait);
+  }
+
+  stop(): void {
+    clearInterval(this.keepAlive);
+    clearTimeout(this.timer);
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastSent = Date.now();
+    this.activity.heartbeat(this.details);
+  }
 }

@@ -1,5 +1,5 @@
 import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, setHandler, upsertMemo } from '@temporalio/workflow';
-import { agentStateQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../contracts/definitions';
+import { agentStateQuery, lastAnswerQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../contracts/definitions';
 import type { WaitingStep } from '../../contracts/workflow-input';
 import { RUN_STATUSES } from '../../contracts/status';
 import { ERROR_TYPES } from '../../contracts/error-types';
@@ -98,6 +98,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const view = new RunView(run, input);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
+  setHandler(lastAnswerQuery, () => run.lastAnswer());
   const policy = new HandoverPolicy(input);
   const interaction = new RunWaits(run, view, input, policy);
   interaction.register();

@@ -6,6 +6,7 @@ import type { AgentState } from '../../contracts/agent-state';
 import type { CarriedFold, WaitingStep } from '../../contracts/workflow-input';
 import type { AgentRunResult, TaskError, Usage } from '../../contracts/run-result';
 import type { ChatMessage } from '../../contracts/chat-message';
+import type { RecordedAnswerText } from '../../contracts/model-stream';
 import type { Observation, Task, TaskResult } from '../../core/model';
 import type { PlannerContext, PlannerContextRequest, PlanResult } from '../../contracts/planner-io';
 import type { ResolvedAgentRunInput, ResumeState } from '../../contracts/workflow-input';
@@ -61,6 +62,7 @@ export class RunState {
   /** Calls waiting for a decision and questions waiting for an answer. */
   readonly people: PeopleWaits;
   private readonly live = new LiveDetails();
+  private lastAnswerText?: RecordedAnswerText;
   /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
   readonly startedAt: number;
   /** Runs in this continue-as-new chain, this one included. */
@@ -130,6 +132,7 @@ export class RunState {
   /** Records the model's answer (the planner cut its calls to the cap and made their ids unique) and its usage. */
   recordPlan(plan: PlanResult): RecordedAnswer {
     const answer = this.transcript.recordAnswer(plan);
+    this.lastAnswerText = { step: this.fold.step, content: answer.message.content };
     const calls = answer.message.toolCalls?.length ?? 0;
     this.events.append({
       type: 'plan_done',
@@ -138,6 +141,11 @@ export class RunState {
       ...usageFields(plan.usage),
     });
     return answer;
+  }
+
+  /** The text of the latest answer and its step: a live stream ends a call's text with it (docs/streaming.md). */
+  lastAnswer(): RecordedAnswerText | null {
+    return this.lastAnswerText ?? null;
   }
 
   /** The tokens of a model call that gave up but still cost them (the planner said how many): a `plan_failed` event. */
