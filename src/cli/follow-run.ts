@@ -3,6 +3,7 @@ import { isConnectionFailure, probeTcp, TemporalConnectionLostError } from '../c
 import { RunProgress } from '../client/run-progress';
 import type { ProgressView } from './progress';
 import { within } from './within';
+import { followText } from './live-text';
 
 /** How often the server is probed (TCP, on loopback or the network) while a run is followed. */
 const PROBE_MS = 1_000;
@@ -104,6 +105,8 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     }
   };
   const following = follow();
+  // The model's text as it writes, under the progress (docs/streaming.md); it ends with the run or the follow.
+  const texting = view?.text ? followText(handle, (chunk) => view.text?.(chunk), stop.signal) : Promise.resolve();
 
   /** Probes the server; rejects when it stayed unreachable for the grace period (a refused connection is immediate). */
   const watchServer = async (): Promise<never> => {
@@ -134,7 +137,7 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     if (redraw) clearInterval(redraw);
     view?.done();
     // The losers must not reject unobserved later.
-    for (const loser of [ended, workerStopped, watching, following]) loser.catch(() => undefined);
+    for (const loser of [ended, workerStopped, watching, following, texting]) loser.catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MAX_STEPS, RunNotFoundError, RunProgress, type AgentRunHandle, type RunEvent, type TurnAnswer } from '../client';
 import type { ProgressView } from './progress';
 import { within } from './within';
+import { followText } from './live-text';
 
 /** How long finding where the session's log ends may take; past it the turn is sent and only its answer shown. */
 const LOG_END_MS = 3_000;
@@ -96,6 +97,7 @@ export async function sendWithProgress(handle: AgentRunHandle, view: ProgressVie
       }
     }
   })();
+  const texting = view.text ? followText(handle, (chunk) => !closed && view.text?.(chunk), stop.signal) : Promise.resolve();
   try {
     const answer = await send();
     stop.abort();
@@ -114,6 +116,7 @@ export async function sendWithProgress(handle: AgentRunHandle, view: ProgressVie
   } finally {
     closed = true;
     stop.abort();
+    await within(texting, LAST_EVENTS_MS);
     view.done();
   }
 }

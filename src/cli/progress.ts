@@ -1,6 +1,8 @@
 import { clearScreenDown, moveCursor } from 'node:readline';
 import colors from 'picocolors';
 import type { AgentState, FinishedCall } from '../workflows/agent/run-state';
+import type { ModelStreamChunk } from '../contracts/model-stream';
+import { LiveText } from './live-text';
 
 /** Shows a run's progress: a redrawn block on a terminal, one plain line per event otherwise. */
 export interface ProgressView {
@@ -9,6 +11,8 @@ export interface ProgressView {
   note(lines: readonly string[]): void;
   /** Leaves the last frame on screen. */
   done(): void;
+  /** The model's live text (docs/streaming.md): drawn under the progress on a terminal, printed as it comes otherwise. */
+  text?(chunk: ModelStreamChunk): void;
 }
 
 function seconds(ms: number): string {
@@ -25,31 +29,65 @@ function headline(state: AgentState): string {
   return `step ${state.step}/${state.maxSteps} · ${tokens} tokens · tools ${state.toolCalls.ok} ok / ${state.toolCalls.failed} failed`;
 }
 
-/** Redraws a small block in place (cursor up, clear, write). */
+/** Redraws a small block in place (cursor up, clear, write), with the model's text under way at its foot. */
 function terminalView(stream: NodeJS.WriteStream): ProgressView {
   let drawn = 0;
+  let latest: AgentState | undefined;
+  const live = new LiveText();
+  const clear = () => {
+    if (drawn > 0) {
+      moveCursor(stream, 0, -drawn);
+      clearScreenDown(stream);
+    }
+  };
+  const draw = (state: AgentState, now = Date.now()) => {
+    latest = state;
+    const lines = [colors.bold(headline(state))];
+    for (const call of state.pending) lines.push(`  ${colors.yellow('…')} ${call.tool} (${call.id}) ${seconds(now - call.startedAt)}`);
+    for (const call of state.recent.slice(-6)) lines.push(`  ${finishedLine(call)}`);
+    for (const line of live.lines(stream.columns || 80)) lines.push(`  ${colors.dim(line)}`);
+    clear();
+    stream.write(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
   return {
-    update(state, now = Date.now()) {
-      const lines = [colors.bold(headline(state))];
-      for (const call of state.pending) lines.push(`  ${colors.yellow('…')} ${call.tool} (${call.id}) ${seconds(now - call.startedAt)}`);
-      for (const call of state.recent.slice(-6)) lines.push(`  ${finishedLine(call)}`);
-      if (drawn > 0) {
-        moveCursor(stream, 0, -drawn);
-        clearScreenDown(stream);
-      }
-      stream.write(`${lines.join('\n')}\n`);
-      drawn = lines.length;
-    },
+    update: draw,
     note(lines) {
-      if (drawn > 0) {
-        moveCursor(stream, 0, -drawn);
-        clearScreenDown(stream);
-      }
+      clear();
       stream.write(`${lines.join('\n')}\n`);
       drawn = 0;
     },
     done() {
       drawn = 0;
+    },
+    text(chunk) {
+      if (live.apply(chunk) && latest) draw(latest);
+    },
+  };
+}
+
+/**
+ * Prints the model's text as it comes, on lines of its own (`  model: …`); a retried call starts a new line that says so.
+ * `end` closes an open line before something else is printed.
+ */
+export function inlineText(stream: NodeJS.WritableStream): { text(chunk: ModelStreamChunk): void; end(): void } {
+  let open = false;
+  const end = () => {
+    if (open) stream.write('\n');
+    open = false;
+  };
+  return {
+    end,
+    text(chunk) {
+      if (chunk.type === 'reset') {
+        end();
+        stream.write(`  model (attempt ${chunk.attempt}, starting over): `);
+        open = true;
+      } else if (chunk.type === 'text' || chunk.type === 'gap') {
+        if (!open) stream.write('  model: ');
+        open = true;
+        stream.write(chunk.type === 'gap' ? '…' : chunk.text.replace(/\n/g, '\n    '));
+      } else if (chunk.type === 'done') end();
     },
   };
 }
@@ -59,30 +97,40 @@ function plainView(stream: NodeJS.WritableStream): ProgressView {
   let printedStep = 0;
   const started = new Set<string>();
   const finished = new Set<string>();
-  const enterStep = (step: number, maxSteps: number) => {
-    if (step <= printedStep) return;
-    printedStep = step;
-    stream.write(`step ${step}/${maxSteps}\n`);
-  };
+  const inline = inlineText(stream);
   return {
+    text: (chunk) => inline.text(chunk),
     update(state) {
+      // Only what changed is printed (a redraw of the same state prints nothing, and leaves a line of text open).
+      const out: string[] = [];
+      const enter = (step: number) => {
+        if (step <= printedStep) return;
+        printedStep = step;
+        out.push(`step ${step}/${state.maxSteps}`);
+      };
       for (const call of state.recent) {
         if (finished.has(call.id)) continue;
         finished.add(call.id);
-        enterStep(call.step, state.maxSteps);
-        stream.write(`  ${finishedLine(call)}\n`);
+        enter(call.step);
+        out.push(`  ${finishedLine(call)}`);
       }
-      enterStep(state.step, state.maxSteps);
+      enter(state.step);
       for (const call of state.pending) {
         if (started.has(call.id) || finished.has(call.id)) continue;
         started.add(call.id);
-        stream.write(`  → ${call.tool} (${call.id}) started\n`);
+        out.push(`  → ${call.tool} (${call.id}) started`);
       }
+      if (out.length === 0) return;
+      inline.end();
+      stream.write(`${out.join('\n')}\n`);
     },
     note(lines) {
+      inline.end();
       stream.write(`${lines.join('\n')}\n`);
     },
-    done() {},
+    done() {
+      inline.end();
+    },
   };
 }
 
@@ -105,6 +153,9 @@ function holdable(view: ProgressView): HoldableView {
     },
     done() {
       view.done();
+    },
+    text(chunk) {
+      if (!held) view.text?.(chunk);
     },
     hold() {
       held = true;

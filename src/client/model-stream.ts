@@ -43,6 +43,13 @@ async function liveCall(
   return parsed.success && parsed.data.attempt >= (plan.attempt ?? 1) ? { key, details: parsed.data } : { key };
 }
 
+/** The text so far of the model call under way (its step, attempt and the tail of its text), or undefined when none. */
+export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promise<ModelTextDetails | undefined> {
+  const description = await handle.describe();
+  if (description.status.name !== 'RUNNING') return undefined;
+  return (await liveCall(handle, description))?.details;
+}
+
 /** The rest of a call's text after its last heartbeat: the recorded answer (the server keeps no heartbeat sent at the end). */
 async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown, open: boolean): Promise<string> {
   try {

@@ -9,8 +9,8 @@ import type { EventPage, Pending, RunEvent, TurnAnswer } from '../contracts/inte
 import type { Budget, BudgetRaise } from '../contracts/run-input';
 import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
 import { RunInteraction } from './run-interaction';
-import { modelStream, type ModelStreamOptions } from './model-stream';
-import type { ModelStreamChunk } from '../contracts/model-stream';
+import { modelStream, modelTextNow, type ModelStreamOptions } from './model-stream';
+import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-stream';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
 
@@ -212,6 +212,11 @@ export class AgentRunHandle {
    */
   stream(options: ModelStreamOptions = {}): AsyncGenerator<ModelStreamChunk> {
     return modelStream(this.handle(), options);
+  }
+
+  /** The text so far of the model call under way (docs/streaming.md), or undefined when the model is not writing. */
+  async modelText(): Promise<ModelTextDetails | undefined> {
+    return this.notFoundAware(() => modelTextNow(this.handle()));
   }
 
   /**

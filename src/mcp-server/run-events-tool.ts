@@ -46,6 +46,9 @@ export const runEventsTool = defineMcpTool({
       page = await readPage(context, handle, from, limit);
     }
     const { events, next, ended, firstKept } = page;
+    // The model's text under way (docs/streaming.md): read from the server, nothing written to the run.
+    const modelText = ended ? undefined : await bounded(context, SERVER_CALL_MS, () => handle.modelText()).catch(() => undefined);
+    const writing = modelText ? [`The model is writing (step ${modelText.step}, attempt ${modelText.attempt}): ${modelText.offset > 0 ? '…' : ''}${modelText.text}`] : [];
     const dropped = firstKept > from ? ` Events before offset ${firstKept} were dropped (the log keeps the newest).` : '';
     const summary = events.length === 0 ? `No events from offset ${from} yet.` : `${events.length} events from offset ${events[0]?.offset ?? from}; next offset ${next}.`;
     const end = ended ? ' The run has ended: nothing more will come.' : ' The run goes on: call again with from = next.';
@@ -54,13 +57,14 @@ export const runEventsTool = defineMcpTool({
     const progress = whole ? RunProgress.of(events, 1).state() : undefined;
     const standing = progress ? ` As of offset ${next}: ${progress.status}, step ${progress.step}, tools ${progress.toolCalls.ok} ok / ${progress.toolCalls.failed} failed.` : '';
     return {
-      text: [`${summary}${end}${dropped}${standing}`, ...events.map(eventLine)].join('\n'),
+      text: [`${summary}${end}${dropped}${standing}`, ...events.map(eventLine), ...writing].join('\n'),
       data: {
         runId,
         events,
         next,
         ended,
         firstKept,
+        ...(modelText ? { modelText } : {}),
         ...(progress ? { progress: { status: progress.status, step: progress.step, toolCalls: progress.toolCalls, usage: progress.usage } } : {}),
       },
     };

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OMITTED_TURNS_PATTERN } from '../core/transcript';
+import { quirkyCompletion, rejectedParam, unsupportedParamError } from './quirks';
 import { faultFor, type Answer } from './script';
 import { chunksOf, sendStream } from './stream';
 import { transcriptProblem, type ChatMessage } from './transcript-check';
-
 
 /** The parts of a Chat Completions request the scripted model reads. */
 interface ChatRequest {
@@ -28,6 +28,8 @@ export interface ScriptedRequest {
   observations: string;
   /** Text of the conversation's first message when it is a system message (the run's system prompt), else ''. */
   systemPrompt: string;
+  /** The request's top-level parameters, sorted (`model`, `messages`, `stream_options`, `parallel_tool_calls`, …). */
+  params: string[];
 }
 
 export interface ScriptedModelServer {
@@ -48,6 +50,8 @@ export interface ScriptedModelOptions {
   host?: string;
   /** Streamed answers (`stream: true`): the pause between two chunks, unless a turn sets its own. @default 0 */
   chunkDelayMs?: number;
+  /** Every request carrying one of these top-level parameters gets a 400 naming it (as a turn's `rejectParams`). */
+  rejectParams?: readonly string[];
 }
 
 const MAX_LOGGED_REQUESTS = 10_000;
@@ -148,7 +152,7 @@ function completionFor(answers: readonly Answer[], turnIndex: number, chat: Chat
     choices: [
       {
         index: 0,
-        finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
+        finish_reason: answer?.finishReason ?? (toolCalls.length ? 'tool_calls' : 'stop'),
         message: { role: 'assistant', content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
       },
     ],
@@ -186,19 +190,14 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
     // Turn k = assistant messages so far, plus the turns a compacted transcript says it dropped.
     const omitted = messages.map((message) => OMITTED_TURNS_PATTERN.exec(textOf(message.content))).find(Boolean);
     const turnIndex = messages.filter((message) => message.role === 'assistant').length + Number(omitted?.[1] ?? 0);
-    const key = createHash('sha1').update(JSON.stringify(messages)).digest('hex');
-    const attempt = attempts.get(key) ?? 0;
-    attempts.set(key, attempt + 1);
-    if (attempts.size > 100_000) attempts.clear();
-
     const script = (chat.model ? options.scriptsByModel?.get(chat.model) : undefined) ?? answers;
     const answer = script[turnIndex];
-    const fault = answer ? faultFor(answer, attempt) : undefined;
     const observations = observationsOf(messages);
     const systemPrompt = messages[0]?.role === 'system' ? textOf(messages[0].content) : '';
     const log = (status: number) => {
       const tools = (chat.tools ?? []).map((tool) => tool.function?.name ?? '');
-      requests.push({ turn: turnIndex + 1, bytes: Buffer.byteLength(body), messages: messages.length, tools, status, observations, systemPrompt });
+      const params = Object.keys(chat).sort();
+      requests.push({ turn: turnIndex + 1, bytes: Buffer.byteLength(body), messages: messages.length, tools, status, observations, systemPrompt, params });
       if (requests.length > MAX_LOGGED_REQUESTS) requests.shift();
     };
     // Checked before any scripted fault: the real API refuses such a request whatever else happens.
@@ -208,6 +207,18 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
       sendJson(response, 400, { error: { message: problem.message, type: 'invalid_request_error', param: problem.param, code: null } });
       return;
     }
+    // A parameter the provider does not take: refused before anything else, and not counted as an attempt.
+    const rejected = rejectedParam(chat as Record<string, unknown>, [...(options.rejectParams ?? []), ...(answer?.turn.rejectParams ?? [])]);
+    if (rejected) {
+      log(400);
+      sendJson(response, 400, unsupportedParamError(rejected));
+      return;
+    }
+    const key = createHash('sha1').update(JSON.stringify(messages)).digest('hex');
+    const attempt = attempts.get(key) ?? 0;
+    attempts.set(key, attempt + 1);
+    if (attempts.size > 100_000) attempts.clear();
+    const fault = answer ? faultFor(answer, attempt) : undefined;
     const delayMs = fault?.delayMs ?? (fault ? undefined : answer?.turn.delayMs);
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (fault?.status !== undefined) {
@@ -222,10 +233,10 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
     }
     log(fault?.cutAfterChunks !== undefined ? 0 : 200);
     const completion = completionFor(script, turnIndex, chat, Buffer.byteLength(body), observations);
-    const raw = completion instanceof Object && ('rawBody' in completion || answer?.turn.rawResponse !== undefined);
+    const raw = answer?.turn.rawResponse !== undefined || (completion instanceof Object && 'rawBody' in completion);
     // A streamed request gets chunks (a raw answer is sent as it is, to test what a client makes of it).
     if (chat.stream === true && !raw) {
-      const chunks = chunksOf(completion as Parameters<typeof chunksOf>[0], chat.stream_options?.include_usage === true);
+      const chunks = chunksOf(completion as Parameters<typeof chunksOf>[0], chat.stream_options?.include_usage === true, answer?.turn.quirks);
       const cut = fault?.cutAfterChunks !== undefined ? { cutAfter: fault.cutAfterChunks } : {};
       await sendStream(response, chunks, { delayMs: answer?.turn.chunkDelayMs ?? options.chunkDelayMs ?? 0, ...cut });
       return;
@@ -239,7 +250,7 @@ export async function startScriptedModel(answers: readonly Answer[], options: Sc
       response.end(completion.rawBody);
       return;
     }
-    sendJson(response, 200, JSON.stringify(completion));
+    sendJson(response, 200, JSON.stringify(raw ? completion : quirkyCompletion(completion as Parameters<typeof quirkyCompletion>[0], answer?.turn.quirks ?? [])));
   };
 
   const server = createServer((request, response) => {

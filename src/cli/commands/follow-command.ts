@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { NoWorkerAnsweredError, type AgentRunHandle } from '../../client';
+import { NoWorkerAnsweredError, type AgentRunHandle, type ModelStreamChunk } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
 import { approvalCommands, eventLine, replyCommand } from '../interaction-output';
 import { printRunResult } from '../output';
+import { followText } from '../live-text';
+import { inlineText } from '../progress';
+import { within } from '../within';
 import { parseNonNegativeInteger } from '../parse';
 import { WorkerNeededError, workerAdvice } from '../worker-needed';
 
@@ -30,6 +33,12 @@ async function ensureReadable(handle: AgentRunHandle): Promise<void> {
   }
 }
 
+/** A chunk of the model's text as `follow --json --text-json` prints it: `type` is `model_text`, `chunk` says which kind. */
+function textObject(chunk: ModelStreamChunk): Record<string, unknown> {
+  const { type, ...rest } = chunk;
+  return { type: 'model_text', chunk: type, ...rest };
+}
+
 /** `follow`: a run's events as they come, until it ends. */
 export function registerFollowCommand(program: Command): void {
   program
@@ -38,24 +47,34 @@ export function registerFollowCommand(program: Command): void {
     .argument('<id>', 'the run id (workflow id)')
     .option('--from <n>', 'start at this offset of the event log (default 0: from the start)', parseNonNegativeInteger)
     .option('--json', 'print one JSON object per event per line (schema in docs/cli.md)')
-    .action(async (id: string, options: { from?: number; json?: boolean }) =>
+    .option('--no-text', "do not show the model's text as it writes")
+    .option('--text-json', "with --json, also print the model's text as it writes, as `model_text` objects (docs/streaming.md)")
+    .action(async (id: string, options: { from?: number; json?: boolean; text: boolean; textJson?: boolean }) =>
       withAgentConnection(async ({ agent, link }) => {
         const handle = agent.getHandle(id);
         await ensureReadable(handle);
         const stop = new AbortController();
         const ending = handle.result();
         ending.catch(() => setTimeout(() => stop.abort(), DRAIN_AFTER_OUTSIDE_END_MS));
+        const inline = inlineText(process.stdout);
+        const showText = options.json ? options.textJson === true : options.text;
+        const texting = showText
+          ? followText(handle, (chunk) => (options.json ? process.stdout.write(`${JSON.stringify(textObject(chunk))}\n`) : inline.text(chunk)), stop.signal)
+          : Promise.resolve();
         for await (const event of handle.events({ from: options.from ?? 0, signal: stop.signal })) {
           if (options.json) {
             process.stdout.write(`${JSON.stringify(event)}\n`);
             continue;
           }
+          inline.end();
           process.stdout.write(`${eventLine(event)}\n`);
           if (event.type === 'approval_needed' && event.callId) for (const command of approvalCommands(id, event.callId)) process.stdout.write(`    ${command}\n`);
           if (event.type === 'question_asked' && event.callId) process.stdout.write(`    ${replyCommand(id, event.callId, true)}\n`);
         }
         // The same answer as `result`: a run ended from outside rejects here, with its own message (exit 1).
         const result = await ending;
+        await within(texting, DRAIN_AFTER_OUTSIDE_END_MS);
+        inline.end();
         if (!options.json) {
           process.stdout.write(`Run ${id} ended: ${result.status}.\n`);
           printRunResult(result, { workflowId: id, runUrl: link(id), json: false });
