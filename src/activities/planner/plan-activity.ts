@@ -13,7 +13,7 @@ import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../contracts/limits';
 import { plannerContextQuery } from '../../contracts/definitions';
 import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '../../contracts/model-stream';
-import { classifyModelError } from './classify-model-error';
+import { classifyModelError, rejectedParameters } from './classify-model-error';
 import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
@@ -163,6 +163,8 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   const maxRetryAfterMs = dependencies.maxRetryAfterMs ?? PLANNER_MAX_RETRY_AFTER_MS;
   const keepAliveMs = dependencies.heartbeatIntervalMs ?? 5_000;
   const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+  /** Optional parameters this worker's model server refused with a 400: not sent again (docs/providers.md). */
+  const refused = new Set<string>();
 
   return {
     async plan(received: ReceivedPlanRequest): Promise<PlanResult> {
@@ -173,21 +175,40 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const tools = request.finalTurn ? [] : context.tools;
       // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
       const live = activity.info.isLocal ? undefined : new LiveText(activity, request.step, dependencies.stream !== false, keepAliveMs);
-      const body = {
-        model,
-        messages: context.messages.map(toOpenAIMessage),
-        ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), parallel_tool_calls: true, ...dependencies.extraBody } : {}),
+      // `parallel_tool_calls` (unless the extra body sets it) and `stream_options` are optional: a server that refuses one
+      // is asked again without it, at once, and this worker does not send it again (docs/providers.md).
+      const skip = new Set(refused);
+      const ask = () => {
+        const parallel = tools.length > 0 && !skip.has('parallel_tool_calls') ? { parallel_tool_calls: true } : {};
+        const body = { model, messages: context.messages.map(toOpenAIMessage), ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), ...parallel, ...dependencies.extraBody } : {}) };
+        return live?.streaming === true
+          ? streamCompletion(dependencies.openai, body, {
+              signal: activity.cancellationSignal,
+              idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
+              onProgress: (progress) => live.update(progress.text, progress.calls),
+              includeUsage: !skip.has('stream_options'),
+            })
+          : dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
       };
+      const optional = [...(tools.length > 0 && dependencies.extraBody?.parallel_tool_calls === undefined ? ['parallel_tool_calls'] : []), ...(live?.streaming === true ? ['stream_options'] : [])];
       let completion;
+      let suspects: string[] = [];
       try {
-        completion =
-          live?.streaming === true
-            ? await streamCompletion(dependencies.openai, body, {
-                signal: activity.cancellationSignal,
-                idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
-                onProgress: (progress) => live.update(progress.text, progress.calls),
-              })
-            : await dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
+        for (;;) {
+          try {
+            completion = await ask();
+            break;
+          } catch (error) {
+            const rejected = rejectedParameters(error, optional.filter((name) => !skip.has(name)));
+            if (rejected.params.length === 0) throw error;
+            for (const param of rejected.params) (rejected.named ? refused : skip).add(param);
+            rejected.params.forEach((param) => skip.add(param));
+            // Unnamed suspects are remembered only if the answer then comes without them.
+            if (!rejected.named) suspects = rejected.params;
+            activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${error instanceof Error ? error.message : String(error)}); asking again without it`);
+          }
+        }
+        suspects.forEach((param) => refused.add(param));
       } catch (error) {
         throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
       } finally {
@@ -250,7 +271,10 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
  * so far (its last STREAM_WINDOW_CHARS). Without streaming, it only keeps the call alive.
  */
 class LiveText {
-  private details: ModelTextDetails | { step: number };
+  private readonly step: number;
+  private readonly attempt: number;
+  private text = '';
+  private calls: string[] = [];
   private lastSent = 0;
   private timer?: NodeJS.Timeout;
   private readonly keepAlive: NodeJS.Timeout;
@@ -262,15 +286,16 @@ class LiveText {
     /** How often to heartbeat when nothing new was written (the planner's heartbeat timeout is 30 s). */
     keepAliveMs: number,
   ) {
-    this.details = streaming ? { kind: 'model_text', step, attempt: activity.info.attempt, offset: 0, text: '' } : { step };
+    this.step = step;
+    this.attempt = activity.info.attempt;
     this.send();
     this.keepAlive = setInterval(() => this.send(), keepAliveMs);
   }
 
+  /** Notes the text so far (kept by reference: the window is cut only when a heartbeat goes out). */
   update(text: string, calls: string[]): void {
-    if (!('kind' in this.details)) return;
-    const offset = Math.max(0, text.length - STREAM_WINDOW_CHARS);
-    this.details = { ...this.details, offset, text: offset > 0 ? text.slice(offset) : text, ...(calls.length ? { calls } : {}) };
+    this.text = text;
+    this.calls = calls;
     if (this.timer) return;
     const wait = this.lastSent + STREAM_INTERVAL_MS - Date.now();
     if (wait <= 0) this.send();
@@ -282,10 +307,16 @@ class LiveText {
     clearTimeout(this.timer);
   }
 
+  private details(): ModelTextDetails | { step: number } {
+    if (!this.streaming) return { step: this.step };
+    const offset = Math.max(0, this.text.length - STREAM_WINDOW_CHARS);
+    return { kind: 'model_text', step: this.step, attempt: this.attempt, offset, text: this.text.slice(offset), ...(this.calls.length ? { calls: this.calls } : {}) };
+  }
+
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.lastSent = Date.now();
-    this.activity.heartbeat(this.details);
+    this.activity.heartbeat(this.details());
   }
 }
