@@ -4,6 +4,10 @@ import type { ModelStreamChunk } from '../../src/contracts/model-stream';
 import type { AgentRunResult } from '../../src/contracts/run-result';
 import { withAgent } from '../helpers/agent';
 import { createTestTools } from '../helpers/test-tools';
+import { agentClientFor, rawClientFor, startAgentWorker, testKeys } from '../helpers/encryption';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { compileScript } from '../../src/scripted-model/script';
+import { startScriptedModel } from '../../src/scripted-model/server';
 
 const LOOKING = 'Let me double that number first, and then I will tell you what I found out about it.';
 const ANSWER = 'The number doubled is six. I checked it with the strict tool, which answered at once, and nothing else was needed to be sure of it.';
@@ -117,5 +121,41 @@ describe('model text, streamed', () => {
       const chunks = await collect(modelStream(client.workflow.getHandle<AgentWorkflow>(handle.workflowId)));
       expect(chunks).toEqual([]);
     });
+  });
+});
+
+describe('model text, streamed, of an encrypted run', () => {
+  jest.setTimeout(90_000);
+
+  it('reaches a client with the key through handle.stream(), and is never in clear on the server', async () => {
+    const address = process.env.DURABLE_AGENT_TEST_ADDRESS!;
+    const keys = testKeys('test-k1');
+    const model = await startScriptedModel(compileScript({ turns: [{ content: ANSWER, chunkDelayMs: 40 }] }));
+    const taskQueue = uniqueTaskQueue('stream-encrypted');
+    const worker = await startAgentWorker({ address, keys, taskQueue, model });
+    try {
+      const agents = await agentClientFor(address, keys);
+      const raw = await rawClientFor(address);
+      const handle = await agents.start({ goal: 'answer privately' }, { taskQueue });
+      const streaming = collect(handle.stream());
+      // What anyone who reaches the server without the key sees of the model call under way: no text in clear.
+      const seen: string[] = [];
+      while ((await handle.describe()).executionStatus === 'RUNNING') {
+        const description = await raw.workflow.getHandle(handle.workflowId).describe();
+        for (const activity of description.raw.pendingActivities ?? []) {
+          for (const payload of activity.heartbeatDetails?.payloads ?? []) seen.push(Buffer.from(payload.data ?? new Uint8Array()).toString('latin1'));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const chunks = await streaming;
+      expect(shownText(chunks, 1)).toBe(ANSWER);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((data) => data.includes('The number doubled'))).toEqual([]);
+      await raw.connection.close();
+      await agents.close();
+    } finally {
+      await worker.stop();
+      await model.close();
+    }
   });
 });
