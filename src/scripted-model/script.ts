@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { QuirkSchema } from './quirks';
 
 /** One tool call the scripted model makes. `rawArguments` is sent as is (for example broken JSON). */
 const ScriptToolCallSchema = z
@@ -44,6 +45,12 @@ const ScriptTurnSchema = z
     chunkDelayMs: z.number().int().min(0).max(60_000).optional(),
     /** Fault: a streamed answer cut after this many chunks (the connection closes mid-answer; unstreamed: at once). */
     cutAfterChunks: z.number().int().min(0).max(1_000_000).optional(),
+    /** Answers: provider quirks that reshape this answer, streamed or not (src/scripted-model/quirks.ts). */
+    quirks: z.array(QuirkSchema).optional(),
+    /** Answers: the `finish_reason` sent instead of `tool_calls`/`stop` (`eos_token`, `function_call`, …). */
+    finishReason: z.string().min(1).optional(),
+    /** Answers: a request for this turn carrying one of these top-level parameters gets the 400 a provider sends. */
+    rejectParams: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -100,6 +107,9 @@ export function compileScript(value: unknown, source = 'the script'): Answer[] {
     } else if (turn.status !== undefined || turn.delayMs !== undefined || turn.cutAfterChunks !== undefined) {
       if (turn.status !== undefined && turn.cutAfterChunks !== undefined) throw new ScriptError(`${source}: at $.turns[${index}]: a fault is an HTTP status or a cut stream, not both`);
       const cut = turn.cutAfterChunks !== undefined ? { cutAfterChunks: turn.cutAfterChunks } : {};
+      if (turn.quirks !== undefined || turn.finishReason !== undefined || turn.rejectParams !== undefined) {
+        throw new ScriptError(`${source}: at $.turns[${index}]: quirks, finishReason and rejectParams shape an answer; this turn is a fault`);
+      }
       pending = [...pending, { status: turn.status, retryAfterMs: turn.retryAfterMs, delayMs: turn.delayMs, times: turn.times ?? 1, message: turn.message, ...cut }];
     } else {
       throw new ScriptError(`${source}: at $.turns[${index}]: expected toolCalls, content, rawArguments, rawResponse, status, delayMs or cutAfterChunks`);

@@ -110,3 +110,20 @@ export function classifyModelError(error: unknown, options: { maxRetryAfterMs: n
   }
   return error;
 }
+
+/**
+ * The optional parameters a 400 (or 422) says the server does not take, among `candidates` (the optional parameters
+ * the request carried). `named`: read from the error's `param` (OpenAI, Azure: `Unsupported parameter:
+ * 'parallel_tool_calls'`, `Unknown parameter: 'stream_options'`) or its message, with spaces or underscores (Gemini:
+ * `Unknown name "parallel_tool_calls": Cannot find field.`, `Parallel tool calls are not supported.`). A 400 whose body
+ * the SDK cannot read (not `{"error": {…}}`: Gemini has sent `[{"error": {…}}]`) names nothing: every candidate is a
+ * suspect (`named: false`), for the caller to try without them once.
+ */
+export function rejectedParameters(error: unknown, candidates: readonly string[]): { params: string[]; named: boolean } {
+  if (!(error instanceof APIError) || (error.status !== 400 && error.status !== 422) || candidates.length === 0) return { params: [], named: false };
+  if (typeof error.param === 'string' && candidates.includes(error.param)) return { params: [error.param], named: true };
+  const text = `${error.message} ${JSON.stringify(error.error ?? '')}`;
+  const mentioned = candidates.filter((name) => new RegExp(name.split('_').join('[ _]'), 'i').test(text));
+  if (mentioned.length > 0) return { params: mentioned, named: true };
+  return error.error === undefined || error.error === null ? { params: [...candidates], named: false } : { params: [], named: false };
+}

@@ -12,8 +12,8 @@ import { limitToolCalls } from '../../core/actions';
 import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/pricing';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../contracts/limits';
 import { plannerContextQuery } from '../../contracts/definitions';
-import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '../../contracts/model-stream';
-import { classifyModelError, rejectedParameters } from './classify-model-error';
+import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
+import { LiveText } from './live-text';
 import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
@@ -201,11 +201,12 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
           } catch (error) {
             const rejected = rejectedParameters(error, optional.filter((name) => !skip.has(name)));
             if (rejected.params.length === 0) throw error;
-            for (const param of rejected.params) (rejected.named ? refused : skip).add(param);
             rejected.params.forEach((param) => skip.add(param));
-            // Unnamed suspects are remembered only if the answer then comes without them.
-            if (!rejected.named) suspects = rejected.params;
-            activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${error instanceof Error ? error.message : String(error)}); asking again without it`);
+            // Named ones are remembered at once; unnamed suspects only if the answer then comes without them.
+            if (rejected.named) rejected.params.forEach((param) => refused.add(param));
+            else suspects = rejected.params;
+            const said = redact(error instanceof Error ? error.message : String(error), dependencies.apiKey);
+            activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${said}); asking again without it`);
           }
         }
         suspects.forEach((param) => refused.add(param));
@@ -262,61 +263,4 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       return result;
     },
   };
-}
-
-/**
- * Heartbeats what the model has written so far (docs/streaming.md): at once when the call starts (so a client sees a
- * retry's reset at once), then at most every STREAM_INTERVAL_MS while text comes, and the latest details again every
- * few seconds to stay alive. Only a heartbeat's latest details are kept by the server, so each carries the whole text
- * so far (its last STREAM_WINDOW_CHARS). Without streaming, it only keeps the call alive.
- */
-class LiveText {
-  private readonly step: number;
-  private readonly attempt: number;
-  private text = '';
-  private calls: string[] = [];
-  private lastSent = 0;
-  private timer?: NodeJS.Timeout;
-  private readonly keepAlive: NodeJS.Timeout;
-
-  constructor(
-    private readonly activity: Context,
-    step: number,
-    readonly streaming: boolean,
-    /** How often to heartbeat when nothing new was written (the planner's heartbeat timeout is 30 s). */
-    keepAliveMs: number,
-  ) {
-    this.step = step;
-    this.attempt = activity.info.attempt;
-    this.send();
-    this.keepAlive = setInterval(() => this.send(), keepAliveMs);
-  }
-
-  /** Notes the text so far (kept by reference: the window is cut only when a heartbeat goes out). */
-  update(text: string, calls: string[]): void {
-    this.text = text;
-    this.calls = calls;
-    if (this.timer) return;
-    const wait = this.lastSent + STREAM_INTERVAL_MS - Date.now();
-    if (wait <= 0) this.send();
-    else this.timer = setTimeout(() => this.send(), wait);
-  }
-
-  stop(): void {
-    clearInterval(this.keepAlive);
-    clearTimeout(this.timer);
-  }
-
-  private details(): ModelTextDetails | { step: number } {
-    if (!this.streaming) return { step: this.step };
-    const offset = Math.max(0, this.text.length - STREAM_WINDOW_CHARS);
-    return { kind: 'model_text', step: this.step, attempt: this.attempt, offset, text: this.text.slice(offset), ...(this.calls.length ? { calls: this.calls } : {}) };
-  }
-
-  private send(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.lastSent = Date.now();
-    this.activity.heartbeat(this.details());
-  }
 }

@@ -34,17 +34,88 @@ export interface AssembledCompletion {
   usage?: unknown;
 }
 
-/** Adds one tool-call delta: by `index` (OpenAI); a provider that sends no index gets one call per new id. */
-function addCallDelta(calls: CallParts[], delta: NonNullable<ChunkDelta['tool_calls']>[number]): void {
-  const index = typeof delta.index === 'number' ? delta.index : delta.id && !calls.some((call) => call.id === delta.id) ? calls.length : Math.max(0, calls.length - 1);
-  const call = (calls[index] ??= { name: '', arguments: '' });
-  if (delta.id && !call.id) call.id = delta.id;
-  const name = delta.function?.name;
-  // Some servers repeat the whole name in every delta: take it once.
-  if (name && !call.name) call.name = name;
+type CallDelta = NonNullable<ChunkDelta['tool_calls']>[number];
+
+/** Whether a call's arguments are whole: an object, or text that parses as JSON. */
+function argumentsComplete(call: CallParts): boolean {
+  if (call.objectArguments) return true;
+  if (!call.arguments.trim()) return false;
+  try {
+    JSON.parse(call.arguments);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hasArguments(delta: CallDelta): boolean {
   const args = delta.function?.arguments;
-  if (typeof args === 'string') call.arguments += args;
-  else if (typeof args === 'object' && args !== null) call.objectArguments = args as Record<string, unknown>;
+  return (typeof args === 'string' && args !== '') || (typeof args === 'object' && args !== null);
+}
+
+/**
+ * The tool calls of a streamed answer, from their deltas. OpenAI keys each delta by `index`; providers differ
+ * (docs/providers.md): an index reused for a call with another id (reported of Ollama) starts a new call; without an
+ * index, a new id starts a new call, and so does a delta that names a tool and brings arguments while the last call's
+ * arguments are already whole (a server that sends each call whole, or no ids at all). The name repeated in every
+ * delta is taken once; arguments sent as an object are taken whole.
+ */
+class CallAssembler {
+  readonly calls: CallParts[] = [];
+  /** Where the deltas of each `index` go now. */
+  private readonly slots = new Map<number, number>();
+
+  add(delta: CallDelta): void {
+    const call = (this.calls[this.positionOf(delta)] ??= { name: '', arguments: '' });
+    if (delta.id && !call.id) call.id = delta.id;
+    const name = delta.function?.name;
+    if (name && !call.name) call.name = name;
+    const args = delta.function?.arguments;
+    if (typeof args === 'string') call.arguments += args;
+    else if (typeof args === 'object' && args !== null) call.objectArguments = { ...call.objectArguments, ...(args as Record<string, unknown>) };
+  }
+
+  private positionOf(delta: CallDelta): number {
+    const last = this.calls.at(-1);
+    if (typeof delta.index === 'number') {
+      const slot = this.slots.get(delta.index);
+      const current = slot === undefined ? undefined : this.calls[slot];
+      if (slot === undefined || (current?.id && delta.id && delta.id !== current.id)) this.slots.set(delta.index, this.calls.length);
+      return this.slots.get(delta.index) ?? this.calls.length;
+    }
+    if (!last) return 0;
+    if (delta.id && !this.calls.some((call) => call.id === delta.id)) return this.calls.length;
+    if (delta.function?.name && last.name && hasArguments(delta) && argumentsComplete(last)) return this.calls.length;
+    return this.calls.length - 1;
+  }
+}
+
+/**
+ * The response with its body passed through unchanged, noting whether the stream ended with `data: [DONE]` (the
+ * `openai` SDK's `Stream` reads it but does not say): a stream that ends with `[DONE]` was finished by the server.
+ */
+function watchForDone(response: Response): { response: Response; sawDone: () => boolean } {
+  if (!response.body) return { response, sawDone: () => false };
+  let done = false;
+  let carry = '';
+  const decoder = new TextDecoder();
+  const scan = (text: string) => {
+    const lines = (carry + text).split(/\r\n|\r|\n/);
+    carry = lines.pop() ?? '';
+    if (lines.some((line) => /^data:\s?\[DONE\]/.test(line))) done = true;
+  };
+  const watched = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        scan(decoder.decode(chunk, { stream: true }));
+        controller.enqueue(chunk);
+      },
+      flush() {
+        scan(`${decoder.decode()}\n`);
+      },
+    }),
+  );
+  return { response: new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers }), sawDone: () => done };
 }
 
 function cutShort(detail: string): ApplicationFailure {
@@ -53,15 +124,17 @@ function cutShort(detail: string): ApplicationFailure {
 }
 
 /**
- * Asks for a chat completion as a stream (`stream: true`, usage in the last chunk) and assembles the chunks into the
- * shape of a non-streamed answer. `onProgress` sees the text so far as it comes. A chunk that arrives after
+ * Asks for a chat completion as a stream (`stream: true`; with `includeUsage`, the default, usage in the last chunk)
+ * and assembles the chunks into the shape of a non-streamed answer. `onProgress` sees the text so far as it comes
+ * (never `reasoning_content` or other extra fields: only `content` is the answer). A chunk that arrives after
  * `idleTimeoutMs` of silence is not waited for: the request is aborted as a timeout (the client's own timeout covers
- * only the wait for the response's headers). A stream that ends with no finish reason was cut: a retryable failure.
+ * only the wait for the response's headers). A stream finished by the server has a finish reason, or ends with
+ * `[DONE]` (some servers send no finish reason); one with neither was cut: a retryable failure.
  */
 export async function streamCompletion(
   openai: OpenAI,
   body: ChatCompletionCreateParamsNonStreaming,
-  options: { signal: AbortSignal; idleTimeoutMs: number; onProgress: OnProgress },
+  options: { signal: AbortSignal; idleTimeoutMs: number; onProgress: OnProgress; includeUsage?: boolean },
 ): Promise<unknown> {
   const idle = new AbortController();
   const abort = () => idle.abort();
@@ -76,19 +149,22 @@ export async function streamCompletion(
     }, options.idleTimeoutMs);
   };
   let text = '';
-  const calls: CallParts[] = [];
+  const assembler = new CallAssembler();
+  const calls = assembler.calls;
+  let sawDone: (() => boolean) | undefined;
   let model: string | undefined;
   let usage: unknown;
   let finishReason: string | null = null;
   let chunks = 0;
   try {
     armIdle();
-    const response = await openai.chat.completions
-      .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: idle.signal, maxRetries: 0 })
-      .asResponse();
+    const streamOptions = options.includeUsage === false ? {} : { stream_options: { include_usage: true } };
+    const answered = await openai.chat.completions.create({ ...body, stream: true, ...streamOptions }, { signal: idle.signal, maxRetries: 0 }).asResponse();
     // A server that ignores `stream` answers whole (a provider quirk): that answer is taken as it is.
-    if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return await response.json();
-    for await (const raw of Stream.fromSSEResponse<unknown>(response, idle, openai)) {
+    if (!(answered.headers.get('content-type') ?? '').includes('text/event-stream')) return await answered.json();
+    const watched = watchForDone(answered);
+    sawDone = watched.sawDone;
+    for await (const raw of Stream.fromSSEResponse<unknown>(watched.response, idle, openai)) {
       armIdle();
       chunks += 1;
       const chunk = (typeof raw === 'object' && raw !== null ? raw : {}) as Chunk;
@@ -100,7 +176,7 @@ export async function streamCompletion(
       const delta = choice.delta ?? {};
       const before = { chars: text.length, calls: calls.length };
       if (typeof delta.content === 'string') text += delta.content;
-      for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) addCallDelta(calls, call);
+      for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) if (call && typeof call === 'object') assembler.add(call);
       if (text.length !== before.chars || calls.length !== before.calls) options.onProgress({ text, calls: calls.map((call) => call.name) });
     }
   } catch (error) {
@@ -116,7 +192,7 @@ export async function streamCompletion(
   if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('the model call was cancelled');
   if (timedOut) throw ApplicationFailure.create({ type: ERROR_TYPES.modelTimeout, message: `the model sent nothing for ${options.idleTimeoutMs} ms in the middle of its answer; retrying`, nonRetryable: false });
   if (chunks === 0) throw cutShort('no chunk at all');
-  if (!finishReason) throw cutShort(`after ${chunks} chunks, with no finish reason`);
+  if (!finishReason && !sawDone?.()) throw cutShort(`after ${chunks} chunks, with no finish reason and no [DONE]`);
   return {
     ...(model ? { model } : {}),
     choices: [
