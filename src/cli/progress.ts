@@ -1,7 +1,7 @@
 import { clearScreenDown, moveCursor } from 'node:readline';
 import colors from 'picocolors';
 import type { AgentState, FinishedCall } from '../workflows/agent/run-state';
-import type { ModelStreamChunk } from '../contracts/model-stream';
+import type { ModelStreamChunk } from '../contracts/model-text';
 import { LiveText } from './live-text';
 
 /** Shows a run's progress: a redrawn block on a terminal, one plain line per event otherwise. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { lastAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
-import { ModelTextDetailsSchema, STREAM_INTERVAL_MS, type ModelStreamChunk, type ModelTextDetails } from '../contracts/model-stream';
+import { ModelTextDetailsSchema, STREAM_INTERVAL_MS, type ModelStreamChunk, type ModelTextDetails } from '../contracts/model-text';
 
 /** Options of `handle.stream()`. */
 export interface ModelStreamOptions {

@@ -10,7 +10,7 @@ import type { Budget, BudgetRaise } from '../contracts/run-input';
 import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
 import { RunInteraction } from './run-interaction';
 import { modelStream, modelTextNow, type ModelStreamOptions } from './model-stream';
-import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-stream';
+import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-text';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
 

@@ -4,7 +4,7 @@ import type { Budget, BudgetRaise } from './run-input';
 import type { PlannerContext, PlannerContextRequest } from './planner-io';
 import type { AgentRunResult } from './run-result';
 import type { AgentState } from './agent-state';
-import type { RecordedAnswerText } from './model-stream';
+import type { RecordedAnswerText } from './model-text';
 import type { AgentWorkflowInput } from './workflow-input';
 
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */

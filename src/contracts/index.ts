@@ -3,7 +3,7 @@
  * the status words, the error types and the handler definitions. Types are derived from the zod schemas.
  */
 export { AGENT_WORKFLOW_TYPE, agentStateQuery, closeUpdate, decideUpdate, eventsQuery, followEventsUpdate, lastAnswerQuery, pendingQuery, raiseBudgetUpdate, replyUpdate, sendUpdate, type AgentWorkflow } from './definitions';
-export { ModelTextDetailsSchema, STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelStreamChunk, type ModelTextDetails, type RecordedAnswerText } from './model-stream';
+export { ModelTextDetailsSchema, STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelStreamChunk, type ModelTextDetails, type RecordedAnswerText } from './model-text';
 export {
   DecisionSchema,
   DEFAULT_APPROVAL_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { STREAM_INTERVAL_MS } from '../contracts/model-stream';
+import { STREAM_INTERVAL_MS } from '../contracts/model-text';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { dataConverterFor } from '../codec/data-converter';

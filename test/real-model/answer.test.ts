@@ -50,6 +50,8 @@ describe('real model: a run with no tools', () => {
       expect(result.status).toBe('final');
       expect(result.answer.trim().length).toBeGreaterThan(0);
       expect(result.usage.modelCalls).toBe(1);
+      // The planner asks for usage in the stream's last chunk (`stream_options.include_usage`); a server that ignores it
+      // (llama-cpp-python 0.3.36 does) leaves the run counting 0 tokens, so token budgets never trip against it.
       expect(result.usage.inputTokens).toBeGreaterThan(0);
       expect(result.usage.outputTokens).toBeGreaterThan(0);
       saveFigure('real-model-answer-stream', { stream: true, ms: Date.now() - started, usage: result.usage });

@@ -53,6 +53,8 @@ describe('real model: tool calls', () => {
       const handle = await start({ goal: 'What is the weather in Paris? Use the get_weather tool.', maxSteps: 2, maxParallel: 1 });
       const result = (await handle.result()) as AgentRunResult;
       process.stdout.write(`real-model tool run: ${JSON.stringify(result)} inputs ${JSON.stringify(weather.inputs)}\n`);
+      // The request after a call carries the assistant message with its tool_calls: llama-cpp-python's request schema
+      // takes its `content` as a string (absent or text), and answers 500 to `content: null`.
       // Every step's answer calls the tool (one call: the named choice writes one), so the cap is what ends the run:
       // step 1 and step 2 each run the tool, then the last turn is asked without tools (no extraBody) and answers.
       expect(result.status).toBe('max_steps');

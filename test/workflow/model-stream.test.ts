@@ -1,6 +1,6 @@
 import { modelStream } from '../../src/client/model-stream';
 import type { AgentWorkflow } from '../../src/contracts/definitions';
-import type { ModelStreamChunk } from '../../src/contracts/model-stream';
+import type { ModelStreamChunk } from '../../src/contracts/model-text';
 import type { AgentRunResult } from '../../src/contracts/run-result';
 import { withAgent } from '../helpers/agent';
 import { createTestTools } from '../helpers/test-tools';

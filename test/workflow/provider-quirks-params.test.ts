@@ -60,8 +60,9 @@ describe('provider quirks: parameters and unstreamed answers', () => {
       expect(result).toMatchObject({ status: 'final', answer: 'Streamed without stream_options.', toolCalls: { ok: 1, failed: 0 } });
       expect(model.requests.map((request) => request.status)).toEqual([400, 200, 200]);
       expect(model.requests.slice(1).every((request) => request.params.includes('stream') && !request.params.includes('stream_options'))).toBe(true);
-      // A server that refuses stream_options sends no usage: none is counted.
-      expect(result.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
+      // A server that refuses stream_options sends no usage: the tokens are estimated from characters.
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(result.usage.outputTokens).toBeGreaterThan(0);
     });
   });
 
@@ -93,7 +94,8 @@ describe('provider quirks: parameters and unstreamed answers', () => {
     const quirks: ScriptTurn['quirks'] = ['objectArguments', 'noIds', 'reasoningContent', 'azureFilters', 'noUsage', 'noFinishReason'];
     const turns: ScriptTurn[] = [{ toolCalls: [call(2), call(3)], quirks }, { content: 'Unstreamed and quirky.', quirks }];
     const { result, model } = await runWithModelEnv(turns, testTools.tools, { DURABLE_AGENT_MODEL_STREAM: 'off' });
-    expect(result).toMatchObject({ status: 'final', answer: 'Unstreamed and quirky.', toolCalls: { ok: 2, failed: 0 }, usage: { inputTokens: 0, outputTokens: 0 } });
+    expect(result).toMatchObject({ status: 'final', answer: 'Unstreamed and quirky.', toolCalls: { ok: 2, failed: 0 } });
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(JSON.stringify(result)).not.toContain(SCRIPTED_REASONING);
     expect(model.requests.map((request) => request.status)).toEqual([200, 200]);
     expect(model.requests.every((request) => !request.params.includes('stream'))).toBe(true);

@@ -72,10 +72,13 @@ describe('provider quirks, streamed', () => {
     });
   });
 
-  it('noUsage: no usage chunk although stream_options.include_usage asked for one: 0 tokens counted', async () => {
+  it('noUsage: no usage chunk although stream_options.include_usage asked for one: the tokens are estimated', async () => {
     await withAgent({ turns: [{ content: 'No usage here.', quirks: ['noUsage'] }] }, [], async ({ run, model }) => {
       const { result } = await run({ goal: 'answer' });
-      expect(result).toMatchObject({ status: 'final', answer: 'No usage here.', usage: { inputTokens: 0, outputTokens: 0 } });
+      expect(result).toMatchObject({ status: 'final', answer: 'No usage here.' });
+      // About 4 characters a token: 'No usage here.' is 14 characters.
+      expect(result.usage.outputTokens).toBe(4);
+      expect(result.usage.inputTokens).toBeGreaterThan(10);
       expect(model.requests[0]?.params).toContain('stream_options');
     });
   });

@@ -34,7 +34,9 @@ describe('provider quirks', () => {
     await withAgent({ turns: [missingIds, repeatedIds, oddFinish] }, testTools.tools, async ({ run }) => {
       const { result } = await run({ goal: 'double four numbers' });
       expect(result).toMatchObject({ status: 'final', answer: 'All done.', toolCalls: { ok: 4, failed: 0 } });
-      expect(result.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
+      // No usage in any answer: estimated from characters, so budgets still move.
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(result.usage.outputTokens).toBeGreaterThan(0);
     });
   });
 });

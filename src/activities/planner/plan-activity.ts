@@ -13,7 +13,8 @@ import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../contracts/limits';
 import { plannerContextQuery } from '../../contracts/definitions';
 import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
-import { LiveText } from './live-text';
+import { estimateUsage } from './estimate-usage';
+import { HeartbeatText } from './heartbeat-text';
 import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
@@ -103,7 +104,9 @@ function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
     case 'assistant':
       return {
         role: 'assistant',
-        content: message.content || null,
+        // With tool calls and no text, `content` is left out (allowed by the API): some servers refuse `null` there
+        // (llama-cpp-python answers 500) and some refuse an empty string.
+        ...(message.content || !message.toolCalls?.length ? { content: message.content } : {}),
         ...(message.toolCalls?.length
           ? {
               tool_calls: message.toolCalls.map((call) => ({
@@ -174,7 +177,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const model = request.model ?? context.model ?? dependencies.defaultModel;
       const tools = request.finalTurn ? [] : context.tools;
       // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
-      const live = activity.info.isLocal ? undefined : new LiveText(activity, request.step, dependencies.stream !== false, keepAliveMs);
+      const live = activity.info.isLocal ? undefined : new HeartbeatText(activity, request.step, dependencies.stream !== false, keepAliveMs);
       // `parallel_tool_calls` (unless the extra body sets it) and `stream_options` are optional: a server that refuses one
       // is asked again without it, at once, and this worker does not send it again (docs/providers.md).
       const skip = new Set(refused);
@@ -222,12 +225,6 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       const answer = parsed.data;
       const message = answer.choices[0]?.message;
       if (!message) throw malformed('no message');
-      const tokens = {
-        inputTokens: answer.usage?.prompt_tokens ?? 0,
-        outputTokens: answer.usage?.completion_tokens ?? 0,
-      };
-      const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
-      const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
       // The one cut to the call limit (and the one place call ids are made unique): before the answer is measured
       // and recorded, so calls past `maxCalls` never enter history. The workflow records the answer as it is.
       const limited = limitToolCalls(
@@ -238,6 +235,13 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
         })),
         request.maxCalls ?? DEFAULT_MAX_CALLS_PER_ANSWER,
       );
+      // A server that reports no usage (some do not in streams: docs/providers.md) gets an estimate, so budgets still move.
+      const reported = answer.usage?.prompt_tokens !== undefined || answer.usage?.completion_tokens !== undefined;
+      const tokens = reported
+        ? { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 }
+        : estimateUsage(context.messages, tools, { content: message.content ?? '', calls: limited.calls });
+      const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
+      const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
       const result: PlanResult = {
         message: {
           role: 'assistant',

@@ -6,7 +6,7 @@ import type { AgentState } from '../../contracts/agent-state';
 import type { CarriedFold, WaitingStep } from '../../contracts/workflow-input';
 import type { AgentRunResult, TaskError, Usage } from '../../contracts/run-result';
 import type { ChatMessage } from '../../contracts/chat-message';
-import type { RecordedAnswerText } from '../../contracts/model-stream';
+import type { RecordedAnswerText } from '../../contracts/model-text';
 import type { Observation, Task, TaskResult } from '../../core/model';
 import type { PlannerContext, PlannerContextRequest, PlanResult } from '../../contracts/planner-io';
 import type { ResolvedAgentRunInput, ResumeState } from '../../contracts/workflow-input';

