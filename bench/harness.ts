@@ -12,7 +12,7 @@ import { compileScript, type Script } from '../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../src/scripted-model/server';
 import { startDevServer, type DevServer } from '../src/temporal-server/dev-server';
 import { defineTool, type Tool } from '../src/tools/define-tool';
-import { createWorker, WORKFLOW_PRELOAD_MODULES } from '../src/worker';
+import { createWorker, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES } from '../src/worker';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -67,7 +67,7 @@ export async function startHarness(): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const folder = mkdtempSync(join(tmpdir(), 'durable-agent-bench-'));
   const server: DevServer = await startDevServer({ port: 0, uiPort: 0, dbFile: join(folder, 'bench.sqlite'), onProgress: () => undefined });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR'), preloadModules: [...WORKFLOW_PRELOAD_MODULES] });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR'), preloadModules: [...WORKFLOW_PRELOAD_MODULES], workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES] });
   const bundlePath = join(folder, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
   const config = loadTemporalConfig({ TEMPORAL_ADDRESS: server.address });

@@ -20,7 +20,7 @@ import { OutputStore } from '../src/outputs/output-store';
 import { compileScript, type Script } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { startDevServer } from '../src/temporal-server/dev-server';
-import { createWorker, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../src/worker';
+import { createWorker, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../src/worker';
 import { createLargeOutputTool } from '../test/helpers/large-output-tool';
 import { benchSleepTool, eventsOf, planTimes } from './harness';
 import { machineLine } from './report';
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'durable-agent-bench-large-'));
   const server = await startDevServer({ port: 0, uiPort: 0, dbFile: join(folder, 'bench.sqlite'), onProgress: () => undefined });
   try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR'), preloadModules: [...WORKFLOW_PRELOAD_MODULES] });
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR'), preloadModules: [...WORKFLOW_PRELOAD_MODULES], workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES] });
     const bundlePath = join(folder, 'bundle.js');
     writeFileSync(bundlePath, bundle.code);
     log('blob sealing and opening, 5 MB × 9 …');

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../src/temporal-server/dev-server';
-import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../src/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../src/worker';
 
 declare global {
   // Shared with global-teardown.ts, which Jest runs in the same process.
@@ -18,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...WORKFLOW_PRELOAD_MODULES], workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES], logger: quietLogger });
   const bundlePath = join(folder, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.DURABLE_AGENT_TEST_BUNDLE = bundlePath;

@@ -1,3 +1,4 @@
+import { toolCallSpan } from '../observability/gen-ai-spans';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ERROR_TYPES } from '../contracts/error-types';
 import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../contracts/tool-spec';
@@ -155,8 +156,12 @@ interface ToolActivitySettings {
 /** Wraps a tool as an activity: validates the input (non-retryable on failure), runs it, classifies errors. */
 function toolActivity(tool: Tool, settings: ToolActivitySettings) {
   const { maxOutputBytes, outputs } = settings;
-  return async (request: ToolActivityInput): Promise<ToolActivityOutput> => {
+  return (request: ToolActivityInput): Promise<ToolActivityOutput> => {
     const activity = Context.current();
+    return toolCallSpan(activity.info, tool.spec.name, request.taskId, () => runTool(activity, request));
+  };
+
+  async function runTool(activity: Context, request: ToolActivityInput): Promise<ToolActivityOutput> {
     // The tool's own check, at the tool worker's boundary (this worker may serve another queue, or another build of
     // the tool than the catalogue the run recorded): the full validator (zod or ajv), whose parsed value (defaults,
     // transforms) is what `run` receives. The workflow's schema check before scheduling is partial and cannot see
@@ -194,7 +199,7 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
       clearInterval(ticker);
       deadline.dispose();
     }
-  };
+  }
 }
 
 export type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;

@@ -1,4 +1,6 @@
-import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type RuntimeOptions } from '@temporalio/worker';
+import { loadMetricsAddress } from '../config/temporal-config';
+import { installMetricsRuntime } from '../worker/worker-metrics';
 
 /** How the CLI's Temporal runtime logs, and whether it handles signals itself. */
 export interface CliRuntimeOptions {
@@ -23,6 +25,12 @@ export interface CliRuntimeOptions {
    * @default false
    */
   hideConnectionRetries?: boolean;
+  /**
+   * `HOST:PORT` where the process's workers serve Prometheus metrics (`/metrics`, docs/observability.md): `worker
+   * --metrics`. A Runtime already installed without them is an error that says so.
+   * @default $DURABLE_AGENT_METRICS_ADDRESS, else none
+   */
+  metricsAddress?: string;
 }
 
 /** The core's notes while it retries an unreachable server. */
@@ -45,13 +53,17 @@ export function installCliRuntime(options: CliRuntimeOptions = {}): void {
     if (options.compact) process.stderr.write(`[temporal ${entry.level}] ${entry.message}\n`);
     else full.log(entry.level, entry.message, entry.meta);
   };
+  const runtimeOptions: RuntimeOptions = {
+    logger: new DefaultLogger(level, write),
+    // The core's INFO and DEBUG lines are about its internals, not about the user's runs.
+    telemetryOptions: { logging: { filter: { core: level === 'ERROR' ? 'ERROR' : 'WARN', other: 'ERROR' }, forward: {} } },
+    ...(options.shutdownOnSignals === false ? { shutdownSignals: [] } : {}),
+  };
+  const metricsAddress = options.metricsAddress ?? loadMetricsAddress();
+  // With metrics, a Runtime installed before without them cannot be kept: that is an error, not a silent no-endpoint.
+  if (metricsAddress) return installMetricsRuntime(metricsAddress, runtimeOptions);
   try {
-    Runtime.install({
-      logger: new DefaultLogger(level, write),
-      // The core's INFO and DEBUG lines are about its internals, not about the user's runs.
-      telemetryOptions: { logging: { filter: { core: level === 'ERROR' ? 'ERROR' : 'WARN', other: 'ERROR' }, forward: {} } },
-      ...(options.shutdownOnSignals === false ? { shutdownSignals: [] } : {}),
-    });
+    Runtime.install(runtimeOptions);
   } catch {
     // Already installed in this process: keep it.
   }

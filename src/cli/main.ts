@@ -1,3 +1,5 @@
+import { activeTracing } from '../observability/tracing';
+import { within } from './within';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -143,6 +145,9 @@ function exitCodeOf(refusal: ServerRequestError): number {
   return EXIT_CODES.serverRefused;
 }
 
+/** Longest wait for the last spans to be exported at exit. */
+const TRACE_FLUSH_MS = 3_000;
+
 async function flush(stream: NodeJS.WriteStream): Promise<void> {
   await new Promise<void>((resolve) => stream.write('', () => resolve()));
 }
@@ -150,6 +155,8 @@ async function flush(stream: NodeJS.WriteStream): Promise<void> {
 /** Prints the failure and ends the process with its code. */
 async function exitWith(code: number, message: string): Promise<never> {
   if (message) process.stderr.write(`durable-agent: ${message}\n`);
+  // Spans still buffered go out before the process ends (bounded: an unreachable collector must not hold the exit).
+  await within(activeTracing()?.shutdown() ?? Promise.resolve(), TRACE_FLUSH_MS);
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }

@@ -28,7 +28,9 @@ export function printRunResult(result: AgentRunResult, context: { workflowId: st
   process.stdout.write(
     `\n${colors.bold('Answer')}\n${result.answer}\n\n` +
       `status ${paint(result.status)} · ${counted(result.steps, 'step')} · tools ${toolCalls.ok} ok / ${toolCalls.failed} failed · ` +
-      `${usage.inputTokens} input + ${usage.outputTokens} output tokens in ${counted(usage.modelCalls, 'model call')}\n` +
+      `${usage.inputTokens} input + ${usage.outputTokens} output tokens in ${counted(usage.modelCalls, 'model call')}` +
+      // The cost when the worker knows the model's price (docs/observability.md#cost-per-run).
+      `${usage.costUsd !== undefined ? ` · ${usdWords(usage.costUsd)}` : ''}\n` +
       // A failed run's answer already tells its error: the type is said once more only when the answer lacks it.
       (result.error && !result.answer.includes(result.error.message) ? `${colors.red(`error ${result.error.type}`)}: ${result.error.message}\n` : '') +
       (context.runUrl ? `Temporal UI: ${context.runUrl}\n` : ''),
@@ -68,7 +70,13 @@ function stepLine(report: StatusReport): string {
   return `turn ${turnsAnswered + 1} · step ${turnStep}${cap}${total}`;
 }
 
-/** `status`: one line per fact; JSON: the report as is. */
+/** A cost in USD as `status` shows it (as the UI's details do): `$1.25`, `$0.0123`, `<$0.0001`. */
+export function usdWords(cost: number): string {
+  if (cost > 0 && cost < 0.00005) return '<$0.0001';
+  return `$${cost.toFixed(cost >= 1 ? 2 : 4)}`;
+}
+
+/** `status`: one line per fact; JSON: the report as is (`usage.costUsd`: the cost when the worker knows the model's price). */
 export function printStatus(report: StatusReport, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -78,6 +86,7 @@ export function printStatus(report: StatusReport, json: boolean): void {
     `${report.workflowId}: ${paint(report.agentStatus)} (Temporal: ${report.executionStatus})`,
     stepLine(report) +
       (report.usage ? ` · ${report.usage.inputTokens + report.usage.outputTokens} tokens` : '') +
+      (report.usage?.costUsd !== undefined ? ` · ${usdWords(report.usage.costUsd)}` : '') +
       (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
     ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),
     ...(report.waitingFor?.approvals ?? []).map(

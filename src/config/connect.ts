@@ -1,3 +1,4 @@
+import { clientTracingInterceptors } from '../observability/client-tracing';
 import { connect as connectTcp } from 'node:net';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { dataConverterFor } from '../codec/data-converter';
@@ -158,7 +159,9 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
     );
   }
   const dataConverter = dataConverterFor(config.encryption, config.externalStorage);
-  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  // Traces (docs/observability.md): a client started with the OTEL_* variables opens each run's trace and carries it into the run.
+  const interceptors = clientTracingInterceptors();
+  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}), ...(interceptors ? { interceptors } : {}) });
 }
 
 /**

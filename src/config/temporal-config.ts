@@ -45,6 +45,8 @@ const EnvironmentSchema = z.object({
   DURABLE_AGENT_EAGER_ACTIVITIES: z.coerce.number().int().min(0).max(1_000).default(16),
   /** gRPC port of the local server `run` uses or starts when TEMPORAL_ADDRESS is unset (its Web UI: this + 1000). */
   DURABLE_AGENT_LOCAL_PORT: z.coerce.number().int().min(1).max(64_535, 'expected a port up to 64535 (its Web UI takes the port + 1000)').default(7233),
+  /** `HOST:PORT` where a worker serves Prometheus metrics (`/metrics`); unset: no metrics endpoint. */
+  DURABLE_AGENT_METRICS_ADDRESS: hostPort.optional(),
 });
 
 /** Typed, validated configuration shared by `src/worker.ts` and `src/client.ts`. */
@@ -57,7 +59,13 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Connection options with TLS, API key and gRPC metadata from envconfig. */
   connectionOptions: NativeConnectionOptions;
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxEagerActivities: number };
+  worker: {
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    maxEagerActivities: number;
+    /** `HOST:PORT` of the worker's Prometheus endpoint (`DURABLE_AGENT_METRICS_ADDRESS`, docs/observability.md); absent: none. */
+    metricsAddress?: string;
+  };
   /** The payload encryption keys (`DURABLE_AGENT_ENCRYPTION_KEYS` or `_KEY_FILE`); absent: payloads are not encrypted. */
   encryption?: EncryptionKeys;
   /**
@@ -98,10 +106,16 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
       maxConcurrentActivities: values.DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: values.DURABLE_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxEagerActivities: values.DURABLE_AGENT_EAGER_ACTIVITIES,
+      ...(values.DURABLE_AGENT_METRICS_ADDRESS ? { metricsAddress: values.DURABLE_AGENT_METRICS_ADDRESS } : {}),
     },
     ...(encryption ? { encryption } : {}),
     ...(externalStorage ? { externalStorage } : {}),
   };
+}
+
+/** `DURABLE_AGENT_METRICS_ADDRESS` alone (validated as `loadTemporalConfig` does): where a worker serves Prometheus metrics. */
+export function loadMetricsAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return parseEnvironment(z.object({ DURABLE_AGENT_METRICS_ADDRESS: hostPort.optional() }), env, 'configuration').DURABLE_AGENT_METRICS_ADDRESS;
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

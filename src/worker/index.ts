@@ -2,7 +2,7 @@
  * What runs in a worker process (the `durable-agent/worker` entry point): the worker itself, `defineTool` for
  * your own tools, and the built-in tools.
  */
-export { createWorker, runWorker, workerTools, WORKFLOWS_PATH, WORKFLOW_PRELOAD_MODULES, type AgentWorkerOptions, type WorkerDeployment } from './run-worker';
+export { createWorker, runWorker, workerTools, WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, type AgentWorkerOptions, type WorkerDeployment } from './run-worker';
 export { defineTool, ToolDefinitionError, ToolError, type JsonSchemaToolDefinition, type Tool, type ToolContext, type ZodToolDefinition } from '../tools/define-tool';
 export { defineWorkflowTool, type AnyTool, type WorkflowTool } from '../tools/define-workflow-tool';
 export { createBuiltinTools } from '../tools/builtin';

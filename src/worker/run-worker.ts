@@ -1,4 +1,6 @@
 import { STREAM_INTERVAL_MS } from '../contracts/model-text';
+import { tracingWorkerOptions } from './worker-tracing';
+import { activeTracing } from '../observability/tracing';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { dataConverterFor } from '../codec/data-converter';
@@ -15,9 +17,10 @@ import type { McpServerConfig } from '../mcp/config';
 import { connectMcpTools, type McpTools } from '../mcp/mcp-tools';
 import { loadOutputStore } from '../outputs/create-output-store';
 import type { OutputStore } from '../outputs/output-store';
-import { bundleQuietly, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice } from './workflow-bundle';
+import { installMetricsRuntime } from './worker-metrics';
+import { bundleQuietly, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice } from './workflow-bundle';
 
-export { agentWorkflowBundle, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice, writePrebuiltWorkflowBundle, type WorkflowBundleChoice } from './workflow-bundle';
+export { agentWorkflowBundle, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH, workflowBundleChoice, writePrebuiltWorkflowBundle, type WorkflowBundleChoice } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
   /** Validated configuration. @default loadTemporalConfig(process.env) */
@@ -74,6 +77,13 @@ export interface AgentWorkerOptions {
    * `.durable-agent/outputs`, unless `DURABLE_AGENT_OUTPUT_STORE` says otherwise
    */
   outputs?: OutputStore | false;
+  /**
+   * `HOST:PORT` where this process serves Prometheus metrics (`/metrics`): the SDK's `temporal_*` and the agent's
+   * `durable_agent_*` (docs/observability.md). Installs the process's Temporal Runtime with them, so give it before
+   * anything connects; a Runtime already installed without metrics is a `ConfigurationError`.
+   * @default config.worker.metricsAddress (`DURABLE_AGENT_METRICS_ADDRESS`), else none
+   */
+  metricsAddress?: string;
 }
 
 /** A Worker Deployment Version: the deployment's name and this build's id. */
@@ -132,15 +142,19 @@ function outputStoreOf(options: Pick<AgentWorkerOptions, 'outputs'>, config: Tem
 }
 
 /** The prebuilt bundle of this build, or the workflows bundled now (with the bundler's output when `verbose`). */
-async function defaultWorkflowSource(verbose: boolean | undefined): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>> {
+async function defaultWorkflowSource(verbose: boolean | undefined): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions' | 'interceptors'>> {
   const chosen = workflowBundleChoice();
   if (chosen.kind === 'prebuilt') return { workflowBundle: { codePath: chosen.codePath } };
-  return verbose ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } } : { workflowBundle: await bundleQuietly() };
+  return verbose
+    ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] }, interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } }
+    : { workflowBundle: await bundleQuietly() };
 }
 
 /** Creates a worker for the agent workflows and activities; run it with `worker.run()`. */
 export async function createWorker(options: AgentWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadTemporalConfig();
+  const metricsAddress = options.metricsAddress ?? config.worker.metricsAddress;
+  if (metricsAddress) installMetricsRuntime(metricsAddress);
   const connection = options.connection ?? (await connectWorkerConnection(config));
   const taskQueue = options.taskQueue ?? config.taskQueue;
   const toolsOnly = options.role === 'tools';
@@ -172,6 +186,9 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     defaultHeartbeatThrottleInterval: '1 second',
     maxHeartbeatThrottleInterval: STREAM_INTERVAL_MS,
     ...workflowSource,
+    // Traces (docs/observability.md): the workflow's spans reach the exporter through a sink (dropped with tracing off);
+    // activities run inside a span linked to the workflow's.
+    ...tracingWorkerOptions(toolsOnly ? undefined : workflowSource),
     // Runs are pinned to the build that started them: a large change to the loop ships as a new version.
     ...(options.deployment
       ? { workerDeploymentOptions: { version: { deploymentName: options.deployment.name, buildId: options.deployment.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
@@ -185,6 +202,8 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
  */
 export async function runWorker(options: AgentWorkerOptions = {}): Promise<void> {
   const config = options.config ?? loadTemporalConfig();
+  const metricsAddress = options.metricsAddress ?? config.worker.metricsAddress;
+  if (metricsAddress) installMetricsRuntime(metricsAddress);
   // Tools first: a bad AGENT_* or DURABLE_AGENT_OUTPUT_* variable is a configuration error, whether or not Temporal is reachable.
   const outputs = outputStoreOf(options, config);
   const tools = workerTools(options, outputs);
@@ -217,6 +236,7 @@ export async function runWorker(options: AgentWorkerOptions = {}): Promise<void>
     await worker.run();
     process.stderr.write('Worker stopped.\n');
   } finally {
+    await activeTracing()?.shutdown();
     if (mcp && !options.mcp) await mcp.close();
     if (!options.connection) await connection.close();
   }

@@ -16,9 +16,24 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  */
 export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../workflows/preload')];
 
+const OTEL_WORKFLOW_INTERCEPTORS = '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+
+/**
+ * Workflow interceptors every bundle carries (the bundler's `workflowInterceptorModules`): OpenTelemetry's, which
+ * carry a run's trace context into its activities and send the workflow's spans to the worker through a sink
+ * (docs/observability.md, "Traces"). With tracing off the worker's sink drops them. Pass them to `bundleWorkflowCode`
+ * when you bundle the workflows yourself.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve(OTEL_WORKFLOW_INTERCEPTORS)];
+
 /** Bundles the workflows with only the bundler's warnings and errors shown (its statistics are many lines of noise). */
 export async function bundleQuietly(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+    logger: new DefaultLogger('WARN'),
+  });
   return { code };
 }
 
@@ -33,7 +48,7 @@ const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 const PREBUILT_STAMP = join(__dirname, '..', 'workflow-bundle.json');
 /** The folder above dist/ (or src/): paths in the stamp are relative to it. */
 const PACKAGE_ROOT = join(__dirname, '..', '..');
-const STAMP_FORMAT = 1;
+const STAMP_FORMAT = 2;
 
 interface BundleStamp {
   format: number;
@@ -42,6 +57,7 @@ interface BundleStamp {
   bundle: string;
   workflowsPath: string;
   preloadModules: string[];
+  interceptorModules: string[];
   /** This package's files in the bundle → their sha256. */
   files: Record<string, string>;
   /** Packages the workflow code imports, and the bundler (`@temporalio/worker`) → their versions. */
@@ -54,6 +70,11 @@ export type WorkflowBundleChoice = { kind: 'prebuilt'; codePath: string; line: s
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 /** A path of the stamp: relative to the package root, with `/`. */
 const stampPath = (path: string): string => relative(PACKAGE_ROOT, path).split(sep).join('/');
+/** The interceptor modules by name and installed version (a path would differ once the package is installed elsewhere). */
+function interceptorStamp(): string[] {
+  return [`${OTEL_WORKFLOW_INTERCEPTORS}@${installedVersion('@temporalio/interceptors-opentelemetry', __dirname) ?? 'unknown'}`];
+}
+
 /** A path for people: relative to the current folder when it is below it. */
 function shownPath(path: string): string {
   const shown = relative(process.cwd(), path);
@@ -91,7 +112,11 @@ function staleness(): string | undefined {
     return `its stamp ${shownPath(PREBUILT_STAMP)} cannot be read (${(error as Error).message})`;
   }
   if (stamp.format !== STAMP_FORMAT) return `its stamp has format ${String(stamp.format)}, not ${STAMP_FORMAT}`;
-  if (stamp.workflowsPath !== stampPath(WORKFLOWS_PATH) || JSON.stringify(stamp.preloadModules) !== JSON.stringify(WORKFLOW_PRELOAD_MODULES.map(stampPath))) {
+  if (
+    stamp.workflowsPath !== stampPath(WORKFLOWS_PATH) ||
+    JSON.stringify(stamp.preloadModules) !== JSON.stringify(WORKFLOW_PRELOAD_MODULES.map(stampPath)) ||
+    JSON.stringify(stamp.interceptorModules) !== JSON.stringify(interceptorStamp())
+  ) {
     return 'it was built from other workflow modules';
   }
   for (const [file, hash] of Object.entries(stamp.files)) {
@@ -175,6 +200,7 @@ export async function writePrebuiltWorkflowBundle(): Promise<{ path: string; byt
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: new DefaultLogger('WARN'),
     webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), recorder] }),
   });
@@ -191,6 +217,7 @@ export async function writePrebuiltWorkflowBundle(): Promise<{ path: string; byt
     bundle: sha256(code),
     workflowsPath: stampPath(WORKFLOWS_PATH),
     preloadModules: WORKFLOW_PRELOAD_MODULES.map(stampPath),
+    interceptorModules: interceptorStamp(),
     // The generated entry point lives in the bundler's memory only: the entry and preload paths above stand for it.
     files: Object.fromEntries([...files].filter((file) => existsSync(file)).sort().map((file) => [stampPath(file), sha256(readFileSync(file))])),
     packages,

@@ -55,8 +55,8 @@ describe('loadTemporalConfig', () => {
 describe('empty and whitespace-only variables count as unset', () => {
   it.each(['', '   ', '\t\n'])('treats OPENAI_API_KEY=%j and friends as unset, so the defaults apply', (blank) => {
     expect(
-      loadModelConfig({ OPENAI_API_KEY: blank, OPENAI_BASE_URL: blank, DURABLE_AGENT_MODEL: blank, DURABLE_AGENT_MODEL_TIMEOUT_MS: blank }),
-    ).toEqual({ defaultModel: DEFAULT_MODEL, requestTimeoutMs: 110_000, prices: DEFAULT_MODEL_PRICES });
+      loadModelConfig({ OPENAI_API_KEY: blank, OPENAI_BASE_URL: blank, DURABLE_AGENT_MODEL: blank, DURABLE_AGENT_MODEL_TIMEOUT_MS: blank, DURABLE_AGENT_MODEL_STREAM: blank, DURABLE_AGENT_MODEL_EXTRA_BODY: blank }),
+    ).toEqual({ defaultModel: DEFAULT_MODEL, requestTimeoutMs: 110_000, prices: DEFAULT_MODEL_PRICES, stream: true });
   });
 
   it('still reads the non-blank variables beside a blank one', () => {
@@ -65,7 +65,15 @@ describe('empty and whitespace-only variables count as unset', () => {
       defaultModel: DEFAULT_MODEL,
       requestTimeoutMs: 110_000,
       prices: DEFAULT_MODEL_PRICES,
+      stream: true,
     });
+  });
+
+  it('reads DURABLE_AGENT_MODEL_STREAM and DURABLE_AGENT_MODEL_EXTRA_BODY, and names a bad one', () => {
+    expect(loadModelConfig({ DURABLE_AGENT_MODEL_STREAM: 'off', DURABLE_AGENT_MODEL_EXTRA_BODY: '{"tool_choice": "required"}' })).toMatchObject({ stream: false, extraBody: { tool_choice: 'required' } });
+    expect(() => loadModelConfig({ DURABLE_AGENT_MODEL_STREAM: 'maybe' })).toThrow(/DURABLE_AGENT_MODEL_STREAM: expected on or off/);
+    expect(() => loadModelConfig({ DURABLE_AGENT_MODEL_EXTRA_BODY: '[1]' })).toThrow(/DURABLE_AGENT_MODEL_EXTRA_BODY: expected a JSON object/);
+    expect(() => loadModelConfig({ DURABLE_AGENT_MODEL_EXTRA_BODY: '{oops' })).toThrow(/DURABLE_AGENT_MODEL_EXTRA_BODY: expected a JSON object/);
   });
 
   it('reads DURABLE_AGENT_PRICES over the built-in table, and names a bad one', () => {

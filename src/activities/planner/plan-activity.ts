@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type OpenAI from 'openai';
+import type { Span } from '@opentelemetry/api';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../contracts/error-types';
 import type { ChatMessage } from '../../contracts/chat-message';
@@ -14,6 +15,7 @@ import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER
 import { plannerContextQuery } from '../../contracts/definitions';
 import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
 import { estimateUsage } from './estimate-usage';
+import { modelCallSpan, recordModelAnswer } from '../../observability/gen-ai-spans';
 import { HeartbeatText } from './heartbeat-text';
 import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
@@ -104,9 +106,9 @@ function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
     case 'assistant':
       return {
         role: 'assistant',
-        // With tool calls and no text, `content` is left out (allowed by the API): some servers refuse `null` there
-        // (llama-cpp-python answers 500) and some refuse an empty string.
-        ...(message.content || !message.toolCalls?.length ? { content: message.content } : {}),
+        // Always a string, '' with tool calls and no text: the OpenAI API takes it, and llama-cpp-python refuses both
+        // `null` (a 500 naming the validation) and no `content` at all (a 500 from its chat template): docs/providers.md.
+        content: message.content,
         ...(message.toolCalls?.length
           ? {
               tool_calls: message.toolCalls.map((call) => ({
@@ -173,98 +175,112 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
     async plan(received: ReceivedPlanRequest): Promise<PlanResult> {
       const activity = Context.current();
       const request = readPlanRequest(received);
-      const context = await readContext(request);
-      const model = request.model ?? context.model ?? dependencies.defaultModel;
-      const tools = request.finalTurn ? [] : context.tools;
-      // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
-      const live = activity.info.isLocal ? undefined : new HeartbeatText(activity, request.step, dependencies.stream !== false, keepAliveMs);
-      // `parallel_tool_calls` (unless the extra body sets it) and `stream_options` are optional: a server that refuses one
-      // is asked again without it, at once, and this worker does not send it again (docs/providers.md).
-      const skip = new Set(refused);
-      const ask = () => {
-        const parallel = tools.length > 0 && !skip.has('parallel_tool_calls') ? { parallel_tool_calls: true } : {};
-        const body = { model, messages: context.messages.map(toOpenAIMessage), ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), ...parallel, ...dependencies.extraBody } : {}) };
-        return live?.streaming === true
-          ? streamCompletion(dependencies.openai, body, {
-              signal: activity.cancellationSignal,
-              idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
-              onProgress: (progress) => live.update(progress.text, progress.calls),
-              includeUsage: !skip.has('stream_options'),
-            })
-          : dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
-      };
-      const optional = [...(tools.length > 0 && dependencies.extraBody?.parallel_tool_calls === undefined ? ['parallel_tool_calls'] : []), ...(live?.streaming === true ? ['stream_options'] : [])];
-      let completion;
-      let suspects: string[] = [];
-      try {
-        for (;;) {
-          try {
-            completion = await ask();
-            break;
-          } catch (error) {
-            const rejected = rejectedParameters(error, optional.filter((name) => !skip.has(name)));
-            if (rejected.params.length === 0) throw error;
-            rejected.params.forEach((param) => skip.add(param));
-            // Named ones are remembered at once; unnamed suspects only if the answer then comes without them.
-            if (rejected.named) rejected.params.forEach((param) => refused.add(param));
-            else suspects = rejected.params;
-            const said = redact(error instanceof Error ? error.message : String(error), dependencies.apiKey);
-            activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${said}); asking again without it`);
-          }
-        }
-        suspects.forEach((param) => refused.add(param));
-      } catch (error) {
-        throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
-      } finally {
-        live?.stop();
-      }
-      const parsed = CompletionSchema.safeParse(completion);
-      if (!parsed.success) {
-        throw malformed(parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || 'answer'}: ${issue.message}`).join('; '));
-      }
-      const answer = parsed.data;
-      const message = answer.choices[0]?.message;
-      if (!message) throw malformed('no message');
-      // The one cut to the call limit (and the one place call ids are made unique): before the answer is measured
-      // and recorded, so calls past `maxCalls` never enter history. The workflow records the answer as it is.
-      const limited = limitToolCalls(
-        (message.tool_calls ?? []).map((call, index) => ({
-          id: call.id ?? `call_${request.step}_${index + 1}`,
-          name: call.function.name,
-          arguments: typeof call.function.arguments === 'object' && call.function.arguments !== null ? JSON.stringify(call.function.arguments) : (call.function.arguments ?? ''),
-        })),
-        request.maxCalls ?? DEFAULT_MAX_CALLS_PER_ANSWER,
-      );
-      // A server that reports no usage (some do not in streams: docs/providers.md) gets an estimate, so budgets still move.
-      const reported = answer.usage?.prompt_tokens !== undefined || answer.usage?.completion_tokens !== undefined;
-      const tokens = reported
-        ? { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 }
-        : estimateUsage(context.messages, tools, { content: message.content ?? '', calls: limited.calls });
-      const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
-      const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
-      const result: PlanResult = {
-        message: {
-          role: 'assistant',
-          content: message.content ?? '',
-          ...(limited.calls.length ? { toolCalls: limited.calls } : {}),
-        },
-        usage,
-        model: answer.model || model,
-        ...(limited.dropped ? { droppedCalls: limited.dropped } : {}),
-        seen: promptSeen(context.messages, tools.length, context.read),
-      };
-      const answerBytes = Buffer.byteLength(JSON.stringify(result.message));
-      if (answerBytes > maxAnswerBytes) {
-        // Returned, it would exceed what the server records (the completion is lost and the call retried
-        // until the timeout); the same prompt would do it again, so fail once, with the tokens it cost.
-        throw ApplicationFailure.create({
-          type: ERROR_TYPES.modelAnswerTooLarge,
-          message: `the model's answer is ${answerBytes} bytes, more than the ${maxAnswerBytes} bytes a run records; ask for smaller tool arguments or fewer calls`,
-          nonRetryable: true,
-          details: [{ usage }],
-        });
-      }
-      return result;
+      // The model call's span (docs/observability.md): `chat <model>`, its tokens and finish reason; no prompt or answer.
+      return modelCallSpan(activity.info, request.step, (span) => planOnce(activity, request, span));
     },
   };
+
+  async function planOnce(activity: Context, request: PlanRequest, span: Span): Promise<PlanResult> {
+    const context = await readContext(request);
+    const model = request.model ?? context.model ?? dependencies.defaultModel;
+    const tools = request.finalTurn ? [] : context.tools;
+    // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
+    const live = activity.info.isLocal ? undefined : new HeartbeatText(activity, request.step, dependencies.stream !== false, keepAliveMs);
+    // `parallel_tool_calls` (unless the extra body sets it) and `stream_options` are optional: a server that refuses one
+    // is asked again without it, at once, and this worker does not send it again (docs/providers.md).
+    const skip = new Set(refused);
+    const ask = () => {
+      const parallel = tools.length > 0 && !skip.has('parallel_tool_calls') ? { parallel_tool_calls: true } : {};
+      const body = { model, messages: context.messages.map(toOpenAIMessage), ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), ...parallel, ...dependencies.extraBody } : {}) };
+      return live?.streaming === true
+        ? streamCompletion(dependencies.openai, body, {
+            signal: activity.cancellationSignal,
+            idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
+            onProgress: (progress) => live.update(progress.text, progress.calls),
+            includeUsage: !skip.has('stream_options'),
+          })
+        : dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
+    };
+    const optional = [...(tools.length > 0 && dependencies.extraBody?.parallel_tool_calls === undefined ? ['parallel_tool_calls'] : []), ...(live?.streaming === true ? ['stream_options'] : [])];
+    let completion;
+    let suspects: string[] = [];
+    try {
+      for (;;) {
+        try {
+          completion = await ask();
+          break;
+        } catch (error) {
+          const rejected = rejectedParameters(error, optional.filter((name) => !skip.has(name)));
+          if (rejected.params.length === 0) throw error;
+          rejected.params.forEach((param) => skip.add(param));
+          // Named ones are remembered at once; unnamed suspects only if the answer then comes without them.
+          if (rejected.named) rejected.params.forEach((param) => refused.add(param));
+          else suspects = rejected.params;
+          const said = redact(error instanceof Error ? error.message : String(error), dependencies.apiKey);
+          activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${said}); asking again without it`);
+        }
+      }
+      suspects.forEach((param) => refused.add(param));
+    } catch (error) {
+      throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
+    } finally {
+      live?.stop();
+    }
+    const parsed = CompletionSchema.safeParse(completion);
+    if (!parsed.success) {
+      throw malformed(parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || 'answer'}: ${issue.message}`).join('; '));
+    }
+    const answer = parsed.data;
+    const message = answer.choices[0]?.message;
+    if (!message) throw malformed('no message');
+    // The one cut to the call limit (and the one place call ids are made unique): before the answer is measured
+    // and recorded, so calls past `maxCalls` never enter history. The workflow records the answer as it is.
+    const limited = limitToolCalls(
+      (message.tool_calls ?? []).map((call, index) => ({
+        id: call.id ?? `call_${request.step}_${index + 1}`,
+        name: call.function.name,
+        arguments: typeof call.function.arguments === 'object' && call.function.arguments !== null ? JSON.stringify(call.function.arguments) : (call.function.arguments ?? ''),
+      })),
+      request.maxCalls ?? DEFAULT_MAX_CALLS_PER_ANSWER,
+    );
+    // A server that reports no usage (some do not in streams: docs/providers.md) gets an estimate, so budgets still move.
+    const reported = answer.usage?.prompt_tokens !== undefined || answer.usage?.completion_tokens !== undefined;
+    const tokens = reported
+      ? { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 }
+      : estimateUsage(context.messages, tools, { content: message.content ?? '', calls: limited.calls });
+    const costUsd = costOf(tokens, answer.model || model, dependencies.prices ?? DEFAULT_MODEL_PRICES) ?? costOf(tokens, model, dependencies.prices ?? DEFAULT_MODEL_PRICES);
+    const usage = { ...tokens, ...(costUsd !== undefined ? { costUsd } : {}) };
+    const result: PlanResult = {
+      message: {
+        role: 'assistant',
+        content: message.content ?? '',
+        ...(limited.calls.length ? { toolCalls: limited.calls } : {}),
+      },
+      usage,
+      model: answer.model || model,
+      ...(limited.dropped ? { droppedCalls: limited.dropped } : {}),
+      seen: promptSeen(context.messages, tools.length, context.read),
+    };
+    const answerBytes = Buffer.byteLength(JSON.stringify(result.message));
+    if (answerBytes > maxAnswerBytes) {
+      // Returned, it would exceed what the server records (the completion is lost and the call retried
+      // until the timeout); the same prompt would do it again, so fail once, with the tokens it cost.
+      throw ApplicationFailure.create({
+        type: ERROR_TYPES.modelAnswerTooLarge,
+        message: `the model's answer is ${answerBytes} bytes, more than the ${maxAnswerBytes} bytes a run records; ask for smaller tool arguments or fewer calls`,
+        nonRetryable: true,
+        details: [{ usage }],
+      });
+    }
+    const finish = (answer.choices[0] as { finish_reason?: unknown } | undefined)?.finish_reason;
+    recordModelAnswer(span, {
+      requestModel: model,
+      responseModel: result.model,
+      ...tokens,
+      finishReason: typeof finish === 'string' ? finish : null,
+      toolCalls: limited.calls.length,
+      ...(costUsd !== undefined ? { costUsd } : {}),
+    });
+    return result;
+  }
 }

@@ -7,6 +7,14 @@ import { runWorker, workerTools } from '../../worker';
 import { installCliRuntime } from '../cli-runtime';
 import { parsePositiveInteger, parseToolList } from '../parse';
 
+/** `--metrics HOST:PORT`: a port between 1 and 65535 after a host (an IPv6 host in brackets). */
+function parseHostPort(value: string): string {
+  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) throw new InvalidArgumentError('expected HOST:PORT, for example 127.0.0.1:9464');
+  return value.trim();
+}
+
 /** `durable-agent worker`: a long-running worker on $TEMPORAL_ADDRESS. */
 export function registerWorkerCommand(program: Command): void {
   program
@@ -19,8 +27,9 @@ export function registerWorkerCommand(program: Command): void {
     .option('--max-activities <n>', "this worker's cap on concurrent activities (default: $DURABLE_AGENT_MAX_CONCURRENT_ACTIVITIES or 100)", parsePositiveInteger)
     .option('--deployment <name>', "a Worker Deployment this worker's build belongs to (Worker Versioning: runs stay pinned to the build that started them); needs --build-id")
     .option('--build-id <id>', 'this build of the --deployment (e.g. the release or commit)')
+    .option('--metrics <host:port>', "serve Prometheus metrics (the SDK's temporal_* and the agent's durable_agent_*) at http://<host:port>/metrics, e.g. 127.0.0.1:9464 (default: $DURABLE_AGENT_METRICS_ADDRESS, else none)", parseHostPort)
     .option('--verbose', "say where the workflow code comes from (the bundle prebuilt by the build, or bundled at start) and show the bundler's output")
-    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string; verbose?: boolean }) => {
+    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string; verbose?: boolean; metrics?: string }) => {
       if ((options.deployment === undefined) !== (options.buildId === undefined)) {
         throw new InvalidArgumentError('--deployment and --build-id go together: name the deployment and this build of it (e.g. --deployment durable-agent --build-id 0.2.0).');
       }
@@ -33,9 +42,12 @@ export function registerWorkerCommand(program: Command): void {
       // the worker would report the latter deep in its own retries.
       await (await connectClient(config)).connection.close();
       // A long-running worker keeps the SDK's INFO lines (on stderr, like the core's) and its graceful shutdown on signals.
-      installCliRuntime({ level: 'INFO' });
+      const metricsAddress = options.metrics ?? config.worker.metricsAddress;
+      installCliRuntime({ level: 'INFO', ...(metricsAddress ? { metricsAddress } : {}) });
+      if (metricsAddress) process.stderr.write(`Metrics at http://${metricsAddress}/metrics (Prometheus).\n`);
       await runWorker({
         config,
+        ...(metricsAddress ? { metricsAddress } : {}),
         tools,
         builtinTools: false,
         outputs: outputs ?? false,

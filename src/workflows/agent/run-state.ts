@@ -13,6 +13,7 @@ import type { ResolvedAgentRunInput, ResumeState } from '../../contracts/workflo
 import type { AcceptedPlan } from '../../core/plan/graph';
 import { RunFold, type RunFoldState, type RunPhase } from '../../core/run-fold';
 import { finalTurnMessage } from '../../core/transcript';
+import { AgentMetrics } from './agent-metrics';
 import { EventLog } from './event-log';
 import { LiveDetails } from './live-details';
 import { PeopleWaits } from './people-waits';
@@ -20,7 +21,7 @@ import { RunBudget } from './run-budget';
 import { RunMachine } from './run-machine';
 import { RunTranscript, type RecordedAnswer } from './run-transcript';
 import { SESSION_TURN_ENDINGS, SessionTurns } from './session-turns';
-import { phaseWaitDetails } from './ui-words';
+import { phaseWaitDetails, usdWords } from './ui-words';
 
 export type { AgentState, FinishedCall } from '../../contracts/agent-state';
 export type { RecordedAnswer } from './run-transcript';
@@ -62,6 +63,8 @@ export class RunState {
   /** Calls waiting for a decision and questions waiting for an answer. */
   readonly people: PeopleWaits;
   private readonly live = new LiveDetails();
+  /** The agent's metrics, derived from the events (agent-metrics.ts). */
+  private readonly metrics: AgentMetrics;
   private lastAnswerText?: RecordedAnswerText;
   /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
   readonly startedAt: number;
@@ -76,7 +79,14 @@ export class RunState {
     this.startedAt = resume?.startedAt ?? Date.now();
     this.runsSoFar = resume ? resume.runsSoFar + 1 : 1;
     this.fold = new RunFold(foldStart(input), RECENT_CALLS);
-    this.events = new EventLog(resume?.events, (event) => this.fold.apply(event));
+    const fold = this.fold.save();
+    this.metrics = new AgentMetrics({ newRun: !resume, ...(input.model ? { model: input.model } : {}), phase: fold.phase.name, approvals: fold.approvals, questions: fold.questions, costUsd: () => this.fold.usage.costUsd });
+    // The one hook of the agent's metrics: each event, once the fold took it, with the phase it left.
+    this.events = new EventLog(resume?.events, (event) => {
+      const from = this.fold.phase.name;
+      this.fold.apply(event);
+      this.metrics.observe(event, from);
+    });
     this.machine = new RunMachine(this.events, this.fold);
     this.transcript = new RunTranscript({ goal: input.goal, systemPrompt: input.systemPrompt, model: input.model, ...(resume ? { resume } : {}) });
     this.budget = new RunBudget(input.budget, () => ({ usage: this.fold.usage, startedAt: this.startedAt }), resume?.raised);
@@ -134,6 +144,7 @@ export class RunState {
     const answer = this.transcript.recordAnswer(plan);
     this.lastAnswerText = { step: this.fold.step, content: answer.message.content };
     const calls = answer.message.toolCalls?.length ?? 0;
+    this.metrics.modelAnswered(plan.model);
     this.events.append({
       type: 'plan_done',
       step: this.fold.step,
@@ -305,7 +316,9 @@ export class RunState {
   details(): string {
     const usage = this.fold.usage;
     const calls = this.fold.toolCalls;
-    const header = `**${this.status}** · step ${this.fold.step} of ${this.input.maxSteps} · ${usage.inputTokens + usage.outputTokens} tokens · tools ${calls.ok} ok / ${calls.failed} failed`;
+    // The cost when the worker knows the model's price (`DURABLE_AGENT_PRICES`); otherwise tokens only.
+    const cost = usage.costUsd !== undefined ? ` · ${usdWords(usage.costUsd)}` : '';
+    const header = `**${this.status}** · step ${this.fold.step} of ${this.input.maxSteps} · ${usage.inputTokens + usage.outputTokens} tokens${cost} · tools ${calls.ok} ok / ${calls.failed} failed`;
     const seen = this.transcript.lastPrompt;
     const prompt = seen ? `\n\nLast plan saw ${seen.messageCount} messages (sha256 ${seen.transcriptHash}) and ${seen.tools} tools.` : '';
     const pending = this.fold.running.map((call) => `${call.tool} (${call.id})`).join(', ');

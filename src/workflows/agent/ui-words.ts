@@ -14,6 +14,15 @@ export function shortDuration(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
 }
 
+/**
+ * A cost in USD as the details and `status` show it: `$1.25`, `$0.0123`, `<$0.0001` (a price the worker knows makes even
+ * a short run cost a fraction of a cent).
+ */
+export function usdWords(cost: number): string {
+  if (cost > 0 && cost < 0.00005) return '<$0.0001';
+  return `$${cost.toFixed(cost >= 1 ? 2 : 4)}`;
+}
+
 /** The `wait` tool's timer. */
 export function waitTimerSummary(seconds: number, taskId: string): string {
   return `wait ${shortDuration(Math.round(seconds * 1000))} (call ${taskId})`;
