@@ -153,6 +153,14 @@ interface ToolActivitySettings {
   outputs: OutputStore | undefined;
 }
 
+/** A tool's logger that adds `attributes` to every entry's metadata. */
+function withAttributes(log: ToolContext['log'], attributes: Record<string, unknown>): ToolContext['log'] {
+  return {
+    info: (message, meta) => log.info(message, { ...attributes, ...meta }),
+    warn: (message, meta) => log.warn(message, { ...attributes, ...meta }),
+  };
+}
+
 /** Wraps a tool as an activity: validates the input (non-retryable on failure), runs it, classifies errors. */
 function toolActivity(tool: Tool, settings: ToolActivitySettings) {
   const { maxOutputBytes, outputs } = settings;
@@ -182,7 +190,8 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
       attempt: activity.info.attempt,
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
       namespace: activity.info.workflowNamespace ?? activity.info.activityNamespace,
-      log: activity.log,
+      // The call's id (`s2-1`) and tool on every line the tool logs, beside the run and activity the SDK adds.
+      log: withAttributes(activity.log, { callId: request.taskId, tool: tool.spec.name }),
     };
     // Every tool heartbeats on its own, so cancellation reaches it without effort from the tool's author
     // (Temporal delivers cancellation in the answer to a heartbeat; the worker throttles what is sent).

@@ -31,6 +31,34 @@ export interface CliRuntimeOptions {
    * @default $DURABLE_AGENT_METRICS_ADDRESS, else none
    */
   metricsAddress?: string;
+  /**
+   * `json`: one JSON object per line (`time`, `level`, `message`, then the entry's metadata: the run's `workflowId` and
+   * `runId`, the activity and its `attempt`, a tool call's `callId`, and with tracing on `trace_id` and `span_id`),
+   * for log shippers. `text`: the SDK's lines as they are.
+   * @default $DURABLE_AGENT_LOG_FORMAT, else text
+   */
+  logFormat?: LogFormat;
+}
+
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** `DURABLE_AGENT_LOG_FORMAT`, checked: a misspelt value is an error that names the choices. */
+export function logFormatFromEnv(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const value = env.DURABLE_AGENT_LOG_FORMAT?.trim().toLowerCase();
+  if (!value) return 'text';
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new Error(`DURABLE_AGENT_LOG_FORMAT=${value} is not a log format: use text or json`);
+}
+
+/** One log entry as a line of JSON (bigints as numbers, errors as their message and stack). */
+function jsonLine(entry: LogEntry): string {
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  return `${JSON.stringify({ time, level: entry.level, message: entry.message, ...entry.meta }, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return Number(value);
+    if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+    return value;
+  })}\n`;
 }
 
 /** The core's notes while it retries an unreachable server. */
@@ -47,8 +75,10 @@ export function installCliRuntime(options: CliRuntimeOptions = {}): void {
   const level = options.level ?? 'WARN';
   // DefaultLogger's own output is stderr, with a timestamp and the entry's metadata.
   const full = new DefaultLogger(level);
+  const json = (options.logFormat ?? logFormatFromEnv()) === 'json';
   const write = (entry: LogEntry) => {
     if (options.hideConnectionRetries && CONNECTION_RETRIES.test(entry.message)) return;
+    if (json) return void process.stderr.write(jsonLine(entry));
     if (options.compact && ACTIVITY_FAILED.test(entry.message)) return;
     if (options.compact) process.stderr.write(`[temporal ${entry.level}] ${entry.message}\n`);
     else full.log(entry.level, entry.message, entry.meta);

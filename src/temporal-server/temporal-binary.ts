@@ -102,8 +102,14 @@ function alive(pid: number): boolean {
 /**
  * One build at a time per machine: a lock folder beside the binary's, holding the builder's pid. A command that finds
  * it held by a live process waits for that build (and uses its binary); a lock whose process is gone is taken over.
+ * `label` names what is being built in the waiting line (other binaries of the cache folder use the same lock helper).
  */
-export async function withBuildLock(target: string, onProgress: (line: string) => void, build: () => Promise<void>): Promise<void> {
+export async function withBuildLock(
+  target: string,
+  onProgress: (line: string) => void,
+  build: () => Promise<void>,
+  label = 'the Temporal CLI',
+): Promise<void> {
   const lock = `${join(target, '..')}.lock`;
   mkdirSync(join(lock, '..'), { recursive: true });
   let told = false;
@@ -123,7 +129,7 @@ export async function withBuildLock(target: string, onProgress: (line: string) =
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (!told) onProgress(`Another durable-agent command${holder > 0 ? ` (pid ${holder})` : ''} is building the Temporal CLI; waiting for it…`);
+    if (!told) onProgress(`Another durable-agent command${holder > 0 ? ` (pid ${holder})` : ''} is building ${label}; waiting for it…`);
     told = true;
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }

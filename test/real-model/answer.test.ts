@@ -1,3 +1,6 @@
+import { modelStream } from '../../src/client/model-stream';
+import type { AgentWorkflow } from '../../src/contracts/definitions';
+import type { ModelStreamChunk } from '../../src/contracts/model-text';
 import type { AgentRunResult } from '../../src/contracts/run-result';
 import { saveFigure } from '../helpers/figures';
 import { startRealModelServer, type RealModelServer } from './helpers/llama-server';
@@ -40,18 +43,31 @@ describe('real model: a run with no tools', () => {
   });
 
   it('streamed (the planner streams by default): ends final (the workflow COMPLETED) with a non-empty answer, and records the tokens the stream reported', async () => {
-    await withRealAgent('real-answer-stream', realModelConfig(server), [], async ({ start }) => {
+    await withRealAgent('real-answer-stream', realModelConfig(server), [], async ({ start, client }) => {
       const started = Date.now();
       const handle = await start({ goal, maxSteps: 3 });
+      // A client follows the model's text as it writes (docs/streaming.md), from the server's pending model call.
+      const chunks: ModelStreamChunk[] = [];
+      const following = (async () => {
+        for await (const chunk of modelStream(client.workflow.getHandle<AgentWorkflow>(handle.workflowId))) chunks.push(chunk);
+      })();
       const result = (await handle.result()) as AgentRunResult;
+      await following;
       const description = await handle.describe();
+      let shown = '';
+      for (const chunk of chunks) {
+        if (chunk.type === 'reset') shown = '';
+        if (chunk.type === 'text') shown += chunk.text;
+      }
+      expect(shown).toBe(result.answer);
+      expect(chunks.at(-1)).toMatchObject({ type: 'done', step: 1 });
       process.stdout.write(`real-model answer (streamed, ${Date.now() - started} ms): ${JSON.stringify(result.answer)} usage ${JSON.stringify(result.usage)}\n`);
       expect(description.status.name).toBe('COMPLETED');
       expect(result.status).toBe('final');
       expect(result.answer.trim().length).toBeGreaterThan(0);
       expect(result.usage.modelCalls).toBe(1);
-      // The planner asks for usage in the stream's last chunk (`stream_options.include_usage`); a server that ignores it
-      // (llama-cpp-python 0.3.36 does) leaves the run counting 0 tokens, so token budgets never trip against it.
+      // The planner asks for usage in the stream's last chunk (`stream_options.include_usage`); llama-cpp-python 0.3.36
+      // ignores it, so the tokens are estimated (docs/providers.md) and budgets still move.
       expect(result.usage.inputTokens).toBeGreaterThan(0);
       expect(result.usage.outputTokens).toBeGreaterThan(0);
       saveFigure('real-model-answer-stream', { stream: true, ms: Date.now() - started, usage: result.usage });

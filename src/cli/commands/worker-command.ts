@@ -4,7 +4,7 @@ import { loadTemporalConfig } from '../../config/temporal-config';
 import { mcpServersFor } from '../../mcp/config';
 import { loadOutputStore } from '../../outputs/create-output-store';
 import { runWorker, workerTools } from '../../worker';
-import { installCliRuntime } from '../cli-runtime';
+import { installCliRuntime, type LogFormat } from '../cli-runtime';
 import { parsePositiveInteger, parseToolList } from '../parse';
 
 /** `--metrics HOST:PORT`: a port between 1 and 65535 after a host (an IPv6 host in brackets). */
@@ -28,8 +28,9 @@ export function registerWorkerCommand(program: Command): void {
     .option('--deployment <name>', "a Worker Deployment this worker's build belongs to (Worker Versioning: runs stay pinned to the build that started them); needs --build-id")
     .option('--build-id <id>', 'this build of the --deployment (e.g. the release or commit)')
     .option('--metrics <host:port>', "serve Prometheus metrics (the SDK's temporal_* and the agent's durable_agent_*) at http://<host:port>/metrics, e.g. 127.0.0.1:9464 (default: $DURABLE_AGENT_METRICS_ADDRESS, else none)", parseHostPort)
+    .addOption(new Option('--log-format <format>', 'text (the default: $DURABLE_AGENT_LOG_FORMAT, else text) or json: one JSON object per line with the run id, activity, attempt, call id and trace id').choices(['text', 'json']))
     .option('--verbose', "say where the workflow code comes from (the bundle prebuilt by the build, or bundled at start) and show the bundler's output")
-    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string; verbose?: boolean; metrics?: string }) => {
+    .action(async (options: { taskQueue?: string; mcpConfig?: string; tools?: string[]; role?: 'agent' | 'tools'; maxActivities?: number; deployment?: string; buildId?: string; verbose?: boolean; metrics?: string; logFormat?: LogFormat }) => {
       if ((options.deployment === undefined) !== (options.buildId === undefined)) {
         throw new InvalidArgumentError('--deployment and --build-id go together: name the deployment and this build of it (e.g. --deployment durable-agent --build-id 0.2.0).');
       }
@@ -43,7 +44,7 @@ export function registerWorkerCommand(program: Command): void {
       await (await connectClient(config)).connection.close();
       // A long-running worker keeps the SDK's INFO lines (on stderr, like the core's) and its graceful shutdown on signals.
       const metricsAddress = options.metrics ?? config.worker.metricsAddress;
-      installCliRuntime({ level: 'INFO', ...(metricsAddress ? { metricsAddress } : {}) });
+      installCliRuntime({ level: 'INFO', ...(metricsAddress ? { metricsAddress } : {}), ...(options.logFormat ? { logFormat: options.logFormat } : {}) });
       if (metricsAddress) process.stderr.write(`Metrics at http://${metricsAddress}/metrics (Prometheus).\n`);
       await runWorker({
         config,
