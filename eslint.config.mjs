@@ -34,7 +34,7 @@ function intoFolder(depth, target) {
 
 /** Packages whose values are safe in the sandbox (regex sources). */
 const ZOD = String.raw`zod(?:/[a-z0-9-]+)?`;
-const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', ZOD];
+const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common', ZOD, '@opentelemetry/api', '@temporalio/interceptors-opentelemetry/lib/workflow'];
 const SHARED_PACKAGES = ['@temporalio/common', ZOD];
 
 /**

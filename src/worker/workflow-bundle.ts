@@ -19,12 +19,13 @@ export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [require.resolve('../
 const OTEL_WORKFLOW_INTERCEPTORS = '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
 
 /**
- * Workflow interceptors every bundle carries (the bundler's `workflowInterceptorModules`): OpenTelemetry's, which
+ * Workflow interceptors every bundle carries (the bundler's `workflowInterceptorModules`): OpenTelemetry's
+ * (src/workflows/tracing-interceptors.ts), which
  * carry a run's trace context into its activities and send the workflow's spans to the worker through a sink
  * (docs/observability.md, "Traces"). With tracing off the worker's sink drops them. Pass them to `bundleWorkflowCode`
  * when you bundle the workflows yourself.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve(OTEL_WORKFLOW_INTERCEPTORS)];
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/tracing-interceptors')];
 
 /** Bundles the workflows with only the bundler's warnings and errors shown (its statistics are many lines of noise). */
 export async function bundleQuietly(): Promise<{ code: string }> {

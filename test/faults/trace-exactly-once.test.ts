@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient } from '../../src/config/connect';
+import { decideUpdate, pendingQuery } from '../../src/contracts/definitions';
 import type { AgentRunResult } from '../../src/contracts/run-result';
 import { activeTracing } from '../../src/observability/tracing';
 import { compileScript } from '../../src/scripted-model/script';
@@ -91,6 +92,38 @@ describe('traces: exactly once across a worker crash', () => {
     } finally {
       for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
       for (const key of Object.keys(tracingEnv)) delete process.env[key];
+      await client.connection.close();
+      await model.close();
+      await receiver.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a wait for an approval is one `wait approval` span, from the ask to the decision', async () => {
+    const receiver = await startOtlpReceiver();
+    const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'trace-test' };
+    const folder = mkdtempSync(join(tmpdir(), 'durable-agent-trace-wait-'));
+    const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'effect', arguments: { name: 'gated', ms: 10 } }] }, { content: 'done' }] }));
+    const taskQueue = uniqueTaskQueue('trace-wait');
+    const env = { ...process.env, ...tracingEnv, TEMPORAL_ADDRESS: testConfig().address, FAULT_TASK_QUEUE: taskQueue, FAULT_MODEL_URL: model.baseURL, FAULT_EFFECTS_LOG: join(folder, 'effects.log') };
+    const client = await connectClient(testConfig());
+    const worker = startWorkerProcess(env);
+    try {
+      const handle = await client.workflow.start('agentWorkflow', { taskQueue, workflowId: `${taskQueue}-run`, args: [{ goal: 'gated', requireApproval: ['effect'] }] });
+      await until('the approval wait', async () => ((await handle.query(pendingQuery)).approvals.length === 1 ? true : undefined), 60_000, 100);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await handle.executeUpdate(decideUpdate, { args: [{ callId: 's1-1', decision: 'approve' }] });
+      expect(((await handle.result()) as AgentRunResult).status).toBe('final');
+      worker.kill('SIGINT');
+      await waitForExit(worker);
+      const waits = receiver.spans.filter((span) => span.name === 'wait approval');
+      expect(waits).toHaveLength(1);
+      expect(waits[0]?.attributes).toMatchObject({ 'durable_agent.wait.kind': 'approval', 'gen_ai.tool.call.id': 's1-1', 'gen_ai.tool.name': 'effect', 'durable_agent.step': 1 });
+      // In the run's trace (this test's client sends no spans: its process's tracing was shut down by the test before).
+      const run = receiver.spans.find((span) => span.name === 'RunWorkflow:agentWorkflow');
+      expect(waits[0]?.traceId).toBe(run?.traceId);
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
       await client.connection.close();
       await model.close();
       await receiver.close();

@@ -303,8 +303,10 @@ describe('payload encryption: what the server stores and shows holds no secret o
     expect(valuesAt('sdkMetadata.sdkName')).toEqual(['temporal-typescript']);
     // The memo's key is readable, its value is a payload (encrypted).
     expect(histories.flatMap(storedPayloads).map(({ path }) => path)).toContain('workflowPropertiesModifiedEventAttributes.upsertedMemo.fields.durableAgentEventLog');
+    // Each activity carries its trace context (docs/observability.md) in a header the codec does not encode: a W3C
+    // traceparent, ids only (the marker scans above cover it); and the SDK's flags.
     // Nothing else: every other readable value is an id, a count, a duration, a time, an enum or a worker's identity.
-    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId)$/;
+    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId|langUsedFlags|header\.fields\._tracer-data)$/;
     expect([...new Set(fields.map((field) => field.path).filter((path) => !documented.test(path)))]).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import type { AcceptedPlan } from '../../core/plan/graph';
 import { RunFold, type RunFoldState, type RunPhase } from '../../core/run-fold';
 import { finalTurnMessage } from '../../core/transcript';
 import { AgentMetrics } from './agent-metrics';
+import { WaitSpans } from './wait-spans';
 import { EventLog } from './event-log';
 import { LiveDetails } from './live-details';
 import { PeopleWaits } from './people-waits';
@@ -65,6 +66,8 @@ export class RunState {
   private readonly live = new LiveDetails();
   /** The agent's metrics, derived from the events (agent-metrics.ts). */
   private readonly metrics: AgentMetrics;
+  /** Waits for people as spans of the run's trace (wait-spans.ts), from the same events. */
+  private readonly waitSpans = new WaitSpans();
   private lastAnswerText?: RecordedAnswerText;
   /** Workflow time the logical run started (kept across continue-as-new, for the wall-time budget). */
   readonly startedAt: number;
@@ -86,7 +89,9 @@ export class RunState {
       const from = this.fold.phase.name;
       this.fold.apply(event);
       this.metrics.observe(event, from);
+      this.waitSpans.observe(event);
     });
+    if (resume?.events) this.waitSpans.resume(resume.events.events);
     this.machine = new RunMachine(this.events, this.fold);
     this.transcript = new RunTranscript({ goal: input.goal, systemPrompt: input.systemPrompt, model: input.model, ...(resume ? { resume } : {}) });
     this.budget = new RunBudget(input.budget, () => ({ usage: this.fold.usage, startedAt: this.startedAt }), resume?.raised);
