@@ -52,6 +52,8 @@ export interface AgentWorkerOptions {
   maxEagerActivities?: number;
   /** Scripts chosen by the run's `model` name (several variants on one worker); other names get `script`. @default none */
   scriptsByModel?: Readonly<Record<string, Script>>;
+  /** The worker's task queue. @default `bench-<n>` (unique in this process only) */
+  taskQueue?: string;
 }
 
 export interface AgentWorker {
@@ -79,44 +81,48 @@ export async function startHarness(): Promise<Harness> {
     connection,
     bundlePath,
     serverPid: server.pid,
-    async agentWorker(script, options = {}) {
-      const scriptsByModel = new Map(Object.entries(options.scriptsByModel ?? {}).map(([name, variant]) => [name, compileScript(variant, `the script of model ${name}`)]));
-      const model = await startScriptedModel(compileScript(script), { scriptsByModel });
-      const taskQueue = `bench-${++counter}`;
-      const worker = await createWorker({
-        config: {
-          ...config,
-          worker: {
-            ...config.worker,
-            maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
-            maxEagerActivities: options.maxEagerActivities ?? config.worker.maxEagerActivities,
-          },
-        },
-        connection,
-        taskQueue,
-        tools: options.tools ?? [benchSleepTool],
-        builtinTools: false,
-        model: { baseURL: model.baseURL, apiKey: 'bench', defaultModel: 'scripted', requestTimeoutMs: 60_000 },
-        workflowBundle: { codePath: bundlePath },
-      });
-      return {
-        taskQueue,
-        model,
-        worker,
-        run: async (body) => {
-          try {
-            return await worker.runUntil(body());
-          } finally {
-            await model.close();
-          }
-        },
-      };
-    },
+    agentWorker: (script, options) => startAgentWorker({ config, connection, bundlePath }, script, options),
     async close() {
       await client.connection.close();
       await connection.close();
       await server.stop();
       rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a scripted model and a worker for it on a fresh task queue, against a server and bundle made elsewhere (another process's harness). */
+export async function startAgentWorker(context: Pick<Harness, 'config' | 'connection' | 'bundlePath'>, script: Script, options: AgentWorkerOptions = {}): Promise<AgentWorker> {
+  const { config, connection, bundlePath } = context;
+  const scriptsByModel = new Map(Object.entries(options.scriptsByModel ?? {}).map(([name, variant]) => [name, compileScript(variant, `the script of model ${name}`)]));
+  const model = await startScriptedModel(compileScript(script), { scriptsByModel });
+  const taskQueue = options.taskQueue ?? `bench-${++counter}`;
+  const worker = await createWorker({
+    config: {
+      ...config,
+      worker: {
+        ...config.worker,
+        maxConcurrentActivities: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
+        maxEagerActivities: options.maxEagerActivities ?? config.worker.maxEagerActivities,
+      },
+    },
+    connection,
+    taskQueue,
+    tools: options.tools ?? [benchSleepTool],
+    builtinTools: false,
+    model: { baseURL: model.baseURL, apiKey: 'bench', defaultModel: 'scripted', requestTimeoutMs: 60_000 },
+    workflowBundle: { codePath: bundlePath },
+  });
+  return {
+    taskQueue,
+    model,
+    worker,
+    run: async (body) => {
+      try {
+        return await worker.runUntil(body());
+      } finally {
+        await model.close();
+      }
     },
   };
 }

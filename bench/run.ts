@@ -13,8 +13,9 @@ import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTim
 import { engineOverhead, historyGrowth, parallelSpeedup, PEER_MODELS, stepsScript, type OverheadFigures } from './scenarios';
 import { throughput, type ThroughputFigures } from './throughput';
 import { settingsMarkdown, workerSettings } from './settings';
+import { tracingMarkdown, tracingOverhead } from './tracing';
 
-type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings';
+type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings' | 'tracing';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -82,11 +83,12 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
 /**
  * `npm run bench [-- --quick]`: every figure measured side by side in one run; results to bench/RESULTS.md.
  * `npm run bench -- planning` measures section 6 (ReAct versus DAG) alone, `-- peers` sections 2 and 3 with the
- * peer beside them, `-- memory` section 5; their results go to test-artifacts/bench/.
+ * peer beside them, `-- memory` section 5, `-- tracing` sections 2 and 3 with OpenTelemetry tracing off and on; their
+ * results go to test-artifacts/bench/.
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings', 'tracing']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
@@ -124,6 +126,18 @@ async function main(): Promise<void> {
       const settings = await workerSettings(harness, size.runs, 5, 4, 10, size.throughputRounds, harness.config.worker.maxEagerActivities);
       log(`    ${JSON.stringify(settings.settings.map((setting) => setting.roundsRunsPerSecond))}`);
       writeSection('settings', 'worker settings', `npm run bench -- settings${suffix}`, settingsMarkdown(settings, '## Worker settings chosen by measurement'), { settings });
+      return;
+    }
+    if (section === 'tracing') {
+      // Sections 2 and 3 (durable-agent's default planner) with tracing off and on, each side in a process of its own; about 5 minutes on 2 cores.
+      const shape = quick
+        ? { overhead: { steps: 3, calls: 3, callMs: 200, repeats: 1 }, throughput: { runs: 20, steps: 5, calls: 4, callMs: 10 } }
+        : { overhead: { steps: size.overheadSteps, calls: 3, callMs: 200, repeats: 2 }, throughput: { runs: size.runs, steps: 5, calls: 4, callMs: 10 } };
+      const rounds = quick ? 1 : 3;
+      log(`tracing: sections 2 and 3 with tracing off and on, ${rounds} rounds…`);
+      const tracing = await tracingOverhead(harness, shape, rounds, log);
+      log(`    ${JSON.stringify({ off: { p50: tracing.off.durable.p50, runsPerSecond: tracing.off.runsPerSecond }, on: { p50: tracing.on.durable.p50, runsPerSecond: tracing.on.runsPerSecond }, ratios: tracing.ratios })}`);
+      writeSection('tracing', 'what tracing costs', `npm run bench -- tracing${suffix}`, tracingMarkdown(tracing, '## What OpenTelemetry tracing costs'), { tracing });
       return;
     }
     if (section === 'memory') {

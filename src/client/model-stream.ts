@@ -50,18 +50,20 @@ export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promi
   return (await liveCall(handle, description))?.details;
 }
 
-/** The rest of a call's text after its last heartbeat: the recorded answer (the server keeps no heartbeat sent at the end). */
-async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown, open: boolean): Promise<string> {
+/**
+ * The rest of a call's text after its last heartbeat, and its tool calls: from the recorded answer (the server keeps no
+ * heartbeat sent at completion). Nothing when it cannot be read (no worker, the run failed).
+ */
+async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown, open: boolean): Promise<{ text: string; calls: string[] }> {
   try {
     if (open) {
       const answer = await handle.query(lastAnswerQuery);
-      return answer && answer.step === shown.step ? answer.content.slice(shown.chars) : '';
+      return answer && answer.step === shown.step ? { text: answer.content.slice(shown.chars), calls: answer.calls ?? [] } : { text: '', calls: [] };
     }
     const result = await handle.result();
-    return typeof result.answer === 'string' && result.steps === shown.step ? result.answer.slice(shown.chars) : '';
+    return { text: typeof result.answer === 'string' && result.steps === shown.step ? result.answer.slice(shown.chars) : '', calls: [] };
   } catch {
-    // No worker to answer, or the run failed: the call ends with what was shown.
-    return '';
+    return { text: '', calls: [] };
   }
 }
 
@@ -84,7 +86,8 @@ export async function* modelStream(handle: WorkflowHandle<AgentWorkflow>, option
     const call = live?.details;
     if (shown && (!live || live.key !== shown.key || (call && call.step !== shown.step))) {
       const rest = await recordedRest(handle, shown, open);
-      if (rest) yield { type: 'text', step: shown.step, attempt: shown.attempt, text: rest };
+      if (rest.text) yield { type: 'text', step: shown.step, attempt: shown.attempt, text: rest.text };
+      if (rest.calls.length > shown.calls) yield { type: 'calls', step: shown.step, attempt: shown.attempt, names: rest.calls };
       yield { type: 'done', step: shown.step, attempt: shown.attempt };
       shown = undefined;
     }

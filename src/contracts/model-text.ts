@@ -44,4 +44,6 @@ export type ModelStreamChunk =
 export interface RecordedAnswerText {
   step: number;
   content: string;
+  /** Names of the answer's tool calls, in order. */
+  calls?: string[];
 }

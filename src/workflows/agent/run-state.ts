@@ -147,7 +147,7 @@ export class RunState {
   /** Records the model's answer (the planner cut its calls to the cap and made their ids unique) and its usage. */
   recordPlan(plan: PlanResult): RecordedAnswer {
     const answer = this.transcript.recordAnswer(plan);
-    this.lastAnswerText = { step: this.fold.step, content: answer.message.content };
+    this.lastAnswerText = { step: this.fold.step, content: answer.message.content, ...(answer.message.toolCalls?.length ? { calls: answer.message.toolCalls.map((call) => call.name) } : {}) };
     const calls = answer.message.toolCalls?.length ?? 0;
     this.metrics.modelAnswered(plan.model);
     this.events.append({
