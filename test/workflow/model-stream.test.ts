@@ -141,8 +141,9 @@ describe('model text, streamed, of an encrypted run', () => {
       // What anyone who reaches the server without the key sees of the model call under way: no text in clear.
       const seen: string[] = [];
       while ((await handle.describe()).executionStatus === 'RUNNING') {
-        const description = await raw.workflow.getHandle(handle.workflowId).describe();
-        for (const activity of description.raw.pendingActivities ?? []) {
+        // The service call itself: a handle's describe would try to decode the (encrypted) memo and fail.
+        const description = await raw.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: handle.workflowId } });
+        for (const activity of description.pendingActivities ?? []) {
           for (const payload of activity.heartbeatDetails?.payloads ?? []) seen.push(Buffer.from(payload.data ?? new Uint8Array()).toString('latin1'));
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
