@@ -122,10 +122,11 @@ export function printRunList(runs: RunDescription[], json: boolean): void {
     run.agentStatus ?? run.executionStatus.toLowerCase(),
     String(run.step ?? '-'),
     String((run.inputTokens ?? 0) + (run.outputTokens ?? 0)),
+    run.costUsd !== undefined ? usdWords(run.costUsd) : '-',
     run.startTime.toISOString().replace('T', ' ').slice(0, 19),
     shortGoal(run.goal),
   ]);
-  const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'STARTED (UTC)', 'GOAL'];
+  const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'COST', 'STARTED (UTC)', 'GOAL'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n`);

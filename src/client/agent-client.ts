@@ -6,9 +6,10 @@ import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-conf
 import { AGENT_WORKFLOW_TYPE, sendUpdate, type AgentWorkflow } from '../contracts/definitions';
 import type { TurnAnswer } from '../contracts/interaction-schemas';
 import { AgentRunInputSchema, type AgentRunInput } from '../contracts/run-input';
+import type { AgentWorkflowInput } from '../contracts/workflow-input';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../core/approval-gates';
 import { RUN_STATUSES } from '../contracts/status';
-import { AGENT_GOAL, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP, goalAttribute } from '../contracts/search-attributes';
+import { AGENT_COST_USD, AGENT_GOAL, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP, goalAttribute } from '../contracts/search-attributes';
 import { describeIssues } from '../core/zod-issues';
 import { InteractionRefusedError, InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
 import { AgentRunHandle, type RunDescription } from './run-handle';
@@ -58,6 +59,8 @@ export class AgentClient {
   private searchAttributesRegistered?: boolean;
   /** The namespace has `AgentGoal` (it came after the others: a namespace may lack it). */
   private goalAttributeRegistered = false;
+  /** The namespace has `AgentCostUsd` (it came after `AgentGoal`). */
+  private costAttributeRegistered = false;
   private knownUiUrl?: Promise<string | undefined>;
 
   constructor(
@@ -106,6 +109,7 @@ export class AgentClient {
         const registered = Object.keys(response.customAttributes ?? {});
         this.searchAttributesRegistered = AGENT_SEARCH_ATTRIBUTES.every(({ name, optional }) => optional || registered.includes(name));
         this.goalAttributeRegistered = registered.includes(AGENT_GOAL.name);
+        this.costAttributeRegistered = registered.includes(AGENT_COST_USD.name);
       } catch {
         this.searchAttributesRegistered = false;
       }
@@ -151,13 +155,18 @@ export class AgentClient {
     return new TypedSearchAttributes([{ key: AGENT_STATUS, value: status }, { key: AGENT_STEP, value: 0 }, ...goalPair]);
   }
 
+  /** The workflow's input: the run's, plus which of the agent search attributes the run may upsert. */
+  private workflowInput(input: AgentRunInput, searchAttributes: boolean): AgentWorkflowInput {
+    return { ...input, searchAttributes, ...(searchAttributes && this.costAttributeRegistered ? { costAttribute: true } : {}) };
+  }
+
   private async startWorkflow(input: AgentRunInput, workflowId: string, options: StartOptions, searchAttributes: boolean): Promise<void> {
     await this.client.workflow.start<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
       taskQueue: options.taskQueue ?? this.config.taskQueue,
       workflowId,
       // A running id is always refused (the default conflict policy); an ended one only unless reuse is asked for.
       workflowIdReusePolicy: options.allowIdReuse ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ ...input, searchAttributes }],
+      args: [this.workflowInput(input, searchAttributes)],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
       ...(searchAttributes
         ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.running, input.goal) }
@@ -182,7 +191,7 @@ export class AgentClient {
       // A running session takes the message; an ended id is refused (by default a closed id would start over).
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ ...input, searchAttributes }],
+      args: [this.workflowInput(input, searchAttributes)],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
       ...(searchAttributes ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.idle, input.goal) } : {}),
     });
@@ -238,6 +247,7 @@ export class AgentClient {
         startTime: execution.startTime,
         ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
         ...(attributes.get(AGENT_GOAL) ? { goal: attributes.get(AGENT_GOAL) } : {}),
+        ...(attributes.get(AGENT_COST_USD) !== undefined ? { costUsd: attributes.get(AGENT_COST_USD) } : {}),
       });
     }
     return runs;

@@ -33,6 +33,8 @@ export interface RunDescription {
   startTime: Date;
   closeTime?: Date;
   goal?: string;
+  /** The run's cost so far in USD, from `AgentCostUsd` (when the namespace has it and the worker knows the price). */
+  costUsd?: number;
 }
 
 /** A handle on one agent run (the whole continue-as-new chain). */

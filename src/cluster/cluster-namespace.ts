@@ -5,7 +5,7 @@ import { AGENT_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 
 type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 /** `temporal.api.enums.v1.IndexedValueType` values (the proto package is not a direct dependency). */
-const INDEXED_VALUE_TYPES: Record<'Keyword' | 'Int', IndexedValueType> = { Keyword: 2, Int: 3 };
+const INDEXED_VALUE_TYPES: Record<'Keyword' | 'Int' | 'Double', IndexedValueType> = { Keyword: 2, Int: 3, Double: 4 };
 const GRPC_ALREADY_EXISTS = 6;
 /** Runs are kept three days after they close, like the dev server's default namespace. */
 const RETENTION_MS = 3 * 24 * 60 * 60 * 1000;

@@ -17,6 +17,14 @@ export const AGENT_OUTPUT_TOKENS = defineSearchAttributeKey('AgentOutputTokens',
  */
 export const AGENT_GOAL = defineSearchAttributeKey('AgentGoal', SearchAttributeType.KEYWORD);
 
+/**
+ * The run's cost so far in USD (the whole continue-as-new chain), when the worker knows the model's price
+ * (`DURABLE_AGENT_PRICES`): `list` shows it, and the Temporal UI can sort and filter on it. Optional: it came after
+ * the others, and a namespace may lack it (SQL visibility has three Double slots; this takes one). Upserted only by
+ * runs that started with the `costAttribute` feature (docs/versioning.md) on a namespace that has it.
+ */
+export const AGENT_COST_USD = defineSearchAttributeKey('AgentCostUsd', SearchAttributeType.DOUBLE);
+
 /** Characters of the goal kept in `AgentGoal`. */
 export const AGENT_GOAL_CHARS = 100;
 
@@ -28,12 +36,13 @@ export function goalAttribute(goal: string): string {
 
 /**
  * Every key above, with the type name the Temporal CLI's `--search-attribute NAME=TYPE` flag expects. `optional`: a
- * namespace without it still gets the others (it came later; runs then have no goal column).
+ * namespace without it still gets the others (it came later; runs then have no goal or cost column).
  */
-export const AGENT_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int'; optional?: true }> = [
+export const AGENT_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Int' | 'Double'; optional?: true }> = [
   { name: AGENT_STATUS.name, cliType: 'Keyword' },
   { name: AGENT_STEP.name, cliType: 'Int' },
   { name: AGENT_INPUT_TOKENS.name, cliType: 'Int' },
   { name: AGENT_OUTPUT_TOKENS.name, cliType: 'Int' },
   { name: AGENT_GOAL.name, cliType: 'Keyword', optional: true },
+  { name: AGENT_COST_USD.name, cliType: 'Double', optional: true },
 ];

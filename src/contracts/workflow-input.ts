@@ -88,6 +88,8 @@ export const AgentWorkflowInputSchema = AgentRunInputSchema.extend({
    * namespace has them registered (upserting unregistered attributes would fail the workflow task).
    */
   searchAttributes: z.boolean().optional(),
+  /** The namespace has `AgentCostUsd` too (it came later): the run upserts its cost there as well. Set by the client. */
+  costAttribute: z.boolean().optional(),
   /** Set by the workflow itself when it continues as new. */
   resume: ResumeStateSchema.optional(),
 });

@@ -35,7 +35,7 @@ describe('status output', () => {
 });
 
 describe('list output', () => {
-  it('has a goal column, cut to fit, and a dash for a run started without one', () => {
+  it('has goal and cost columns, the goal cut to fit, and dashes for a run started without them', () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
@@ -45,7 +45,7 @@ describe('list output', () => {
     try {
       printRunList(
         [
-          { workflowId: 'run-2', runId: 'r2', executionStatus: 'RUNNING', agentStatus: 'running', taskQueue: 'q', startTime, goal: 'Summarize this repository and then write a very long report about it' },
+          { workflowId: 'run-2', runId: 'r2', executionStatus: 'RUNNING', agentStatus: 'running', taskQueue: 'q', startTime, goal: 'Summarize this repository and then write a very long report about it', costUsd: 0.01234 },
           { workflowId: 'run-1', runId: 'r1', executionStatus: 'COMPLETED', agentStatus: 'final', taskQueue: 'q', startTime },
         ],
         false,
@@ -54,8 +54,8 @@ describe('list output', () => {
       spy.mockRestore();
     }
     const [header, first, second] = written.join('').split('\n');
-    expect(header).toMatch(/STARTED \(UTC\)\s+GOAL$/);
-    expect(first).toMatch(/Summarize this repository and then write a very…$/);
-    expect(second).toMatch(/\s-$/);
+    expect(header).toMatch(/TOKENS\s+COST\s+STARTED \(UTC\)\s+GOAL$/);
+    expect(first).toMatch(/\s\$0\.0123\s+2026-12-03 10:00:00\s+Summarize this repository and then write a very…$/);
+    expect(second).toMatch(/\s-\s+2026-12-03 10:00:00\s+-$/);
   });
 });

@@ -2,7 +2,10 @@ import { AgentClient } from '../../src/client';
 import { newestRuns } from '../../src/client/run-list';
 import { connectClient } from '../../src/config/connect';
 import { AGENT_WORKFLOW_TYPE } from '../../src/contracts/definitions';
+import { FEATURES } from '../../src/workflows/agent/features';
+import { historyEvents, patchIdsOf, recordHistory, withAgent } from '../helpers/agent';
 import { agentClientFor, testKeys } from '../helpers/encryption';
+import { createTestTools } from '../helpers/test-tools';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
@@ -60,6 +63,35 @@ describe('newestRuns', () => {
     } finally {
       await agents.close();
     }
+  });
+
+  it('lists each run with its cost, from the AgentCostUsd search attribute the run keeps up to date', async () => {
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'priced', ms: 10 } }] }, { content: 'done' }] };
+    const prices = { scripted: { inputPerMillion: 1_000, outputPerMillion: 2_000 } };
+    await withAgent(
+      script,
+      createTestTools().tools,
+      async ({ taskQueue }) => {
+        const agents = await AgentClient.connect(testConfig());
+        try {
+          const run = await agents.start({ goal: 'A run whose cost is listed' }, { taskQueue });
+          const result = await run.result();
+          const cost = result.usage.costUsd;
+          expect(cost).toBeGreaterThan(0);
+          const listed = await until(`${run.workflowId} listed with its cost`, async () =>
+            (await agents.list({ limit: 1_000 })).find((entry) => entry.workflowId === run.workflowId && entry.costUsd !== undefined),
+          );
+          // The last upsert is the run's whole cost, as its result says.
+          expect(listed.costUsd).toBeCloseTo(cost ?? 0, 12);
+          const handle = agents.client.workflow.getHandle(run.workflowId);
+          expect(patchIdsOf(await historyEvents(handle))).toContain(FEATURES.costAttribute);
+          await recordHistory(handle, 'agent-cost-attribute');
+        } finally {
+          await agents.close();
+        }
+      },
+      { prices },
+    );
   });
 
   it('lists runs whose memo this process cannot decrypt (a retired key), instead of failing the whole list', async () => {

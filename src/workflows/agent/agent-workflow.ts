@@ -95,7 +95,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const features = featuresAtStart();
   const localPlanner = input.planner === 'local';
   const run = new RunState(input);
-  const view = new RunView(run, input);
+  const view = new RunView(run, input, features);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
   setHandler(agentStateQuery, () => run.snapshot());
   setHandler(lastAnswerQuery, () => run.lastAnswer());

@@ -2,10 +2,13 @@ import { patched } from '@temporalio/workflow';
 
 /**
  * Changes to what the loop schedules since the versioning baseline (0.2.0), one entry each: the name the code reads
- * and the id recorded in a run's history (docs/versioning.md). Empty at the baseline: the loop has one path.
+ * and the id recorded in a run's history (docs/versioning.md). 
  * Never rename or reuse an id; an entry is retired by a new baseline once no run without it can be replayed.
  */
-export const FEATURES = {} as const satisfies Record<string, string>;
+export const FEATURES = {
+  /** The run upserts `AgentCostUsd` with its other search attributes (when the namespace has it). */
+  costAttribute: 'cost-attribute-v1',
+} as const satisfies Record<string, string>;
 
 /** Which features a run started with: true for runs started on code that has them. */
 export type Features = { readonly [Name in keyof typeof FEATURES]: boolean };
@@ -16,5 +19,6 @@ export type Features = { readonly [Name in keyof typeof FEATURES]: boolean };
  */
 export function featuresAtStart(): Features {
   const entries: ReadonlyArray<[string, string]> = Object.entries(FEATURES);
-  return Object.fromEntries(entries.map(([name, id]) => [name, patched(id)]));
+  // Every name of FEATURES is there: the cast only tells the compiler what `fromEntries` cannot.
+  return Object.fromEntries(entries.map(([name, id]) => [name, patched(id)])) as Features;
 }

@@ -1,6 +1,7 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
-import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../contracts/search-attributes';
+import { AGENT_COST_USD, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../../contracts/search-attributes';
+import type { Features } from './features';
 import type { RunState } from './run-state';
 
 /**
@@ -14,7 +15,8 @@ const UI_FRAME_SPACER = '\n\n\u00a0';
 export class RunView {
   constructor(
     private readonly run: RunState,
-    private readonly input: Pick<ResolvedAgentRunInput, 'searchAttributes'>,
+    private readonly input: Pick<ResolvedAgentRunInput, 'searchAttributes' | 'costAttribute'>,
+    private readonly features: Pick<Features, 'costAttribute'>,
   ) {
     // Every change of a run appends an event (a call starts or ends, a timer starts or fires, a wait begins or ends):
     // the details follow each one, not only the step's ends. Cheap: no command, the UI reads them with a query.
@@ -26,14 +28,20 @@ export class RunView {
     setCurrentDetails(`${this.run.details()}${UI_FRAME_SPACER}`);
   }
 
-  /** Upserts the search attributes, when the namespace has them (upserting unregistered ones fails the task). */
+  /**
+   * Upserts the search attributes, when the namespace has them (upserting unregistered ones fails the task); the cost
+   * too on runs of the `costAttribute` feature whose namespace has `AgentCostUsd`, once the worker knows a price.
+   */
   publish(): void {
     if (!this.input.searchAttributes) return;
+    const cost = this.run.usage.costUsd;
+    const costPair = this.features.costAttribute && this.input.costAttribute && cost !== undefined ? [{ key: AGENT_COST_USD, value: cost }] : [];
     upsertSearchAttributes([
       { key: AGENT_STATUS, value: this.run.status },
       { key: AGENT_STEP, value: this.run.step },
       { key: AGENT_INPUT_TOKENS, value: this.run.usage.inputTokens },
       { key: AGENT_OUTPUT_TOKENS, value: this.run.usage.outputTokens },
+      ...costPair,
     ]);
   }
 }
