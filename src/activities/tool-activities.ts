@@ -1,4 +1,5 @@
-import { toolCallSpan } from '../observability/gen-ai-spans';
+import type { Span } from '@opentelemetry/api';
+import { recordToolResult, toolCallSpan } from '../observability/gen-ai-spans';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ERROR_TYPES } from '../contracts/error-types';
 import type { OutputKind, ToolActivityInput, ToolActivityOutput, ToolSpec } from '../contracts/tool-spec';
@@ -166,10 +167,10 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
   const { maxOutputBytes, outputs } = settings;
   return (request: ToolActivityInput): Promise<ToolActivityOutput> => {
     const activity = Context.current();
-    return toolCallSpan(activity.info, tool.spec.name, request.taskId, () => runTool(activity, request));
+    return toolCallSpan(activity.info, tool.spec.name, request.taskId, request.input, (span) => runTool(activity, request, span));
   };
 
-  async function runTool(activity: Context, request: ToolActivityInput): Promise<ToolActivityOutput> {
+  async function runTool(activity: Context, request: ToolActivityInput, span: Span): Promise<ToolActivityOutput> {
     // The tool's own check, at the tool worker's boundary (this worker may serve another queue, or another build of
     // the tool than the catalogue the run recorded): the full validator (zod or ajv), whose parsed value (defaults,
     // transforms) is what `run` receives. The workflow's schema check before scheduling is partial and cannot see
@@ -190,6 +191,7 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
       attempt: activity.info.attempt,
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
       namespace: activity.info.workflowNamespace ?? activity.info.activityNamespace,
+      ...(request.outputsOf ? { outputsOf: request.outputsOf } : {}),
       // The call's id (`s2-1`) and tool on every line the tool logs, beside the run and activity the SDK adds.
       log: withAttributes(activity.log, { callId: request.taskId, tool: tool.spec.name }),
     };
@@ -200,6 +202,7 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
     const cap = Math.min(maxOutputBytes, request.maxOutputBytes ?? maxOutputBytes);
     try {
       const output = await Promise.race([tool.run(checked.value, context), deadline.promise]);
+      recordToolResult(span, output);
       const location: OutputLocation = { namespace: context.namespace ?? 'default', workflowId: context.workflowId, taskId: request.taskId, attempt: context.attempt };
       return { ...(await keepOutput(output, cap, outputs, location, activity.log)), attempt: activity.info.attempt };
     } catch (error) {

@@ -9,15 +9,17 @@ import { AgentRunInputSchema, type AgentRunInput } from '../contracts/run-input'
 import type { AgentWorkflowInput } from '../contracts/workflow-input';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../core/approval-gates';
 import { RUN_STATUSES } from '../contracts/status';
-import { AGENT_COST_USD, AGENT_GOAL, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP, goalAttribute } from '../contracts/search-attributes';
+import { AGENT_COST_USD, AGENT_FORK_OF, AGENT_GOAL, AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_SEARCH_ATTRIBUTES, AGENT_STATUS, AGENT_STEP, goalAttribute } from '../contracts/search-attributes';
 import { describeIssues } from '../core/zod-issues';
-import { InteractionRefusedError, InvalidRunInputError, RunIdTakenError, RunNotFoundError } from './errors';
+import { InteractionRefusedError, InvalidRunInputError, NoWorkerAnsweredError, RunIdTakenError, RunNotFoundError } from './errors';
 import { AgentRunHandle, type RunDescription } from './run-handle';
 import { classifyServerError } from './server-errors';
 import { sessionEndedError } from './session-ending';
 import { listClause, shownAgentStatus, type ListStatus } from './run-status';
 import { resolveUiUrl } from './ui-url';
 import { newestRuns } from './run-list';
+import { prepareFork, type ForkOptions } from './fork-run';
+import { FORK_MEMO, forkDetails, type ForkSeed } from '../contracts/fork';
 
 export interface StartOptions {
   /** @default `agent-<date>-<random>` */
@@ -61,6 +63,8 @@ export class AgentClient {
   private goalAttributeRegistered = false;
   /** The namespace has `AgentCostUsd` (it came after `AgentGoal`). */
   private costAttributeRegistered = false;
+  /** The namespace has `AgentForkOf`. */
+  private forkAttributeRegistered = false;
   private knownUiUrl?: Promise<string | undefined>;
 
   constructor(
@@ -110,6 +114,7 @@ export class AgentClient {
         this.searchAttributesRegistered = AGENT_SEARCH_ATTRIBUTES.every(({ name, optional }) => optional || registered.includes(name));
         this.goalAttributeRegistered = registered.includes(AGENT_GOAL.name);
         this.costAttributeRegistered = registered.includes(AGENT_COST_USD.name);
+        this.forkAttributeRegistered = registered.includes(AGENT_FORK_OF.name);
       } catch {
         this.searchAttributesRegistered = false;
       }
@@ -119,11 +124,31 @@ export class AgentClient {
 
   /** Starts a run; the goal becomes the run's summary in the Temporal UI. */
   async start(input: AgentRunInput, options: StartOptions = {}): Promise<AgentRunHandle> {
+    return this.startRun(input, options);
+  }
+
+  /**
+   * Starts a fork of run `workflowId` at step `options.atStep` (docs/forks.md): a new run whose transcript is what the
+   * model saw when the original planned that step; nothing before it runs again. Reads the original through its
+   * workers' queries, so a worker must serve the original's task queue (an ended run is read by replaying it).
+   * @throws RunNotFoundError, NoWorkerAnsweredError, InvalidRunInputError
+   */
+  async fork(workflowId: string, options: ForkOptions): Promise<AgentRunHandle> {
+    const original = this.getHandle(workflowId);
+    const { taskQueue: originalQueue } = await original.describe();
+    // Its workers answer where the step was; with none lately, say so at once rather than wait for a query to time out.
+    if ((await this.workerPolls(originalQueue)) === false) throw new NoWorkerAnsweredError(workflowId, 'no poller', undefined);
+    const url = await this.runUrl(workflowId);
+    const { input, fork } = await prepareFork(original, options, url);
+    return this.startRun(input, { taskQueue: options.taskQueue ?? originalQueue, ...(options.workflowId ? { workflowId: options.workflowId } : {}) }, fork);
+  }
+
+  private async startRun(input: AgentRunInput, options: StartOptions, fork?: ForkSeed): Promise<AgentRunHandle> {
     validateRunInput(input);
     const searchAttributes = await this.hasSearchAttributes();
     const workflowId = options.workflowId ?? newRunId();
     try {
-      await this.startWorkflow(input, workflowId, options, searchAttributes);
+      await this.startWorkflow(input, workflowId, options, searchAttributes, fork);
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       await this.ensureIdFree(workflowId, options);
@@ -149,10 +174,11 @@ export class AgentClient {
   }
 
   /** What a run starts with in the UI's list: its status, step 0 and, when the namespace has it, its goal (set once). */
-  private startAttributes(status: string, goal: string): TypedSearchAttributes {
+  private startAttributes(status: string, goal: string, fork?: ForkSeed): TypedSearchAttributes {
     // With encryption on, the goal stays out of search attributes: the server stores those in plain text.
     const goalPair = this.goalAttributeRegistered && !this.config.encryption ? [{ key: AGENT_GOAL, value: goalAttribute(goal) }] : [];
-    return new TypedSearchAttributes([{ key: AGENT_STATUS, value: status }, { key: AGENT_STEP, value: 0 }, ...goalPair]);
+    const forkPair = fork && this.forkAttributeRegistered ? [{ key: AGENT_FORK_OF, value: fork.workflowId }] : [];
+    return new TypedSearchAttributes([{ key: AGENT_STATUS, value: status }, { key: AGENT_STEP, value: fork ? fork.atStep - 1 : 0 }, ...goalPair, ...forkPair]);
   }
 
   /** The workflow's input: the run's, plus which of the agent search attributes the run may upsert. */
@@ -160,16 +186,19 @@ export class AgentClient {
     return { ...input, searchAttributes, ...(searchAttributes && this.costAttributeRegistered ? { costAttribute: true } : {}) };
   }
 
-  private async startWorkflow(input: AgentRunInput, workflowId: string, options: StartOptions, searchAttributes: boolean): Promise<void> {
+  private async startWorkflow(input: AgentRunInput, workflowId: string, options: StartOptions, searchAttributes: boolean, fork?: ForkSeed): Promise<void> {
+    // A fork says where it comes from in its memo (read by `status` without a worker) and in the UI's details.
+    const { seed: _seed, lineage: _lineage, ...origin } = fork ?? { lineage: [] };
     await this.client.workflow.start<AgentWorkflow>(AGENT_WORKFLOW_TYPE, {
       taskQueue: options.taskQueue ?? this.config.taskQueue,
       workflowId,
       // A running id is always refused (the default conflict policy); an ended one only unless reuse is asked for.
       workflowIdReusePolicy: options.allowIdReuse ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [this.workflowInput(input, searchAttributes)],
+      args: [{ ...this.workflowInput(input, searchAttributes), ...(fork ? { fork } : {}) }],
       staticSummary: input.goal.length > 200 ? `${input.goal.slice(0, 199)}…` : input.goal,
+      ...(fork ? { memo: { [FORK_MEMO]: origin }, staticDetails: forkDetails(fork) } : {}),
       ...(searchAttributes
-        ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.running, input.goal) }
+        ? { typedSearchAttributes: this.startAttributes(RUN_STATUSES.running, input.goal, fork) }
         : {}),
     });
   }
@@ -218,10 +247,22 @@ export class AgentClient {
 
   /**
    * Recent runs, newest first. `status` filters on the shown status (the agent's own, reconciled with the
-   * execution's, see {@link shownAgentStatus}); it needs the search attributes.
+   * execution's, see {@link shownAgentStatus}); it needs the search attributes. `forksOf` lists the forks of a run
+   * (it needs `AgentForkOf`).
    */
-  async list(options: { status?: ListStatus; limit?: number } = {}): Promise<RunDescription[]> {
+  async list(options: { status?: ListStatus; limit?: number; forksOf?: string } = {}): Promise<RunDescription[]> {
     const clauses = [`WorkflowType = '${AGENT_WORKFLOW_TYPE}'`];
+    if (options.forksOf !== undefined) {
+      await this.hasSearchAttributes();
+      if (!this.forkAttributeRegistered) {
+        throw new InvalidRunInputError(
+          `cannot list forks: the namespace "${this.config.namespace}" has no AgentForkOf search attribute. ` +
+            'Register it with `temporal operator search-attribute create --name AgentForkOf --type Keyword` (the embedded dev server does this itself); forks started before that are not found.',
+        );
+      }
+      // A workflow id in a visibility query: a string literal, its quotes and backslashes escaped.
+      clauses.push(`${AGENT_FORK_OF.name} = '${options.forksOf.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+    }
     if (options.status) {
       if (!(await this.hasSearchAttributes())) {
         throw new InvalidRunInputError(
@@ -248,6 +289,7 @@ export class AgentClient {
         ...(execution.closeTime ? { closeTime: execution.closeTime } : {}),
         ...(attributes.get(AGENT_GOAL) ? { goal: attributes.get(AGENT_GOAL) } : {}),
         ...(attributes.get(AGENT_COST_USD) !== undefined ? { costUsd: attributes.get(AGENT_COST_USD) } : {}),
+        ...(attributes.get(AGENT_FORK_OF) ? { forkOf: attributes.get(AGENT_FORK_OF) } : {}),
       });
     }
     return runs;

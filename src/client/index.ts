@@ -16,6 +16,7 @@ export {
 export { classifyServerError, NoWorkerTookRequestError, ServerBusyError, ServerPreconditionError, ServerRequestError, ServerTimeoutError } from './server-errors';
 export { AgentRunHandle, type RunDescription } from './run-handle';
 export { RunProgress } from './run-progress';
+export type { ForkAnswer, ForkOptions } from './fork-run';
 export type { ModelStreamOptions } from './model-stream';
 export { isPrivateTaskQueue, PRIVATE_TASK_QUEUE_PREFIX, workerAdvice } from './worker-advice';
 export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';

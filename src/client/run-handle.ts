@@ -1,6 +1,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
-import { agentStateQuery, type AgentWorkflow } from '../contracts/definitions';
+import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
+import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
 import type { AgentRunResult } from '../contracts/run-result';
 import type { AgentState } from '../contracts/agent-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
@@ -35,6 +36,15 @@ export interface RunDescription {
   goal?: string;
   /** The run's cost so far in USD, from `AgentCostUsd` (when the namespace has it and the worker knows the price). */
   costUsd?: number;
+  /** A fork: the run it was forked from (`list` reads `AgentForkOf`; `describe` the memo, with the step). */
+  forkOf?: string;
+  forkedAtStep?: number;
+}
+
+/** Where a fork came from, as its memo says (nothing for another run, or a memo it does not recognise). */
+function forkOrigin(memo: unknown): Pick<RunDescription, 'forkOf' | 'forkedAtStep'> {
+  const origin = ForkOriginSchema.partial({ runId: true }).safeParse(memo);
+  return origin.success ? { forkOf: origin.data.workflowId, forkedAtStep: origin.data.atStep } : {};
 }
 
 /** A handle on one agent run (the whole continue-as-new chain). */
@@ -78,6 +88,7 @@ export class AgentRunHandle {
         startTime: description.startTime,
         ...(description.closeTime ? { closeTime: description.closeTime } : {}),
         ...(goal ? { goal } : {}),
+        ...forkOrigin(description.memo?.[FORK_MEMO]),
       };
     });
   }
@@ -88,8 +99,19 @@ export class AgentRunHandle {
    * lately, or after `timeoutMs` (without it, the server's own limit applies).
    */
   async state(options: { timeoutMs?: number } = {}): Promise<AgentState> {
-    const query = () => this.handle().query(agentStateQuery);
-    const { timeoutMs } = options;
+    return this.liveQuery(() => this.handle().query(agentStateQuery), options.timeoutMs);
+  }
+
+  /**
+   * Where `step` was planned, from one execution of the chain (the latest without `runId`): what `fork` reads
+   * (docs/forks.md). Needs a worker, as {@link state} does; a closed execution is answered by replaying it.
+   */
+  async forkPoint(step: number, options: { runId?: string; timeoutMs?: number } = {}): Promise<ForkPoint> {
+    return this.liveQuery(() => this.client.workflow.getHandle<AgentWorkflow>(this.workflowId, options.runId).query(forkPointQuery, { step }), options.timeoutMs);
+  }
+
+  /** A query a worker answers, with {@link NoWorkerAnsweredError} when none does. */
+  private async liveQuery<T>(query: () => Promise<T>, timeoutMs: number | undefined): Promise<T> {
     try {
       return await this.notFoundAware(() => this.bounded(timeoutMs, query));
     } catch (error) {

@@ -38,5 +38,7 @@ export const AgentStateSchema = z.object({
   lastPrompt: PromptSeenSchema.optional(),
   /** A session only: turns answered so far, and the steps of the current turn (`maxSteps` caps each turn). */
   session: z.object({ turnsAnswered: z.number().int().min(0), turnStep: z.number().int().min(0) }).optional(),
+  /** A fork: the run it was forked from, and the step (docs/forks.md). */
+  fork: z.object({ workflowId: z.string(), atStep: z.number().int().min(1) }).optional(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;

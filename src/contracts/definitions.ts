@@ -6,6 +6,7 @@ import type { AgentRunResult } from './run-result';
 import type { AgentState } from './agent-state';
 import type { RecordedAnswerText } from './model-text';
 import type { AgentWorkflowInput } from './workflow-input';
+import type { ForkPoint } from './fork';
 
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */
 export type AgentWorkflow = (input: AgentWorkflowInput) => Promise<AgentRunResult>;
@@ -32,6 +33,12 @@ export const lastAnswerQuery = queryDefinition<RecordedAnswerText | null>('lastA
 
 /** What the planner reads: a prefix of the transcript (and the catalogue, when asked). Internal to the runtime. */
 export const plannerContextQuery = queryDefinition<PlannerContext, [PlannerContextRequest?]>('plannerContext');
+
+/**
+ * Where a step of the run was planned: the transcript the model saw then and its answer, when this execution planned
+ * it; otherwise the execution it continued from. What `fork` reads (docs/forks.md). Needs a worker to answer.
+ */
+export const forkPointQuery = queryDefinition<ForkPoint, [{ step: number }]>('forkPoint');
 
 function updateDefinition<Result, Args extends unknown[] = []>(name: string): UpdateDefinition<Result, Args> {
   return { type: 'update', name } as UpdateDefinition<Result, Args>;

@@ -70,6 +70,8 @@ export const RUN_EVENT_TYPES = [
   'step_started',
   'plan_done',
   'plan_failed',
+  /** A fork's first step took an answer given to it instead of the model's (docs/forks.md). */
+  'answer_given',
   'plan_graph',
   'call_started',
   'call_finished',

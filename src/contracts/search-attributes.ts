@@ -25,6 +25,12 @@ export const AGENT_GOAL = defineSearchAttributeKey('AgentGoal', SearchAttributeT
  */
 export const AGENT_COST_USD = defineSearchAttributeKey('AgentCostUsd', SearchAttributeType.DOUBLE);
 
+/**
+ * The workflow id of the run a fork was forked from (docs/forks.md), set by the client when it starts the fork:
+ * `list --forks-of <id>` filters on it. Optional, like `AgentGoal`.
+ */
+export const AGENT_FORK_OF = defineSearchAttributeKey('AgentForkOf', SearchAttributeType.KEYWORD);
+
 /** Characters of the goal kept in `AgentGoal`. */
 export const AGENT_GOAL_CHARS = 100;
 
@@ -45,4 +51,5 @@ export const AGENT_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Ke
   { name: AGENT_OUTPUT_TOKENS.name, cliType: 'Int' },
   { name: AGENT_GOAL.name, cliType: 'Keyword', optional: true },
   { name: AGENT_COST_USD.name, cliType: 'Double', optional: true },
+  { name: AGENT_FORK_OF.name, cliType: 'Keyword', optional: true },
 ];

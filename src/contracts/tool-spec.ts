@@ -88,6 +88,8 @@ export interface ToolActivityInput {
   idempotencyKey: string;
   /** Largest output kept in history for this call, in bytes of JSON; set by the step's output budget. */
   maxOutputBytes?: number;
+  /** `read_output` in a fork: the runs (workflow ids) whose stored outputs it may read besides its own (docs/forks.md). */
+  outputsOf?: string[];
 }
 
 export interface ToolActivityOutput {

@@ -4,6 +4,7 @@ import { ToolCallCountsSchema, UsageSchema } from './run-result';
 import { RunEventSchema } from './interaction-schemas';
 import { FinishedCallSchema } from './agent-state';
 import { ChatMessageSchema } from './chat-message';
+import { ForkSeedSchema } from './fork';
 
 /**
  * The run's fold of its event log (its phase, step, counts, calls in flight and waits) as the next run of a chain
@@ -92,6 +93,8 @@ export const AgentWorkflowInputSchema = AgentRunInputSchema.extend({
   costAttribute: z.boolean().optional(),
   /** Set by the workflow itself when it continues as new. */
   resume: ResumeStateSchema.optional(),
+  /** A fork of another run (set by `fork`): where it comes from, and in its first run the transcript it starts from. */
+  fork: ForkSeedSchema.optional(),
 });
 export type AgentWorkflowInput = z.input<typeof AgentWorkflowInputSchema>;
 /** The input after defaults are applied. */

@@ -5,8 +5,9 @@ import { installTracing } from './tracing';
 
 /**
  * A client's interceptors for traces when the environment asks for them (the standard OTEL_* variables): starting a
- * run (and every signal and Update, not reads) opens a span whose context the run carries into its workflow and activities,
- * so one run is one trace. Undefined otherwise, with nothing of OpenTelemetry loaded.
+ * run opens a span whose context the run carries into its workflow and activities, so one run is one trace. Signals
+ * and Updates (a decision, a budget raise) are spans of their own, each its own trace: the workflow does not trace
+ * Updates (src/workflows/tracing-interceptors.ts). Undefined otherwise, with nothing of OpenTelemetry loaded.
  */
 export function clientTracingInterceptors(env: NodeJS.ProcessEnv = process.env): ClientInterceptors | undefined {
   if (!installTracing(env)) return undefined;

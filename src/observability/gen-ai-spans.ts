@@ -1,10 +1,13 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { Info } from '@temporalio/activity';
+import type { ChatMessage } from '../contracts/chat-message';
+import { capturesContent, inputContentAttributes, outputContentAttributes, toolArgumentsAttributes, toolResultAttributes } from './trace-content';
 
 /**
  * Spans of model and tool calls, named and attributed as the OpenTelemetry GenAI semantic conventions say
  * (docs/observability.md, "Traces"): `chat <model>` and `execute_tool <tool>`, children of the activity's own span.
- * With no tracer provider registered (tracing off) they cost nothing: the API's tracer is a no-op.
+ * With no tracer provider registered (tracing off) they cost nothing: the API's tracer is a no-op. Prompts, answers, tool
+ * arguments and results are recorded only when the worker opted in (src/observability/trace-content.ts).
  */
 const tracer = () => trace.getTracer('durable-agent');
 
@@ -38,15 +41,23 @@ async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, r
   });
 }
 
-/** A model call: `chat <model>` (the name is set again once the model is known). Prompts and answers are not recorded. */
+/** Whether `span` gets content: the worker captures it and the span is recorded (with tracing off, nothing is serialized). */
+const capturing = (span: Span): boolean => capturesContent() && span.isRecording();
+
+/** A model call: `chat <model>` (the name is set again once the model is known). */
 export function modelCallSpan<T>(info: Info, step: number, run: (span: Span) => Promise<T>): Promise<T> {
   return inSpan('chat', SpanKind.CLIENT, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', ...activityAttributes(info, step) }, run);
 }
 
-/** What a model call's span learns once the model answered. */
+/** What the model is shown, on its call's span when the worker captures content: the system prompt and the transcript. */
+export function recordModelPrompt(span: Span, messages: readonly ChatMessage[]): void {
+  if (capturing(span)) span.setAttributes(inputContentAttributes(messages));
+}
+
+/** What a model call's span learns once the model answered; the answer itself (`output`) only when the worker captures content. */
 export function recordModelAnswer(
   span: Span,
-  answer: { requestModel: string; responseModel?: string; inputTokens: number; outputTokens: number; finishReason?: string | null; toolCalls: number; costUsd?: number },
+  answer: { requestModel: string; responseModel?: string; inputTokens: number; outputTokens: number; finishReason?: string | null; toolCalls: number; costUsd?: number; output?: ChatMessage },
 ): void {
   span.updateName(`chat ${answer.requestModel}`);
   span.setAttributes({
@@ -58,9 +69,18 @@ export function recordModelAnswer(
     'durable_agent.tool_calls': answer.toolCalls,
     ...(answer.costUsd !== undefined ? { 'durable_agent.cost_usd': answer.costUsd } : {}),
   });
+  if (answer.output && capturing(span)) span.setAttributes(outputContentAttributes(answer.output, answer.finishReason));
 }
 
-/** A tool call: `execute_tool <tool>`, with the call id. Arguments and results are not recorded. */
-export function toolCallSpan<T>(info: Info, tool: string, callId: string, run: (span: Span) => Promise<T>): Promise<T> {
-  return inSpan(`execute_tool ${tool}`, SpanKind.INTERNAL, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': tool, 'gen_ai.tool.call.id': callId, ...activityAttributes(info) }, run);
+/** A tool call: `execute_tool <tool>`, with the call id; its arguments (`input`) only when the worker captures content. */
+export function toolCallSpan<T>(info: Info, tool: string, callId: string, input: unknown, run: (span: Span) => Promise<T>): Promise<T> {
+  return inSpan(`execute_tool ${tool}`, SpanKind.INTERNAL, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': tool, 'gen_ai.tool.call.id': callId, ...activityAttributes(info) }, (span) => {
+    if (capturing(span)) span.setAttributes(toolArgumentsAttributes(input));
+    return run(span);
+  });
+}
+
+/** What the tool returned, on its call's span when the worker captures content. */
+export function recordToolResult(span: Span, output: unknown): void {
+  if (capturing(span)) span.setAttributes(toolResultAttributes(output));
 }

@@ -26,6 +26,8 @@ export interface ToolContext {
   workflowId: string;
   /** The run's namespace. @default 'default' when absent (a context made by hand) */
   namespace?: string;
+  /** Other runs whose stored outputs this call may read (a fork's lineage, for `read_output`). */
+  outputsOf?: readonly string[];
   log: { info(message: string, meta?: Record<string, unknown>): void; warn(message: string, meta?: Record<string, unknown>): void };
 }
 

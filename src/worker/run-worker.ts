@@ -1,6 +1,7 @@
 import { STREAM_INTERVAL_MS } from '../contracts/model-text';
 import { tracingWorkerOptions } from './worker-tracing';
 import { activeTracing } from '../observability/tracing';
+import { configureContentCapture } from '../observability/trace-content';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { dataConverterFor } from '../codec/data-converter';
@@ -153,6 +154,9 @@ async function defaultWorkflowSource(verbose: boolean | undefined): Promise<Pick
 /** Creates a worker for the agent workflows and activities; run it with `worker.run()`. */
 export async function createWorker(options: AgentWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadTemporalConfig();
+  // Whether GenAI spans carry prompts and outputs: decided once here, never with encryption (docs/observability.md).
+  const contentWarning = configureContentCapture(process.env, config.encryption !== undefined);
+  if (contentWarning) process.stderr.write(`${contentWarning}\n`);
   const metricsAddress = options.metricsAddress ?? config.worker.metricsAddress;
   if (metricsAddress) installMetricsRuntime(metricsAddress);
   const connection = options.connection ?? (await connectWorkerConnection(config));

@@ -9,18 +9,12 @@ import { startScriptedModel } from '../../src/scripted-model/server';
 import type { AgentRunResult } from '../../src/contracts/run-result';
 import { createWorker } from '../../src/worker';
 import { withAgent } from '../helpers/agent';
-import { runCli, startCli, waitForOutput, STACK_TRACE } from '../helpers/cli';
+import { cliEnvironment, runCli, startCli, waitForOutput, STACK_TRACE } from '../helpers/cli';
 import { installQuietRuntime, testConfig, testWorkflowBundlePath, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
 import { createDeployTool } from '../helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
-
-/** The environment of a CLI that reaches the test server on `taskQueue`. */
-function cliEnvironment(taskQueue: string): NodeJS.ProcessEnv {
-  const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...rest } = process.env;
-  return { ...rest, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
-}
 
 const jsonLines = (text: string): RunEvent[] => text.trim().split('\n').map((line) => JSON.parse(line) as RunEvent);
 

@@ -102,3 +102,9 @@ export async function startSilentTcpServer(): Promise<SilentTcpServer> {
 
 /** Text that only an uncaught error or an unexpected-error report prints: a stack frame or Node's crash banner. */
 export const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$|^Node\.js v\d+|Unexpected error/m;
+
+/** The environment of a CLI that reaches the test server on `taskQueue`. */
+export function cliEnvironment(taskQueue: string): NodeJS.ProcessEnv {
+  const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...rest } = process.env;
+  return { ...rest, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+}

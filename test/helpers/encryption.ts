@@ -232,8 +232,10 @@ function jsonOf(history: History): HistoryJson {
 }
 
 /**
- * Every payload of a history (as its JSON form holds it), but those of search attributes and headers: the server
- * indexes search attributes in plain text by design, and headers carry no run data (the SDK leaves them to interceptors).
+ * Every payload of a history (as its JSON form holds it), but those of search attributes, headers and patch markers:
+ * the server indexes search attributes in plain text by design, headers carry no run data (the SDK leaves them to
+ * interceptors), and a patch marker's details are the feature's id (`cost-attribute-v1`), written by the SDK's core
+ * without the codec (test/workflow/encryption-leaks.test.ts checks they hold nothing else).
  */
 export function storedPayloads(history: History): StoredPayload[] {
   return payloadsIn(jsonOf(history));
@@ -252,6 +254,7 @@ function payloadsIn(historyJson: HistoryJson): StoredPayload[] {
       }
       for (const [key, value] of Object.entries(record)) {
         if (key === 'searchAttributes' || key === 'header') continue;
+        if (key === 'details' && record.markerName === 'core_patch') continue;
         visit(value, path ? `${path}.${key}` : key);
       }
     };
@@ -280,7 +283,10 @@ export function plainFields(history: History): Array<{ path: string; value: stri
     const metadata = record.metadata as JSONPayload['metadata'];
     if (typeof metadata?.encoding === 'string') {
       const data = typeof record.data === 'string' ? record.data : '';
-      if (keyIdOf(record).startsWith('plaintext')) found.push({ path, value: String(JSON.parse(Buffer.from(data, 'base64').toString('utf8'))) });
+      if (keyIdOf(record).startsWith('plaintext')) {
+        const value: unknown = JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+        found.push({ path, value: typeof value === 'string' ? value : JSON.stringify(value) });
+      }
       return;
     }
     for (const [key, value] of Object.entries(record)) visit(value, path ? `${path}.${key}` : key);

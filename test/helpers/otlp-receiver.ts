@@ -9,6 +9,9 @@ export interface ReceivedSpan {
   name: string;
   service: string;
   attributes: Record<string, unknown>;
+  /** When the span started and ended, in milliseconds since the epoch (OTLP's nanoseconds, rounded). */
+  startTimeMs?: number;
+  endTimeMs?: number;
 }
 
 interface OtlpValue {
@@ -25,7 +28,9 @@ interface OtlpAttribute {
 interface OtlpRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[]; startTimeUnixNano?: string | number; endTimeUnixNano?: string | number }>;
+    }>;
   }>;
 }
 
@@ -34,6 +39,8 @@ function valueOf(value: OtlpValue): unknown {
   if (value.intValue !== undefined) return Number(value.intValue);
   return value.stringValue ?? value.doubleValue ?? value.boolValue;
 }
+
+const millis = (nanos: string | number | undefined) => (nanos === undefined ? undefined : Math.round(Number(nanos) / 1e6));
 
 const flat = (attributes: OtlpAttribute[] = []) => Object.fromEntries(attributes.map((attribute) => [attribute.key, valueOf(attribute.value)]));
 
@@ -51,7 +58,18 @@ export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: Re
           const service = typeof name === 'string' ? name : '';
           for (const scope of resourceSpans.scopeSpans ?? []) {
             for (const span of scope.spans ?? []) {
-              spans.push({ traceId: span.traceId, spanId: span.spanId, ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}), name: span.name, service, attributes: flat(span.attributes) });
+              const start = millis(span.startTimeUnixNano);
+              const end = millis(span.endTimeUnixNano);
+              spans.push({
+                traceId: span.traceId,
+                spanId: span.spanId,
+                ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+                name: span.name,
+                service,
+                attributes: flat(span.attributes),
+                ...(start === undefined ? {} : { startTimeMs: start }),
+                ...(end === undefined ? {} : { endTimeMs: end }),
+              });
             }
           }
         }

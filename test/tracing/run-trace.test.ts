@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startJaeger, type Jaeger } from '../../src/observability/jaeger';
 import { runCli } from '../helpers/cli';
 import { ancestorsOf, parentOf, renderTrace, servicesOf, tag, tracesOf, type JaegerSpan, type JaegerTrace } from './helpers/jaeger-query';
+import { pngSize, writeWaterfall } from './helpers/waterfall-screenshot';
 
 /**
  * One agent run of the CLI with OTLP export on, read back from a real Jaeger: the client's, the workflow's, the
@@ -110,10 +111,16 @@ describe('a run traced into Jaeger', () => {
     mkdirSync('test-artifacts', { recursive: true });
     writeFileSync(join('test-artifacts', 'tracing-run-trace.txt'), text);
     process.stderr.write(`\n${text}`);
+    // The same trace drawn as a waterfall page, and its screenshot (docs/images/run-trace.png is one of these).
+    const waterfall = runTraces[0] ? await writeWaterfall(runTraces[0], join('test-artifacts', 'tracing-run-trace'), folder) : undefined;
     expect(clientCalls.filter((name) => workerSpan.test(name))).toEqual([]);
     // One trace for the whole run: the client's start span is the root of everything the worker did for it.
     expect(runTraces.map((trace) => trace.traceID)).toHaveLength(1);
     const spans = runTraces[0]?.spans ?? [];
+    const page = readFileSync(waterfall!.html, 'utf8');
+    expect(page.match(/<div class="row[ "]/g)).toHaveLength(spans.length);
+    for (const span of spans) expect(page).toContain(`<div class="name">${span.operationName}<span`);
+    if (waterfall?.png) expect(pngSize(waterfall.png)).toEqual(waterfall.size);
     const named = (name: string) => spans.filter((span) => span.operationName === name);
     const names = spans.map((span) => span.operationName).sort();
 

@@ -4,6 +4,7 @@ import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils'
 import { z } from 'zod';
 import type { EncryptionKeys } from '../../src/codec/encryption-keys';
 import { AGENT_GOAL, AGENT_STATUS, AGENT_STEP } from '../../src/contracts/search-attributes';
+import { FEATURES } from '../../src/workflows/agent/features';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import { defineTool, ToolError } from '../../src/tools/define-tool';
@@ -305,8 +306,14 @@ describe('payload encryption: what the server stores and shows holds no secret o
     expect(histories.flatMap(storedPayloads).map(({ path }) => path)).toContain('workflowPropertiesModifiedEventAttributes.upsertedMemo.fields.durableAgentEventLog');
     // Each activity carries its trace context (docs/observability.md) in a header the codec does not encode: a W3C
     // traceparent, ids only (the marker scans above cover it); and the SDK's flags.
+    // Patch markers (docs/versioning.md): their name, and the feature ids in their details and in TemporalChangeVersion.
+    expect(valuesAt('markerRecordedEventAttributes.markerName')).toEqual(['core_patch']);
+    expect(valuesAt('indexedFields.TemporalChangeVersion').every((value) => Object.values(FEATURES).some((id) => value.includes(id)))).toBe(true);
+    const patchData = valuesAt('details.patch-data.payloads');
+    expect(patchData.length).toBeGreaterThan(0);
+    expect(patchData.every((value) => Object.values(FEATURES).some((id) => value.includes(id)))).toBe(true);
     // Nothing else: every other readable value is an id, a count, a duration, a time, an enum or a worker's identity.
-    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId|langUsedFlags|header\.fields\._tracer-data)$/;
+    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|indexedFields\.TemporalChangeVersion|markerName|details\.patch-data\.payloads|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId|langUsedFlags|header\.fields\._tracer-data)$/;
     expect([...new Set(fields.map((field) => field.path).filter((path) => !documented.test(path)))]).toEqual([]);
   });
 

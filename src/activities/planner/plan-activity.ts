@@ -15,7 +15,7 @@ import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER
 import { plannerContextQuery } from '../../contracts/definitions';
 import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
 import { estimateUsage } from './estimate-usage';
-import { modelCallSpan, recordModelAnswer } from '../../observability/gen-ai-spans';
+import { modelCallSpan, recordModelAnswer, recordModelPrompt } from '../../observability/gen-ai-spans';
 import { HeartbeatText } from './heartbeat-text';
 import { streamCompletion } from './stream-completion';
 import { readPlanRequest } from './plan-request';
@@ -175,13 +175,14 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
     async plan(received: ReceivedPlanRequest): Promise<PlanResult> {
       const activity = Context.current();
       const request = readPlanRequest(received);
-      // The model call's span (docs/observability.md): `chat <model>`, its tokens and finish reason; no prompt or answer.
+      // The model call's span (docs/observability.md): `chat <model>`, its tokens and finish reason; the prompt and answer only when the worker captures content.
       return modelCallSpan(activity.info, request.step, (span) => planOnce(activity, request, span));
     },
   };
 
   async function planOnce(activity: Context, request: PlanRequest, span: Span): Promise<PlanResult> {
     const context = await readContext(request);
+    recordModelPrompt(span, context.messages);
     const model = request.model ?? context.model ?? dependencies.defaultModel;
     const tools = request.finalTurn ? [] : context.tools;
     // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
@@ -280,6 +281,7 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
       finishReason: typeof finish === 'string' ? finish : null,
       toolCalls: limited.calls.length,
       ...(costUsd !== undefined ? { costUsd } : {}),
+      output: result.message,
     });
     return result;
   }

@@ -42,8 +42,8 @@ function noLiveStateNotice(description: RunDescription, error: unknown): string 
 /** `status`: the server's description (no worker needed), plus the live state when a worker answers in time. */
 async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusReport; notice?: string }> {
   const description = await handle.describe();
-  const { workflowId, executionStatus, agentStatus, step } = description;
-  const report: StatusReport = { workflowId, executionStatus, agentStatus, step };
+  const { workflowId, executionStatus, agentStatus, step, forkOf, forkedAtStep } = description;
+  const report: StatusReport = { workflowId, executionStatus, agentStatus, step, ...(forkOf ? { forkOf, forkedAtStep } : {}) };
   if (executionStatus === 'RUNNING') {
     try {
       const state = await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
@@ -147,10 +147,11 @@ export function registerInspectCommands(program: Command): void {
       return value as ListStatus;
     })
     .option('--limit <n>', 'most runs shown (default 20)', parsePositiveInteger)
+    .option('--forks-of <id>', 'only the forks of this run (durable-agent fork)')
     .option('--json', 'print JSON (schema in docs/cli.md)')
-    .action(async (options: { status?: ListStatus; limit?: number; json?: boolean }) =>
+    .action(async (options: { status?: ListStatus; limit?: number; forksOf?: string; json?: boolean }) =>
       withAgentClient(async (agent) => {
-        const runs = await agent.list({ ...(options.status ? { status: options.status } : {}), ...(options.limit ? { limit: options.limit } : {}) });
+        const runs = await agent.list({ ...(options.status ? { status: options.status } : {}), ...(options.limit ? { limit: options.limit } : {}), ...(options.forksOf !== undefined ? { forksOf: options.forksOf } : {}) });
         printRunList(runs, Boolean(options.json));
       }),
     );

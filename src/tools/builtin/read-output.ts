@@ -44,10 +44,12 @@ export function createReadOutputTool(options: ReadOutputOptions): Tool {
     run: async (input, context) => {
       const parsed = parseOutputHandle(input.handle);
       if (!parsed) throw new ToolError(`"${input.handle.slice(0, 100)}" is not a handle: a stored output's result names its handle as out_<call>_<attempt>_<tag>`);
-      if (parsed.tag !== runTag(context.workflowId)) throw new ToolError(`the handle ${input.handle} belongs to another run: read_output reads this run's outputs only`);
+      // This run's outputs, or those of the runs a fork came from (its transcript names their handles).
+      const owner = [context.workflowId, ...(context.outputsOf ?? [])].find((workflowId) => runTag(workflowId) === parsed.tag);
+      if (owner === undefined) throw new ToolError(`the handle ${input.handle} belongs to another run: read_output reads this run's outputs only (and, in a fork, those of the runs it was forked from)`);
       let stored;
       try {
-        stored = await outputs.read({ namespace: context.namespace ?? 'default', workflowId: context.workflowId, taskId: parsed.taskId, attempt: parsed.attempt });
+        stored = await outputs.read({ namespace: context.namespace ?? 'default', workflowId: owner, taskId: parsed.taskId, attempt: parsed.attempt });
       } catch (error) {
         // A blob this worker cannot open (no key, another key, altered) stays so on every attempt.
         if (error instanceof Error && error.name === 'PayloadDecryptionError') throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });

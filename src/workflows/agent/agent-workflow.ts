@@ -1,5 +1,6 @@
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, setHandler, upsertMemo } from '@temporalio/workflow';
-import { agentStateQuery, lastAnswerQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../contracts/definitions';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { agentStateQuery, forkPointQuery, lastAnswerQuery, ENDED_EVENT_LOG_MEMO, plannerContextQuery } from '../../contracts/definitions';
+import type { AgentRunInput } from '../../contracts/run-input';
 import type { WaitingStep } from '../../contracts/workflow-input';
 import { RUN_STATUSES } from '../../contracts/status';
 import { ERROR_TYPES } from '../../contracts/error-types';
@@ -12,7 +13,7 @@ import { loadCatalogue } from './catalogue';
 import { HandoverPolicy } from './handover';
 import { RunWaits } from './waits';
 import { featuresAtStart } from './features';
-import { PlannerGaveUp, TranscriptSender } from './planner';
+import { GivenAnswer, PlannerGaveUp, TranscriptSender } from './planner';
 import { RunState, SESSION_TURN_ENDINGS } from './run-state';
 import { RunView } from './run-view';
 import { Semaphore } from './semaphore';
@@ -32,6 +33,12 @@ function parseInput(rawInput: AgentWorkflowInput): { input: ResolvedAgentRunInpu
   return { invalid: { status: RUN_STATUSES.failed, answer: `The run did not start: its input is invalid (${error.message}).`, steps: 0, usage, toolCalls: { ok: 0, failed: 0 }, error } };
 }
 
+
+/** The run's input as its client gave it, without what the runtime adds (what a fork starts from). */
+function publicInput(rawInput: AgentWorkflowInput): AgentRunInput {
+  const { searchAttributes: _searchAttributes, costAttribute: _costAttribute, resume: _resume, fork: _fork, ...input } = rawInput;
+  return input;
+}
 
 /** How long an idle session waits for its next message. */
 const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1_000;
@@ -53,7 +60,9 @@ async function handOver(rawInput: AgentWorkflowInput, input: ResolvedAgentRunInp
   interaction.releaseFollowers();
   await condition(allHandlersFinished);
   const resume = run.resumeState(input.keepStepsOnContinue ?? DEFAULT_KEEP_STEPS, DEFAULT_CARRIED_TRANSCRIPT_BYTES, place.waiting, place.idleUntil);
-  return continueAsNew<typeof agentWorkflow>({ ...rawInput, resume });
+  // A fork's seed served its first run; the next ones keep only where it came from.
+  const fork = rawInput.fork ? { fork: { ...rawInput.fork, seed: undefined } } : {};
+  return continueAsNew<typeof agentWorkflow>({ ...rawInput, ...fork, resume });
 }
 
 /**
@@ -90,13 +99,15 @@ function outcomeOf(error: unknown, run: RunState): AgentRunResult | undefined {
 export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<AgentRunResult> {
   const parsed = parseInput(rawInput);
   if ('invalid' in parsed) return parsed.invalid;
-  const { input } = parsed;
   // What this run's code path is, computed once (docs/versioning.md): the baseline, plus any feature since.
   const features = featuresAtStart();
+  // A fork seed is honoured by runs of the `forks` feature only (one started without it never read it).
+  const input = features.forks ? parsed.input : { ...parsed.input, fork: undefined };
   const localPlanner = input.planner === 'local';
   const run = new RunState(input);
   const view = new RunView(run, input, features);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
+  setHandler(forkPointQuery, ({ step: at }) => run.forkPoint(at, publicInput(rawInput), workflowInfo().continuedFromExecutionRunId));
   setHandler(agentStateQuery, () => run.snapshot());
   setHandler(lastAnswerQuery, () => run.lastAnswer());
   const policy = new HandoverPolicy(input);
@@ -121,6 +132,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       plans: planning !== undefined,
       // The activity planner is sent the transcript's new messages; a local one gets the transcript inline.
       ...(localPlanner ? { localPlanner } : { plannerDelta: new TranscriptSender() }),
+      ...(input.fork?.seed?.answer && !input.resume ? { given: new GivenAnswer(input.fork.seed.answer) } : {}),
     };
     const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     /** An idle session waits for its next message; its result when it ended (closed or idled out). */

@@ -8,6 +8,8 @@ import { patched } from '@temporalio/workflow';
 export const FEATURES = {
   /** The run upserts `AgentCostUsd` with its other search attributes (when the namespace has it). */
   costAttribute: 'cost-attribute-v1',
+  /** A fork starts from its seed (the original's transcript at a step) and may skip that step's model call. */
+  forks: 'fork-v1',
 } as const satisfies Record<string, string>;
 
 /** Which features a run started with: true for runs started on code that has them. */

@@ -58,6 +58,19 @@ export class TranscriptSender {
   }
 }
 
+/** A fork's answer for its first step, used once instead of asking the model (docs/forks.md). */
+export class GivenAnswer {
+  constructor(private message: ChatMessage | undefined) {}
+
+  /** The answer recorded as the step's, the first time; undefined after. */
+  take(run: Pick<RunState, 'recordGivenAnswer'>): RecordedAnswer | undefined {
+    const message = this.message;
+    if (!message) return undefined;
+    this.message = undefined;
+    return run.recordGivenAnswer(message);
+  }
+}
+
 /** Raised when the planner gave up; the workflow turns it into a `failed` result. */
 export class PlannerGaveUp extends Error {
   override name = 'PlannerGaveUp';
@@ -97,6 +110,7 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
   const { workflowId, runId } = workflowInfo();
   // A local planner never queries (its own workflow could not answer while the model call holds the workflow task).
   const sender = options.local ? new TranscriptSender(true) : (options.delta ?? new TranscriptSender());
+  run.notePlanned();
   const request: PlanRequest = {
     workflowId,
     runId,

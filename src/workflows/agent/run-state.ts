@@ -1,4 +1,5 @@
-import type { BudgetRaise } from '../../contracts/run-input';
+import type { AgentRunInput, BudgetRaise } from '../../contracts/run-input';
+import { forkDetails, type ForkPoint } from '../../contracts/fork';
 import type { DroppedCalls } from '../../contracts/planner-io';
 import { RUN_STATUSES, type AgentRunStatus, type RunStatus } from '../../contracts/status';
 import { ERROR_TYPES } from '../../contracts/error-types';
@@ -40,6 +41,8 @@ function carriedPhase(phase: CarriedFold['phase']): RunPhase {
 function foldStart(input: ResolvedAgentRunInput): Partial<RunFoldState> {
   const resume = input.resume;
   // `startIdle`: the session waits for its first message (delivered with the start, by update-with-start).
+  // A fork goes on from the step before the one it forks at (its seed is the transcript the model saw then).
+  if (!resume && input.fork?.seed) return { step: input.fork.atStep - 1, phase: { name: 'running' } };
   if (!resume) return { phase: input.session && input.startIdle ? { name: 'idle' } : { name: 'running' } };
   const counts = { step: resume.step, usage: { ...resume.usage }, toolCalls: { ...resume.toolCalls } };
   if (resume.fold) return { ...counts, ...resume.fold, phase: carriedPhase(resume.fold.phase) };
@@ -91,9 +94,12 @@ export class RunState {
       this.metrics.observe(event, from);
       this.waitSpans.observe(event);
     });
-    if (resume?.events) this.waitSpans.resume(resume.events.events);
+    if (resume?.events) {
+      this.waitSpans.resume(resume.events.events, resume.waiting?.gates, { step: resume.step, toolOf: (callId) => resume.fold?.running.find((call) => call.id === callId)?.tool });
+    }
     this.machine = new RunMachine(this.events, this.fold);
-    this.transcript = new RunTranscript({ goal: input.goal, systemPrompt: input.systemPrompt, model: input.model, ...(resume ? { resume } : {}) });
+    const seed = !resume ? input.fork?.seed?.messages : undefined;
+    this.transcript = new RunTranscript({ goal: input.goal, systemPrompt: input.systemPrompt, model: input.model, ...(resume ? { resume } : {}), ...(seed ? { seed } : {}) });
     this.budget = new RunBudget(input.budget, () => ({ usage: this.fold.usage, startedAt: this.startedAt }), resume?.raised);
     this.session = new SessionTurns(resume?.session);
     this.people = new PeopleWaits(this.events, () => this.fold.step, () => this.outcome);
@@ -156,6 +162,24 @@ export class RunState {
       detail: `${calls ? `${calls} call${calls === 1 ? '' : 's'}` : 'answer'} · ${plan.usage.inputTokens}+${plan.usage.outputTokens} tokens`,
       ...usageFields(plan.usage),
     });
+    return answer;
+  }
+
+  /** A plan of the current step is asked for: the transcript as it is now is what a fork at this step starts from. */
+  notePlanned(): void {
+    this.transcript.notePlanned(this.fold.step);
+  }
+
+  /**
+   * A fork's stand-in for the model's answer at its first step (docs/forks.md): recorded as the step's answer, with
+   * no model call and no tokens.
+   */
+  recordGivenAnswer(message: ChatMessage): RecordedAnswer {
+    this.notePlanned();
+    const answer = this.transcript.recordAnswer({ message, usage: { inputTokens: 0, outputTokens: 0 }, model: '' });
+    const calls = message.toolCalls?.length ?? 0;
+    this.lastAnswerText = { step: this.fold.step, content: message.content, ...(calls ? { calls: message.toolCalls?.map((call) => call.name) } : {}) };
+    this.events.append({ type: 'answer_given', step: this.fold.step, detail: calls ? `${calls} call${calls === 1 ? '' : 's'}` : 'answer' });
     return answer;
   }
 
@@ -311,6 +335,22 @@ export class RunState {
       recent: this.fold.recent.map((call) => ({ ...call })),
       ...(lastPrompt ? { lastPrompt } : {}),
       ...(this.input.session ? { session: { turnsAnswered: this.session.turns, turnStep: this.turnStep } } : {}),
+      ...(this.input.fork ? { fork: { workflowId: this.input.fork.workflowId, atStep: this.input.fork.atStep } } : {}),
+    };
+  }
+
+  /** The `forkPoint` query's answer for `step` (docs/forks.md): what this execution knows of where the step was planned. */
+  forkPoint(step: number, input: AgentRunInput, previousRunId: string | undefined): ForkPoint {
+    const planned = this.transcript.plannedSteps() ?? { first: this.fold.step + 1, last: this.fold.step };
+    const found = this.transcript.plannedAt(step);
+    const fork = this.input.fork;
+    return {
+      firstStep: planned.first,
+      lastStep: planned.last,
+      ...(previousRunId ? { previousRunId } : {}),
+      input,
+      ...(found ? { found } : {}),
+      ...(fork ? { fork: { workflowId: fork.workflowId, atStep: fork.atStep, lineage: fork.lineage } } : {}),
     };
   }
 
@@ -324,10 +364,12 @@ export class RunState {
     // The cost when the worker knows the model's price (`DURABLE_AGENT_PRICES`); otherwise tokens only.
     const cost = usage.costUsd !== undefined ? ` · ${usdWords(usage.costUsd)}` : '';
     const header = `**${this.status}** · step ${this.fold.step} of ${this.input.maxSteps} · ${usage.inputTokens + usage.outputTokens} tokens${cost} · tools ${calls.ok} ok / ${calls.failed} failed`;
+    const fork = this.input.fork;
+    const origin = fork ? `\n\n${forkDetails(fork)}` : '';
     const seen = this.transcript.lastPrompt;
     const prompt = seen ? `\n\nLast plan saw ${seen.messageCount} messages (sha256 ${seen.transcriptHash}) and ${seen.tools} tools.` : '';
     const pending = this.fold.running.map((call) => `${call.tool} (${call.id})`).join(', ');
-    return `${header}${prompt}${this.people.waitingDetails()}${phaseWaitDetails(this.phase)}${pending ? `\n\nRunning: ${pending}` : ''}${this.live.markdown()}`;
+    return `${header}${origin}${prompt}${this.people.waitingDetails()}${phaseWaitDetails(this.phase)}${pending ? `\n\nRunning: ${pending}` : ''}${this.live.markdown()}`;
   }
 }
 

@@ -27,9 +27,12 @@ export class RunTranscript {
   private seen?: PromptSeen;
   /** Assistant turns dropped by earlier compactions (continue-as-new). */
   private readonly omittedTurns: number;
+  /** Messages the model was shown at each step this execution planned (its first plan of the step): what forks read. */
+  private readonly planned = new Map<number, number>();
 
-  constructor(input: { goal: string; systemPrompt?: string; model?: string; resume?: Pick<ResumeState, 'messages' | 'omittedTurns'> }) {
-    this.messages = input.resume ? [...input.resume.messages] : openingMessages(input.goal, input.systemPrompt);
+  /** @param input.seed a fork's first transcript (the original's at the step it forks from) */
+  constructor(input: { goal: string; systemPrompt?: string; model?: string; resume?: Pick<ResumeState, 'messages' | 'omittedTurns'>; seed?: readonly ChatMessage[] }) {
+    this.messages = input.resume ? [...input.resume.messages] : input.seed ? [...input.seed] : openingMessages(input.goal, input.systemPrompt);
     this.omittedTurns = input.resume?.omittedTurns ?? 0;
     this.model = input.model;
   }
@@ -59,6 +62,28 @@ export class RunTranscript {
     this.messages.push(message);
   }
 
+  /** A plan of `step` is asked for with the transcript as it is (only the step's first plan counts). */
+  notePlanned(step: number): void {
+    if (!this.planned.has(step)) this.planned.set(step, this.messages.length);
+  }
+
+  /**
+   * What the model was shown when this execution first planned `step`, and its answer (the message after them, once
+   * recorded); undefined when it planned no such step.
+   */
+  plannedAt(step: number): { messages: ChatMessage[]; answer?: ChatMessage } | undefined {
+    const count = this.planned.get(step);
+    if (count === undefined) return undefined;
+    const answer = this.messages.slice(count).find((message) => message.role === 'assistant');
+    return { messages: this.messages.slice(0, count), ...(answer ? { answer } : {}) };
+  }
+
+  /** The steps this execution planned, first and last (undefined when none yet). */
+  plannedSteps(): { first: number; last: number } | undefined {
+    const steps = [...this.planned.keys()];
+    return steps.length ? { first: Math.min(...steps), last: Math.max(...steps) } : undefined;
+  }
+
   /** Records the model's answer as the planner returned it (it cut the calls to the cap: src/core/actions.ts). */
   recordAnswer(plan: PlanResult): RecordedAnswer {
     const { message } = plan;
@@ -66,7 +91,7 @@ export class RunTranscript {
     this.messages.push(message);
     this.answer = { message, ...(dropped ? { dropped } : {}) };
     if (plan.seen) this.seen = plan.seen;
-    this.model ??= plan.model;
+    if (plan.model) this.model ??= plan.model;
     return this.answer;
   }
 

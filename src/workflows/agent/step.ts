@@ -15,7 +15,7 @@ import type { ToolAccess } from '../../core/plan/tasks';
 import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } from '../../contracts/limits';
 import { summarize } from '../../core/summarize';
 import { OutputBudget } from './output-budget';
-import { askModel, type PlannerOptions, type TranscriptSender } from './planner';
+import { askModel, type GivenAnswer, type PlannerOptions, type TranscriptSender } from './planner';
 import type { RunWaits } from './waits';
 import type { RecordedAnswer, RunState } from './run-state';
 import type { RunView } from './run-view';
@@ -43,6 +43,8 @@ export interface StepContext {
   localPlanner?: boolean;
   /** The planner activity is sent the transcript's new messages (runs on the activity planner). */
   plannerDelta?: TranscriptSender;
+  /** A fork's answer for its first step, instead of the model's (docs/forks.md). */
+  given?: GivenAnswer;
 }
 
 /** After a step: go on, stop with this result, or hand over to the next run while waiting (continue-as-new). */
@@ -124,7 +126,7 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
       if (outcome !== 'resumed') return stop(outcome);
     }
     run.beginStep();
-    answer = await askModel(planner, false);
+    answer = context.given?.take(run) ?? (await askModel(planner, false));
   }
   const action = actionFromMessage(answer.message, maxCalls !== undefined ? { maxDepth: MAX_ARGUMENT_DEPTH } : {});
   if (action.type === 'final') return stop(run.finish(RUN_STATUSES.final, action.answer));
@@ -190,6 +192,7 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     interaction: context.interaction,
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
     ...(resumed ? { resumed } : {}),
+    ...(input.fork ? { lineage: input.fork.lineage } : {}),
     hooks: {
       onStart: (task) => {
         if (task.executor.kind !== 'question') inFlight.add(task.id);

@@ -1,6 +1,7 @@
 import { trace, type Span } from '@opentelemetry/api';
 import { inWorkflowContext } from '@temporalio/workflow';
 import type { RunEvent } from '../../contracts/interaction-schemas';
+import type { CarriedGate } from '../../contracts/workflow-input';
 
 /** Kinds of waits a trace shows as spans. */
 type WaitKind = 'approval' | 'question' | 'budget' | 'pause';
@@ -43,13 +44,24 @@ function waitOf(event: RunEvent): { kind: WaitKind; key: string; begins: boolean
 export class WaitSpans {
   private readonly open = new Map<string, Span>();
 
-  /** The next run of a chain: the waits the carried events leave open begin again, from when they first began. */
-  resume(carried: readonly RunEvent[]): void {
+  /**
+   * The next run of a chain: the waits the carried events leave open begin again, from when they first began. The
+   * carried events are the log's newest 200: a call still waiting whose request is older than that is known from the
+   * carried gates instead (when it was asked; its tool when the call is listed as running, as a question is; an
+   * approval's tool comes with its decision).
+   */
+  resume(carried: readonly RunEvent[], gates: readonly CarriedGate[] = [], context: { step: number; toolOf: (callId: string) => string | undefined } = { step: 0, toolOf: () => undefined }): void {
     const open = new Map<string, RunEvent>();
     for (const event of carried) {
       const wait = waitOf(event);
       if (wait?.begins) open.set(wait.key, event);
       else if (wait) open.delete(wait.key);
+    }
+    for (const gate of gates) {
+      if (open.has(`${gate.kind}:${gate.taskId}`)) continue;
+      const tool = context.toolOf(gate.taskId);
+      const type = gate.kind === 'approval' ? 'approval_needed' : 'question_asked';
+      open.set(`${gate.kind}:${gate.taskId}`, { offset: -1, at: gate.askedAt, type, step: context.step, callId: gate.taskId, ...(tool ? { tool } : {}) });
     }
     for (const event of open.values()) this.observe(event);
   }
@@ -72,6 +84,9 @@ export class WaitSpans {
       return;
     }
     if (!started) return;
+    // A wait begun again from a carried gate has no tool (a gated call is listed as running only once decided); the
+    // decision names it.
+    if (event.tool) started.setAttribute('gen_ai.tool.name', event.tool);
     if (event.detail) started.setAttribute('durable_agent.wait.outcome', event.detail);
     started.end(event.at);
     this.open.delete(wait.key);

@@ -1,29 +1,8 @@
 /** Reading spans back from Jaeger's query API (`/api/traces`, the JSON the Jaeger UI itself reads). */
 
-export interface JaegerTag {
-  key: string;
-  type: string;
-  value: string | number | boolean;
-}
+import { waterfallRows, type JaegerSpan, type JaegerTag, type JaegerTrace } from '../../../src/observability/trace-waterfall';
 
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: Array<{ refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }>;
-  /** Microseconds since the epoch. */
-  startTime: number;
-  /** Microseconds. */
-  duration: number;
-  tags: JaegerTag[];
-  processID: string;
-}
-
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
-}
+export type { JaegerSpan, JaegerTag, JaegerTrace };
 
 /** The traces of `service` Jaeger holds (the last hour). */
 export async function tracesOf(queryUrl: string, service: string, limit = 20): Promise<JaegerTrace[]> {
@@ -66,12 +45,8 @@ const SHOWN_TAGS = /^(gen_ai\.|temporal(WorkflowId|ActivityId)$|.*attempt.*$|err
  * start time, with its service, start offset, duration and GenAI attributes.
  */
 export function renderTrace(trace: JaegerTrace): string {
-  const spans = [...trace.spans].sort((a, b) => a.startTime - b.startTime);
-  const start = spans[0]?.startTime ?? 0;
-  const ids = new Set(spans.map((span) => span.spanID));
-  const roots = spans.filter((span) => !span.references.some((item) => item.refType === 'CHILD_OF' && ids.has(item.spanID)));
-  const lines: string[] = [];
-  const visit = (span: JaegerSpan, depth: number) => {
+  const start = Math.min(...trace.spans.map((span) => span.startTime));
+  const lines = waterfallRows(trace).map(({ span, depth }) => {
     const service = trace.processes[span.processID]?.serviceName ?? '?';
     const attributes = span.tags
       .filter((item) => SHOWN_TAGS.test(item.key))
@@ -79,9 +54,7 @@ export function renderTrace(trace: JaegerTrace): string {
       .join(' ');
     const at = ((span.startTime - start) / 1000).toFixed(1);
     const took = (span.duration / 1000).toFixed(1);
-    lines.push(`${'  '.repeat(depth)}${span.operationName}  [${service}]  +${at} ms, ${took} ms${attributes ? `  ${attributes}` : ''}`);
-    for (const child of spans.filter((candidate) => parentOf(candidate, spans) === span)) visit(child, depth + 1);
-  };
-  for (const root of roots) visit(root, 0);
-  return `trace ${trace.traceID}: ${spans.length} spans\n${lines.join('\n')}\n`;
+    return `${'  '.repeat(depth)}${span.operationName}  [${service}]  +${at} ms, ${took} ms${attributes ? `  ${attributes}` : ''}`;
+  });
+  return `trace ${trace.traceID}: ${trace.spans.length} spans\n${lines.join('\n')}\n`;
 }

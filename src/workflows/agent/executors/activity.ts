@@ -2,7 +2,7 @@ import { ActivityCancellationType, CancellationScope, isCancellation, proxyActiv
 import { ERROR_TYPES } from '../../../contracts/error-types';
 import type { TaskResult } from '../../../core/model';
 import type { ToolActivityInput, ToolActivityOutput } from '../../../contracts/tool-spec';
-import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } from '../../../contracts/limits';
+import { DEFAULT_TOOL_UNAVAILABLE_AFTER_MS, READ_OUTPUT_TOOL } from '../../../contracts/limits';
 import { scheduleToCloseMs, toActivityRetry } from '../../../core/retry';
 import { failedResult } from '../../../core/task-result';
 import { finished, type ExecutionContext, type TaskExecutor, type TaskOf } from './context';
@@ -49,6 +49,7 @@ async function callTool(task: TaskOf<'activity'>, context: ExecutionContext): Pr
         input: task.input,
         idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
         ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
+        ...(context.lineage?.length && task.tool === READ_OUTPUT_TOOL ? { outputsOf: [...context.lineage] } : {}),
       },
     ]);
     if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);

@@ -31,6 +31,8 @@ export interface ExecutionContext {
   toolUnavailableAfterMs?: number;
   /** The step as the previous run left it, when this run took over within it. */
   resumed?: ResumedStep;
+  /** A fork's lineage: `read_output` may read the stored outputs of these runs too. */
+  lineage?: readonly string[];
 }
 
 /** A task whose executor is of this kind. */
