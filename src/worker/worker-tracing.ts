@@ -7,19 +7,27 @@ import { installTracing } from '../observability/tracing';
 const DROP = { export: { fn: () => undefined } };
 
 /**
- * Every line the SDK logs of an activity (`Activity failed`, …) carries the attempt's trace and span ids and, for a tool
- * call, its call id (`s2-1`), so a log line finds its trace and its call (docs/observability.md, "Logs"). The ids are
- * noted when the attempt starts, inside the span OpenTelemetry's interceptor (listed before) opened for it.
+ * Every line the SDK logs of an activity (`Activity failed`, …) carries the step and, for a tool call, its call id
+ * (`s2-1`), and with tracing on the attempt's trace and span ids, so a log line finds its step, its call and its trace
+ * (docs/observability.md, "Logs"). The ids are noted when the attempt starts, inside the span OpenTelemetry's
+ * interceptor (listed before) opened for it.
  */
 const logAttributes: ActivityInterceptorsFactory = () => {
-  const noted: Record<string, string> = {};
+  const noted: Record<string, string | number> = {};
   return {
     inbound: {
       execute: (input, next) => {
         const span = trace.getActiveSpan()?.spanContext();
         if (span) Object.assign(noted, { trace_id: span.traceId, span_id: span.spanId });
-        const callId = (input.args[0] as { taskId?: unknown } | undefined)?.taskId;
-        if (typeof callId === 'string') noted.callId = callId;
+        // A tool call's request names its call (`s2-1`: step 2); a model call's says its step.
+        const request = input.args[0] as { taskId?: unknown; step?: unknown } | undefined;
+        if (typeof request?.taskId === 'string') {
+          noted.callId = request.taskId;
+          const step = /^s(\d+)-/.exec(request.taskId)?.[1];
+          if (step) noted.step = Number(step);
+        } else if (typeof request?.step === 'number') {
+          noted.step = request.step;
+        }
         return next(input);
       },
     },
@@ -39,7 +47,7 @@ export function tracingWorkerOptions(workflowSource: Partial<Pick<WorkerOptions,
   const workflowModules = workflowSource?.interceptors?.workflowModules ?? [];
   if (!tracing) {
     return {
-      ...(workflowModules.length ? { interceptors: { workflowModules } } : {}),
+      interceptors: { ...(workflowModules.length ? { workflowModules } : {}), activity: [logAttributes] },
       ...(workflowSource ? { sinks: { exporter: DROP } } : {}),
     };
   }

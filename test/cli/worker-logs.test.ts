@@ -43,7 +43,7 @@ describe('durable-agent worker --log-format json', () => {
       });
       for (const line of lines) expect(line).toMatchObject({ time: expect.any(String), level: expect.any(String), message: expect.any(String) });
       const call = lines.find((line) => line.activityType === 'read_file');
-      expect(call).toMatchObject({ workflowId: handle.workflowId, attempt: 1 });
+      expect(call).toMatchObject({ workflowId: handle.workflowId, attempt: 1, callId: 's1-1', step: 1 });
       expect(call?.trace_id).toEqual(expect.stringMatching(/^[0-9a-f]{32}$/));
       // The start line stays a line for people; everything the SDK logs is JSON.
       const others = worker.output().stderr.split('\n').filter((line) => line && !line.startsWith('{'));
