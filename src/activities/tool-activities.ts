@@ -9,6 +9,7 @@ import type { OutputStore } from '../outputs/output-store';
 import type { OutputLocation } from '../outputs/output-keys';
 import type { Tool, ToolContext } from '../tools/define-tool';
 import type { ToolRegistry } from '../tools/registry';
+import { answerFromRecording } from './recording';
 
 
 /**
@@ -182,6 +183,11 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
         message: boundedMessage(`invalid input for tool "${tool.spec.name}": ${checked.problems}`),
         nonRetryable: true,
       });
+    }
+    // A run that takes its tool results from a recording (docs/forks.md): a matching call is answered without running.
+    if (request.recording) {
+      const recorded = await answerFromRecording(activity.client, request.recording, activity.info.activityType, request.input, activity.info.attempt);
+      if (recorded) return recorded;
     }
     const deadline = abandonment(activity.cancellationSignal, activity.info.startToCloseTimeoutMs);
     const context: ToolContext = {

@@ -57,3 +57,15 @@ export function parseUsd(value: string): number {
   if (!Number.isFinite(usd) || usd <= 0) throw new InvalidArgumentError(`Expected an amount in USD above 0, such as 2.50, got \`${value}\`.`);
   return usd;
 }
+
+/** `--tools-from <run> [--unmatched live|refuse]`: tools answered from a recorded run (docs/forks.md). */
+export function recordedToolsOf(options: { toolsFrom?: string; unmatched?: 'live' | 'refuse' }): { recordedTools?: { from: string; unmatched?: 'live' | 'refuse' } } {
+  if (options.toolsFrom === undefined) {
+    if (options.unmatched !== undefined) throw new InvalidArgumentError('--unmatched needs --tools-from <run id>: it says what a call the recording lacks does.');
+    return {};
+  }
+  return { recordedTools: { from: options.toolsFrom, ...(options.unmatched ? { unmatched: options.unmatched } : {}) } };
+}
+
+/** The `--unmatched` choices. */
+export const UNMATCHED_CHOICES = ['live', 'refuse'] as const;

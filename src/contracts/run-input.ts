@@ -61,6 +61,12 @@ export const AgentRunInputSchema = z.object({
   idleTimeoutMs: z.number().int().min(1_000).max(365 * 24 * 3_600_000).optional(),
   /** More tools that need a person's approval in this run (besides those declared `requiresApproval`). */
   requireApproval: z.array(z.string().min(1)).optional(),
+  /**
+   * Tools answered from a recorded run (docs/forks.md, "Tools from a recording"): a call whose tool and input match a
+   * call that run completed gets its recorded output without running; another runs live (`live`, the default) or is
+   * refused (`refuse`).
+   */
+  recordedTools: z.object({ from: z.string().min(1).max(1_000), unmatched: z.enum(['live', 'refuse']).optional() }).strict().optional(),
   /** How long a gated call (or a question) waits for a person before it becomes a denial (a timeout). @default 24 h */
   approvalTimeoutMs: z.number().int().min(1_000).max(365 * 24 * 3_600_000).optional(),
   /**

@@ -90,6 +90,16 @@ export interface ToolActivityInput {
   maxOutputBytes?: number;
   /** `read_output` in a fork: the runs (workflow ids) whose stored outputs it may read besides its own (docs/forks.md). */
   outputsOf?: string[];
+  /** Answer from this run's recording when it has a call of the same tool with the same input (docs/forks.md). */
+  recording?: RecordedTools;
+}
+
+/** Tools answered from a recorded run: a matching call gets its recorded output; another runs live or is refused. */
+export interface RecordedTools {
+  /** The recorded run's workflow id. */
+  from: string;
+  /** @default 'live' */
+  unmatched?: 'live' | 'refuse';
 }
 
 export interface ToolActivityOutput {

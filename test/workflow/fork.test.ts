@@ -70,6 +70,11 @@ describe('fork a run from a step', () => {
           return listed.length > 0 ? listed : undefined;
         });
         expect(forks.map((run) => [run.workflowId, run.forkOf])).toEqual([[fork.workflowId, original.workflowId]]);
+        // With the original as its recording and `refuse`, a counterfactual runs no tool at all: its calls are the
+        // original's, answered from what they recorded.
+        const replayed = await agents.fork(original.workflowId, { atStep: 2, input: { recordedTools: { from: original.workflowId, unmatched: 'refuse' } } });
+        expect(await replayed.result()).toMatchObject({ status: 'final', steps: 4, toolCalls: { ok: 2, failed: 0 } });
+        expect(hits(server).slice(before)).toEqual(['c']);
         // A fork of the fork keeps the lineage, and reads its step from the fork (which planned it itself).
         const second = await agents.fork(fork.workflowId, { atStep: 4, answer: 'second-generation answer' });
         expect(await second.result()).toMatchObject({ status: 'final', answer: 'second-generation answer', steps: 4 });

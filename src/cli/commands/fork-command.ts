@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NoWorkerAnsweredError, workerAdvice, type AgentRunInput, type AgentRunResult, type ForkAnswer, type ForkOptions } from '../../client';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
 import { printRunResult } from '../output';
-import { parsePositiveInteger, parseToolList } from '../parse';
+import { parsePositiveInteger, parseToolList, recordedToolsOf, UNMATCHED_CHOICES } from '../parse';
 import { awaitResultWithWorkerNotice, noWorkerLine, WorkerNeededError } from '../worker-needed';
 
 interface ForkCommandOptions {
@@ -19,6 +19,8 @@ interface ForkCommandOptions {
   answerJson?: string;
   toolResult: string[];
   message?: string;
+  toolsFrom?: string;
+  unmatched?: 'live' | 'refuse';
   id?: string;
   detach?: boolean;
   json?: boolean;
@@ -75,7 +77,9 @@ function forkOptionsFrom(options: ForkCommandOptions): ForkOptions {
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
     ...(options.planning !== undefined ? { planning: options.planning } : {}),
     ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
-    ...(options.maxSteps !== undefined ? { input: { maxSteps: options.maxSteps } } : {}),
+    ...(options.maxSteps !== undefined || options.toolsFrom !== undefined || options.unmatched !== undefined
+      ? { input: { ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}), ...recordedToolsOf(options) } }
+      : {}),
     ...answerOf(options),
     ...(options.toolResult.length ? { toolResults } : {}),
     ...(options.message !== undefined ? { message: options.message } : {}),
@@ -103,6 +107,8 @@ export function registerForkCommand(program: Command): void {
     .option('--answer-json <json>', 'tool calls at that step instead of the model\'s: {"toolCalls": [{"name": "…", "arguments": {…}}]}')
     .option('--tool-result <call=text>', 'replace the result of an earlier call (s2-1=TEXT or s2-1=@FILE); repeatable', collectToolResult, [])
     .option('--message <text>', 'a user message added before that step is planned')
+    .option('--tools-from <run-id>', "answer tool calls from that run's recording when tool and arguments match (often the original itself)")
+    .addOption(new Option('--unmatched <what>', 'with --tools-from: a call the recording lacks runs live (default) or is refused').choices([...UNMATCHED_CHOICES]))
     .option('--id <id>', 'workflow id of the fork (default: agent-<date>-<random>)')
     .option('--detach', 'start the fork, print its id and return')
     .option('--json', 'print JSON (schema in docs/cli.md)')

@@ -15,7 +15,7 @@ import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
-import { parseDuration, parsePositiveInteger, parseToolList, parseUsd } from '../parse';
+import { parseDuration, parsePositiveInteger, parseToolList, parseUsd, recordedToolsOf, UNMATCHED_CHOICES } from '../parse';
 import { createProgressView } from '../progress';
 
 interface RunOptions {
@@ -35,6 +35,8 @@ interface RunOptions {
   planner?: 'activity' | 'local';
   mcpConfig?: string;
   toolQueues?: string[];
+  toolsFrom?: string;
+  unmatched?: 'live' | 'refuse';
   script?: string;
   id?: string;
   detach?: boolean;
@@ -73,6 +75,7 @@ function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
     ...(options.planning ? { planning: options.planning } : {}),
     ...(options.planner ? { planner: options.planner } : {}),
     ...(options.toolQueues?.length ? { toolQueues: options.toolQueues } : {}),
+    ...recordedToolsOf(options),
   });
 }
 
@@ -292,6 +295,8 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--planner <mode>', "activity: the model is called from an activity (default); local: from a local activity, faster, with live reads delayed during a model call").choices(['activity', 'local']))
     .option('--tool-queues <a,b>', 'also use the tools of the tool workers on these task queues (durable-agent worker --tools … --task-queue Q)', parseToolList)
     .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
+    .option('--tools-from <run-id>', "answer tool calls from that run's recording when tool and arguments match (docs/forks.md)")
+    .addOption(new Option('--unmatched <what>', 'with --tools-from: a call the recording lacks runs live (default) or is refused').choices([...UNMATCHED_CHOICES]))
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')

@@ -193,6 +193,7 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     ...(input.toolUnavailableAfterMs !== undefined ? { toolUnavailableAfterMs: input.toolUnavailableAfterMs } : {}),
     ...(resumed ? { resumed } : {}),
     ...(input.fork ? { lineage: input.fork.lineage } : {}),
+    ...(input.recordedTools ? { recordedTools: input.recordedTools } : {}),
     hooks: {
       onStart: (task) => {
         if (task.executor.kind !== 'question') inFlight.add(task.id);

@@ -50,6 +50,7 @@ async function callTool(task: TaskOf<'activity'>, context: ExecutionContext): Pr
         idempotencyKey: `${workflowInfo().workflowId}/${task.id}`,
         ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}),
         ...(context.lineage?.length && task.tool === READ_OUTPUT_TOOL ? { outputsOf: [...context.lineage] } : {}),
+        ...(context.recordedTools ? { recording: context.recordedTools } : {}),
       },
     ]);
     if (maxOutputBytes !== undefined) context.budget?.settle(maxOutputBytes, response.historyBytes);

@@ -1,4 +1,4 @@
-import type { Executor } from '../../../contracts/tool-spec';
+import type { Executor, RecordedTools } from '../../../contracts/tool-spec';
 import type { Task, TaskResult } from '../../../core/model';
 import type { CarriedGate } from '../../../contracts/workflow-input';
 import type { RunWaits } from '../waits';
@@ -33,6 +33,8 @@ export interface ExecutionContext {
   resumed?: ResumedStep;
   /** A fork's lineage: `read_output` may read the stored outputs of these runs too. */
   lineage?: readonly string[];
+  /** Tools answered from a recorded run (`recordedTools`). */
+  recordedTools?: RecordedTools;
 }
 
 /** A task whose executor is of this kind. */
