@@ -22,6 +22,8 @@ export type CarriedFold = z.infer<typeof CarriedFoldSchema>;
 /** A call of the waiting step that waits for a person: a gated call (approval) or the model's question. */
 export const CarriedGateSchema = z.object({
   taskId: z.string(),
+  /** The call's tool (absent in runs handed over by builds before it). */
+  tool: z.string().optional(),
   kind: z.enum(['approval', 'question']),
   /** Workflow time it was asked at, and when it expires (the next run waits only for what is left). */
   askedAt: z.number(),

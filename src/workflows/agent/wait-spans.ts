@@ -59,7 +59,7 @@ export class WaitSpans {
     }
     for (const gate of gates) {
       if (open.has(`${gate.kind}:${gate.taskId}`)) continue;
-      const tool = context.toolOf(gate.taskId);
+      const tool = gate.tool ?? context.toolOf(gate.taskId);
       const type = gate.kind === 'approval' ? 'approval_needed' : 'question_asked';
       open.set(`${gate.kind}:${gate.taskId}`, { offset: -1, at: gate.askedAt, type, step: context.step, callId: gate.taskId, ...(tool ? { tool } : {}) });
     }

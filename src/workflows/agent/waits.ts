@@ -265,7 +265,7 @@ export class RunWaits {
    */
   async awaitApproval(task: Task, carried?: CarriedGate): Promise<GateOutcome> {
     // Date.now() is the workflow task's time in the sandbox (recorded, replay-safe): the expiry shown to people.
-    const gate = carried ?? { taskId: task.id, kind: 'approval' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
+    const gate = carried ?? { taskId: task.id, tool: task.tool, kind: 'approval' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
     this.run.people.approvalRequested(task, gate, carried !== undefined);
     this.changed();
     const decided = await this.parkedUntil(gate, expiryTimerSummary('approval', task.tool, task.id), () => this.run.people.decisionOf(task.id) !== undefined);
@@ -282,7 +282,7 @@ export class RunWaits {
 
   /** Asks a person the model's question and waits for the answer (or the expiry). */
   async ask(task: Task, question: string, carried?: CarriedGate): Promise<{ answer: string } | { error: TaskError }> {
-    const gate = carried ?? { taskId: task.id, kind: 'question' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
+    const gate = carried ?? { taskId: task.id, tool: task.tool, kind: 'question' as const, askedAt: Date.now(), expiresAt: Date.now() + this.timeoutMs };
     this.run.people.questionAsked(task, question, gate, carried !== undefined);
     this.changed();
     const answered = await this.parkedUntil(gate, expiryTimerSummary('question', task.tool, task.id), () => this.answers.has(task.id));
