@@ -7,6 +7,7 @@ import type { AnyTool } from '../tools/define-workflow-tool';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
 import { createToolActivities } from './tool-activities';
+import { createEvalActivities } from './eval-activities';
 
 /** What activities depend on; tests inject fakes here instead of mocking modules. */
 export interface ActivityDependencies {
@@ -63,7 +64,7 @@ export function createActivities(dependencies: ActivityDependencies = {}) {
   });
   if (dependencies.toolsOnly) return tools;
   const planner = plannerDependencies(dependencies.model);
-  return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel) };
+  return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel), ...createEvalActivities() };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

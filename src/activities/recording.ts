@@ -20,8 +20,14 @@ const MAX_CHAIN_RUNS = 1_000;
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** The calls one execution's history completed, in the order they were scheduled. */
-async function callsOf(client: Client, events: readonly HistoryEvent[]): Promise<RecordedCall[]> {
+/** A run's tool calls: every one it scheduled (as an activity), and those that completed, with their output. */
+export interface RunToolCalls {
+  scheduled: Array<{ tool: string; taskId: string; input: unknown }>;
+  completed: RecordedCall[];
+}
+
+/** The calls one execution's history scheduled and completed, in order. */
+async function callsOf(client: Client, events: readonly HistoryEvent[]): Promise<RunToolCalls> {
   const converter = client.options.loadedDataConverter;
   const scheduled = new Map<string, { tool: string; request: ToolActivityInput }>();
   const calls: RecordedCall[] = [];
@@ -39,16 +45,12 @@ async function callsOf(client: Client, events: readonly HistoryEvent[]): Promise
     const [output] = await decodeArrayFromPayloads(converter, completed.result?.payloads);
     calls.push({ tool: call.tool, taskId: call.request.taskId, input: call.request.input, output: output as ToolActivityOutput });
   }
-  return calls;
+  return { scheduled: [...scheduled.values()].map(({ tool, request }) => ({ tool, taskId: request.taskId, input: request.input })), completed: calls };
 }
 
-/**
- * Every tool call run `workflowId` completed, across its continue-as-new chain (oldest execution first), decoded with
- * the client's data converter (so an encrypted run is read with the worker's keys). What tools answered from a
- * recording match against (docs/forks.md, "Tools from a recording").
- */
-export async function readRecording(client: Client, workflowId: string): Promise<RecordedCall[]> {
-  const chain: RecordedCall[][] = [];
+/** Every tool call run `workflowId` scheduled and completed, across its continue-as-new chain, oldest first. */
+export async function readToolCalls(client: Client, workflowId: string): Promise<RunToolCalls> {
+  const chain: RunToolCalls[] = [];
   let runId: string | undefined;
   for (let hop = 0; hop < MAX_CHAIN_RUNS; hop += 1) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -57,7 +59,16 @@ export async function readRecording(client: Client, workflowId: string): Promise
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     if (!runId) break;
   }
-  return chain.flat();
+  return { scheduled: chain.flatMap((calls) => calls.scheduled), completed: chain.flatMap((calls) => calls.completed) };
+}
+
+/**
+ * Every tool call run `workflowId` completed, across its continue-as-new chain (oldest execution first), decoded with
+ * the client's data converter (so an encrypted run is read with the worker's keys). What tools answered from a
+ * recording match against (docs/forks.md, "Tools from a recording").
+ */
+export async function readRecording(client: Client, workflowId: string): Promise<RecordedCall[]> {
+  return (await readToolCalls(client, workflowId)).completed;
 }
 
 /** A value as canonical JSON: object keys sorted at every depth, so `{a, b}` and `{b, a}` match. */

@@ -53,6 +53,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; lo
   { names: () => ['pending', 'approve', 'deny', 'reply'], load: () => (require('./commands/interaction-commands') as Record<'registerInteractionCommands', Register>).registerInteractionCommands },
   { names: () => simpleInteractions().map((spec) => spec.simple.command), load: () => (require('./commands/table-commands') as Record<'registerTableCommands', Register>).registerTableCommands },
   { names: () => ['fork'], load: () => (require('./commands/fork-command') as Record<'registerForkCommand', Register>).registerForkCommand },
+  { names: () => ['eval'], load: () => (require('./commands/eval-command') as Record<'registerEvalCommand', Register>).registerEvalCommand },
   { names: () => ['follow'], load: () => (require('./commands/follow-command') as Record<'registerFollowCommand', Register>).registerFollowCommand },
   { names: () => ['send', 'chat', 'close', 'raise-budget'], load: () => (require('./commands/session-commands') as Record<'registerSessionCommands', Register>).registerSessionCommands },
   { names: () => ['worker'], load: () => (require('./commands/worker-command') as Record<'registerWorkerCommand', Register>).registerWorkerCommand },

@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, Workf
 import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
 import { connectClient } from '../config/connect';
 import { loadTemporalConfig, type TemporalConfig } from '../config/temporal-config';
-import { AGENT_WORKFLOW_TYPE, sendUpdate, type AgentWorkflow } from '../contracts/definitions';
+import { AGENT_WORKFLOW_TYPE, EVAL_WORKFLOW_TYPE, sendUpdate, type AgentWorkflow, type EvalWorkflow } from '../contracts/definitions';
 import type { TurnAnswer } from '../contracts/interaction-schemas';
 import { AgentRunInputSchema, type AgentRunInput } from '../contracts/run-input';
 import type { AgentWorkflowInput } from '../contracts/workflow-input';
@@ -19,6 +19,7 @@ import { listClause, shownAgentStatus, type ListStatus } from './run-status';
 import { resolveUiUrl } from './ui-url';
 import { newestRuns } from './run-list';
 import { prepareFork, type ForkOptions } from './fork-run';
+import { EvalHandle, evalInput, parseSuite, type EvalOptions } from './eval-run';
 import { FORK_MEMO, forkDetails, type ForkSeed } from '../contracts/fork';
 
 export interface StartOptions {
@@ -141,6 +142,36 @@ export class AgentClient {
     const url = await this.runUrl(workflowId);
     const { input, fork } = await prepareFork(original, options, url);
     return this.startRun(input, { taskQueue: options.taskQueue ?? originalQueue, ...(options.workflowId ? { workflowId: options.workflowId } : {}) }, fork);
+  }
+
+  /**
+   * Starts an eval (docs/evals.md): every case of `suite` under each chosen variant, as child runs of a durable eval
+   * workflow, `concurrency` at a time. The suite is checked here; a `fromRun` case's goal is read from its run.
+   * @throws InvalidRunInputError, RunNotFoundError
+   */
+  async startEval(suite: unknown, options: EvalOptions = {}): Promise<EvalHandle> {
+    const searchAttributes = await this.hasSearchAttributes();
+    const flags = { ...(searchAttributes ? { searchAttributes } : {}), ...(searchAttributes && this.costAttributeRegistered ? { costAttribute: true } : {}) };
+    const input = await evalInput(this.client, this.config.namespace, parseSuite(suite), options, flags);
+    const evalId = options.evalId ?? newRunId().replace(/^agent-/, 'eval-');
+    try {
+      await this.client.workflow.start<EvalWorkflow>(EVAL_WORKFLOW_TYPE, {
+        workflowId: evalId,
+        taskQueue: options.taskQueue ?? this.config.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `eval ${input.suite}: ${input.cases.length} cases × ${input.variants.length} variants`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new InvalidRunInputError(`an eval (or run) with id "${evalId}" exists already: give the eval another id`);
+      throw error;
+    }
+    return new EvalHandle(this.client, evalId);
+  }
+
+  /** A handle on an eval started before. */
+  getEvalHandle(evalId: string): EvalHandle {
+    return new EvalHandle(this.client, evalId);
   }
 
   private async startRun(input: AgentRunInput, options: StartOptions, fork?: ForkSeed): Promise<AgentRunHandle> {

@@ -17,6 +17,7 @@ export { classifyServerError, NoWorkerTookRequestError, ServerBusyError, ServerP
 export { AgentRunHandle, type RunDescription } from './run-handle';
 export { RunProgress } from './run-progress';
 export type { ForkAnswer, ForkOptions } from './fork-run';
+export { EvalHandle, type EvalOptions } from './eval-run';
 export type { ModelStreamOptions } from './model-stream';
 export { isPrivateTaskQueue, PRIVATE_TASK_QUEUE_PREFIX, workerAdvice } from './worker-advice';
 export { LIST_STATUSES, shownAgentStatus, type ListStatus } from './run-status';

@@ -7,6 +7,7 @@ import type { AgentState } from './agent-state';
 import type { RecordedAnswerText } from './model-text';
 import type { AgentWorkflowInput } from './workflow-input';
 import type { ForkPoint } from './fork';
+import type { EvalProgress, EvalReport, EvalWorkflowInput } from './eval';
 
 /** The agent workflow's signature, for typed client handles (`getHandle<AgentWorkflow>`). */
 export type AgentWorkflow = (input: AgentWorkflowInput) => Promise<AgentRunResult>;
@@ -16,6 +17,10 @@ export const ENDED_EVENT_LOG_MEMO = 'durableAgentEventLog';
 
 /** The workflow type clients start. */
 export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';
+
+/** The eval workflow (docs/evals.md): a suite's cases under its variants, as child runs. */
+export const EVAL_WORKFLOW_TYPE = 'evalWorkflow';
+export type EvalWorkflow = (input: EvalWorkflowInput) => Promise<EvalReport>;
 
 /**
  * A query definition, built here so clients and activities can use it without importing workflow code
@@ -39,6 +44,9 @@ export const plannerContextQuery = queryDefinition<PlannerContext, [PlannerConte
  * it; otherwise the execution it continued from. What `fork` reads (docs/forks.md). Needs a worker to answer.
  */
 export const forkPointQuery = queryDefinition<ForkPoint, [{ step: number }]>('forkPoint');
+
+/** An eval's progress: case runs done and running, and the results so far (docs/evals.md). */
+export const evalProgressQuery = queryDefinition<EvalProgress>('evalProgress');
 
 function updateDefinition<Result, Args extends unknown[] = []>(name: string): UpdateDefinition<Result, Args> {
   return { type: 'update', name } as UpdateDefinition<Result, Args>;

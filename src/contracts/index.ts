@@ -47,3 +47,6 @@ export { isOutcome, LIVE_STATUS_WORDS, OUTCOME_STATUS_WORDS, RUN_STATUS_WORDS, R
 export { ChatMessageSchema, type ChatMessage } from './chat-message';
 export { ERROR_TYPES, type ErrorType } from './error-types';
 export { costOf, DEFAULT_MODEL_PRICES, ModelPricesSchema, type ModelPrice, type ModelPrices } from './pricing';
+export { EVAL_WORKFLOW_TYPE, evalProgressQuery, forkPointQuery, type EvalWorkflow } from './definitions';
+export { EvalCheckSchema, EvalSuiteSchema, EvalVariantSchema, MAX_EVAL_RUNS, type EvalCase, type EvalCaseResult, type EvalCheck, type EvalCheckResult, type EvalProgress, type EvalReport, type EvalSuite, type EvalSuiteInput, type EvalVariant, type EvalVariantSummary } from './eval';
+export { ForkSeedSchema, type ForkPoint, type ForkSeed } from './fork';
