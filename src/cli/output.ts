@@ -128,7 +128,8 @@ export function printRunList(runs: RunDescription[], json: boolean): void {
     String((run.inputTokens ?? 0) + (run.outputTokens ?? 0)),
     run.costUsd !== undefined ? usdWords(run.costUsd) : '-',
     run.startTime.toISOString().replace('T', ' ').slice(0, 19),
-    shortGoal(run.goal),
+    // A fork says whose (docs/forks.md): its step is in `status`.
+    run.forkOf ? `(fork of ${run.forkOf}) ${shortGoal(run.goal)}` : shortGoal(run.goal),
   ]);
   const header = ['ID', 'STATUS', 'STEP', 'TOKENS', 'COST', 'STARTED (UTC)', 'GOAL'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));

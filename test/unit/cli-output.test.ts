@@ -47,13 +47,15 @@ describe('list output', () => {
         [
           { workflowId: 'run-2', runId: 'r2', executionStatus: 'RUNNING', agentStatus: 'running', taskQueue: 'q', startTime, goal: 'Summarize this repository and then write a very long report about it', costUsd: 0.01234 },
           { workflowId: 'run-1', runId: 'r1', executionStatus: 'COMPLETED', agentStatus: 'final', taskQueue: 'q', startTime },
+          { workflowId: 'run-3', runId: 'r3', executionStatus: 'COMPLETED', agentStatus: 'final', taskQueue: 'q', startTime, goal: 'Try again', forkOf: 'run-1' },
         ],
         false,
       );
     } finally {
       spy.mockRestore();
     }
-    const [header, first, second] = written.join('').split('\n');
+    const [header, first, second, third] = written.join('').split('\n');
+    expect(third).toMatch(/\(fork of run-1\) Try again$/);
     expect(header).toMatch(/TOKENS\s+COST\s+STARTED \(UTC\)\s+GOAL$/);
     expect(first).toMatch(/\s\$0\.0123\s+2026-12-03 10:00:00\s+Summarize this repository and then write a very…$/);
     expect(second).toMatch(/\s-\s+2026-12-03 10:00:00\s+-$/);
