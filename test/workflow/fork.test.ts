@@ -1,34 +1,16 @@
-import { z } from 'zod';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { AgentClient, InvalidRunInputError } from '../../src/client';
 import { outputHandle } from '../../src/outputs/output-keys';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
-import { defineTool, type Tool } from '../../src/tools/define-tool';
 import { FEATURES } from '../../src/workflows/agent/features';
 import { historyEvents, patchIdsOf, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { agentClientFor, rawClientFor, startAgentWorker, testKeys } from '../helpers/encryption';
 import { createLargeOutputTool, largeText } from '../helpers/large-output-tool';
+import { hits, hitTool } from '../helpers/hit-tool';
 import { startHttpTestServer, type HttpTestServer } from '../helpers/http-server';
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
-
-/** A tool whose every call is one real HTTP request to the test server: the test counts calls there. */
-function hitTool(server: HttpTestServer): Tool {
-  return defineTool({
-    name: 'hit',
-    description: 'Calls the test server once with a label.',
-    input: z.object({ label: z.string() }),
-    summaryField: 'label',
-    run: async ({ label }) => {
-      const response = await fetch(`${server.origin}/text?label=${encodeURIComponent(label)}`);
-      return `hit ${label}: ${await response.text()}`;
-    },
-  });
-}
-
-/** Labels the tool's server saw, in order. */
-const hits = (server: HttpTestServer) => server.requests.filter((request) => request.path.startsWith('/text?label=')).map((request) => decodeURIComponent(request.path.split('=')[1] ?? ''));
 
 const hit = (label: string) => ({ toolCalls: [{ name: 'hit', arguments: { label } }] });
 /** Three steps of one call each, then an answer made of what the model was shown last. */

@@ -1,20 +1,7 @@
-import { z } from 'zod';
 import { canonicalJson, matchRecordedCall, type RecordedCall } from '../../src/activities/recording';
-import { defineTool, type Tool } from '../../src/tools/define-tool';
 import { toolMessagesByCallId, withAgent } from '../helpers/agent';
+import { hits, hitTool } from '../helpers/hit-tool';
 import { startHttpTestServer, type HttpTestServer } from '../helpers/http-server';
-
-/** A tool whose every call is one real HTTP request to the test server: the test counts calls there. */
-function hitTool(server: HttpTestServer): Tool {
-  return defineTool({
-    name: 'hit',
-    description: 'Calls the test server once with a label.',
-    input: z.object({ label: z.string(), note: z.string().optional() }),
-    run: async ({ label }) => `hit ${label}: ${await (await fetch(`${server.origin}/text?label=${encodeURIComponent(label)}`)).text()}`,
-  });
-}
-
-const hits = (server: HttpTestServer) => server.requests.filter((request) => request.path.startsWith('/text?label=')).map((request) => decodeURIComponent(request.path.split('=')[1] ?? ''));
 
 /** Two calls: one the same for every run, one that depends on the goal; then an answer. */
 const SCRIPT = {
