@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Argument, Command } from 'commander';
 import { stepAnatomy } from './anatomy';
 import { anatomyMarkdown } from './anatomy-report';
+import { evalCost, evalsMarkdown } from './evals';
 import { startHarness, type Harness } from './harness';
 import { memoryGrowth } from './memory';
 import { startPeerWorker, type PeerWorker } from './peer';
@@ -15,7 +16,7 @@ import { throughput, type ThroughputFigures } from './throughput';
 import { settingsMarkdown, workerSettings } from './settings';
 import { tracingMarkdown, tracingOverhead } from './tracing';
 
-type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings' | 'tracing';
+type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings' | 'tracing' | 'evals';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -83,12 +84,12 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
 /**
  * `npm run bench [-- --quick]`: every figure measured side by side in one run; results to bench/RESULTS.md.
  * `npm run bench -- planning` measures section 6 (ReAct versus DAG) alone, `-- peers` sections 2 and 3 with the
- * peer beside them, `-- memory` section 5, `-- tracing` sections 2 and 3 with OpenTelemetry tracing off and on; their
+ * peer beside them, `-- memory` section 5, `-- tracing` sections 2 and 3 with OpenTelemetry tracing off and on, `-- evals` an eval's wall time; their
  * results go to test-artifacts/bench/.
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings', 'tracing']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings', 'tracing', 'evals']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
@@ -138,6 +139,12 @@ async function main(): Promise<void> {
       const tracing = await tracingOverhead(harness, shape, rounds, log);
       log(`    ${JSON.stringify({ off: { p50: tracing.off.durable.p50, runsPerSecond: tracing.off.runsPerSecond }, on: { p50: tracing.on.durable.p50, runsPerSecond: tracing.on.runsPerSecond }, ratios: tracing.ratios })}`);
       writeSection('tracing', 'what tracing costs', `npm run bench -- tracing${suffix}`, tracingMarkdown(tracing, '## What OpenTelemetry tracing costs'), { tracing });
+      return;
+    }
+    if (section === 'evals') {
+      log('evals: one suite × 2 variants at concurrency 1 and 10…');
+      const evals = await evalCost(harness, { cases: quick ? 10 : 50, toolMs: 10, concurrencies: [1, 10], rounds: quick ? 1 : 2 }, log);
+      writeSection('evals', 'what an eval costs', `npm run bench -- evals${suffix}`, evalsMarkdown(evals, '## What an eval costs'), { evals });
       return;
     }
     if (section === 'memory') {
