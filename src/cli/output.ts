@@ -55,9 +55,10 @@ export interface StatusReport {
   /** For a run waiting for people: the calls awaiting a decision and the open questions. */
   waitingFor?: { approvals: Array<{ callId: string; tool: string }>; questions: Array<{ questionId: string; question: string }> };
   runUrl?: string;
-  /** A fork: the run it was forked from, and the step (from its memo). */
+  /** A fork: the run it was forked from, and the step (from its memo), and the original's page in the UI. */
   forkOf?: string;
   forkedAtStep?: number;
+  forkOfUrl?: string;
 }
 
 /**
@@ -91,7 +92,7 @@ export function printStatus(report: StatusReport, json: boolean): void {
       (report.usage ? ` · ${report.usage.inputTokens + report.usage.outputTokens} tokens` : '') +
       (report.usage?.costUsd !== undefined ? ` · ${usdWords(report.usage.costUsd)}` : '') +
       (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
-    ...(report.forkOf ? [`forked from ${report.forkOf} at step ${report.forkedAtStep ?? '?'} · durable-agent status ${report.forkOf}`] : []),
+    ...(report.forkOf ? [`forked from ${report.forkOf} at step ${report.forkedAtStep ?? '?'} · durable-agent status ${report.forkOf}${report.forkOfUrl ? ` · ${report.forkOfUrl}` : ''}`] : []),
     ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),
     ...(report.waitingFor?.approvals ?? []).map(
       (call) => `  awaiting a decision: ${call.tool} (${call.callId}) · durable-agent approve ${report.workflowId} ${call.callId} | durable-agent deny ${report.workflowId} ${call.callId}`,

@@ -99,7 +99,8 @@ export function registerInspectCommands(program: Command): void {
       withAgentClient(async (agent, link) => {
         const { report, notice } = await statusReport(agent.getHandle(id));
         const url = link(id);
-        printStatus({ ...report, ...(url ? { runUrl: url } : {}) }, Boolean(options.json));
+        const originUrl = report.forkOf ? link(report.forkOf) : undefined;
+        printStatus({ ...report, ...(url ? { runUrl: url } : {}), ...(originUrl ? { forkOfUrl: originUrl } : {}) }, Boolean(options.json));
         if (notice) process.stderr.write(`${notice}\n`);
       }),
     );
