@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { z } from 'zod';
 import { evalProgressQuery, type EvalWorkflow } from '../contracts/definitions';
-import { EvalSuiteSchema, MAX_EVAL_RUNS, type EvalProgress, type EvalReport, type EvalSuite, type EvalVariant, type EvalWorkflowInput, type ResolvedEvalCase } from '../contracts/eval';
+import { EvalCheckSchema, EvalSuiteSchema, MAX_EVAL_RUNS, type EvalProgress, type EvalReport, type EvalSuite, type EvalVariant, type EvalWorkflowInput, type ResolvedEvalCase } from '../contracts/eval';
 import { describeIssues } from '../core/zod-issues';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { InvalidRunInputError, RunNotFoundError } from './errors';
@@ -18,10 +19,35 @@ export interface EvalOptions {
   taskQueue?: string;
 }
 
+/** Each kind of check by the field that names it (`answerEquals`, …), in the schema's order. */
+const CHECK_KINDS = EvalCheckSchema.options.map((option) => Object.keys(option.shape).find((key) => key !== 'name') ?? '');
+
+/**
+ * What is wrong with a check that matches no kind: zod only says "Invalid input" of a union. Names the kind the check
+ * lacks, or the problems of the one kind it has.
+ */
+function checkProblem(check: unknown, issue: z.core.$ZodIssueInvalidUnion): string {
+  if (check === null || typeof check !== 'object' || Array.isArray(check)) return `a check is an object such as {"answerContains": "…"}, got ${JSON.stringify(check) ?? String(check)}`;
+  const keys = Object.keys(check);
+  const kinds = keys.filter((key) => CHECK_KINDS.includes(key));
+  if (kinds.length === 0) return `not a check (${keys.join(', ') || 'no field'}): a check has one of ${CHECK_KINDS.join(', ')}`;
+  if (kinds.length > 1) return `one check per object, got ${kinds.join(' and ')}`;
+  const [kind = ''] = kinds;
+  const problems = issue.errors[CHECK_KINDS.indexOf(kind)] ?? [];
+  return `${kind} check: ${problems.map((problem) => `${problem.path.map(String).join('.') || '(check)'}: ${problem.message}`).join(', ') || issue.message}`;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), value);
+}
+
 /** The suite checked, as a clear error that names each problem. */
 export function parseSuite(suite: unknown): EvalSuite {
   const parsed = EvalSuiteSchema.safeParse(suite);
-  if (!parsed.success) throw new InvalidRunInputError(`invalid eval suite: ${describeIssues(parsed.error, 'suite')}`);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => (issue.code === 'invalid_union' && issue.path.at(-2) === 'checks' ? { ...issue, message: checkProblem(valueAt(suite, issue.path), issue) } : issue));
+    throw new InvalidRunInputError(`invalid eval suite: ${describeIssues(new z.ZodError(issues), 'suite')}`);
+  }
   const ids = parsed.data.cases.map((entry) => entry.id);
   const twice = ids.find((id, index) => ids.indexOf(id) !== index);
   if (twice) throw new InvalidRunInputError(`invalid eval suite: case id "${twice}" is used twice; give every case its own id`);

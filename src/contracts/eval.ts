@@ -50,7 +50,7 @@ export const EvalCaseSchema = z
     checks: z.array(EvalCheckSchema).min(1).max(50),
   })
   .strict()
-  .refine((entry) => (entry.goal === undefined) !== (entry.fromRun === undefined), 'a case has either a goal or fromRun, not both');
+  .refine((entry) => (entry.goal === undefined) !== (entry.fromRun === undefined), 'a case has a goal or a fromRun (one of them, not both)');
 export type EvalCase = z.infer<typeof EvalCaseSchema>;
 
 export const EvalSuiteSchema = z

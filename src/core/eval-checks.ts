@@ -1,4 +1,5 @@
 import type { EvalCheck, EvalCheckResult } from '../contracts/eval';
+import { atPointer as valueAtPointer } from './plan/references';
 
 /** What a check looks at: the case's run as it ended, its tool calls, and what the judges said. */
 export interface CheckedRun {
@@ -31,17 +32,11 @@ export function checkName(check: EvalCheck): string {
   return `rubric ${quote(check.rubric, 40)}`;
 }
 
-/** The value at an RFC 6901 JSON pointer, or undefined when the path does not exist. */
+/** The value at an RFC 6901 JSON pointer (the plans' own reader, src/core/plan/references.ts), or that there is none. */
 export function atPointer(value: unknown, pointer: string): { found: boolean; value?: unknown } {
-  if (pointer === '') return { found: true, value };
-  if (!pointer.startsWith('/')) return { found: false };
-  let node: unknown = value;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, key)) return { found: false };
-    node = (node as Record<string, unknown>)[key];
-  }
-  return { found: true, value: node };
+  if (pointer !== '' && !pointer.startsWith('/')) return { found: false };
+  const at = valueAtPointer(value, pointer);
+  return 'missing' in at ? { found: false } : { found: true, value: at.value };
 }
 
 /** Deep equality of JSON values. */
@@ -127,16 +122,40 @@ export function judgeGoal(rubric: string, goal: string, answer: string): string 
   ].join('\n\n');
 }
 
-/** The score a judge's answer gives (its first JSON object's `score`, or a bare number), clamped to 0…1. */
-export function judgeScore(answer: string): { score?: number; reason: string } {
-  const object = /\{[\s\S]*\}/.exec(answer)?.[0];
-  if (object) {
-    try {
-      const parsed = JSON.parse(object) as { score?: unknown; reason?: unknown };
-      if (typeof parsed.score === 'number' && Number.isFinite(parsed.score)) return { score: Math.min(1, Math.max(0, parsed.score)), reason: typeof parsed.reason === 'string' ? parsed.reason : '' };
-    } catch {
-      // Not JSON: try a bare number below.
+/** `{` positions `jsonObjects` tries: a reply full of braces must not cost quadratic time. */
+const MAX_OBJECT_STARTS = 50;
+
+/** The JSON objects in a text, in order: each `{` and its balanced `}` (braces in strings skipped), parsed. */
+function* jsonObjects(text: string): Generator<unknown> {
+  let start = text.indexOf('{');
+  for (let tried = 0; start !== -1 && tried < MAX_OBJECT_STARTS; start = text.indexOf('{', start + 1), tried += 1) {
+    let [depth, inString, end] = [0, false, -1];
+    for (let index = start; index < text.length && end === -1; index += 1) {
+      const char = text[index];
+      if (inString) {
+        if (char === '\\') index += 1;
+        else if (char === '"') inString = false;
+      } else if (char === '"') inString = true;
+      else if (char === '{') depth += 1;
+      else if (char === '}' && --depth === 0) end = index;
     }
+    if (end === -1) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.slice(start, end + 1));
+    } catch {
+      // Braces that are not JSON (`{be polite}`): the next `{` may open an object.
+      continue;
+    }
+    yield parsed;
+  }
+}
+
+/** The score a judge's answer gives (its first JSON object with a numeric `score`, or a bare number), clamped to 0…1. */
+export function judgeScore(answer: string): { score?: number; reason: string } {
+  for (const parsed of jsonObjects(answer)) {
+    const { score, reason } = (parsed ?? {}) as { score?: unknown; reason?: unknown };
+    if (typeof score === 'number' && Number.isFinite(score)) return { score: Math.min(1, Math.max(0, score)), reason: typeof reason === 'string' ? reason : '' };
   }
   const bare = /^\s*(0(?:\.\d+)?|1(?:\.0+)?)\s*$/.exec(answer)?.[1];
   return bare !== undefined ? { score: Number(bare), reason: '' } : { reason: answer };

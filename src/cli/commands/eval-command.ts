@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EvalHandle, EvalReport } from '../../client';
+import { chosenVariants, parseSuite } from '../../client/eval-run';
 import { comparisonText } from '../../evals/report-compare';
 import { evalHtml } from '../../evals/report-html';
 import { evalTable } from '../../evals/report-table';
@@ -61,7 +62,7 @@ function printReport(report: EvalReport, options: EvalCommandOptions, runUrl: (w
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
-  process.stdout.write(`${evalTable(report, { color: process.stdout.isTTY === true && !process.env.NO_COLOR })}\n`);
+  process.stdout.write(`${evalTable(report, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }).trimEnd()}\n`);
   const [a, b] = options.compare ?? report.variants;
   if (a && b) process.stdout.write(`\n${comparisonText(report, a, b)}\n`);
 }
@@ -81,7 +82,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print the report as JSON (schema in docs/evals.md)')
     .action(async (suiteFile: string, options: EvalCommandOptions) => {
       const suite = readSuite(suiteFile);
-      if (options.compare && options.compare.length !== 2) throw new InvalidArgumentError('--compare takes two variant names: --compare a,b');
+      if (options.compare) {
+        if (options.compare.length !== 2) throw new InvalidArgumentError('--compare takes two variant names: --compare a,b');
+        // Checked before the eval starts: a name it does not run would only show up as an empty comparison at the end.
+        const running = chosenVariants(parseSuite(suite), options.variants).map((variant) => variant.name);
+        const unknown = options.compare.find((name) => !running.includes(name));
+        if (unknown !== undefined) throw new InvalidArgumentError(`--compare names two variants the eval runs (${running.join(', ')}), got "${unknown}"`);
+      }
       await withAgentConnection(async ({ agent, link }) => {
         const handle = await agent.startEval(suite, {
           ...(options.variants ? { variants: options.variants } : {}),
