@@ -8,6 +8,8 @@ import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createPlannerActivities, type PlannerDependencies } from './planner/plan-activity';
 import { createToolActivities } from './tool-activities';
 import { createEvalActivities } from './eval-activities';
+import type { AgentDefinition } from '../contracts/agent-definition';
+import { agentToolSpec } from '../core/sub-agents';
 
 /** What activities depend on; tests inject fakes here instead of mocking modules. */
 export interface ActivityDependencies {
@@ -24,6 +26,8 @@ export interface ActivityDependencies {
   toolsOnly?: boolean;
   /** Where tool outputs too large for history are stored (docs/outputs.md); unset: they are cut. @default none */
   outputs?: OutputStore;
+  /** Named agents offered as tools (`agent__<name>`, docs/sub-agents.md): listed in the catalogue. @default none */
+  agents?: readonly AgentDefinition[];
 }
 
 function plannerDependencies(model: ActivityDependencies['model']): PlannerDependencies | undefined {
@@ -64,7 +68,10 @@ export function createActivities(dependencies: ActivityDependencies = {}) {
   });
   if (dependencies.toolsOnly) return tools;
   const planner = plannerDependencies(dependencies.model);
-  return { ...tools, ...(planner ? createPlannerActivities(planner) : noModel), ...createEvalActivities() };
+  // The named agents join the catalogue as tools that run as child runs (the workflow's `agent` executor).
+  const agents = dependencies.agents ?? [];
+  const describeTools = async () => [...(await tools.describeTools()), ...agents.map(agentToolSpec)];
+  return { ...tools, describeTools, ...(planner ? createPlannerActivities(planner) : noModel), ...createEvalActivities() };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

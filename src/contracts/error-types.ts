@@ -6,6 +6,14 @@
 export const ERROR_TYPES = {
   /** The model's arguments for a tool were not JSON or failed the tool's input schema. Not retried. */
   toolInputInvalid: 'ToolInputInvalid',
+  /** A sub-agent's run ended without a final answer, or failed (docs/sub-agents.md). The parent goes on. */
+  subAgentFailed: 'SubAgentFailed',
+  /** An agent called an agent already working on the task (directly or through others). */
+  agentCycle: 'AgentCycle',
+  /** Agents called agents deeper than the limit. */
+  agentDepth: 'AgentDepthExceeded',
+  /** A step started more agent calls than the limit. */
+  agentFanOut: 'AgentFanOutExceeded',
   /** The model asked for a tool that no worker registered. No activity is scheduled. */
   toolUnknown: 'ToolUnknown',
   /** The model asked for a registered tool that this run does not allow. No activity is scheduled. */

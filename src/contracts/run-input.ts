@@ -1,35 +1,11 @@
 import { z } from 'zod';
 import { MAX_CALLS_PER_ANSWER_LIMIT, MAX_EDIT_BYTES_LIMIT } from './limits';
+import { BudgetSchema, PlanningSchema } from './budget';
 
 /** Longest goal (and system prompt): the run's input must fit a Temporal payload with room to spare. */
 export const GOAL_MAX_CHARACTERS = 100_000;
 
-export const BudgetSchema = z.object({
-  /** The budget is used up once input + output tokens reach this. */
-  maxTokens: z.number().int().min(1).optional(),
-  /** The budget is used up once the run has lasted this long (workflow time). */
-  maxWallTimeMs: z.number().int().min(1).optional(),
-  /** The budget is used up once the model calls cost this much, in USD (prices: the worker's price table). */
-  maxCostUsd: z.number().positive().optional(),
-  /**
-   * What happens when the budget is used up: `stop` (one last tool-less turn, then `budget_exceeded`) or `pause`
-   * (status `waiting_for_budget`, no model call, until a `raise-budget` Update raises it or the run is cancelled).
-   * @default 'stop'
-   */
-  onExhausted: z.enum(['stop', 'pause']).optional(),
-});
-export type Budget = z.infer<typeof BudgetSchema>;
-
-/** What `raise-budget` may set: new, higher limits. */
-export const BudgetRaiseSchema = z
-  .object({
-    maxTokens: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-    maxWallTimeMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-    maxCostUsd: z.number().positive().max(1e12).optional(),
-  })
-  .strict()
-  .refine((raise) => raise.maxTokens !== undefined || raise.maxWallTimeMs !== undefined || raise.maxCostUsd !== undefined, 'give at least one of maxTokens, maxWallTimeMs, maxCostUsd');
-export type BudgetRaise = z.infer<typeof BudgetRaiseSchema>;
+export { BudgetRaiseSchema, BudgetSchema, PlanningSchema, type Budget, type BudgetRaise } from './budget';
 
 /** What a caller says about a run. Evolve it by adding optional fields only. */
 /** Planning steps of a run when its input names none. */
@@ -74,7 +50,7 @@ export const AgentRunInputSchema = z.object({
    * `submit_plan`, a graph of calls with dependencies and references to earlier outputs, run eagerly in one step;
    * `dag` offers it too and tells the model to prefer it. @default 'react'
    */
-  planning: z.enum(['react', 'dag', 'auto']).optional(),
+  planning: PlanningSchema.optional(),
   /**
    * How the model is called. `activity`: a normal activity that reads the transcript with a query (its own task queue
    * and timeouts, visible in the UI while it runs, the state query answers during a model call). `local`: a local

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentDefinitionSchema } from './agent-definition';
 
 /** Retry policy of a tool, in plain milliseconds so it serializes into the tool catalogue. */
 export const RetrySpecSchema = z.object({
@@ -30,6 +31,11 @@ export const ExecutorSchema = z.discriminatedUnion('kind', [
     kind: z.literal('timer'),
     /** Longest wait accepted, in seconds. */
     maxSeconds: z.number().min(0).optional(),
+  }),
+  z.object({
+    /** A named agent (docs/sub-agents.md): a call is a child run of that agent with the goal it is given. */
+    kind: z.literal('agent'),
+    agent: AgentDefinitionSchema,
   }),
 ]);
 export type Executor = z.infer<typeof ExecutorSchema>;

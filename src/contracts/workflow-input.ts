@@ -95,6 +95,8 @@ export const AgentWorkflowInputSchema = AgentRunInputSchema.extend({
   costAttribute: z.boolean().optional(),
   /** Set by the workflow itself when it continues as new. */
   resume: ResumeStateSchema.optional(),
+  /** A sub-agent's run: the agents from the root run to this one (set by its parent; docs/sub-agents.md). */
+  agentPath: z.array(z.string().min(1).max(40)).max(10).optional(),
   /** A fork of another run (set by `fork`): where it comes from, and in its first run the transcript it starts from. */
   fork: ForkSeedSchema.optional(),
 });

@@ -67,6 +67,8 @@ export interface TaskResult {
   attempts?: number;
   /** Workflow time from scheduling to completion. */
   durationMs: number;
+  /** A sub-agent's call: the tokens and cost of its run, which count in its parent's usage. */
+  usage?: { inputTokens: number; outputTokens: number; costUsd?: number };
 }
 
 export interface ObservationEntry {

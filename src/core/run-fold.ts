@@ -125,6 +125,10 @@ export class RunFold {
       case 'call_finished':
       case 'call_denied':
         this.callEnded(event);
+        // A sub-agent's call carries its run's tokens and cost: they are its parent's too (not a model call of its own).
+        state.usage.inputTokens += event.inputTokens ?? 0;
+        state.usage.outputTokens += event.outputTokens ?? 0;
+        if (event.costUsd !== undefined) state.usage.costUsd = (state.usage.costUsd ?? 0) + event.costUsd;
         break;
       case 'approval_needed':
         if (event.callId) add(state.approvals, event.callId);

@@ -4,6 +4,7 @@ import { activeTracing } from '../observability/tracing';
 import { configureContentCapture } from '../observability/trace-content';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import type { AgentDefinition } from '../contracts/agent-definition';
 import { dataConverterFor } from '../codec/data-converter';
 import { loadModelConfig } from '../config/model-config';
 import { loadBuiltinToolsConfig, type BuiltinToolsConfig } from '../config/tools-config';
@@ -32,6 +33,8 @@ export interface AgentWorkerOptions {
   taskQueue?: string;
   /** Extra, user-defined tools, offered to agents next to the built-ins. @default [] */
   tools?: readonly AnyTool[];
+  /** Named agents its runs may call as tools (`agent__<name>`; docs/sub-agents.md). @default none */
+  agents?: readonly AgentDefinition[];
   /** Configuration of the built-in tools, or `false` to register none. @default loadBuiltinToolsConfig(process.env) */
   builtinTools?: BuiltinToolsConfig | false;
   /** How to reach the model. @default loadModelConfig(process.env) */
@@ -181,7 +184,9 @@ export async function createWorker(options: AgentWorkerOptions = {}): Promise<Wo
     namespace: config.namespace,
     ...(dataConverter ? { dataConverter } : {}),
     taskQueue,
-    activities: toolsOnly ? createActivities({ tools: registry, toolsOnly, ...toolSettings }) : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...toolSettings }),
+    activities: toolsOnly
+      ? createActivities({ tools: registry, toolsOnly, ...toolSettings })
+      : createActivities({ tools: registry, model: options.model ?? loadModelConfig(), ...toolSettings, ...(options.agents?.length ? { agents: options.agents } : {}) }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivities,

@@ -25,6 +25,19 @@ export class RunBudget {
     return { ...this.base, ...this.raisedSoFar };
   }
 
+  /** What is left of each limit in force (at least 1 of each, so a child given it can start), or undefined without a budget. */
+  left(): Budget | undefined {
+    const current = this.current();
+    if (!current) return undefined;
+    const { usage, startedAt } = this.used();
+    const used = { maxTokens: usage.inputTokens + usage.outputTokens, maxWallTimeMs: Date.now() - startedAt, maxCostUsd: usage.costUsd ?? 0 };
+    const left: Budget = {};
+    if (current.maxTokens !== undefined) left.maxTokens = Math.max(1, current.maxTokens - used.maxTokens);
+    if (current.maxWallTimeMs !== undefined) left.maxWallTimeMs = Math.max(1, current.maxWallTimeMs - used.maxWallTimeMs);
+    if (current.maxCostUsd !== undefined) left.maxCostUsd = Math.max(Number.EPSILON, current.maxCostUsd - used.maxCostUsd);
+    return left;
+  }
+
   /** The raised limits, for the next run of the chain (undefined when none was raised). */
   get raised(): BudgetRaise | undefined {
     return Object.keys(this.raisedSoFar).length > 0 ? { ...this.raisedSoFar } : undefined;

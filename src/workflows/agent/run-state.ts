@@ -240,6 +240,8 @@ export class RunState {
       ok: result.ok,
       durationMs: result.durationMs,
       ...(result.error ? { errorType: result.error.type } : {}),
+      // A sub-agent's tokens and cost count in its parent's usage (docs/sub-agents.md).
+      ...(result.usage ? usageFields(result.usage) : {}),
     });
   }
 

@@ -194,6 +194,13 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
     ...(resumed ? { resumed } : {}),
     ...(input.fork ? { lineage: input.fork.lineage } : {}),
     ...(input.recordedTools ? { recordedTools: input.recordedTools } : {}),
+    subAgents: {
+      path: input.agentPath ?? [],
+      parentGoal: input.goal,
+      budgetLeft: () => run.budget.left(),
+      flags: { ...(input.searchAttributes ? { searchAttributes: true } : {}), ...(input.costAttribute ? { costAttribute: true } : {}) },
+      started: 0,
+    },
     hooks: {
       onStart: (task) => {
         if (task.executor.kind !== 'question') inFlight.add(task.id);

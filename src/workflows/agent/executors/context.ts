@@ -4,6 +4,7 @@ import type { CarriedGate } from '../../../contracts/workflow-input';
 import type { RunWaits } from '../waits';
 import type { OutputBudget } from '../output-budget';
 import type { Semaphore } from '../semaphore';
+import type { SubAgentContext } from './agent';
 
 /** Notified as tasks start and finish (the run state and the UI details follow along). */
 export interface SchedulerHooks {
@@ -35,6 +36,8 @@ export interface ExecutionContext {
   lineage?: readonly string[];
   /** Tools answered from a recorded run (`recordedTools`). */
   recordedTools?: RecordedTools;
+  /** Named agents as tools: where this run is in the tree, and what its children may be given. */
+  subAgents?: SubAgentContext;
 }
 
 /** A task whose executor is of this kind. */

@@ -1,6 +1,7 @@
 import type { Executor } from '../../../contracts/tool-spec';
 import type { Task, TaskResult } from '../../../core/model';
 import { activityExecutor } from './activity';
+import { agentExecutor } from './agent';
 import type { ExecutionContext, TaskExecutor } from './context';
 import { questionExecutor } from './question';
 import { timerExecutor } from './timer';
@@ -13,6 +14,7 @@ export const EXECUTORS: { readonly [Kind in Executor['kind']]: TaskExecutor<Kind
   activity: activityExecutor,
   timer: timerExecutor,
   question: questionExecutor,
+  agent: agentExecutor,
 };
 
 /** Runs one task with the executor its kind names. */

@@ -1,0 +1,133 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { AgentDefinition } from '../../src/contracts/agent-definition';
+import type { AgentRunResult } from '../../src/contracts/run-result';
+import { compileScript, type Script } from '../../src/scripted-model/script';
+import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
+import { historyEvents, recordHistory, toolMessagesByCallId } from '../helpers/agent';
+import { withTestWorker, type TestWorkerContext } from '../helpers/temporal';
+import { createTestTools } from '../helpers/test-tools';
+
+const agent = (name: string, extra: Partial<AgentDefinition> = {}): AgentDefinition => ({ name, description: `the ${name} agent`, instructions: `You are ${name}.`, model: `${name}-model`, ...extra });
+
+const AGENTS: AgentDefinition[] = [
+  agent('researcher', { tools: ['sleep'], budget: { maxTokens: 1_000_000 } }),
+  agent('looper', { tools: ['agent__looper'] }),
+  agent('stuck', { tools: ['sleep'], maxSteps: 1 }),
+  agent('slow', { tools: ['blocked'] }),
+];
+
+/** One script per agent's model: each call to an agent is a run of its own with the agent's model. */
+const SCRIPTS: Record<string, Script> = {
+  'researcher-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'research', ms: 10 } }] }, { content: 'found: {{goal}}' }] },
+  'looper-model': { turns: [{ toolCalls: [{ name: 'agent__looper', arguments: { goal: 'again' } }] }, { content: 'looper saw {{observations}}' }] },
+  'stuck-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'stuck', ms: 10 } }], repeat: 5 }] },
+  'slow-model': { turns: [{ toolCalls: [{ name: 'blocked', arguments: { label: 'slow-agent' } }] }, { content: 'never' }] },
+};
+
+async function withAgents<T>(parentScript: Script, body: (context: TestWorkerContext & { model: ScriptedModelServer; testTools: ReturnType<typeof createTestTools> }) => Promise<T>): Promise<T> {
+  const model = await startScriptedModel(compileScript(parentScript), { scriptsByModel: new Map(Object.entries(SCRIPTS).map(([name, script]) => [name, compileScript(script)])) });
+  const testTools = createTestTools();
+  try {
+    return await withTestWorker('sub-agents', (context) => body({ ...context, model, testTools }), {
+      tools: testTools.tools,
+      agents: AGENTS,
+      model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 },
+    });
+  } finally {
+    await model.close();
+  }
+}
+
+const childInput = async (handle: WorkflowHandle) => {
+  const started = (await historyEvents(handle))[0]?.workflowExecutionStartedEventAttributes;
+  return started;
+};
+
+describe('sub-agents: named agents as tools, each call a child run (docs/sub-agents.md)', () => {
+  jest.setTimeout(120_000);
+
+  it('calls agents in parallel as child runs whose answers come back as results and whose tokens count in the parent', async () => {
+    const parent = {
+      turns: [
+        {
+          toolCalls: [
+            { name: 'agent__researcher', arguments: { goal: 'topic A' } },
+            { name: 'agent__researcher', arguments: { goal: 'topic B' } },
+          ],
+        },
+        { content: 'both: {{observations}}' },
+      ],
+    };
+    await withAgents(parent, async ({ client, taskQueue }) => {
+      // The id is the recorded history's name: the replay test replays it under that workflow id (children's ids follow it).
+      const workflowId = 'agent-sub-agents';
+      const result = (await client.workflow.execute('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Research two topics', budget: { maxTokens: 50_000 } }] })) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 2, failed: 0 } });
+      expect(result.answer).toContain('found: topic A');
+      expect(result.answer).toContain('found: topic B');
+      const children = await Promise.all(['s1-1', 's1-2'].map(async (callId) => (await client.workflow.getHandle(`${workflowId}.${callId}`).result()) as AgentRunResult));
+      // The parent's usage is its own two model calls plus its children's.
+      const childTokens = children.reduce((sum, child) => sum + child.usage.inputTokens + child.usage.outputTokens, 0);
+      expect(childTokens).toBeGreaterThan(0);
+      expect(result.usage.modelCalls).toBe(2);
+      expect(result.usage.inputTokens + result.usage.outputTokens).toBeGreaterThan(childTokens);
+      // A child: the agent's instructions, its own tools, a budget never above what its parent had left, its summary.
+      const started = await childInput(client.workflow.getHandle(`${workflowId}.s1-1`));
+      expect(started?.parentWorkflowExecution?.workflowId).toBe(workflowId);
+      const description = await client.workflow.getHandle(`${workflowId}.s1-1`).describe();
+      expect(await description.staticSummary()).toBe('researcher, for "Research two topics": topic A');
+      await recordHistory(client.workflow.getHandle(workflowId), 'agent-sub-agents');
+    });
+  });
+
+  it('gives children at most what the parent has left of its budget', async () => {
+    await withAgents({ turns: [{ toolCalls: [{ name: 'agent__researcher', arguments: { goal: 'cheap' } }] }, { content: 'done' }] }, async ({ client, taskQueue }) => {
+      const workflowId = `${taskQueue}-budget`;
+      await client.workflow.execute('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Within a budget', budget: { maxTokens: 50_000 } }] });
+      const childHistory = await historyEvents(client.workflow.getHandle(`${workflowId}.s1-1`));
+      const payload = childHistory[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const input = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString('utf8')) as { budget?: { maxTokens?: number }; agentPath?: string[]; systemPrompt?: string };
+      // The agent's own limit is a million tokens; its parent had under 50,000 left.
+      expect(input.budget?.maxTokens).toBeLessThan(50_000);
+      expect(input).toMatchObject({ agentPath: ['researcher'], systemPrompt: 'You are researcher.' });
+    });
+  });
+
+  it('refuses a cycle, and tells the parent of a child that ended without an answer as a typed tool error', async () => {
+    const parent = {
+      turns: [
+        {
+          toolCalls: [
+            { name: 'agent__looper', arguments: { goal: 'loop' } },
+            { name: 'agent__stuck', arguments: { goal: 'never finish' } },
+          ],
+        },
+        { content: 'parent saw {{observations}}' },
+      ],
+    };
+    await withAgents(parent, async ({ client, taskQueue }) => {
+      const workflowId = `${taskQueue}-failures`;
+      const result = (await client.workflow.execute('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Try the broken agents' }] })) as AgentRunResult;
+      // The parent is final: the looper answered (its own call of itself was refused), the stuck one failed as a tool.
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 1 } });
+      const looper = (await client.workflow.getHandle(`${workflowId}.s1-1`).result()) as AgentRunResult;
+      expect(looper.answer).toContain('AgentCycle');
+      expect(looper.answer).toContain('looper → looper');
+      const messages = await toolMessagesByCallId(client.workflow.getHandle(workflowId));
+      expect([...messages.values()].some((message) => message.includes('SubAgentFailed') && message.includes('agent stuck ended max_steps'))).toBe(true);
+    });
+  });
+
+  it('cancelling the parent cancels its running children, whose tools stop', async () => {
+    await withAgents({ turns: [{ toolCalls: [{ name: 'agent__slow', arguments: { goal: 'take forever' } }] }, { content: 'never' }] }, async ({ client, taskQueue, testTools }) => {
+      const workflowId = `${taskQueue}-cancel`;
+      const handle = await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Wait on a slow agent' }] });
+      await testTools.gates.started('slow-agent');
+      await handle.cancel();
+      expect(((await handle.result()) as AgentRunResult).status).toBe('cancelled');
+      const child = (await client.workflow.getHandle(`${workflowId}.s1-1`).result()) as AgentRunResult;
+      expect(child.status).toBe('cancelled');
+      expect(testTools.handlerCalls.get('blocked')).toBe(1);
+    });
+  });
+});
