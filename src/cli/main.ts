@@ -49,6 +49,7 @@ type Register = (program: Command) => void;
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const COMMAND_MODULES: ReadonlyArray<{ names: () => readonly string[]; load: () => Register }> = [
   { names: () => ['run'], load: () => (require('./commands/run-command') as Record<'registerRunCommand', Register>).registerRunCommand },
+  { names: () => ['agents'], load: () => (require('./commands/agents-command') as Record<'registerAgentsCommand', Register>).registerAgentsCommand },
   { names: () => ['status', 'result', 'cancel', 'list'], load: () => (require('./commands/inspect-commands') as Record<'registerInspectCommands', Register>).registerInspectCommands },
   { names: () => ['pending', 'approve', 'deny', 'reply'], load: () => (require('./commands/interaction-commands') as Record<'registerInteractionCommands', Register>).registerInteractionCommands },
   { names: () => simpleInteractions().map((spec) => spec.simple.command), load: () => (require('./commands/table-commands') as Record<'registerTableCommands', Register>).registerTableCommands },

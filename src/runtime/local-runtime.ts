@@ -4,6 +4,7 @@ import { AgentClient } from '../client';
 import { PRIVATE_TASK_QUEUE_PREFIX } from '../client/worker-advice';
 import { connectClient, TemporalConnectionLostError } from '../config/connect';
 import type { TemporalConfig } from '../config/temporal-config';
+import type { AgentDefinition } from '../contracts/agent-definition';
 import { mcpServersFor } from '../mcp/config';
 import { loadBuiltinToolsConfig } from '../config/tools-config';
 import { withoutBlankVariables } from '../config/parse-environment';
@@ -26,6 +27,8 @@ export interface LocalRuntimeOptions {
   script?: string;
   /** MCP configuration whose servers' tools the worker offers too (`--mcp-config`). @default $DURABLE_AGENT_MCP_CONFIG */
   mcpConfig?: string;
+  /** Named agents the worker's runs may call as tools (`agent__<name>`; docs/sub-agents.md). @default none */
+  agents?: readonly AgentDefinition[];
   /**
    * Retry an MCP server that fails to start in the background and offer its tools once it connects (a long-lived
    * runtime); otherwise it is warned about and its tools are left out (a one-shot command). @default false
@@ -170,7 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // With retries, the worker gets the MCP pool itself: the tools of a server that connects later join its catalogue.
     const served = options.retryMcpServers && mcp ? { tools: builtins, mcp } : { tools };
     const worker = startInBackground(async () =>
-      createWorker({ config, connection, taskQueue, ...served, builtinTools: false, outputs: outputs ?? false, model: model.config, workflowBundle: await workflowBundle }),
+      createWorker({ config, connection, taskQueue, ...served, builtinTools: false, outputs: outputs ?? false, model: model.config, workflowBundle: await workflowBundle, ...(options.agents?.length ? { agents: options.agents } : {}) }),
     );
     cleanup.add(() => worker.stop());
     if (!options.returnBeforeWorker) await worker.ready;

@@ -68,7 +68,7 @@ describe('executors', () => {
       expect(executor.kind).toBe(kind);
       expect(typeof executor.run).toBe('function');
     }
-    expect(Object.keys(EXECUTORS).sort()).toEqual(['activity', 'question', 'timer']);
+    expect(Object.keys(EXECUTORS).sort()).toEqual(['activity', 'agent', 'question', 'timer']);
   });
 });
 

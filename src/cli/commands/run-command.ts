@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfiguredAgents, type ConfiguredAgents } from '../../agents/agent-files';
 import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { PRIVATE_RUN_CANCEL_GRACE_MS, startLocalRuntime, type LocalRuntime } from '../../runtime';
+import { AGENT_TOOL_PREFIX, type AgentDefinition } from '../../contracts/agent-definition';
+import { agentRunSettings } from '../../core/sub-agents';
 import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../core/approval-gates';
 import { matchesToolName } from '../../core/tool-patterns';
 import { installCliRuntime } from '../cli-runtime';
@@ -38,6 +41,8 @@ interface RunOptions {
   toolsFrom?: string;
   unmatched?: 'live' | 'refuse';
   script?: string;
+  agent?: string;
+  agents?: string;
   id?: string;
   detach?: boolean;
   json?: boolean;
@@ -46,29 +51,36 @@ interface RunOptions {
 /** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
 const CANCEL_GRACE_MS = PRIVATE_RUN_CANCEL_GRACE_MS;
 
-/** The run's budget from `--max-tokens`, `--max-time`, `--max-cost` and `--on-budget`, or nothing when none is set. */
-function budgetFrom(options: RunOptions): Pick<AgentRunInput, 'budget'> {
+/**
+ * The run's budget from `--max-tokens`, `--max-time`, `--max-cost` and `--on-budget` over the `--agent`'s budget (each
+ * flag replaces its own limit), or nothing when none is set.
+ */
+function budgetFrom(options: RunOptions, base: AgentRunInput['budget'] = {}): Pick<AgentRunInput, 'budget'> {
   const limits = {
+    ...base,
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
     ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}),
     ...(options.maxCost !== undefined ? { maxCostUsd: options.maxCost } : {}),
   };
-  if (Object.keys(limits).length === 0) {
+  if (Object.keys(limits).filter((key) => key !== 'onExhausted').length === 0) {
     if (options.onBudget) throw new InvalidArgumentError('--on-budget needs a budget: add --max-tokens, --max-time or --max-cost.');
     return {};
   }
   return { budget: { ...limits, ...(options.onBudget ? { onExhausted: options.onBudget } : {}) } };
 }
 
-function inputFrom(goalWords: string[], options: RunOptions): AgentRunInput {
+/** The run's input: the `--agent`'s settings (docs/sub-agents.md), then the flags given, which override them. */
+function inputFrom(goalWords: string[], options: RunOptions, agent?: AgentDefinition): AgentRunInput {
+  const settings = agent ? agentRunSettings(agent) : {};
   return validateRunInput({
+    ...settings,
     goal: goalWords.join(' '),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}),
     // `--tools ""` is an empty allowlist (no tools), never "all": the workflow treats [] as none.
     ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
     ...(options.model ? { model: options.model } : {}),
-    ...budgetFrom(options),
+    ...budgetFrom(options, settings.budget),
     ...systemPromptOf(options),
     ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
@@ -118,14 +130,40 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
   }
 }
 
+/** What the errors of {@link checkToolNames} call the run's tool lists: the flags, or the `--agent`'s fields. */
+interface ToolListLabels {
+  tools: string;
+  requireApproval: string;
+}
+
+function toolListLabels(options: RunOptions, agent: AgentDefinition | undefined): ToolListLabels {
+  const from = (flag: string, given: unknown, field: keyof AgentDefinition) => (given === undefined && agent?.[field] !== undefined ? `\`${field}\` of agent ${agent.name}` : flag);
+  return { tools: from('--tools', options.tools, 'tools'), requireApproval: from('--require-approval', options.requireApproval, 'requireApproval') };
+}
+
+/**
+ * `--agent NAME`: its definition among the configured agents (`--agents DIR`, else `$DURABLE_AGENT_AGENTS_DIR`).
+ * @throws InvalidArgumentError when no folder is configured or none of its agents has that name, listing them
+ */
+function chosenAgent(name: string | undefined, configured: ConfiguredAgents | undefined): AgentDefinition | undefined {
+  if (name === undefined) return undefined;
+  if (!configured) {
+    throw new InvalidArgumentError(`--agent ${name} needs the agents folder: give --agents DIR or set DURABLE_AGENT_AGENTS_DIR (a folder of <name>.md files, one per agent: docs/sub-agents.md).`);
+  }
+  const agent = configured.agents.find((candidate) => candidate.name === name);
+  if (agent) return agent;
+  const known = configured.agents.length ? `its agents: ${configured.agents.map((candidate) => candidate.name).join(', ')}` : 'it has none';
+  throw new InvalidArgumentError(`No agent named "${name}" in ${configured.folder} (${known}). List them with \`durable-agent agents\`.`);
+}
+
 /**
  * `--tools` and `--require-approval` against the tools the worker will serve (built-ins and MCP servers'), before
  * anything starts listening. Tools of other queues are known only to their workers: with `--tool-queues` the run
  * checks those names against the whole catalogue itself.
  */
-function checkToolNames(input: AgentRunInput, available: readonly string[]): void {
+function checkToolNames(input: AgentRunInput, available: readonly string[], labels: ToolListLabels = { tools: '--tools', requireApproval: '--require-approval' }): void {
   if (input.toolQueues?.length) return;
-  for (const [flag, names] of [['--tools', input.allowedTools], ['--require-approval', input.requireApproval]] as const) {
+  for (const [flag, names] of [[labels.tools, input.allowedTools], [labels.requireApproval, input.requireApproval]] as const) {
     const unknown = (names ?? []).filter((name) => !available.some((tool) => matchesToolName(name, tool)));
     if (unknown.length > 0) {
       throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${available.join(', ')}.`);
@@ -298,11 +336,16 @@ export function registerRunCommand(program: Command): void {
     .option('--tools-from <run-id>', "answer tool calls from that run's recording when tool and arguments match (docs/forks.md)")
     .addOption(new Option('--unmatched <what>', 'with --tools-from: a call the recording lacks runs live (default) or is refused').choices([...UNMATCHED_CHOICES]))
     .option('--script <file>', 'answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
+    .option('--agent <name>', "run this agent of the agents folder: its instructions, model, tools, planning, budget and approvals, each overridden by the flag given (docs/sub-agents.md)")
+    .option('--agents <dir>', 'the folder of agent files, one <name>.md per agent; the run may call them as tools agent__<name> (default: $DURABLE_AGENT_AGENTS_DIR)')
     .option('--id <id>', 'workflow id of the run (default: agent-<date>-<random>); an id already used is refused')
     .option('--detach', 'start the run on a running server and worker, print its id, and return')
     .option('--json', 'print the result as JSON (schema in docs/cli.md)')
     .action(async (goalWords: string[], options: RunOptions) => {
-      const input = inputFrom(goalWords, options);
+      const configured = loadConfiguredAgents(options.agents);
+      const agent = chosenAgent(options.agent, configured);
+      const input = inputFrom(goalWords, options, agent);
+      const agents = configured?.agents ?? [];
       if (options.detach) return startDetached(input, options);
       const json = Boolean(options.json);
       const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -326,7 +369,9 @@ export function registerRunCommand(program: Command): void {
           returnBeforeWorker: true,
           ...(options.script ? { script: options.script } : {}),
           ...(options.mcpConfig ? { mcpConfig: options.mcpConfig } : {}),
-          checkTools: (names) => checkToolNames(input, names),
+          ...(agents.length ? { agents } : {}),
+          // The agents are tools of the run too (`agent__<name>`): an agent's `tools` may name them.
+          checkTools: (names) => checkToolNames(input, [...names, ...agents.map((each) => `${AGENT_TOOL_PREFIX}${each.name}`)], toolListLabels(options, agent)),
           // A taken --id is refused before the worker is built (seconds of bundling); `start` checks again.
           ...(id ? { beforeWorker: (agent: AgentClient) => agent.ensureIdFree(id) } : {}),
         });
