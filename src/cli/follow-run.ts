@@ -106,7 +106,8 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
   };
   const following = follow();
   // The model's text as it writes, under the progress (docs/streaming.md); it ends with the run or the follow.
-  const texting = view?.text ? followText(handle, (chunk) => view.text?.(chunk), stop.signal) : Promise.resolve();
+  // A chunk read just as the run ended is not drawn after the answer: nothing is shown once the follow settled.
+  const texting = view?.text ? followText(handle, (chunk) => (settled ? undefined : view.text?.(chunk)), stop.signal) : Promise.resolve();
 
   /** Probes the server; rejects when it stayed unreachable for the grace period (a refused connection is immediate). */
   const watchServer = async (): Promise<never> => {

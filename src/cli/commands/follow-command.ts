@@ -17,6 +17,11 @@ const QUERY_TIMEOUT_MS = 3_000;
  * read this much longer (for what was already there), then following stops.
  */
 const DRAIN_AFTER_OUTSIDE_END_MS = 1_000;
+/**
+ * Once the log has ended, how long the model's text may take to end too (its last call's `done` comes from a query,
+ * which a loaded machine may answer late); the text stream ends with the run, so this is only a bound.
+ */
+const TEXT_DRAIN_MS = 10_000;
 
 /**
  * Checks that the run exists and, while it runs, that a worker answers for it (its live event log is read through a
@@ -73,7 +78,7 @@ export function registerFollowCommand(program: Command): void {
         }
         // The same answer as `result`: a run ended from outside rejects here, with its own message (exit 1).
         const result = await ending;
-        await within(texting, DRAIN_AFTER_OUTSIDE_END_MS);
+        await within(texting, TEXT_DRAIN_MS);
         inline.end();
         if (!options.json) {
           process.stdout.write(`Run ${id} ended: ${result.status}.\n`);
