@@ -14,9 +14,10 @@ import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTim
 import { engineOverhead, historyGrowth, parallelSpeedup, PEER_MODELS, stepsScript, type OverheadFigures } from './scenarios';
 import { throughput, type ThroughputFigures } from './throughput';
 import { settingsMarkdown, workerSettings } from './settings';
+import { subAgentCost, subAgentsMarkdown } from './sub-agents';
 import { tracingMarkdown, tracingOverhead } from './tracing';
 
-type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings' | 'tracing' | 'evals';
+type Section = 'planning' | 'peers' | 'memory' | 'anatomy' | 'settings' | 'tracing' | 'evals' | 'subagents';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -84,12 +85,13 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
 /**
  * `npm run bench [-- --quick]`: every figure measured side by side in one run; results to bench/RESULTS.md.
  * `npm run bench -- planning` measures section 6 (ReAct versus DAG) alone, `-- peers` sections 2 and 3 with the
- * peer beside them, `-- memory` section 5, `-- tracing` sections 2 and 3 with OpenTelemetry tracing off and on, `-- evals` an eval's wall time; their
+ * peer beside them, `-- memory` section 5, `-- tracing` sections 2 and 3 with OpenTelemetry tracing off and on, `-- evals` an eval's wall time, `-- subagents`
+ * a fan-out to sub-agents against the same work in one agent; their
  * results go to test-artifacts/bench/.
  */
 async function main(): Promise<void> {
   const command = new Command('bench')
-    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings', 'tracing', 'evals']))
+    .addArgument(new Argument('[section]', 'measure only this section (results go to test-artifacts/, not bench/)').choices(['planning', 'peers', 'memory', 'anatomy', 'settings', 'tracing', 'evals', 'subagents']))
     .option('--quick', 'small sizes, for a smoke test (results go to test-artifacts/, not bench/)')
     .parse(process.argv);
   const options = command.opts<{ quick?: boolean }>();
@@ -145,6 +147,12 @@ async function main(): Promise<void> {
       log('evals: one suite × 2 variants at concurrency 1 and 10…');
       const evals = await evalCost(harness, { cases: quick ? 10 : 50, toolMs: 10, concurrencies: [1, 10], rounds: quick ? 1 : 2 }, log);
       writeSection('evals', 'what an eval costs', `npm run bench -- evals${suffix}`, evalsMarkdown(evals, '## What an eval costs'), { evals });
+      return;
+    }
+    if (section === 'subagents') {
+      log('subagents: a fan-out to 5 sub-agents against the same work in one agent…');
+      const subAgents = await subAgentCost(harness, { children: 5, callMs: 200, rounds: quick ? 1 : 3 }, log);
+      writeSection('subagents', 'what sub-agents cost', `npm run bench -- subagents${suffix}`, subAgentsMarkdown(subAgents, '## What sub-agents cost'), { subAgents });
       return;
     }
     if (section === 'memory') {
