@@ -2,6 +2,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowH
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
 import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
+import { AGENT_TOOL_PREFIX } from '../contracts/agent-definition';
 import type { AgentRunResult } from '../contracts/run-result';
 import type { AgentState } from '../contracts/agent-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
@@ -40,6 +41,11 @@ export interface RunDescription {
   forkOf?: string;
   forkedAtStep?: number;
 }
+
+/** Separates the call ids of a path through sub-agents (`s1-1/s2-1`). */
+export const CALL_PATH_SEPARATOR = '/';
+/** How long `pending` waits for a run's live state to find its sub-agents. */
+const CHILD_READ_TIMEOUT_MS = 5_000;
 
 /** Where a fork came from, as its memo says (nothing for another run, or a memo it does not recognise). */
 function forkOrigin(memo: unknown): Pick<RunDescription, 'forkOf' | 'forkedAtStep'> {
@@ -139,23 +145,59 @@ export class AgentRunHandle {
     }
   }
 
-  /** Calls waiting for a decision and questions waiting for an answer (needs a worker). */
+  /**
+   * Calls waiting for a decision and questions waiting for an answer (needs a worker), the run's own and those of its
+   * sub-agents (docs/sub-agents.md): a sub-agent's call id is a path, `s1-1/s2-1` (call s2-1 of the agent that call s1-1
+   * started), which `approve`, `deny` and `reply` take on this run's handle.
+   */
   async pending(): Promise<Pending> {
-    return this.notFoundAware(() => this.interaction.pending());
+    const own = await this.notFoundAware(() => this.interaction.pending());
+    const children = await this.runningAgents().catch(() => []);
+    for (const { callId, agent, handle } of children) {
+      const theirs = await handle.pending().catch(() => undefined);
+      if (!theirs) continue;
+      for (const approval of theirs.approvals) own.approvals.push({ ...approval, callId: `${callId}${CALL_PATH_SEPARATOR}${approval.callId}`, agents: [agent, ...(approval.agents ?? [])] });
+      for (const question of theirs.questions) own.questions.push({ ...question, questionId: `${callId}${CALL_PATH_SEPARATOR}${question.questionId}`, agents: [agent, ...(question.agents ?? [])] });
+    }
+    return own;
   }
 
-  /** Approves a gated call, optionally with edited arguments. @throws InteractionRefusedError */
+  /** The sub-agents this run has running: its calls of `agent__<name>` tools, each a child run `<id>.<call id>`. */
+  private async runningAgents(): Promise<Array<{ callId: string; agent: string; handle: AgentRunHandle }>> {
+    const state = await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS });
+    return state.pending
+      .filter((call) => call.tool.startsWith(AGENT_TOOL_PREFIX))
+      .map((call) => ({ callId: call.id, agent: call.tool.slice(AGENT_TOOL_PREFIX.length), handle: new AgentRunHandle(this.client, `${this.workflowId}.${call.id}`, this.namespace) }));
+  }
+
+  /** The handle a call id names: this run's for its own calls, a sub-agent's for a path (`s1-1/s2-1`). */
+  private route(id: string): { handle: AgentRunHandle; id: string } {
+    const at = id.indexOf(CALL_PATH_SEPARATOR);
+    if (at < 0) return { handle: this, id };
+    return { handle: new AgentRunHandle(this.client, `${this.workflowId}.${id.slice(0, at)}`, this.namespace), id: id.slice(at + 1) };
+  }
+
+  /** Approves a gated call (a sub-agent's by its path), optionally with edited arguments. @throws InteractionRefusedError */
   async approve(callId: string, options: { arguments?: Record<string, unknown> } = {}): Promise<void> {
+    const target = this.route(callId);
+    if (target.handle !== this) return target.handle.approve(target.id, options);
     await this.toRunning(() => this.interaction.decide({ callId, decision: 'approve', ...(options.arguments ? { arguments: options.arguments } : {}) }));
   }
 
-  /** Denies a gated call; the model sees `ToolDenied` with the reason. @throws InteractionRefusedError */
+  /** Denies a gated call (a sub-agent's by its path); the model sees `ToolDenied` with the reason. @throws InteractionRefusedError */
   async deny(callId: string, reason?: string): Promise<void> {
+    const target = this.route(callId);
+    if (target.handle !== this) return target.handle.deny(target.id, reason);
     await this.toRunning(() => this.interaction.decide({ callId, decision: 'deny', ...(reason ? { reason } : {}) }));
   }
 
-  /** Answers the model's open question (`ask_user`). @throws InteractionRefusedError */
+  /** Answers the model's open question (`ask_user`; a sub-agent's by its path). @throws InteractionRefusedError */
   async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
+    const target = questionId !== undefined ? this.route(questionId) : undefined;
+    if (target && target.handle !== this) {
+      const answered = await target.handle.reply(text, target.id);
+      return { questionId: `${questionId?.slice(0, questionId.indexOf(CALL_PATH_SEPARATOR))}${CALL_PATH_SEPARATOR}${answered.questionId}` };
+    }
     return this.toRunning(() => this.interaction.reply(text, questionId));
   }
 

@@ -48,6 +48,8 @@ export const PendingApprovalSchema = z.object({
   step: z.number().int(),
   askedAt: z.number(),
   expiresAt: z.number(),
+  /** A sub-agent's call (docs/sub-agents.md): the agents it is in, from this run's child down (its `callId` is a path). */
+  agents: z.array(z.string()).optional(),
 });
 export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
 
@@ -58,6 +60,8 @@ export const PendingQuestionSchema = z.object({
   step: z.number().int(),
   askedAt: z.number(),
   expiresAt: z.number(),
+  /** A sub-agent's question: the agents it is in (its `questionId` is a path). */
+  agents: z.array(z.string()).optional(),
 });
 export type PendingQuestion = z.infer<typeof PendingQuestionSchema>;
 

@@ -3,7 +3,7 @@ import { defineMcpTool } from './mcp-tool';
 import { sendToLiveRun } from './run-access';
 import { RUN_ID } from './tool-inputs';
 
-const CALL_ID = z.string().min(1).describe('The call id, as pending shows it (s<step>-<n>).');
+const CALL_ID = z.string().min(1).describe('The call id, as pending shows it (s<step>-<n>, or a sub-agent\'s path such as s1-1/s2-1).');
 
 /** `approve`: lets a gated call run, optionally with edited arguments. */
 export const approveTool = defineMcpTool({

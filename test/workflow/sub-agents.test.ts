@@ -5,6 +5,8 @@ import { compileScript, type Script } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
 import { historyEvents, recordHistory, toolMessagesByCallId } from '../helpers/agent';
 import { withTestWorker, type TestWorkerContext } from '../helpers/temporal';
+import { until } from '../helpers/until';
+import { AgentRunHandle } from '../../src/client';
 import { createTestTools } from '../helpers/test-tools';
 
 const agent = (name: string, extra: Partial<AgentDefinition> = {}): AgentDefinition => ({ name, description: `the ${name} agent`, instructions: `You are ${name}.`, model: `${name}-model`, ...extra });
@@ -14,6 +16,8 @@ const AGENTS: AgentDefinition[] = [
   agent('looper', { tools: ['agent__looper'] }),
   agent('stuck', { tools: ['sleep'], maxSteps: 1 }),
   agent('slow', { tools: ['blocked'] }),
+  agent('gated', { tools: ['sleep'], requireApproval: ['sleep'] }),
+  agent('asker', { tools: ['ask_user'] }),
 ];
 
 /** One script per agent's model: each call to an agent is a run of its own with the agent's model. */
@@ -22,6 +26,8 @@ const SCRIPTS: Record<string, Script> = {
   'looper-model': { turns: [{ toolCalls: [{ name: 'agent__looper', arguments: { goal: 'again' } }] }, { content: 'looper saw {{observations}}' }] },
   'stuck-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'stuck', ms: 10 } }], repeat: 5 }] },
   'slow-model': { turns: [{ toolCalls: [{ name: 'blocked', arguments: { label: 'slow-agent' } }] }, { content: 'never' }] },
+  'gated-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'gated', ms: 10 } }] }, { content: 'gated done' }] },
+  'asker-model': { turns: [{ toolCalls: [{ name: 'ask_user', arguments: { question: 'Which color?' } }] }, { content: 'asked: {{observations}}' }] },
 };
 
 async function withAgents<T>(parentScript: Script, body: (context: TestWorkerContext & { model: ScriptedModelServer; testTools: ReturnType<typeof createTestTools> }) => Promise<T>): Promise<T> {
@@ -115,6 +121,38 @@ describe('sub-agents: named agents as tools, each call a child run (docs/sub-age
       expect(looper.answer).toContain('looper → looper');
       const messages = await toolMessagesByCallId(client.workflow.getHandle(workflowId));
       expect([...messages.values()].some((message) => message.includes('SubAgentFailed') && message.includes('agent stuck ended max_steps'))).toBe(true);
+    });
+  });
+
+  it("lists a child's approvals and questions in the parent's pending, with their path, and takes their answers through the parent", async () => {
+    const parent = {
+      turns: [
+        {
+          toolCalls: [
+            { name: 'agent__gated', arguments: { goal: 'sleep, once approved' } },
+            { name: 'agent__asker', arguments: { goal: 'ask for a color' } },
+          ],
+        },
+        { content: 'parent saw {{observations}}' },
+      ],
+    };
+    await withAgents(parent, async ({ client, taskQueue }) => {
+      const workflowId = `${taskQueue}-people`;
+      await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Work with people through agents' }] });
+      const handle = new AgentRunHandle(client, workflowId, 'default');
+      const pending = await until('the children waiting for people', async () => {
+        const seen = await handle.pending();
+        return seen.approvals.length === 1 && seen.questions.length === 1 ? seen : undefined;
+      });
+      expect(pending.approvals[0]).toMatchObject({ callId: 's1-1/s1-1', tool: 'sleep', agents: ['gated'] });
+      expect(pending.questions[0]).toMatchObject({ questionId: 's1-2/s1-1', question: 'Which color?', agents: ['asker'] });
+      await handle.approve('s1-1/s1-1');
+      expect(await handle.reply('blue', 's1-2/s1-1')).toEqual({ questionId: 's1-2/s1-1' });
+      const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 2, failed: 0 } });
+      expect(result.answer).toContain('gated done');
+      expect(result.answer).toContain('blue');
+      await expect(handle.approve('s9-9/s1-1')).rejects.toThrow();
     });
   });
 
