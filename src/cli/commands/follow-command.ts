@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { NoWorkerAnsweredError, type AgentRunHandle, type ModelStreamChunk } from '../../client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NoWorkerAnsweredError, RunNotFoundError, type AgentClient, type AgentRunHandle, type ModelStreamChunk } from '../../client';
+import { CALL_PATH_SEPARATOR } from '../../client/run-handle';
+import { AGENT_TOOL_PREFIX } from '../../contracts/agent-definition';
 import { withAgentConnection } from '../agent-connection';
 import { EXIT_CODES } from '../exit-codes';
 import { approvalCommands, eventLine, replyCommand } from '../interaction-output';
@@ -44,6 +47,55 @@ function textObject(chunk: ModelStreamChunk): Record<string, unknown> {
   return { type: 'model_text', chunk: type, ...rest };
 }
 
+/** How long a sub-agent's run may take to appear after its call started (its parent starts it right after). */
+const CHILD_APPEARS_MS = 30_000;
+
+/** Where an event is in the tree of runs: the calls from the followed run down (`s1-1/s2-1`), and the agents. */
+interface Nesting {
+  path: string[];
+  agents: string[];
+}
+
+/**
+ * Prints one run's events (the followed run's, or a sub-agent's nested under the call that started it, docs/sub-agents.md):
+ * a call of an `agent__<name>` tool starts following that child's log, whose lines are indented under it.
+ */
+async function printEvents(agent: AgentClient, rootId: string, handle: AgentRunHandle, nesting: Nesting, options: { from: number; json: boolean; signal: AbortSignal }, write: (line: string) => void): Promise<void> {
+  const children: Array<Promise<void>> = [];
+  const indent = '    '.repeat(nesting.path.length);
+  const label = nesting.path.length ? `${indent}[${nesting.path.join('/')} ${nesting.agents.join('/')}] ` : '';
+  const pathOf = (callId: string) => [...nesting.path, callId].join(CALL_PATH_SEPARATOR);
+  for await (const event of handle.events({ from: options.from, signal: options.signal })) {
+    if (options.json) write(JSON.stringify(nesting.path.length ? { ...event, path: nesting.path.join(CALL_PATH_SEPARATOR), agents: nesting.agents } : event));
+    else {
+      write(`${label}${eventLine(event)}`);
+      if (event.type === 'approval_needed' && event.callId) for (const command of approvalCommands(rootId, pathOf(event.callId))) write(`${indent}    ${command}`);
+      if (event.type === 'question_asked' && event.callId) write(`${indent}    ${replyCommand(rootId, pathOf(event.callId), true)}`);
+    }
+    if (event.type === 'call_started' && event.callId && event.tool?.startsWith(AGENT_TOOL_PREFIX)) {
+      const child = agent.getHandle(`${handle.workflowId}.${event.callId}`);
+      const nested = { path: [...nesting.path, event.callId], agents: [...nesting.agents, event.tool.slice(AGENT_TOOL_PREFIX.length)] };
+      children.push(untilReadable(child, options.signal).then((ready) => (ready ? printEvents(agent, rootId, child, nested, { ...options, from: 0 }, write) : undefined)).catch(() => undefined));
+    }
+  }
+  await Promise.all(children);
+}
+
+/** Waits until a sub-agent's run exists (true), or gives up (false) after CHILD_APPEARS_MS or when following stops. */
+async function untilReadable(child: AgentRunHandle, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + CHILD_APPEARS_MS;
+  while (!signal.aborted && Date.now() < deadline) {
+    try {
+      await child.describe();
+      return true;
+    } catch (error) {
+      if (!(error instanceof RunNotFoundError)) throw error;
+      await sleep(200);
+    }
+  }
+  return false;
+}
+
 /** `follow`: a run's events as they come, until it ends. */
 export function registerFollowCommand(program: Command): void {
   program
@@ -66,16 +118,11 @@ export function registerFollowCommand(program: Command): void {
         const texting = showText
           ? followText(handle, (chunk) => (options.json ? process.stdout.write(`${JSON.stringify(textObject(chunk))}\n`) : inline.text(chunk)), stop.signal)
           : Promise.resolve();
-        for await (const event of handle.events({ from: options.from ?? 0, signal: stop.signal })) {
-          if (options.json) {
-            process.stdout.write(`${JSON.stringify(event)}\n`);
-            continue;
-          }
-          inline.end();
-          process.stdout.write(`${eventLine(event)}\n`);
-          if (event.type === 'approval_needed' && event.callId) for (const command of approvalCommands(id, event.callId)) process.stdout.write(`    ${command}\n`);
-          if (event.type === 'question_asked' && event.callId) process.stdout.write(`    ${replyCommand(id, event.callId, true)}\n`);
-        }
+        const write = (line: string) => {
+          if (!options.json) inline.end();
+          process.stdout.write(`${line}\n`);
+        };
+        await printEvents(agent, id, handle, { path: [], agents: [] }, { from: options.from ?? 0, json: options.json === true, signal: stop.signal }, write);
         // The same answer as `result`: a run ended from outside rejects here, with its own message (exit 1).
         const result = await ending;
         await within(texting, TEXT_DRAIN_MS);
