@@ -15,6 +15,8 @@ const REDRAW_MS = 1_000;
 const RETRY_MS = 300;
 /** Once the result is in, how long the last events (up to `run_ended`) may take to arrive for the final frame. */
 const LAST_EVENTS_MS = 2_000;
+/** Once the run ended, how long its model text may take to end too (a loaded machine reads its last chunks late). */
+const LAST_TEXT_MS = 10_000;
 /**
  * How long the server may be unreachable before `run` gives up. A server restarted within this time is
  * waited for (runs survive restarts); one that stays away ends the command with exit 4, not a silent hang.
@@ -106,7 +108,8 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
   };
   const following = follow();
   // The model's text as it writes, under the progress (docs/streaming.md); it ends with the run or the follow.
-  // A chunk read just as the run ended is not drawn after the answer: nothing is shown once the follow settled.
+  // Once the follow settled (the run ended and its last text was drawn, or the wait for it gave up), nothing more is
+  // drawn: a chunk read late would land after the answer.
   const texting = view?.text ? followText(handle, (chunk) => (settled ? undefined : view.text?.(chunk)), stop.signal) : Promise.resolve();
 
   /** Probes the server; rejects when it stayed unreachable for the grace period (a refused connection is immediate). */
@@ -129,6 +132,8 @@ export async function followRun(options: FollowOptions): Promise<FollowOutcome> 
     const outcome = await Promise.race([ended, interrupted, workerStopped, watching]);
     if (outcome.kind === 'ended' && view) {
       await within(following, LAST_EVENTS_MS);
+      // The model's text ends with the run too: its last chunks are drawn before the answer, never after it.
+      await within(texting, LAST_TEXT_MS);
       view.update(progress.hasEnded ? progress.state() : stateFromResult(outcome.result, options.maxSteps));
     }
     return outcome;
