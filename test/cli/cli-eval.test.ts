@@ -45,7 +45,7 @@ function expectCleanError(result: CliResult, code: number, message: string | Reg
 
 /** `durable-agent eval SUITE.json` as a user runs it (docs/evals.md). */
 describe('durable-agent eval', () => {
-  jest.setTimeout(90_000);
+  jest.setTimeout(240_000);
 
   it('runs a suite, prints the table and the comparison, writes the HTML report, exits 1 on a failed case and 0 when all pass', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'eval-cli-'));
@@ -70,9 +70,9 @@ describe('durable-agent eval', () => {
           const evalId = `${taskQueue}-mixed`;
           // Three evals at once: the text report with HTML, one that passes, one as JSON.
           const [shown, passed, json] = await Promise.all([
-            runCli(['eval', mixed, '--html', html, '--id', evalId, '--concurrency', '4'], env, 60_000),
-            runCli(['eval', passing], env, 60_000),
-            runCli(['eval', mixed, '--variants', 'b', '--json'], env, 60_000),
+            runCli(['eval', mixed, '--html', html, '--id', evalId, '--concurrency', '4'], env, 150_000),
+            runCli(['eval', passing], env, 150_000),
+            runCli(['eval', mixed, '--variants', 'b', '--json'], env, 150_000),
           ]);
 
           // Some case failed: exit 1; the table has a row per case and a summary line per variant, then the comparison.
