@@ -54,6 +54,8 @@ export interface StatusReport {
   live?: boolean;
   /** For a run waiting for people: the calls awaiting a decision and the open questions. */
   waitingFor?: { approvals: Array<{ callId: string; tool: string }>; questions: Array<{ questionId: string; question: string }> };
+  /** Sub-agents under the run that wait for people, the most pressing first (the run's status is the first one's). */
+  subAgentWaits?: Array<{ path: string; agents: string[]; workflowId: string; status: string; usage: AgentState['usage']; budget?: AgentState['budget'] }>;
   runUrl?: string;
   /** A fork: the run it was forked from, and the step (from its memo), and the original's page in the UI. */
   forkOf?: string;
@@ -80,6 +82,16 @@ export function usdWords(cost: number): string {
   return `$${cost.toFixed(cost >= 1 ? 2 : 4)}`;
 }
 
+/** What a waiting sub-agent's line adds: its budget against what it used, and the command that lets it go on. */
+function subAgentHint(parent: string, child: NonNullable<StatusReport['subAgentWaits']>[number]): string {
+  if (child.status !== 'waiting_for_budget') return '';
+  const used = [
+    child.budget?.maxTokens !== undefined ? `${child.usage.inputTokens + child.usage.outputTokens}/${child.budget.maxTokens} tokens` : '',
+    child.budget?.maxCostUsd !== undefined ? `${usdWords(child.usage.costUsd ?? 0)}/${usdWords(child.budget.maxCostUsd)}` : '',
+  ].filter(Boolean);
+  return `${used.length ? ` · ${used.join(' · ')}` : ''} · durable-agent raise-budget ${parent} --tokens N | --usd N | --time D`;
+}
+
 /** `status`: one line per fact; JSON: the report as is (`usage.costUsd`: the cost when the worker knows the model's price). */
 export function printStatus(report: StatusReport, json: boolean): void {
   if (json) {
@@ -94,10 +106,13 @@ export function printStatus(report: StatusReport, json: boolean): void {
       (report.toolCalls ? ` · tools ${report.toolCalls.ok} ok / ${report.toolCalls.failed} failed` : ''),
     ...(report.forkOf ? [`forked from ${report.forkOf} at step ${report.forkedAtStep ?? '?'} · durable-agent status ${report.forkOf}${report.forkOfUrl ? ` · ${report.forkOfUrl}` : ''}`] : []),
     ...(report.pending ?? []).map((call) => `  running: ${call.tool} (${call.id})`),
+    ...(report.subAgentWaits ?? []).map((child) => `  sub-agent ${child.path} (${child.agents.join(' → ')}) is ${paint(child.status)}${subAgentHint(report.workflowId, child)}`),
     ...(report.waitingFor?.approvals ?? []).map(
       (call) => `  awaiting a decision: ${call.tool} (${call.callId}) · durable-agent approve ${report.workflowId} ${call.callId} | durable-agent deny ${report.workflowId} ${call.callId}`,
     ),
-    ...(report.waitingFor?.questions ?? []).map((question) => `  awaiting an answer: ${question.question.slice(0, 120)} · durable-agent reply ${report.workflowId} "…"`),
+    ...(report.waitingFor?.questions ?? []).map(
+      (question) => `  awaiting an answer: ${question.question.slice(0, 120)} · durable-agent reply ${report.workflowId} "…"${question.questionId.includes('/') ? ` --question ${question.questionId}` : ''}`,
+    ),
     ...(report.answer ? [`answer: ${report.answer}`] : []),
     ...(report.runUrl ? [`Temporal UI: ${report.runUrl}`] : []),
   ];

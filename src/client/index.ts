@@ -15,6 +15,7 @@ export {
 } from './errors';
 export { classifyServerError, NoWorkerTookRequestError, ServerBusyError, ServerPreconditionError, ServerRequestError, ServerTimeoutError } from './server-errors';
 export { AgentRunHandle, type RunDescription } from './run-handle';
+export { statusWithSubAgents, waitingSubAgents, type SubAgentRun } from './sub-agent-tree';
 export { RunProgress } from './run-progress';
 export type { ForkAnswer, ForkOptions } from './fork-run';
 export { EvalHandle, type EvalOptions } from './eval-run';

@@ -2,7 +2,6 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowH
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
 import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
-import { AGENT_TOOL_PREFIX } from '../contracts/agent-definition';
 import type { AgentRunResult } from '../contracts/run-result';
 import type { AgentState } from '../contracts/agent-state';
 import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
@@ -15,6 +14,10 @@ import { modelStream, modelTextNow, type ModelStreamOptions } from './model-stre
 import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-text';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
+import { agentCalls, CALL_PATH_SEPARATOR, CHILD_READ_TIMEOUT_MS, childPart, hasLimits, ownPart, subAgentTree, type SubAgentRun, type TreeNode } from './sub-agent-tree';
+import { RUN_STATUSES } from '../contracts/status';
+
+export { CALL_PATH_SEPARATOR };
 
 /** Where a run stands, from the server alone (no worker needed). */
 export interface RunDescription {
@@ -41,11 +44,6 @@ export interface RunDescription {
   forkOf?: string;
   forkedAtStep?: number;
 }
-
-/** Separates the call ids of a path through sub-agents (`s1-1/s2-1`). */
-export const CALL_PATH_SEPARATOR = '/';
-/** How long `pending` waits for a run's live state to find its sub-agents. */
-const CHILD_READ_TIMEOUT_MS = 5_000;
 
 /** Where a fork came from, as its memo says (nothing for another run, or a memo it does not recognise). */
 function forkOrigin(memo: unknown): Pick<RunDescription, 'forkOf' | 'forkedAtStep'> {
@@ -152,9 +150,9 @@ export class AgentRunHandle {
    */
   async pending(): Promise<Pending> {
     const own = await this.notFoundAware(() => this.interaction.pending());
-    const children = await this.runningAgents().catch(() => []);
-    for (const { callId, agent, handle } of children) {
-      const theirs = await handle.pending().catch(() => undefined);
+    const children = await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS }).then((state) => agentCalls(this.workflowId, state), () => []);
+    for (const { callId, agent, workflowId } of children) {
+      const theirs = await this.child(workflowId).pending().catch(() => undefined);
       if (!theirs) continue;
       for (const approval of theirs.approvals) own.approvals.push({ ...approval, callId: `${callId}${CALL_PATH_SEPARATOR}${approval.callId}`, agents: [agent, ...(approval.agents ?? [])] });
       for (const question of theirs.questions) own.questions.push({ ...question, questionId: `${callId}${CALL_PATH_SEPARATOR}${question.questionId}`, agents: [agent, ...(question.agents ?? [])] });
@@ -162,19 +160,28 @@ export class AgentRunHandle {
     return own;
   }
 
-  /** The sub-agents this run has running: its calls of `agent__<name>` tools, each a child run `<id>.<call id>`. */
-  private async runningAgents(): Promise<Array<{ callId: string; agent: string; handle: AgentRunHandle }>> {
-    const state = await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS });
-    return state.pending
-      .filter((call) => call.tool.startsWith(AGENT_TOOL_PREFIX))
-      .map((call) => ({ callId: call.id, agent: call.tool.slice(AGENT_TOOL_PREFIX.length), handle: new AgentRunHandle(this.client, `${this.workflowId}.${call.id}`, this.namespace) }));
+  /**
+   * The sub-agents running under this run at every depth, each with its path (`s1-1/s2-1`), the agents along it, its
+   * own run id and its live state (docs/sub-agents.md). Needs a worker; empty for a run with none running.
+   */
+  async subAgents(state?: AgentState): Promise<SubAgentRun[]> {
+    const own = state ?? (await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS }));
+    return subAgentTree(this.treeNode(), own);
+  }
+
+  private treeNode(): TreeNode {
+    return { workflowId: this.workflowId, state: (options) => this.state(options), child: (workflowId) => this.child(workflowId).treeNode() };
+  }
+
+  private child(workflowId: string): AgentRunHandle {
+    return new AgentRunHandle(this.client, workflowId, this.namespace);
   }
 
   /** The handle a call id names: this run's for its own calls, a sub-agent's for a path (`s1-1/s2-1`). */
   private route(id: string): { handle: AgentRunHandle; id: string } {
     const at = id.indexOf(CALL_PATH_SEPARATOR);
     if (at < 0) return { handle: this, id };
-    return { handle: new AgentRunHandle(this.client, `${this.workflowId}.${id.slice(0, at)}`, this.namespace), id: id.slice(at + 1) };
+    return { handle: this.child(`${this.workflowId}.${id.slice(0, at)}`), id: id.slice(at + 1) };
   }
 
   /** Approves a gated call (a sub-agent's by its path), optionally with edited arguments. @throws InteractionRefusedError */
@@ -191,14 +198,33 @@ export class AgentRunHandle {
     await this.toRunning(() => this.interaction.decide({ callId, decision: 'deny', ...(reason ? { reason } : {}) }));
   }
 
-  /** Answers the model's open question (`ask_user`; a sub-agent's by its path). @throws InteractionRefusedError */
+  /**
+   * Answers the model's open question (`ask_user`; a sub-agent's by its path). Without a question id it answers the
+   * run's own open question or, when it has none, the one question its sub-agents have open. @throws InteractionRefusedError
+   */
   async reply(text: string, questionId?: string): Promise<{ questionId: string }> {
-    const target = questionId !== undefined ? this.route(questionId) : undefined;
-    if (target && target.handle !== this) {
+    const id = questionId ?? (await this.onlySubAgentQuestion());
+    const target = id !== undefined ? this.route(id) : undefined;
+    if (id !== undefined && target && target.handle !== this) {
       const answered = await target.handle.reply(text, target.id);
-      return { questionId: `${questionId?.slice(0, questionId.indexOf(CALL_PATH_SEPARATOR))}${CALL_PATH_SEPARATOR}${answered.questionId}` };
+      return { questionId: `${id.slice(0, id.indexOf(CALL_PATH_SEPARATOR))}${CALL_PATH_SEPARATOR}${answered.questionId}` };
     }
-    return this.toRunning(() => this.interaction.reply(text, questionId));
+    return this.toRunning(() => this.interaction.reply(text, id));
+  }
+
+  private refusal(message: string, cause?: unknown): InteractionRefusedError {
+    const error = new InteractionRefusedError(message, cause !== undefined ? { cause } : undefined);
+    error.workflowId = this.workflowId;
+    return error;
+  }
+
+  /** For a reply without an id: the sub-agents' one open question when the run has none of its own (else undefined). */
+  private async onlySubAgentQuestion(): Promise<string | undefined> {
+    const open = await this.pending().catch(() => undefined);
+    if (!open || open.questions.some((question) => !question.questionId.includes(CALL_PATH_SEPARATOR))) return undefined;
+    const theirs = open.questions.map((question) => question.questionId);
+    if (theirs.length > 1) throw this.refusal(`the run's sub-agents have ${theirs.length} open questions (${theirs.join(', ')}); say which one to answer (--question ID)`);
+    return theirs[0];
   }
 
   /** Sends a session its next message; resolves with that turn's answer. @throws InteractionRefusedError */
@@ -219,9 +245,42 @@ export class AgentRunHandle {
     await this.toRunning(() => this.interaction.close());
   }
 
-  /** Raises the run's budget (a run paused on it goes on). @throws InteractionRefusedError */
+  /**
+   * Raises the run's budget (a run paused on it goes on). When a sub-agent under it waits for budget, the raise goes
+   * through it to that sub-agent: see {@link raiseBudgets}. Resolves with the run's budget in force. @throws InteractionRefusedError
+   */
   async raiseBudget(raise: BudgetRaise): Promise<Budget> {
-    return this.toRunning(() => this.interaction.raiseBudget(raise));
+    return (await this.raiseBudgets(raise)).budget ?? {};
+  }
+
+  /**
+   * Raises the budget of the run, or of the sub-agents under it that wait for budget (docs/sub-agents.md). A run with no
+   * sub-agent waiting for budget takes the raise itself. Otherwise the run raises those of its own limits the raise goes
+   * above, and passes the raise down to each waiting sub-agent, each limit cut to what the run then has left, as when
+   * the sub-agent started. Resolves with the run's budget in force and what each sub-agent was given. @throws InteractionRefusedError
+   */
+  async raiseBudgets(raise: BudgetRaise): Promise<{ budget?: Budget; subAgents: Array<{ path: string; agents: string[]; budget: Budget }> }> {
+    const state = await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS }).catch(() => undefined);
+    const waiting = state && state.status === RUN_STATUSES.running ? (await this.subAgents(state)).filter((run) => run.state.status === RUN_STATUSES.waitingForBudget) : [];
+    if (!state || waiting.length === 0) return { budget: await this.toRunning(() => this.interaction.raiseBudget(raise)), subAgents: [] };
+    const own = ownPart(raise, state.budget);
+    const budget = hasLimits(own) ? await this.toRunning(() => this.interaction.raiseBudget(own)) : state.budget;
+    const now = hasLimits(own) ? await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS }) : state;
+    const given: Array<{ path: string; agents: string[]; budget: Budget }> = [];
+    for (const call of agentCalls(this.workflowId, now)) {
+      const below = waiting.filter((run) => run.workflowId === call.workflowId || run.workflowId.startsWith(`${call.workflowId}.`));
+      const child = below.length ? await this.child(call.workflowId).state({ timeoutMs: CHILD_READ_TIMEOUT_MS }).catch(() => undefined) : undefined;
+      if (!child) continue;
+      const passed = await this.child(call.workflowId)
+        .raiseBudgets(childPart(raise, now, child))
+        .catch((error: unknown) => {
+          if (!(error instanceof InteractionRefusedError)) throw error;
+          throw this.refusal(`sub-agent ${call.callId} (${call.agent}) refused the raise: ${error.message}; what it may be given is cut to what this run has left, so raise this run's limits further`, error);
+        });
+      if (passed.budget && child.status === RUN_STATUSES.waitingForBudget) given.push({ path: call.callId, agents: [call.agent], budget: passed.budget });
+      for (const deeper of passed.subAgents) given.push({ path: `${call.callId}${CALL_PATH_SEPARATOR}${deeper.path}`, agents: [call.agent, ...deeper.agents], budget: deeper.budget });
+    }
+    return { ...(budget ? { budget } : {}), subAgents: given };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ToolCallCountsSchema, UsageSchema } from './run-result';
+import { BudgetSchema } from './budget';
 import { RUN_STATUS_WORDS, type RunStatus } from './status';
 
 /** What the model was shown for a plan: recorded in the plan's result, so the UI and replay show it. */
@@ -40,5 +41,9 @@ export const AgentStateSchema = z.object({
   session: z.object({ turnsAnswered: z.number().int().min(0), turnStep: z.number().int().min(0) }).optional(),
   /** A fork: the run it was forked from, and the step (docs/forks.md). */
   fork: z.object({ workflowId: z.string(), atStep: z.number().int().min(1) }).optional(),
+  /** The budget in force (the input's, with what `raise-budget` raised), when the run has one. */
+  budget: BudgetSchema.optional(),
+  /** What the run has used of each limit, measured as its budget measures it (tokens, cost, wall time since it began). */
+  budgetUsed: z.object({ maxTokens: z.number(), maxWallTimeMs: z.number(), maxCostUsd: z.number() }).optional(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;

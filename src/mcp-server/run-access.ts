@@ -80,7 +80,7 @@ export function nextStepHint(status: string): string {
     case 'waiting_for_input':
       return 'The model asked a question: call pending to read it, then reply.';
     case 'waiting_for_budget':
-      return 'Its budget is used up and it is paused: raise it with `durable-agent raise-budget`, or end it with cancel_run.';
+      return 'Its budget (or a sub-agent\'s) is used up and it is paused: raise it with `durable-agent raise-budget` on this run, or end it with cancel_run.';
     case 'paused':
       return 'A client paused it: it waits before its next step until resume_run.';
     case 'idle':

@@ -4,6 +4,7 @@ import { workerAdvice } from '../client/worker-advice';
 import { defineMcpTool } from './mcp-tool';
 import { describeRun, isOpen, nextStepHint, resultWithin, SERVER_CALL_MS, shownStatus, WORKER_ANSWER_MS } from './run-access';
 import { RUN_ID } from './tool-inputs';
+import { statusWithSubAgents, waitingSubAgents } from '../client/sub-agent-tree';
 
 /** `run_status`: the server's view (no worker needed), with the live state when a worker answers. */
 export const runStatusTool = defineMcpTool({
@@ -31,9 +32,13 @@ export const runStatusTool = defineMcpTool({
     if (isOpen(description)) {
       try {
         const state = await handle.state({ timeoutMs: WORKER_ANSWER_MS });
+        // Sub-agents that wait for people make the run wait too, naming them (docs/sub-agents.md).
+        const waiting = waitingSubAgents(await handle.subAgents(state).catch(() => []));
+        const { status, waitingOn } = statusWithSubAgents(state.status, waiting);
         const data = {
           ...base,
-          status: state.status,
+          status,
+          ...(waiting.length ? { subAgentWaits: waiting.map((child) => ({ path: child.path, agents: child.agents, runId: child.workflowId, status: child.state.status })) } : {}),
           step: state.step,
           maxSteps: state.maxSteps,
           usage: state.usage,
@@ -41,7 +46,8 @@ export const runStatusTool = defineMcpTool({
           callsInFlight: state.pending.map((call) => ({ callId: call.id, tool: call.tool, startedAt: new Date(call.startedAt).toISOString() })),
           live: true,
         };
-        return { text: `Run ${runId} is ${state.status} at step ${state.step}/${state.maxSteps}. ${nextStepHint(state.status)}`, data };
+        const through = waitingOn ? ` through its sub-agent ${waitingOn.path} (${waitingOn.agents.join(' → ')}), whose approvals and questions pending lists with that path` : '';
+        return { text: `Run ${runId} is ${status}${through} at step ${state.step}/${state.maxSteps}. ${nextStepHint(status)}`, data };
       } catch (error) {
         if (!(error instanceof NoWorkerAnsweredError)) throw error;
         const notice = `No worker answered the live-state query; shown is the server's view only. ${workerAdvice(description)}`;

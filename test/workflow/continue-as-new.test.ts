@@ -2,6 +2,8 @@ import type { AgentRunResult } from '../../src/contracts/run-result';
 import { historyEvents, recordHistory, withAgent } from '../helpers/agent';
 import { saveFigure } from '../helpers/figures';
 import { createTestTools } from '../helpers/test-tools';
+import { AgentRunHandle } from '../../src/client';
+import { until } from '../helpers/until';
 
 const STEPS = 300;
 
@@ -37,4 +39,25 @@ describe('continue-as-new', () => {
       await recordHistory(client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'agent-continue-as-new-first-run');
     });
   }, 240_000);
+
+  it('a run waiting for people whose carried input alone passes the handover size waits in one run, not handing over again and again', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'blob', arguments: { bytes: 12_000 } }] }, { toolCalls: [{ name: 'strict', arguments: { count: 2 } }] }, { content: 'approved and done' }] };
+    await withAgent(script, testTools.tools, async ({ start, client }) => {
+      const handle = await start({ goal: 'a big result, then a gated call', requireApproval: ['strict'], continueAsNewAtHistoryBytes: 10_000 });
+      const run = new AgentRunHandle(client, handle.workflowId, 'default');
+      await until('the call to await approval', async () => ((await run.pending().catch(() => undefined))?.approvals.length === 1 ? true : undefined));
+      const executions = async () => {
+        let count = 0;
+        for await (const _execution of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) count += 1;
+        return count;
+      };
+      const waiting = await executions();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Nothing happened while it waited, so it did not hand over (it used to, dozens of times a minute).
+      expect(await executions()).toBe(waiting);
+      await run.approve('s2-1');
+      expect(((await handle.result()) as AgentRunResult).answer).toBe('approved and done');
+    });
+  }, 120_000);
 });

@@ -7,6 +7,7 @@ import { historyEvents, recordHistory, toolMessagesByCallId } from '../helpers/a
 import { withTestWorker, type TestWorkerContext } from '../helpers/temporal';
 import { until } from '../helpers/until';
 import { AgentRunHandle } from '../../src/client';
+import { statusWithSubAgents } from '../../src/client/sub-agent-tree';
 import { createTestTools } from '../helpers/test-tools';
 
 const agent = (name: string, extra: Partial<AgentDefinition> = {}): AgentDefinition => ({ name, description: `the ${name} agent`, instructions: `You are ${name}.`, model: `${name}-model`, ...extra });
@@ -18,6 +19,8 @@ const AGENTS: AgentDefinition[] = [
   agent('slow', { tools: ['blocked'] }),
   agent('gated', { tools: ['sleep'], requireApproval: ['sleep'] }),
   agent('asker', { tools: ['ask_user'] }),
+  agent('spender', { tools: ['sleep'], budget: { maxTokens: 1, onExhausted: 'pause' } }),
+  agent('patient', { tools: ['sleep', 'blob', 'strict'], requireApproval: ['strict'] }),
 ];
 
 /** One script per agent's model: each call to an agent is a run of its own with the agent's model. */
@@ -28,6 +31,16 @@ const SCRIPTS: Record<string, Script> = {
   'slow-model': { turns: [{ toolCalls: [{ name: 'blocked', arguments: { label: 'slow-agent' } }] }, { content: 'never' }] },
   'gated-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'gated', ms: 10 } }] }, { content: 'gated done' }] },
   'asker-model': { turns: [{ toolCalls: [{ name: 'ask_user', arguments: { question: 'Which color?' } }] }, { content: 'asked: {{observations}}' }] },
+  'spender-model': { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'spend', ms: 10 } }] }, { content: 'spent' }] },
+  // Two free steps grow its history past a small handover size; the third waits for approval.
+  'patient-model': {
+    turns: [
+      { toolCalls: [{ name: 'sleep', arguments: { label: 'patient-1', ms: 10 } }] },
+      { toolCalls: [{ name: 'blob', arguments: { bytes: 12_000 } }] },
+      { toolCalls: [{ name: 'strict', arguments: { count: 2 } }] },
+      { content: 'patient done' },
+    ],
+  },
 };
 
 async function withAgents<T>(parentScript: Script, body: (context: TestWorkerContext & { model: ScriptedModelServer; testTools: ReturnType<typeof createTestTools> }) => Promise<T>): Promise<T> {
@@ -153,6 +166,85 @@ describe('sub-agents: named agents as tools, each call a child run (docs/sub-age
       expect(result.answer).toContain('gated done');
       expect(result.answer).toContain('blue');
       await expect(handle.approve('s9-9/s1-1')).rejects.toThrow();
+    });
+  });
+
+  it('a child paused on its budget makes the parent wait for budget, naming it; raise-budget on the parent lets the child go on', async () => {
+    await withAgents({ turns: [{ toolCalls: [{ name: 'agent__spender', arguments: { goal: 'spend tokens' } }] }, { content: 'parent saw {{observations}}' }] }, async ({ client, taskQueue }) => {
+      const workflowId = `${taskQueue}-child-budget`;
+      await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Spend through an agent', budget: { maxTokens: 50_000 } }] });
+      const handle = new AgentRunHandle(client, workflowId, 'default');
+      const tree = await until('the child to pause on its budget', async () => {
+        const found = await handle.subAgents().catch(() => []);
+        return found[0]?.state.status === 'waiting_for_budget' ? found : undefined;
+      });
+      expect(tree[0]).toMatchObject({ path: 's1-1', agents: ['spender'], workflowId: `${workflowId}.s1-1`, state: { budget: { maxTokens: 1, onExhausted: 'pause' } } });
+      const parentState = await handle.state();
+      expect(parentState.status).toBe('running');
+      expect(statusWithSubAgents(parentState.status, tree)).toMatchObject({ status: 'waiting_for_budget', waitingOn: { path: 's1-1' } });
+
+      const raised = await handle.raiseBudgets({ maxTokens: 60_000 });
+      // The parent's own limit goes up; the child gets what the parent then has left (its limit counts its own tokens).
+      expect(raised.budget).toMatchObject({ maxTokens: 60_000 });
+      expect(raised.subAgents).toHaveLength(1);
+      expect(raised.subAgents[0]).toMatchObject({ path: 's1-1', agents: ['spender'] });
+      const given = raised.subAgents[0]?.budget.maxTokens ?? 0;
+      expect(given).toBeGreaterThan(50_000);
+      expect(given).toBeLessThan(60_000);
+      const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
+      expect(result.answer).toContain('spent');
+    });
+  });
+
+  it("answers a sub-agent's one open question through the parent without its id", async () => {
+    await withAgents({ turns: [{ toolCalls: [{ name: 'agent__asker', arguments: { goal: 'ask' } }] }, { content: 'parent saw {{observations}}' }] }, async ({ client, taskQueue }) => {
+      const workflowId = `${taskQueue}-reply`;
+      await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Ask through an agent' }] });
+      const handle = new AgentRunHandle(client, workflowId, 'default');
+      await until('the question', async () => ((await handle.pending()).questions.length === 1 ? true : undefined));
+      expect(await handle.reply('green')).toEqual({ questionId: 's1-1/s1-1' });
+      const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
+      expect(result.answer).toContain('green');
+    });
+  });
+
+  it('takes an approval through the parent after both the parent and the child have continued as new', async () => {
+    const parent = {
+      turns: [
+        { toolCalls: [{ name: 'sleep', arguments: { label: 'parent-1', ms: 10 } }] },
+        { toolCalls: [{ name: 'sleep', arguments: { label: 'parent-2', ms: 10 } }] },
+        { toolCalls: [{ name: 'agent__patient', arguments: { goal: 'two free steps, then a call once approved' } }] },
+        { content: 'parent saw {{observations}}' },
+      ],
+    };
+    await withAgents(parent, async ({ client, taskQueue }) => {
+      // The id is the recorded history's name: the replay test replays it under that workflow id.
+      const workflowId = 'agent-sub-agent-handovers';
+      // The smallest handover size: each run hands over at its next safe point, and the child inherits it.
+      await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Hand over and wait', continueAsNewAtHistoryBytes: 10_000 }] });
+      const handle = new AgentRunHandle(client, workflowId, 'default');
+      const childId = `${workflowId}.s3-1`;
+      const continued = async (id: string) => Boolean((await historyEvents(client.workflow.getHandle(id)))[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId);
+      // The child's third step (s3-1) waits for approval; it hands over while it waits.
+      await until('the child to wait for approval in a continued run', async () => {
+        const pending = await handle.pending().catch(() => undefined);
+        return pending?.approvals[0]?.callId === 's3-1/s3-1' && (await continued(childId)) ? true : undefined;
+      }, 60_000);
+      expect(await continued(workflowId)).toBe(true);
+      await handle.approve('s3-1/s3-1');
+      const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final' });
+      expect(result.answer).toContain('patient done');
+      // Each run hands over only once it has done something (feature handover-progress-v1): the child's carried input
+      // alone is over the handover size, and it used to hand over again and again while it waited.
+      const executions = async (id: string) => {
+        let count = 0;
+        for await (const execution of client.workflow.list({ query: `WorkflowId = '${id}'` })) count += execution.workflowId === id ? 1 : 0;
+        return count;
+      };
+      expect(await until('visibility to list the child chain', async () => ((await executions(childId)) >= 2 ? executions(childId) : undefined))).toBeLessThanOrEqual(5);
+      await recordHistory(client.workflow.getHandle(workflowId), 'agent-sub-agent-handovers');
     });
   });
 

@@ -7,6 +7,7 @@ import { isPrivateTaskQueue } from '../../client/worker-advice';
 import { printRunList, printRunResult, printStatus, type StatusReport } from '../output';
 import { within } from '../within';
 import { parsePositiveInteger } from '../parse';
+import { statusWithSubAgents, waitingSubAgents } from '../../client/sub-agent-tree';
 
 /** How long `status` waits for a live answer from a worker before it reports the server's view only. */
 const QUERY_TIMEOUT_MS = 3_000;
@@ -48,8 +49,14 @@ async function statusReport(handle: AgentRunHandle): Promise<{ report: StatusRep
     try {
       const state = await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
       Object.assign(report, { agentStatus: state.status, step: state.step, maxSteps: state.maxSteps, ...(state.session ? { session: state.session } : {}), pending: state.pending, usage: state.usage, toolCalls: state.toolCalls, live: true });
+      // Sub-agents that wait for people make the run wait too, naming them (docs/sub-agents.md).
+      const waiting = waitingSubAgents(await handle.subAgents(state).catch(() => []));
+      if (waiting.length) {
+        report.subAgentWaits = waiting.map(({ path, agents, workflowId, state: child }) => ({ path, agents, workflowId, status: child.status, usage: child.usage, ...(child.budget ? { budget: child.budget } : {}) }));
+        report.agentStatus = statusWithSubAgents(state.status, waiting).status;
+      }
       // A run waiting for people: which calls and questions, so the next command can be named.
-      if (state.status === 'waiting_for_approval' || state.status === 'waiting_for_input') {
+      if (report.agentStatus === 'waiting_for_approval' || report.agentStatus === 'waiting_for_input' || waiting.length) {
         const waiting = await handle.pending();
         report.waitingFor = {
           approvals: waiting.approvals.map((call) => ({ callId: call.callId, tool: call.tool })),

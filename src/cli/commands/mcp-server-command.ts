@@ -10,6 +10,7 @@ import { installCliRuntime } from '../cli-runtime';
 import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { parsePort } from '../parse';
 import { within } from '../within';
+import { loadConfiguredAgents } from '../../agents/agent-files';
 
 interface McpServerOptions {
   http?: boolean;
@@ -18,6 +19,7 @@ interface McpServerOptions {
   local?: boolean;
   script?: string;
   mcpConfig?: string;
+  agents?: string;
 }
 
 /** The HTTP server's port and host when none is given. */
@@ -59,8 +61,11 @@ async function connectToServer(): Promise<Backend> {
 async function startLocal(options: McpServerOptions): Promise<Backend> {
   // Worker and core logs go to stderr (on stdio, stdout is the protocol channel); signals are ours to handle.
   installCliRuntime({ shutdownOnSignals: false, compact: true });
+  // Its worker offers the folder's agents to every run, as `worker --agents` does (docs/sub-agents.md).
+  const agents = loadConfiguredAgents(options.agents)?.agents ?? [];
   const runtime = await startLocalRuntime({
     onProgress: log,
+    ...(agents.length ? { agents } : {}),
     retryMcpServers: true,
     ...(options.script ? { script: options.script } : {}),
     ...(options.mcpConfig ? { mcpConfig: options.mcpConfig } : {}),
@@ -112,13 +117,14 @@ export function registerMcpServerCommand(program: Command): void {
     .option('--host <host>', `address to listen on, with --http (default ${DEFAULT_MCP_HTTP_HOST}; there is no authentication, so keep it on loopback unless the network is trusted)`)
     .option('--local', 'run durable-agent in this process: a worker (the scripted demo model without OPENAI_API_KEY) and the embedded server when none runs')
     .option('--script <file>', 'with --local: answer from a scripted model file instead of an LLM (see docs/scripted-model.md)')
+    .option('--agents <dir>', 'with --local: the folder of agent files whose agents the worker offers to runs as tools agent__<name> (default: $DURABLE_AGENT_AGENTS_DIR; docs/sub-agents.md)')
     .option('--mcp-config <file>', 'with --local: the worker offers the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
     .action(async (options: McpServerOptions, command: Command) => {
       if (!options.http && (options.port !== undefined || options.host !== undefined)) {
         throw new InvalidArgumentError('--port and --host apply to --http only; the default transport is stdio.');
       }
-      if (!options.local && (options.script !== undefined || options.mcpConfig !== undefined)) {
-        throw new InvalidArgumentError('--script and --mcp-config apply to --local only: without it, runs are executed by a `durable-agent worker` with its own model and tools.');
+      if (!options.local && (options.script !== undefined || options.mcpConfig !== undefined || options.agents !== undefined)) {
+        throw new InvalidArgumentError('--script, --mcp-config and --agents apply to --local only: without it, runs are executed by a `durable-agent worker` with its own model, tools and agents.');
       }
       const version = command.parent?.version() ?? 'unknown';
       let interrupts: Interrupts;

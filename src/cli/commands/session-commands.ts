@@ -90,8 +90,16 @@ export function registerSessionCommands(program: Command): void {
           ...(options.usd !== undefined ? { maxCostUsd: options.usd } : {}),
           ...(options.time !== undefined ? { maxWallTimeMs: options.time } : {}),
         };
-        const budget = await awaitWithWorkerNotice(handle, handle.raiseBudget(raise), 'budget raise');
-        process.stdout.write(options.json ? `${JSON.stringify(budget)}\n` : `Budget of run ${id} is now ${JSON.stringify(budget)}.\n`);
+        const raised = await awaitWithWorkerNotice(handle, handle.raiseBudgets(raise), 'budget raise');
+        const budget = raised.budget ?? {};
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(raised.subAgents.length ? { ...budget, subAgents: raised.subAgents } : budget)}\n`);
+          return;
+        }
+        // A raise that went through to sub-agents waiting for budget (docs/sub-agents.md) names each.
+        const lines = raised.subAgents.map((child) => `Budget of sub-agent ${child.path} (${child.agents.join(' → ')}) is now ${JSON.stringify(child.budget)}; it goes on.`);
+        const own = raised.budget || !lines.length ? [`Budget of run ${id} is now ${JSON.stringify(budget)}.`] : [];
+        process.stdout.write(`${[...own, ...lines].join('\n')}\n`);
       }),
     );
 }

@@ -110,7 +110,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   setHandler(forkPointQuery, ({ step: at }) => run.forkPoint(at, publicInput(rawInput), workflowInfo().continuedFromExecutionRunId));
   setHandler(agentStateQuery, () => run.snapshot());
   setHandler(lastAnswerQuery, () => run.lastAnswer());
-  const policy = new HandoverPolicy(input);
+  const policy = new HandoverPolicy(input, features);
   const interaction = new RunWaits(run, view, input, policy);
   interaction.register();
 
@@ -157,12 +157,14 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       resume = undefined;
       if (outcome.next === 'handover') return await handOver(rawInput, input, run, interaction, { waiting: outcome.waiting });
       if (outcome.next === 'continue') {
+        policy.stepEnded();
         await continueAsNewIfDue(rawInput, input, run, policy, { interaction });
         continue;
       }
       if (!sessions || !SESSION_TURN_ENDINGS.has(outcome.result.status)) return outcome.result;
       // A session: the turn is answered; go idle until the next message, the close, or the idle timeout.
       run.turnAnswered(outcome.result);
+      policy.stepEnded();
       await continueAsNewIfDue(rawInput, input, run, policy, { idle: true, interaction });
       const ended = await nextTurn();
       if (ended) return ended;

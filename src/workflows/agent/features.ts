@@ -10,6 +10,12 @@ export const FEATURES = {
   costAttribute: 'cost-attribute-v1',
   /** A fork starts from its seed (the original's transcript at a step) and may skip that step's model call. */
   forks: 'fork-v1',
+  /**
+   * A run hands over for its history's size only once it has done something since it began (a step, an accepted
+   * Update): a run waiting for people whose carried input alone passed a small `continueAsNewAtHistoryBytes` handed
+   * over at once, again and again.
+   */
+  handoverProgress: 'handover-progress-v1',
 } as const satisfies Record<string, string>;
 
 /** Which features a run started with: true for runs started on code that has them. */

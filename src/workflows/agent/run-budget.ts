@@ -13,7 +13,7 @@ export class RunBudget {
 
   constructor(
     private readonly base: Budget | undefined,
-    private readonly used: () => { usage: Readonly<Usage>; startedAt: number },
+    private readonly usedSoFar: () => { usage: Readonly<Usage>; startedAt: number },
     carried?: BudgetRaise,
   ) {
     this.raisedSoFar = carried ? { ...carried } : {};
@@ -25,12 +25,17 @@ export class RunBudget {
     return { ...this.base, ...this.raisedSoFar };
   }
 
+  /** What the run has used of each limit, in the limits' own terms (wall time is workflow time since the run began). */
+  used(): { maxTokens: number; maxWallTimeMs: number; maxCostUsd: number } {
+    const { usage, startedAt } = this.usedSoFar();
+    return { maxTokens: usage.inputTokens + usage.outputTokens, maxWallTimeMs: Date.now() - startedAt, maxCostUsd: usage.costUsd ?? 0 };
+  }
+
   /** What is left of each limit in force (at least 1 of each, so a child given it can start), or undefined without a budget. */
   left(): Budget | undefined {
     const current = this.current();
     if (!current) return undefined;
-    const { usage, startedAt } = this.used();
-    const used = { maxTokens: usage.inputTokens + usage.outputTokens, maxWallTimeMs: Date.now() - startedAt, maxCostUsd: usage.costUsd ?? 0 };
+    const used = this.used();
     const left: Budget = {};
     if (current.maxTokens !== undefined) left.maxTokens = Math.max(1, current.maxTokens - used.maxTokens);
     if (current.maxWallTimeMs !== undefined) left.maxWallTimeMs = Math.max(1, current.maxWallTimeMs - used.maxWallTimeMs);
@@ -49,9 +54,8 @@ export class RunBudget {
    */
   refusal(raise: BudgetRaise): string | undefined {
     const current = this.current() ?? {};
-    const { usage, startedAt } = this.used();
     // Workflow-task time (replay-safe), as for the wall-time budget itself.
-    const used = { maxTokens: usage.inputTokens + usage.outputTokens, maxWallTimeMs: Date.now() - startedAt, maxCostUsd: usage.costUsd ?? 0 };
+    const used = this.used();
     for (const key of LIMITS) {
       const wanted = raise[key];
       if (wanted === undefined) continue;

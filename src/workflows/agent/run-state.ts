@@ -327,6 +327,7 @@ export class RunState {
 
   snapshot(): AgentState {
     const lastPrompt = this.transcript.lastPrompt;
+    const budget = this.budget.current();
     return {
       status: this.status,
       step: this.fold.step,
@@ -338,6 +339,7 @@ export class RunState {
       ...(lastPrompt ? { lastPrompt } : {}),
       ...(this.input.session ? { session: { turnsAnswered: this.session.turns, turnStep: this.turnStep } } : {}),
       ...(this.input.fork ? { fork: { workflowId: this.input.fork.workflowId, atStep: this.input.fork.atStep } } : {}),
+      ...(budget ? { budget: { ...budget }, budgetUsed: this.budget.used() } : {}),
     };
   }
 

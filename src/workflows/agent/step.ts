@@ -198,7 +198,13 @@ async function runTools(context: StepContext, answer: RecordedAnswer, action: Ag
       path: input.agentPath ?? [],
       parentGoal: input.goal,
       budgetLeft: () => run.budget.left(),
-      flags: { ...(input.searchAttributes ? { searchAttributes: true } : {}), ...(input.costAttribute ? { costAttribute: true } : {}) },
+      flags: {
+        ...(input.searchAttributes ? { searchAttributes: true } : {}),
+        ...(input.costAttribute ? { costAttribute: true } : {}),
+        // A child hands over (continue-as-new) as its parent does.
+        ...(input.continueAsNewAtHistoryBytes !== undefined ? { continueAsNewAtHistoryBytes: input.continueAsNewAtHistoryBytes } : {}),
+        ...(input.continueAsNewAfterUpdates !== undefined ? { continueAsNewAfterUpdates: input.continueAsNewAfterUpdates } : {}),
+      },
       started: 0,
     },
     hooks: {

@@ -17,8 +17,8 @@ export interface SubAgentContext {
   parentGoal: string;
   /** What is left of the parent's budget: a child is never granted more. */
   budgetLeft(): Budget | undefined;
-  /** The search attribute flags the parent has, passed on. */
-  flags: Pick<AgentWorkflowInput, 'searchAttributes' | 'costAttribute'>;
+  /** The search attribute flags and handover settings the parent has, passed on. */
+  flags: Pick<AgentWorkflowInput, 'searchAttributes' | 'costAttribute' | 'continueAsNewAtHistoryBytes' | 'continueAsNewAfterUpdates'>;
   /** Agent calls this step has started. */
   started: number;
 }
