@@ -22,6 +22,8 @@ export const AgentDefinitionSchema = z
     maxSteps: z.number().int().min(1).max(10_000).optional(),
     /** Tools whose calls wait for a person's approval in its runs. */
     requireApproval: z.array(z.string().min(1)).max(200).optional(),
+    /** The task queue its runs go to when another run calls it (workers there have its tools and model). @default the caller's */
+    taskQueue: z.string().min(1).max(200).optional(),
   })
   .strict();
 export type AgentDefinition = z.infer<typeof AgentDefinitionSchema>;

@@ -248,6 +248,47 @@ describe('sub-agents: named agents as tools, each call a child run (docs/sub-age
     });
   });
 
+  it("runs an agent that names a task queue on that queue's workers", async () => {
+    const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'agent__remote', arguments: { goal: 'work elsewhere' } }] }, { content: 'parent saw {{observations}}' }] }), {
+      scriptsByModel: new Map([['remote-model', compileScript({ turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'remote', ms: 10 } }] }, { content: 'remote done' }] })]]),
+    });
+    const modelConfig = { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 };
+    const remoteTools = createTestTools();
+    try {
+      // The agent's queue has a worker of its own, with the tool; the parent's worker offers the agent but not the tool.
+      await withTestWorker(
+        'sub-agents-remote',
+        async ({ taskQueue: remoteQueue }) =>
+          withTestWorker(
+            'sub-agents-caller',
+            async ({ client, taskQueue }) => {
+              const workflowId = `${taskQueue}-remote`;
+              const result = (await client.workflow.execute('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Delegate to another queue' }] })) as AgentRunResult;
+              expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
+              expect(result.answer).toContain('remote done');
+              expect((await client.workflow.getHandle(`${workflowId}.s1-1`).describe()).taskQueue).toBe(remoteQueue);
+              expect(remoteTools.handlerCalls.get('sleep')).toBe(1);
+            },
+            { builtinTools: false, agents: [agent('remote', { tools: ['sleep'], taskQueue: remoteQueue })], model: modelConfig },
+          ),
+        { tools: remoteTools.tools, model: modelConfig },
+      );
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('terminating the parent cancels its running child (parent close policy)', async () => {
+    await withAgents({ turns: [{ toolCalls: [{ name: 'agent__slow', arguments: { goal: 'take forever' } }] }, { content: 'never' }] }, async ({ client, taskQueue, testTools }) => {
+      const workflowId = `${taskQueue}-terminate`;
+      const handle = await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'Crash while an agent works' }] });
+      await testTools.gates.started('slow-agent');
+      await handle.terminate('a crashed parent');
+      const child = (await client.workflow.getHandle(`${workflowId}.s1-1`).result()) as AgentRunResult;
+      expect(child.status).toBe('cancelled');
+    });
+  });
+
   it('cancelling the parent cancels its running children, whose tools stop', async () => {
     await withAgents({ turns: [{ toolCalls: [{ name: 'agent__slow', arguments: { goal: 'take forever' } }] }, { content: 'never' }] }, async ({ client, taskQueue, testTools }) => {
       const workflowId = `${taskQueue}-cancel`;

@@ -8,7 +8,7 @@ export async function review(agents: AgentClient, runId: string): Promise<void> 
   if (first) await run.approve(first.callId, { arguments: { service: 'db', version: '3.1' } }); // edited arguments
   if (second) await run.deny(second.callId, 'web is frozen this week');
   if (questions.length > 0) await run.reply('eu-west-1');
-  await run.raiseBudget({ maxCostUsd: 5 }); // a run paused on its budget goes on
+  await run.raiseBudget({ maxCostUsd: 5 }); // a run paused on its budget goes on (or its sub-agent that is: docs/sub-agents.md)
   await run.pause('review the plan'); // it stops before its next step: status `paused`
   await run.resume(); // and goes on
   const turn = await agents.chat('support-42', 'And the invoice?'); // { turn, status, answer }, starting the session if needed

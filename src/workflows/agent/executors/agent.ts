@@ -63,6 +63,8 @@ async function runAgent(task: TaskOf<'agent'>, context: ExecutionContext, sub: S
       // One child per call of the logical run (continue-as-new keeps the workflow id; call ids are unique in it).
       workflowId: `${workflowInfo().workflowId}.${task.id}`,
       args: [input],
+      // The agent's own queue, when it names one (its workers have its tools and model); else the parent's.
+      ...(agent.taskQueue ? { taskQueue: agent.taskQueue } : {}),
       // A parent that ends, however, asks its children to stop: none outlives it with its tools running.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `${agent.name}, for "${sub.parentGoal.slice(0, 80)}": ${goal}`.slice(0, 200),
