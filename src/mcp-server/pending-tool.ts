@@ -2,6 +2,9 @@ import { defineMcpTool } from './mcp-tool';
 import { bounded, describeRun, isOpen, liveState, SERVER_CALL_MS, shownStatus } from './run-access';
 import { RUN_ID } from './tool-inputs';
 
+/** Where a sub-agent's call or question is: ` (in sub-agent researcher)`; nothing for the run's own. */
+const inAgents = (agents: readonly string[] | undefined) => (agents?.length ? ` (in sub-agent ${agents.join(' → ')})` : '');
+
 /** `pending`: the calls of a run awaiting a decision and its open questions. */
 export const pendingTool = defineMcpTool({
   name: 'pending',
@@ -26,17 +29,20 @@ export const pendingTool = defineMcpTool({
       step: call.step,
       expiresAt: new Date(call.expiresAt).toISOString(),
       inputSchema: call.inputSchema,
+      // A sub-agent's call: its id is a path (`s1-1/s2-1`) and these are the agents it is in (docs/sub-agents.md).
+      ...(call.agents ? { agents: call.agents } : {}),
     }));
     const questions = pending.questions.map((question) => ({
       questionId: question.questionId,
       question: question.question,
       step: question.step,
       expiresAt: new Date(question.expiresAt).toISOString(),
+      ...(question.agents ? { agents: question.agents } : {}),
     }));
     const lines = [
       approvals.length + questions.length === 0 ? `Run ${runId} (${state.status}) waits for nothing from people right now.` : `Run ${runId} (${state.status}) waits for:`,
-      ...approvals.map((call) => `- call ${call.callId}: ${call.tool} ${JSON.stringify(call.arguments)} (approve or deny; expires ${call.expiresAt})`),
-      ...questions.map((question) => `- question ${question.questionId}: ${question.question} (reply; expires ${question.expiresAt})`),
+      ...approvals.map((call) => `- call ${call.callId}${inAgents(call.agents)}: ${call.tool} ${JSON.stringify(call.arguments)} (approve or deny; expires ${call.expiresAt})`),
+      ...questions.map((question) => `- question ${question.questionId}${inAgents(question.agents)}: ${question.question} (reply; expires ${question.expiresAt})`),
     ];
     return { text: lines.join('\n'), data: { runId, status: state.status, approvals, questions } };
   },
