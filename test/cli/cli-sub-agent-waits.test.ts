@@ -41,6 +41,12 @@ describe('durable-agent status and raise-budget of a parent whose sub-agent wait
           const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
           expect(result).toMatchObject({ status: 'final' });
           expect(result.answer).toContain('spent');
+          // follow nests the child's pause under its call, with the command that raises it through the parent.
+          const followed = await runCli(['follow', workflowId, '--no-text'], env, 60_000);
+          const lines = followed.stdout.split('\n');
+          const paused = lines.findIndex((line) => line.startsWith('    [s1-1 spender] ') && line.includes('budget_exhausted'));
+          expect(paused).toBeGreaterThan(0);
+          expect(lines[paused + 1]).toBe(`        durable-agent raise-budget ${workflowId} --tokens N | --usd N | --time D`);
         },
         { tools: createTestTools().tools, agents: [SPENDER], model: { baseURL: model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 } },
       );

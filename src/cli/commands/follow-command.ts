@@ -71,6 +71,8 @@ async function printEvents(agent: AgentClient, rootId: string, handle: AgentRunH
       write(`${label}${eventLine(event)}`);
       if (event.type === 'approval_needed' && event.callId) for (const command of approvalCommands(rootId, pathOf(event.callId))) write(`${indent}    ${command}`);
       if (event.type === 'question_asked' && event.callId) write(`${indent}    ${replyCommand(rootId, pathOf(event.callId), true)}`);
+      // A pause on the budget, the run's own or a sub-agent's, is raised through the followed run.
+      if (event.type === 'budget_exhausted') write(`${indent}    durable-agent raise-budget ${rootId} --tokens N | --usd N | --time D`);
     }
     if (event.type === 'call_started' && event.callId && event.tool?.startsWith(AGENT_TOOL_PREFIX)) {
       const child = agent.getHandle(`${handle.workflowId}.${event.callId}`);
