@@ -20,3 +20,10 @@ export async function callTool(client: Client, name: string, args: Record<string
   const content = result.content as Array<{ type: string; text?: string }>;
   return { isError: result.isError === true, text: content[0]?.text ?? '', data: (result.structuredContent ?? {}) as Record<string, unknown> };
 }
+
+/** The environment of an `mcp-server` that reaches the test server on `taskQueue`, with no model (it runs no worker). */
+export function mcpServerEnvironment(taskQueue: string): Record<string, string> {
+  const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...rest } = process.env;
+  const env = { ...rest, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

@@ -11,19 +11,11 @@ import { CLI_PATH, isAlive, startCli, STACK_TRACE, waitForOutput } from '../help
 import { testConfig, uniqueTaskQueue } from '../helpers/temporal';
 import { createDeployTool } from '../helpers/test-tools';
 import { until } from '../helpers/until';
-import { callTool } from '../helpers/mcp';
+import { callTool, mcpServerEnvironment } from '../helpers/mcp';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 const DEPLOY_THEN_ANSWER = { turns: [{ toolCalls: [{ name: 'deploy', arguments: { service: 'api', version: '1.0' } }] }, FINAL] };
 const TOOL_NAMES = ['start_run', 'run_status', 'run_events', 'pending', 'approve', 'deny', 'reply', 'pause_run', 'resume_run', 'run_result', 'cancel_run'];
-
-/** The environment of an `mcp-server` that reaches the test server on `taskQueue` (and no model: it runs no worker). */
-function serverEnvironment(taskQueue: string): Record<string, string> {
-  const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...rest } = process.env;
-  const env = { ...rest, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -52,7 +44,7 @@ describe('durable-agent mcp-server', () => {
   it('over stdio: lists its tools, starts a gated run, approves the call, reads result and events; errors are tool results', async () => {
     const deploy = createDeployTool();
     await withAgent(DEPLOY_THEN_ANSWER, [deploy.tool], async ({ taskQueue }) => {
-      const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: serverEnvironment(taskQueue), stderr: 'pipe' });
+      const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: mcpServerEnvironment(taskQueue), stderr: 'pipe' });
       let stderr = '';
       (transport.stderr as Readable).setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const client = new Client({ name: 'mcp-server-test', version: '1.0.0' });
@@ -147,7 +139,7 @@ describe('durable-agent mcp-server', () => {
     const deploy = createDeployTool();
     await withAgent(DEPLOY_THEN_ANSWER, [deploy.tool], async ({ taskQueue }) => {
       const port = await freePort();
-      const server = startCli(['mcp-server', '--http', '--port', String(port)], serverEnvironment(taskQueue));
+      const server = startCli(['mcp-server', '--http', '--port', String(port)], mcpServerEnvironment(taskQueue));
       const client = new Client({ name: 'mcp-server-test', version: '1.0.0' });
       try {
         await waitForOutput(server, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/mcp`), 30_000, 'stderr');
@@ -200,7 +192,7 @@ describe('durable-agent mcp-server', () => {
 
   it('with no worker on its task queue: start_run says so, reads that need a worker are refused with what to do, the server view still answers', async () => {
     const taskQueue = uniqueTaskQueue('mcp-no-worker');
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: serverEnvironment(taskQueue), stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: mcpServerEnvironment(taskQueue), stderr: 'pipe' });
     const client = new Client({ name: 'mcp-server-test', version: '1.0.0' });
     const agent = await AgentClient.connect(testConfig());
     let runId: string | undefined;

@@ -4,19 +4,12 @@ import type { AgentDefinition } from '../../src/contracts/agent-definition';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import { CLI_PATH, runCli } from '../helpers/cli';
-import { callTool } from '../helpers/mcp';
+import { callTool, mcpServerEnvironment } from '../helpers/mcp';
 import { withTestWorker } from '../helpers/temporal';
 import { createTestTools } from '../helpers/test-tools';
 import { until } from '../helpers/until';
 
 const GATED: AgentDefinition = { name: 'gated', description: 'sleeps once approved', instructions: 'You are gated.', model: 'gated-model', tools: ['sleep'], requireApproval: ['sleep'] };
-
-/** The environment of an `mcp-server` that reaches the test server on `taskQueue`. */
-function serverEnvironment(taskQueue: string): Record<string, string> {
-  const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...rest } = process.env;
-  const env = { ...rest, TEMPORAL_ADDRESS: process.env.DURABLE_AGENT_TEST_ADDRESS, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
 
 /** MCP clients reach a sub-agent through its parent (docs/sub-agents.md). */
 describe('durable-agent mcp-server with sub-agents', () => {
@@ -31,7 +24,7 @@ describe('durable-agent mcp-server with sub-agents', () => {
         'mcp-sub-agents',
         async ({ taskQueue }) => {
           const client = new Client({ name: 'mcp-sub-agents-test', version: '1.0.0' });
-          await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: serverEnvironment(taskQueue), stderr: 'pipe' }));
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI_PATH, 'mcp-server'], env: mcpServerEnvironment(taskQueue), stderr: 'pipe' }));
           try {
             const runId = (await callTool(client, 'start_run', { goal: 'Delegate a gated sleep' })).data.runId as string;
             const status = await until('run_status to show the child waiting', async () => {
@@ -58,7 +51,7 @@ describe('durable-agent mcp-server with sub-agents', () => {
   });
 
   it('refuses --agents without --local (the agents are a worker setting), exit 2', async () => {
-    const refused = await runCli(['mcp-server', '--agents', 'agents'], serverEnvironment('unused'));
+    const refused = await runCli(['mcp-server', '--agents', 'agents'], mcpServerEnvironment('unused'));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--script, --mcp-config and --agents apply to --local only');
   });
