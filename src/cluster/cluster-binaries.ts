@@ -18,7 +18,7 @@ export interface ServerBinaries {
 }
 
 /** One `go install` target: packages of one module, and the names their binaries get in the cache. */
-interface BuildRecipe {
+export interface BuildRecipe {
   label: string;
   folder: string;
   /** `package@version` → binary name `go install` writes → name in the cache. */
@@ -80,7 +80,7 @@ export async function resolveUiBinary(
  * Runs `go install` into a private folder with its output in a log file, then renames the binaries into place,
  * so two builders never clash and a half-built binary is never found.
  */
-async function buildWithGo(env: NodeJS.ProcessEnv, onProgress: (line: string) => void, recipe: BuildRecipe, keepLogAt?: string): Promise<void> {
+export async function buildWithGo(env: NodeJS.ProcessEnv, onProgress: (line: string) => void, recipe: BuildRecipe, keepLogAt?: string): Promise<void> {
   const go = findOnPath('go', env);
   if (!go) {
     throw new ClusterBuildError(

@@ -1,0 +1,398 @@
+/**
+ * The chaos campaign (docs/reliability.md, "Chaos"): many concurrent agent runs of every kind of work, with faults
+ * injected at random points, then the invariants checked. `npm run chaos -- [--profile short|full] [--seed N]`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { AgentRunHandle } from '../src/client';
+import { connectClient } from '../src/config/connect';
+import { loadTemporalConfig } from '../src/config/temporal-config';
+import type { AgentRunResult } from '../src/contracts/run-result';
+import type { RunEvent } from '../src/contracts/interaction-schemas';
+import { compileScript } from '../src/scripted-model/script';
+import { startScriptedModel } from '../src/scripted-model/server';
+import { freePort, startDevServer, type DevServer } from '../src/temporal-server/dev-server';
+import { completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks } from './invariants';
+import { WorkerProcess } from './processes';
+import { Random } from './random';
+import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, type Scenario } from './scenarios';
+import { ToolServer } from './tool-server';
+import { resolveToxiproxy, Toxiproxy, type Toxic } from './toxiproxy';
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'bin', 'durable-agent');
+const BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
+/** A fake API key: the campaign fails if it appears in any history. */
+const SECRET = 'sk-chaos-secret-do-not-record-0123456789';
+
+const PROFILES = {
+  // Runs start spread over `spreadMs`, so faults keep hitting runs at every point of their lives.
+  short: { runs: 60, spreadMs: 90_000, deadlineMs: 170_000, faultGapMs: [400, 1_200] as const },
+  full: { runs: 600, spreadMs: 600_000, deadlineMs: 1_200_000, faultGapMs: [300, 900] as const },
+};
+
+type ProcessFault = 'agent_worker_kill' | 'agent_worker_stop' | 'tool_worker_kill' | 'tool_worker_stop' | 'server_kill' | 'client_dies_mid_decision' | 'follower_churn';
+type NetworkFault = 'net_latency' | 'net_reset' | 'net_blackhole' | 'net_bandwidth';
+type FaultKind = ProcessFault | NetworkFault;
+const PROCESS_FAULTS: ProcessFault[] = ['agent_worker_kill', 'agent_worker_stop', 'tool_worker_kill', 'tool_worker_stop', 'server_kill', 'client_dies_mid_decision', 'follower_churn'];
+const NETWORK_FAULTS: NetworkFault[] = ['net_latency', 'net_reset', 'net_blackhole', 'net_bandwidth'];
+
+/** The toxic of each network fault (random strength). */
+function toxicOf(kind: NetworkFault, random: Random): Toxic {
+  switch (kind) {
+    case 'net_latency':
+      return { type: 'latency', attributes: { latency: random.int(100, 1_500), jitter: 100 } };
+    case 'net_reset':
+      return { type: 'reset_peer', attributes: { timeout: random.int(0, 500) } };
+    case 'net_blackhole':
+      return { type: 'timeout', attributes: { timeout: 0 } };
+    case 'net_bandwidth':
+      return { type: 'bandwidth', attributes: { rate: random.int(4, 64) } };
+  }
+}
+
+/** `http://host:port/path` with its host and port replaced by a proxy's listen address. */
+const through = (url: string, listen: string) => url.replace(/^http:\/\/[^/]+/, `http://${listen}`);
+const hostOf = (url: string) => url.replace(/^http:\/\/([^/]+).*$/, '$1');
+
+interface Fault {
+  kind: FaultKind;
+  at: number;
+  until: number;
+  target: string;
+}
+
+interface RunRecord {
+  workflowId: string;
+  scenario: Scenario;
+  startedAt: number;
+  endedAt?: number;
+  result?: AgentRunResult;
+  error?: string;
+  /** When the person first saw it waiting, and when a decision for it was accepted (the longest gap is the wedge check). */
+  waitSeenAt?: number;
+  longestDecisionMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .addOption(new Option('--profile <name>', 'short (CI, under 3 minutes) or full').choices(['short', 'full']).default('short'))
+    .option('--seed <n>', 'the seed that makes a campaign reproducible (default: from the clock)', (value) => Number.parseInt(value, 10))
+    .option('--runs <n>', 'agent runs (default: the profile’s)', (value) => Number.parseInt(value, 10))
+    .parse(process.argv);
+  const options = program.opts<{ profile: keyof typeof PROFILES; seed?: number; runs?: number }>();
+  const profile = PROFILES[options.profile];
+  const seed = options.seed ?? Date.now() % 1_000_000;
+  const runs = options.runs ?? profile.runs;
+  const random = new Random(seed);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  // The replay check runs workers in this process: their errors only (the workflow's trace sink is not registered there).
+  Runtime.install({ logger: new DefaultLogger('ERROR', (entry) => void (/unregistered external sink/.test(entry.message) ? undefined : log(`[replay] ${entry.message}`))) });
+  log(`chaos: seed ${seed}, profile ${options.profile}, ${runs} runs (reproduce: npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs})`);
+
+  const folder = mkdtempSync(join(tmpdir(), 'durable-agent-chaos-'));
+  const port = await freePort();
+  const uiPort = await freePort();
+  const serverOptions = { port, uiPort, dbFile: join(folder, 'chaos.sqlite'), onProgress: log };
+  let server: DevServer = await startDevServer(serverOptions);
+  const toolServer = new ToolServer();
+  await toolServer.start();
+  const scripts = new Map(SCENARIOS.map((scenario) => [scenario.model, compileScript(scenario.script)]));
+  scripts.set(CHAOS_AGENTS[0]?.model ?? 'chaos-helper', compileScript(HELPER_SCRIPT));
+  const model = await startScriptedModel(compileScript({ turns: [{ content: 'no scenario asked for this model' }] }), { scriptsByModel: scripts });
+  // Network faults between the workers and the server, the model and the tool server go through toxiproxy.
+  const toxiproxyBinary = await resolveToxiproxy(log).catch((error: unknown) => {
+    log(`chaos: no network faults: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  const toxiproxy = toxiproxyBinary ? await Toxiproxy.start(toxiproxyBinary) : undefined;
+  const proxies = toxiproxy
+    ? { server: await toxiproxy.proxy('temporal', server.address), model: await toxiproxy.proxy('model', hostOf(model.baseURL)), tools: await toxiproxy.proxy('tools', hostOf(toolServer.url)) }
+    : undefined;
+  const taskQueue = `chaos-${seed}`;
+  const toolQueue = `chaos-${seed}-tools`;
+  const workerEnv = (queue: string, role: string) => ({
+    ...process.env,
+    TEMPORAL_ADDRESS: proxies?.server ?? server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    CHAOS_TASK_QUEUE: queue,
+    CHAOS_ROLE: role,
+    CHAOS_MODEL_URL: proxies ? through(model.baseURL, proxies.model) : model.baseURL,
+    CHAOS_TOOL_URL: proxies ? through(toolServer.url, proxies.tools) : toolServer.url,
+    CHAOS_WORKFLOW_BUNDLE: BUNDLE,
+    OPENAI_API_KEY: SECRET,
+  });
+  const agentWorkers = [new WorkerProcess('agent-worker-1', workerEnv(taskQueue, 'agent'), log), new WorkerProcess('agent-worker-2', workerEnv(taskQueue, 'agent'), log)];
+  const toolWorker = new WorkerProcess('tool-worker', workerEnv(toolQueue, 'tools'), log);
+  const workers = [...agentWorkers, toolWorker];
+  for (const worker of workers) worker.start();
+
+  const clientEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+  const client: Client = await connectClient(loadTemporalConfig(clientEnv));
+  const faults: Fault[] = [];
+  const records: RunRecord[] = [];
+  const campaignStart = Date.now();
+  const deadline = campaignStart + profile.deadlineMs;
+  let done = false;
+
+  // Start the runs, a few at a time, each retried while the server is down.
+  const startRun = async (index: number) => {
+    const scenario = SCENARIOS[index % SCENARIOS.length] as Scenario;
+    const workflowId = `chaos-${seed}-${index}-${scenario.kind}`;
+    const goal = `${scenario.kind} run ${index} of campaign ${seed}`;
+    const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0 };
+    records.push(record);
+    for (;;) {
+      try {
+        await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal, model: scenario.model, ...scenario.input(goal, toolQueue) }] });
+        return;
+      } catch (error) {
+        if (/already started/i.test(String(error))) return;
+        if (Date.now() > deadline) throw error;
+        await sleep(500);
+      }
+    }
+  };
+  const starting = (async () => {
+    for (let index = 0; index < runs; index += 1) {
+      await startRun(index);
+      await sleep(random.int(0, Math.round((2 * profile.spreadMs) / runs)));
+    }
+  })();
+
+  // Wait for each run's end in the background (a read of the server, retried across its restarts).
+  const watchEnd = async (record: RunRecord) => {
+    const handle = client.workflow.getHandle(record.workflowId);
+    while (Date.now() < deadline + 60_000) {
+      try {
+        record.result = (await handle.result()) as AgentRunResult;
+        record.endedAt = Date.now();
+        return;
+      } catch (error) {
+        if (!/connect|unavailable|deadline|transport|14 |cancelled/i.test(String(error))) {
+          record.error = String(error).slice(0, 300);
+          record.endedAt = Date.now();
+          return;
+        }
+        await sleep(500);
+      }
+    }
+  };
+
+  // The scripted person: approves gated calls, answers questions, raises budgets, as a person would.
+  const person = (async () => {
+    while (!done) {
+      for (const record of records) {
+        if (record.endedAt || record.scenario.person.length === 0) continue;
+        const handle = new AgentRunHandle(client, record.workflowId, 'default');
+        try {
+          const state = await handle.state({ timeoutMs: 2_000 });
+          const waiting = state.status.startsWith('waiting_for');
+          if (!waiting) continue;
+          record.waitSeenAt ??= Date.now();
+          if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
+          else {
+            const pending = await handle.pending();
+            for (const approval of pending.approvals) await handle.approve(approval.callId).catch(() => undefined);
+            for (const question of pending.questions) await handle.reply('eu-west-1', question.questionId).catch(() => undefined);
+          }
+          record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
+          record.waitSeenAt = undefined;
+        } catch {
+          // The server or the worker is down: try again on the next round.
+        }
+      }
+      await sleep(300);
+    }
+  })();
+
+  // Faults at random points until every run has ended (or the deadline).
+  const cliProcess = (args: string[], killAfterMs: number, kind: FaultKind, target: string) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: clientEnv, stdio: 'ignore' });
+    const at = Date.now();
+    faults.push({ kind, at, until: at + killAfterMs, target });
+    setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  };
+  const inject = async (kind: FaultKind) => {
+    const at = Date.now();
+    const open = records.filter((record) => !record.endedAt);
+    switch (kind) {
+      case 'agent_worker_kill':
+      case 'tool_worker_kill': {
+        const worker = kind === 'tool_worker_kill' ? toolWorker : random.pick(agentWorkers);
+        await worker.kill();
+        const downMs = random.int(200, 1_500);
+        faults.push({ kind, at, until: at + downMs, target: worker.name });
+        await sleep(downMs);
+        worker.start();
+        return;
+      }
+      case 'agent_worker_stop':
+      case 'tool_worker_stop': {
+        const worker = kind === 'tool_worker_stop' ? toolWorker : random.pick(agentWorkers);
+        const stoppedMs = random.int(500, 3_000);
+        faults.push({ kind, at, until: at + stoppedMs, target: worker.name });
+        await worker.pause(stoppedMs);
+        return;
+      }
+      case 'server_kill': {
+        process.kill(server.pid, 'SIGKILL');
+        await server.exited;
+        const downMs = random.int(300, 1_500);
+        await sleep(downMs);
+        server = await startDevServer(serverOptions);
+        faults.push({ kind, at, until: Date.now(), target: `dev server ${server.address}` });
+        return;
+      }
+      case 'client_dies_mid_decision': {
+        const waiting = open.filter((record) => record.scenario.person.includes('approve'));
+        if (waiting.length === 0) return;
+        const record = random.pick(waiting);
+        cliProcess(['approve', record.workflowId, 's1-1'], random.int(50, 1_500), kind, record.workflowId);
+        return;
+      }
+      case 'follower_churn': {
+        if (open.length === 0) return;
+        const record = random.pick(open);
+        cliProcess(['follow', record.workflowId, '--json', '--no-text'], random.int(500, 4_000), kind, record.workflowId);
+        return;
+      }
+      default: {
+        if (!toxiproxy) return;
+        const proxy = random.pick(['temporal', 'model', 'tools']);
+        const ms = random.int(500, 4_000);
+        faults.push({ kind, at, until: at + ms, target: `worker ↔ ${proxy}` });
+        await toxiproxy.inject(proxy, toxicOf(kind, random), ms);
+      }
+    }
+  };
+  const faultKinds: FaultKind[] = [...PROCESS_FAULTS, ...(toxiproxy ? NETWORK_FAULTS : [])];
+  // Every kind in turn, in an order the seed shuffles anew each round, so a campaign covers all of them.
+  const queue: FaultKind[] = [];
+  const nextKind = (): FaultKind => {
+    if (queue.length === 0) queue.push(...faultKinds.map((kind) => ({ kind, order: random.next() })).sort((a, b) => a.order - b.order).map(({ kind }) => kind));
+    return queue.shift() as FaultKind;
+  };
+  const injecting = (async () => {
+    while (!done && Date.now() < deadline) {
+      await sleep(random.int(profile.faultGapMs[0], profile.faultGapMs[1]));
+      if (done) return;
+      await inject(nextKind()).catch((error: unknown) => log(`fault failed: ${String(error)}`));
+    }
+  })();
+
+  await starting;
+  await Promise.all(records.map(watchEnd));
+  done = true;
+  await injecting;
+  await person;
+  for (const worker of workers) await worker.ensureRunning();
+  const wallMs = Date.now() - campaignStart;
+
+  // The invariants.
+  log('chaos: all runs ended or timed out; checking the invariants');
+  const ids = records.flatMap((record) => (record.scenario.kind === 'sub-agent' ? [record.workflowId, `${record.workflowId}.s1-1`] : [record.workflowId]));
+  const executions = await executionsOf(client, ids);
+  const completed = completionsByKey(executions);
+  const again = ranAfterCompletion(toolServer.records, completed);
+  const decisions: string[] = [];
+  for (const record of records) {
+    const events: RunEvent[] = [];
+    const handle = new AgentRunHandle(client, record.workflowId, 'default');
+    for (let from = 0; ; ) {
+      const page = await handle.eventPage({ from }).catch(() => undefined);
+      if (!page || page.events.length === 0) break;
+      events.push(...page.events);
+      from = (page.events.at(-1)?.offset ?? from) + 1;
+    }
+    for (const problem of decisionProblems(events)) decisions.push(`${record.workflowId}: ${problem}`);
+  }
+  const notFinal = records.filter((record) => record.result?.status !== 'final');
+  const wedged = records.filter((record) => record.longestDecisionMs > 60_000 || !record.endedAt);
+  const replays = await replayFailures(executions, BUNDLE);
+  const leaks = secretLeaks(executions, SECRET);
+
+  // Faults counted: injected process and client faults, and the model's (5xx, 429, streams cut).
+  const modelFaults = model.requests.filter((request) => request.status !== 200);
+  const byKind = new Map<string, number>();
+  for (const fault of faults) byKind.set(fault.kind, (byKind.get(fault.kind) ?? 0) + 1);
+  for (const request of modelFaults) {
+    const kind = request.status === 0 ? 'model_stream_cut' : request.status === 429 ? 'model_429' : `model_${request.status}`;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  const totalFaults = [...byKind.values()].reduce((sum, count) => sum + count, 0);
+  const retried = toolServer.records.length - new Set(toolServer.records.map((record) => record.key)).size;
+  const violations = [
+    { invariant: 'every run ended final', count: notFinal.length, detail: notFinal.map((record) => `${record.workflowId}: ${record.result ? `${record.result.status}: ${record.result.answer.slice(0, 300)}` : (record.error ?? 'did not end')}`) },
+    { invariant: 'no completed tool call ran again', count: again.length, detail: again.map((record) => `${record.key} attempt ${record.attempt}`) },
+    { invariant: 'no decision or answer lost or applied twice', count: decisions.length, detail: decisions },
+    { invariant: 'no run wedged (decisions within 60 s, every run ended)', count: wedged.length, detail: wedged.map((record) => record.workflowId) },
+    { invariant: 'every history replays', count: replays.length, detail: replays },
+    { invariant: 'no secret in any history', count: leaks.length, detail: leaks },
+  ];
+  const summary = {
+    seed,
+    profile: options.profile,
+    runs,
+    wallMs,
+    executions: executions.length,
+    toolCalls: completed.size,
+    toolRequests: toolServer.records.length,
+    toolRetriesBeforeCompletion: retried,
+    faults: Object.fromEntries([...byKind.entries()].sort()),
+    totalFaults,
+    violations: violations.map(({ invariant, count }) => ({ invariant, count })),
+  };
+  const lines = [
+    `chaos campaign, seed ${seed} (${options.profile}): ${runs} runs (${executions.length} executions with continue-as-new and sub-agents) in ${(wallMs / 1_000).toFixed(0)} s`,
+    '',
+    '| fault | injected |',
+    '|---|---|',
+    ...[...byKind.entries()].sort().map(([kind, count]) => `| ${kind} | ${count} |`),
+    `| **total** | **${totalFaults}** |`,
+    '',
+    `tool calls completed: ${completed.size}; requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
+    '',
+    '| invariant | violations |',
+    '|---|---|',
+    ...violations.map(({ invariant, count }) => `| ${invariant} | ${count} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const artifacts = join(ROOT, 'test-artifacts', 'chaos');
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, `${options.profile}-${seed}.json`), `${JSON.stringify({ ...summary, faultLog: faults }, null, 2)}\n`);
+  const failed = violations.filter((violation) => violation.count > 0);
+  if (failed.length) {
+    process.stdout.write(`\nFAILED (seed ${seed}; reproduce with npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs}):\n`);
+    for (const violation of failed) {
+      process.stdout.write(`- ${violation.invariant}:\n`);
+      for (const detail of violation.detail.slice(0, 20)) {
+        const runId = detail.split(/[:/ ]/)[0] ?? '';
+        const record = records.find((candidate) => runId.startsWith(candidate.workflowId));
+        const hit = record ? faults.filter((fault) => fault.at <= (record.endedAt ?? Date.now()) && fault.until >= record.startedAt).map((fault) => `${fault.kind}@${fault.at - campaignStart}ms`) : [];
+        process.stdout.write(`    ${detail}${hit.length ? ` (faults while it ran: ${hit.slice(0, 12).join(', ')})` : ''}\n`);
+      }
+    }
+    process.exitCode = 1;
+  }
+
+  await client.connection.close();
+  for (const worker of workers) await worker.close();
+  await toxiproxy?.stop();
+  await model.close();
+  await toolServer.close();
+  await server.stop();
+  rmSync(folder, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos campaign failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(2);
+});
