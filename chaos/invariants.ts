@@ -84,13 +84,19 @@ export async function replayFailures(executions: readonly Execution[], bundlePat
   return failures;
 }
 
-/** Executions whose history holds the secret anywhere (payloads, failures, headers). */
+/** Every string in a value, with bytes (payload data) read as UTF-8. */
+function textsOf(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (value instanceof Uint8Array) into.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const item of value) textsOf(item, into);
+  else if (value && typeof value === 'object') for (const item of Object.values(value)) textsOf(item, into);
+  return into;
+}
+
+/** Executions whose history holds the secret anywhere (payloads, failures, headers), as text or base64. */
 export function secretLeaks(executions: readonly Execution[], secret: string): string[] {
   const encoded = Buffer.from(secret).toString('base64');
   return executions
-    .filter(({ events }) => {
-      const text = JSON.stringify(events, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
-      return text.includes(secret) || text.includes(encoded);
-    })
+    .filter(({ events }) => textsOf(events).some((text) => text.includes(secret) || text.includes(encoded)))
     .map(({ workflowId, runId }) => `${workflowId} (${runId})`);
 }
