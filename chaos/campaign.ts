@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AgentRunHandle } from '../src/client';
 import { connectClient } from '../src/config/connect';
@@ -32,7 +32,7 @@ const SECRET = 'sk-chaos-secret-do-not-record-0123456789';
 
 const PROFILES = {
   // Runs start spread over `spreadMs`, so faults keep hitting runs at every point of their lives.
-  short: { runs: 60, spreadMs: 90_000, deadlineMs: 170_000, faultGapMs: [400, 1_200] as const },
+  short: { runs: 50, spreadMs: 75_000, deadlineMs: 140_000, faultGapMs: [600, 1_600] as const },
   full: { runs: 600, spreadMs: 600_000, deadlineMs: 1_200_000, faultGapMs: [300, 900] as const },
 };
 
@@ -79,6 +79,9 @@ interface RunRecord {
   longestDecisionMs: number;
 }
 
+/** Faults under way at once, at most. */
+const MAX_FAULTS_AT_ONCE = 3;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
   const seed = options.seed ?? Date.now() % 1_000_000;
   const runs = options.runs ?? profile.runs;
   const random = new Random(seed);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
   // The replay check runs workers in this process: their errors only (the workflow's trace sink is not registered there).
   Runtime.install({ logger: new DefaultLogger('ERROR', (entry) => void (/unregistered external sink/.test(entry.message) ? undefined : log(`[replay] ${entry.message}`))) });
   log(`chaos: seed ${seed}, profile ${options.profile}, ${runs} runs (reproduce: npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs})`);
@@ -176,8 +179,9 @@ async function main(): Promise<void> {
         record.endedAt = Date.now();
         return;
       } catch (error) {
-        if (!/connect|unavailable|deadline|transport|14 |cancelled/i.test(String(error))) {
-          record.error = String(error).slice(0, 300);
+        // The run failed as a workflow: that is its end. Anything else is the server coming and going: read again.
+        if (error instanceof WorkflowFailedError) {
+          record.error = String(error.cause?.message ?? error.message).slice(0, 300);
           record.endedAt = Date.now();
           return;
         }
@@ -220,6 +224,8 @@ async function main(): Promise<void> {
     faults.push({ kind, at, until: at + killAfterMs, target });
     setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   };
+  /** Workers a fault is under way on: one fault per worker at a time. */
+  const busy = new Set<string>();
   const inject = async (kind: FaultKind) => {
     const at = Date.now();
     const open = records.filter((record) => !record.endedAt);
@@ -227,19 +233,27 @@ async function main(): Promise<void> {
       case 'agent_worker_kill':
       case 'tool_worker_kill': {
         const worker = kind === 'tool_worker_kill' ? toolWorker : random.pick(agentWorkers);
+        if (busy.has(worker.name)) return;
+        busy.add(worker.name);
         await worker.kill();
         const downMs = random.int(200, 1_500);
         faults.push({ kind, at, until: at + downMs, target: worker.name });
         await sleep(downMs);
         worker.start();
+        // It is busy until it polls again (a few seconds to start), so faults on one worker never pile up.
+        await sleep(5_000);
+        busy.delete(worker.name);
         return;
       }
       case 'agent_worker_stop':
       case 'tool_worker_stop': {
         const worker = kind === 'tool_worker_stop' ? toolWorker : random.pick(agentWorkers);
+        if (busy.has(worker.name)) return;
+        busy.add(worker.name);
         const stoppedMs = random.int(500, 3_000);
         faults.push({ kind, at, until: at + stoppedMs, target: worker.name });
         await worker.pause(stoppedMs);
+        busy.delete(worker.name);
         return;
       }
       case 'server_kill': {
@@ -247,7 +261,16 @@ async function main(): Promise<void> {
         await server.exited;
         const downMs = random.int(300, 1_500);
         await sleep(downMs);
-        server = await startDevServer(serverOptions);
+        // Its ports may still be held for a moment: try again until it is back.
+        for (let tries = 1; ; tries += 1) {
+          try {
+            server = await startDevServer(serverOptions);
+            break;
+          } catch (error) {
+            if (tries >= 20) throw error;
+            await sleep(500);
+          }
+        }
         faults.push({ kind, at, until: Date.now(), target: `dev server ${server.address}` });
         return;
       }
@@ -280,12 +303,26 @@ async function main(): Promise<void> {
     if (queue.length === 0) queue.push(...faultKinds.map((kind) => ({ kind, order: random.next() })).sort((a, b) => a.order - b.order).map(({ kind }) => kind));
     return queue.shift() as FaultKind;
   };
+  // Faults overlap (up to MAX_FAULTS_AT_ONCE at a time, one server kill at a time): a new one starts every gap.
+  const inFlight = new Set<Promise<void>>();
+  let serverDown = false;
   const injecting = (async () => {
     while (!done && Date.now() < deadline) {
       await sleep(random.int(profile.faultGapMs[0], profile.faultGapMs[1]));
-      if (done) return;
-      await inject(nextKind()).catch((error: unknown) => log(`fault failed: ${String(error)}`));
+      if (done) break;
+      if (inFlight.size >= MAX_FAULTS_AT_ONCE) await Promise.race(inFlight);
+      const kind = nextKind();
+      if (kind === 'server_kill' && serverDown) continue;
+      if (kind === 'server_kill') serverDown = true;
+      const fault: Promise<void> = inject(kind)
+        .catch((error: unknown) => log(`fault failed: ${String(error)}`))
+        .finally(() => {
+          if (kind === 'server_kill') serverDown = false;
+          inFlight.delete(fault);
+        });
+      inFlight.add(fault);
     }
+    await Promise.all(inFlight);
   })();
 
   await starting;

@@ -13,15 +13,16 @@ function filesUnder(folder: string, suffixes: readonly string[]): string[] {
 }
 
 /** A path into the repository as code and docs cite it (`src/core/run-fold.ts`, `docs/versioning.md`). */
-const CITED_PATH = /(?<![\w./-])(?:src|docs|test|bench|examples|scripts)\/[\w./-]+\.(?:ts|md|json|mjs|sh|py)\b/g;
+const CITED_PATH = /(?<![\w./-])(?:src|docs|test|bench|chaos|examples|scripts)\/[\w./-]+\.(?:ts|md|json|mjs|sh|py)\b/g;
 
 /** docs/architecture.md §2: code and docs cite files of this repository, and every citation must lead somewhere. */
 describe('references in code and docs', () => {
-  it('every file path cited in src/, test/, bench/, docs/, the README and the ESLint config exists', () => {
+  it('every file path cited in src/, test/, bench/, chaos/, docs/, the README and the ESLint config exists', () => {
     const sources = [
       ...filesUnder(join(ROOT, 'src'), ['.ts']),
       ...filesUnder(join(ROOT, 'test'), ['.ts']),
       ...filesUnder(join(ROOT, 'bench'), ['.ts', '.md']).filter((file) => !file.includes(`${join('bench', 'peers')}`)),
+      ...filesUnder(join(ROOT, 'chaos'), ['.ts']),
       ...filesUnder(join(ROOT, 'docs'), ['.md']),
       join(ROOT, 'README.md'),
       join(ROOT, 'eslint.config.mjs'),
