@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     faults.push({ kind, at, until: at + killAfterMs, target });
     setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   };
-  /** Workers a fault is under way on: one fault per worker at a time. */
+  /** Workers and proxies a fault is under way on: one fault on each at a time. */
   const busy = new Set<string>();
   const inject = async (kind: FaultKind) => {
     const at = Date.now();
@@ -290,9 +290,11 @@ async function main(): Promise<void> {
       default: {
         if (!toxiproxy) return;
         const proxy = random.pick(['temporal', 'model', 'tools']);
+        if (busy.has(proxy)) return;
+        busy.add(proxy);
         const ms = random.int(500, 4_000);
-        faults.push({ kind, at, until: at + ms, target: `worker ↔ ${proxy}` });
-        await toxiproxy.inject(proxy, toxicOf(kind, random), ms);
+        await toxiproxy.inject(proxy, toxicOf(kind, random), ms).finally(() => busy.delete(proxy));
+        faults.push({ kind, at, until: Date.now(), target: `worker ↔ ${proxy}` });
       }
     }
   };

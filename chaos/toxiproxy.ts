@@ -58,15 +58,32 @@ export class Toxiproxy {
     return listen;
   }
 
-  /** Adds a toxic to both directions of a proxy for `ms`, then removes it. */
+  /** Adds a toxic to both directions of a proxy for `ms`, then removes what was added (whatever failed on the way). */
   async inject(proxy: string, toxic: Toxic, ms: number): Promise<void> {
-    const names = ['upstream', 'downstream'].map((stream) => `${toxic.type}_${stream}`);
-    for (const [index, stream] of ['upstream', 'downstream'].entries()) {
-      await this.call('POST', `/proxies/${proxy}/toxics`, { name: names[index], type: toxic.type, stream, toxicity: 1, attributes: toxic.attributes });
+    this.injected += 1;
+    const added: string[] = [];
+    try {
+      for (const stream of ['upstream', 'downstream']) {
+        const name = `${toxic.type}_${stream}_${this.injected}`;
+        await this.call('POST', `/proxies/${proxy}/toxics`, { name, type: toxic.type, stream, toxicity: 1, attributes: toxic.attributes });
+        added.push(name);
+      }
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      for (const name of added) await this.removeToxic(proxy, name);
     }
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    for (const name of names) await this.call('DELETE', `/proxies/${proxy}/toxics/${name}`).catch(() => undefined);
   }
+
+  /** Removes a toxic, trying again while toxiproxy's API is slow to answer (a toxic left behind would never end). */
+  private async removeToxic(proxy: string, name: string): Promise<void> {
+    for (let tries = 1; tries <= 10; tries += 1) {
+      const done = await this.call('DELETE', `/proxies/${proxy}/toxics/${name}`).then(() => true, () => false);
+      if (done) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  private injected = 0;
 
   private async call(method: string, path: string, body?: unknown): Promise<void> {
     const response = await fetch(`${this.api}${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
