@@ -261,7 +261,8 @@ export class AgentRunHandle {
    */
   async raiseBudgets(raise: BudgetRaise): Promise<{ budget?: Budget; subAgents: Array<{ path: string; agents: string[]; budget: Budget }> }> {
     const state = await this.state({ timeoutMs: CHILD_READ_TIMEOUT_MS }).catch(() => undefined);
-    const waiting = state && state.status === RUN_STATUSES.running ? (await this.subAgents(state)).filter((run) => run.state.status === RUN_STATUSES.waitingForBudget) : [];
+    const tree = state && state.status === RUN_STATUSES.running ? await this.subAgents(state) : [];
+    const waiting = tree.filter((run) => run.state.status === RUN_STATUSES.waitingForBudget);
     if (!state || waiting.length === 0) return { budget: await this.toRunning(() => this.interaction.raiseBudget(raise)), subAgents: [] };
     const own = ownPart(raise, state.budget);
     const budget = hasLimits(own) ? await this.toRunning(() => this.interaction.raiseBudget(own)) : state.budget;
@@ -269,7 +270,8 @@ export class AgentRunHandle {
     const given: Array<{ path: string; agents: string[]; budget: Budget }> = [];
     for (const call of agentCalls(this.workflowId, now)) {
       const below = waiting.filter((run) => run.workflowId === call.workflowId || run.workflowId.startsWith(`${call.workflowId}.`));
-      const child = below.length ? await this.child(call.workflowId).state({ timeoutMs: CHILD_READ_TIMEOUT_MS }).catch(() => undefined) : undefined;
+      // The tree read above has the child's state: its budget and what it used do not move while it waits.
+      const child = below.length ? tree.find((run) => run.workflowId === call.workflowId)?.state : undefined;
       if (!child) continue;
       const passed = await this.child(call.workflowId)
         .raiseBudgets(childPart(raise, now, child))
