@@ -227,9 +227,17 @@ export class AgentRunHandle {
     return theirs[0];
   }
 
-  /** Sends a session its next message; resolves with that turn's answer. @throws InteractionRefusedError */
-  async send(text: string): Promise<TurnAnswer> {
-    return this.toRunning(() => this.interaction.send(text));
+  /**
+   * Sends a session its next message; resolves with that turn's answer. With `messageId`, sending the same message
+   * again (a retry after an error that hid whether it arrived) is the same message: the run answers it once and the
+   * retry gets that answer. The run remembers ids until it continues as new (a session does so while idle or waiting
+   * for people): after a handover, read `state().session.turnsAnswered` before sending again. @throws InteractionRefusedError
+   */
+  async send(text: string, options: { messageId?: string } = {}): Promise<TurnAnswer> {
+    if (options.messageId !== undefined && !/^[\w.:/-]{1,200}$/.test(options.messageId)) {
+      throw this.refusal(`messageId must be 1 to 200 letters, digits or . _ : / - (got ${JSON.stringify(options.messageId.slice(0, 40))}); choose another id`);
+    }
+    return this.toRunning(() => this.interaction.send(text, options));
   }
 
   /**

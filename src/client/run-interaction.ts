@@ -38,10 +38,11 @@ export class RunInteraction {
    * Says something to the run: any interaction of the table (src/contracts/interactions.ts), sent as its
    * Update. The run's validator checks it before anything reaches history; a refusal is an `InteractionRefusedError`.
    */
-  async interact<Name extends InteractionName>(name: Name, args: InteractionArgs<Name>): Promise<InteractionResult<Name>> {
+  async interact<Name extends InteractionName>(name: Name, args: InteractionArgs<Name>, options: { updateId?: string } = {}): Promise<InteractionResult<Name>> {
     const update = INTERACTIONS[name].update as UpdateDefinition<InteractionResult<Name>, [unknown]>;
     // `close` takes no argument: its Update is sent with none.
-    return refusalAware(() => this.handle().executeUpdate(update, { args: (args === undefined ? [] : [args]) as [unknown] }));
+    const sent = { args: (args === undefined ? [] : [args]) as [unknown], ...(options.updateId ? { updateId: options.updateId } : {}) };
+    return refusalAware(() => this.handle().executeUpdate(update, sent));
   }
 
   /** Calls waiting for a decision and questions waiting for an answer. Needs a worker. */
@@ -73,8 +74,8 @@ export class RunInteraction {
    * Sends a session its next message and waits for that turn's answer. When the run hands over to its next run
    * within the turn (it waits for people), the answer is read from the next run by query.
    */
-  async send(text: string): Promise<TurnAnswer> {
-    const sent = await this.interact('send', { text });
+  async send(text: string, options: { messageId?: string } = {}): Promise<TurnAnswer> {
+    const sent = await this.interact('send', { text }, options.messageId ? { updateId: `message-${options.messageId}` } : {});
     return sent.continued ? this.turnAnswer(sent.turn) : sent;
   }
 

@@ -79,7 +79,20 @@ function inputSchemaOf(tool: McpToolDescription): JsonSchema {
   return { type: 'object', ...schema };
 }
 
-async function callWithRestart(pool: McpPool, server: string, tool: string, input: Record<string, unknown>, options: { signal: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
+/**
+ * Sent with every call in the request's `_meta`: the call's idempotency key (stable across its retries, different for
+ * every other call) and its attempt, so a server can make a retried call apply once (docs/mcp-tools.md).
+ */
+export const MCP_META_IDEMPOTENCY_KEY = 'durable-agent/idempotency-key';
+export const MCP_META_ATTEMPT = 'durable-agent/attempt';
+
+async function callWithRestart(
+  pool: McpPool,
+  server: string,
+  tool: string,
+  input: Record<string, unknown>,
+  options: { signal: AbortSignal; timeoutMs: number; meta: Record<string, unknown> },
+): Promise<CallToolResult> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await pool.callTool(server, tool, input, options);
@@ -105,7 +118,8 @@ function mcpTool(server: McpServerConfig, description: McpToolDescription, name:
     ...(limits.maxAttempts !== undefined && effects === 'mutating' ? { usesIdempotencyKey: true } : {}),
     ...(limits.requiresApproval ? { requiresApproval: true } : {}),
     run: async (input, context) => {
-      const result = await callWithRestart(pool, server.name, description.name, input, { signal: context.signal, timeoutMs });
+      const meta = { [MCP_META_IDEMPOTENCY_KEY]: context.idempotencyKey, [MCP_META_ATTEMPT]: context.attempt };
+      const result = await callWithRestart(pool, server.name, description.name, input, { signal: context.signal, timeoutMs, meta });
       const output = mcpOutput(result);
       // The server says the call failed: the model sees why; a retry would fail the same way.
       if (result.isError) throw new ToolError(typeof output === 'string' ? output : JSON.stringify(output));

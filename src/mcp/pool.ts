@@ -61,8 +61,14 @@ export class McpPool {
    * Calls a tool. Aborting `signal` cancels the request: the SDK sends `notifications/cancelled` to the server and the
    * call rejects at once. `timeoutMs` bounds the request on the client side too.
    */
-  async callTool(server: string, tool: string, args: Record<string, unknown>, options: { signal: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
-    return this.use(server, (client) => client.callTool({ name: tool, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs }) as Promise<CallToolResult>);
+  async callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number; meta?: Record<string, unknown> },
+  ): Promise<CallToolResult> {
+    const request = { name: tool, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) };
+    return this.use(server, (client) => client.callTool(request, undefined, { signal: options.signal, timeout: options.timeoutMs }) as Promise<CallToolResult>);
   }
 
   /** The pid of a stdio server's process while it is connected (for tests and diagnostics). */

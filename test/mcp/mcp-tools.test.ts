@@ -118,7 +118,8 @@ describe('tools from MCP servers', () => {
         const text = readFileSync(join(folder, 'hang.log'), 'utf8');
         return text.includes('cancelled first') ? text : undefined;
       });
-      expect(marker).toBe('started first\ncancelled first\n');
+      // The call's idempotency key (`<workflowId>/<call>`) reached the server in the request's _meta.
+      expect(marker).toMatch(new RegExp(`^started first ${handle.workflowId}/\\S+\ncancelled first\n$`));
       // The bad argument never reached an activity.
       expect(scheduledActivities(await historyEvents(handle)).filter((name) => name === 'everything__get-sum')).toEqual([]);
       await recordHistory(handle, 'agent-mcp-timeout-and-bad-argument');

@@ -4,6 +4,7 @@ import type { AgentRunResult } from '../../src/contracts/run-result';
 import { recordHistory, withAgent } from '../helpers/agent';
 import { testConfig } from '../helpers/temporal';
 import { createTestTools } from '../helpers/test-tools';
+import { until } from '../helpers/until';
 
 /** Sessions (issue 13 item 3): follow-up turns, started or resumed by update-with-start, across continue-as-new. */
 describe('a session', () => {
@@ -54,6 +55,29 @@ describe('a session', () => {
       expect(result).toMatchObject({ status: 'final', answer: expect.stringContaining('answer three'), toolCalls: { ok: 1, failed: 0 } });
       await expect(run.send('too late')).rejects.toThrow(InteractionRefusedError);
       await recordHistory(client.workflow.getHandle(sessionId), 'agent-session-last-run');
+    });
+  });
+
+  it('a message sent again with its messageId (a retry after an error) is one turn, answered once', async () => {
+    const script = { turns: [{ content: 'answer to the goal' }, { content: 'answer to {{turn}}' }, { content: 'answer to the next' }] };
+    await withAgent(script, [], async ({ start, client, model }) => {
+      const started = await start({ goal: 'a session', session: true });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      await until('the first turn to be answered', async () => ((await run.state()).status === 'idle' ? true : undefined));
+      const first = await run.send('the message', { messageId: 'm-1' });
+      const again = await run.send('the message', { messageId: 'm-1' });
+      expect(again).toEqual(first);
+      expect(first).toMatchObject({ turn: 2, status: 'final' });
+      expect(await run.state()).toMatchObject({ status: 'idle', session: { turnsAnswered: 2 } });
+      // Only two model calls: the goal's turn and the message's; the repeat reached no model.
+      expect(model.requests).toHaveLength(2);
+      // Without an id, the same text is a new message.
+      expect(await run.send('the message')).toMatchObject({ turn: 3 });
+      await expect(run.send('x', { messageId: 'no spaces allowed' })).rejects.toThrow(/messageId must be 1 to 200/);
+      await run.close();
+      const log: RunEvent[] = [];
+      for await (const event of run.events({ from: 0 })) log.push(event);
+      expect(log.filter((event) => event.type === 'turn_started').map((event) => event.detail)).toEqual(['the message', 'the message']);
     });
   });
 
