@@ -17,10 +17,10 @@ import type { RunEvent } from '../src/contracts/interaction-schemas';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { freePort, startDevServer, type DevServer } from '../src/temporal-server/dev-server';
-import { completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks } from './invariants';
+import { completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
 import { WorkerProcess } from './processes';
 import { Random } from './random';
-import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, type Scenario } from './scenarios';
+import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, SESSION_MESSAGES, sessionMessage, type Scenario } from './scenarios';
 import { ToolServer } from './tool-server';
 import { resolveToxiproxy, Toxiproxy, type Toxic } from './toxiproxy';
 
@@ -74,9 +74,11 @@ interface RunRecord {
   endedAt?: number;
   result?: AgentRunResult;
   error?: string;
-  /** When the person first saw it waiting, and when a decision for it was accepted (the longest gap is the wedge check). */
+  /** When the person first saw it waiting (for people, or a session idle); the longest wait until it went on is the wedge check. */
   waitSeenAt?: number;
   longestDecisionMs: number;
+  /** A session: a message is on its way (its `send` resolves when the turn is answered). */
+  sending?: boolean;
 }
 
 /** Faults under way at once, at most. */
@@ -89,8 +91,13 @@ async function main(): Promise<void> {
     .addOption(new Option('--profile <name>', 'short (CI, under 3 minutes) or full').choices(['short', 'full']).default('short'))
     .option('--seed <n>', 'the seed that makes a campaign reproducible (default: from the clock)', (value) => Number.parseInt(value, 10))
     .option('--runs <n>', 'agent runs (default: the profile’s)', (value) => Number.parseInt(value, 10))
+    .option('--kinds <list>', `only these kinds of run, comma-separated (default: all: ${SCENARIOS.map((scenario) => scenario.kind).join(', ')})`)
     .parse(process.argv);
-  const options = program.opts<{ profile: keyof typeof PROFILES; seed?: number; runs?: number }>();
+  const options = program.opts<{ profile: keyof typeof PROFILES; seed?: number; runs?: number; kinds?: string }>();
+  const wanted = options.kinds?.split(',').map((kind) => kind.trim());
+  const unknown = wanted?.filter((kind) => !SCENARIOS.some((scenario) => scenario.kind === kind)) ?? [];
+  if (unknown.length) program.error(`unknown kind(s) of run: ${unknown.join(', ')}; choose from ${SCENARIOS.map((scenario) => scenario.kind).join(', ')}`);
+  const scenarios = wanted ? SCENARIOS.filter((scenario) => wanted.includes(scenario.kind)) : SCENARIOS;
   const profile = PROFILES[options.profile];
   const seed = options.seed ?? Date.now() % 1_000_000;
   const runs = options.runs ?? profile.runs;
@@ -98,7 +105,8 @@ async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   // The replay check runs workers in this process: their errors only (the workflow's trace sink is not registered there).
   Runtime.install({ logger: new DefaultLogger('ERROR', (entry) => void (/unregistered external sink/.test(entry.message) ? undefined : log(`[replay] ${entry.message}`))) });
-  log(`chaos: seed ${seed}, profile ${options.profile}, ${runs} runs (reproduce: npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs})`);
+  const reproduce = `npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs}${options.kinds ? ` --kinds ${options.kinds}` : ''}`;
+  log(`chaos: seed ${seed}, profile ${options.profile}, ${runs} runs (reproduce: ${reproduce})`);
 
   const folder = mkdtempSync(join(tmpdir(), 'durable-agent-chaos-'));
   const port = await freePort();
@@ -129,6 +137,7 @@ async function main(): Promise<void> {
     CHAOS_ROLE: role,
     CHAOS_MODEL_URL: proxies ? through(model.baseURL, proxies.model) : model.baseURL,
     CHAOS_TOOL_URL: proxies ? through(toolServer.url, proxies.tools) : toolServer.url,
+    CHAOS_MCP_URL: proxies ? through(toolServer.mcpUrl, proxies.tools) : toolServer.mcpUrl,
     CHAOS_WORKFLOW_BUNDLE: BUNDLE,
     OPENAI_API_KEY: SECRET,
   });
@@ -147,7 +156,7 @@ async function main(): Promise<void> {
 
   // Start the runs, a few at a time, each retried while the server is down.
   const startRun = async (index: number) => {
-    const scenario = SCENARIOS[index % SCENARIOS.length] as Scenario;
+    const scenario = scenarios[index % scenarios.length] as Scenario;
     const workflowId = `chaos-${seed}-${index}-${scenario.kind}`;
     const goal = `${scenario.kind} run ${index} of campaign ${seed}`;
     const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0 };
@@ -190,7 +199,18 @@ async function main(): Promise<void> {
     }
   };
 
-  // The scripted person: approves gated calls, answers questions, raises budgets, as a person would.
+  // The scripted person: approves gated calls, answers questions, raises budgets, talks to sessions, as a person would.
+  const talk = async (record: RunRecord, handle: AgentRunHandle, turnsAnswered: number) => {
+    const index = turnsAnswered - 1;
+    if (index >= SESSION_MESSAGES) return handle.close();
+    if (record.sending) return;
+    record.sending = true;
+    // The same id on every try: a retry after an error that hid whether the message arrived is the same message.
+    void handle
+      .send(sessionMessage(record.workflowId, index), { messageId: `${record.workflowId}-m${index}` })
+      .catch(() => undefined)
+      .finally(() => (record.sending = false));
+  };
   const person = (async () => {
     while (!done) {
       for (const record of records) {
@@ -198,17 +218,20 @@ async function main(): Promise<void> {
         const handle = new AgentRunHandle(client, record.workflowId, 'default');
         try {
           const state = await handle.state({ timeoutMs: 2_000 });
-          const waiting = state.status.startsWith('waiting_for');
-          if (!waiting) continue;
+          const waiting = state.status.startsWith('waiting_for') || state.status === 'idle';
+          if (!waiting) {
+            if (record.waitSeenAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
+            record.waitSeenAt = undefined;
+            continue;
+          }
           record.waitSeenAt ??= Date.now();
-          if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
+          if (state.status === 'idle') await talk(record, handle, state.session?.turnsAnswered ?? 0);
+          else if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
           else {
             const pending = await handle.pending();
             for (const approval of pending.approvals) await handle.approve(approval.callId).catch(() => undefined);
             for (const question of pending.questions) await handle.reply('eu-west-1', question.questionId).catch(() => undefined);
           }
-          record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
-          record.waitSeenAt = undefined;
         } catch {
           // The server or the worker is down: try again on the next round.
         }
@@ -352,6 +375,10 @@ async function main(): Promise<void> {
       from = (page.events.at(-1)?.offset ?? from) + 1;
     }
     for (const problem of decisionProblems(events)) decisions.push(`${record.workflowId}: ${problem}`);
+    if (record.scenario.person.includes('send')) {
+      const messages = Array.from({ length: SESSION_MESSAGES }, (_, index) => sessionMessage(record.workflowId, index));
+      for (const problem of sessionProblems(events, messages)) decisions.push(`${record.workflowId}: ${problem}`);
+    }
   }
   // The documented fail-fast of a tool queue no worker serves (docs/production.md): a run whose tool queue's catalogue
   // no worker read within 10 s of its start fails at once. Under faults that is the status its script implies.
@@ -379,7 +406,7 @@ async function main(): Promise<void> {
   const violations = [
     { invariant: 'every run ended final (or failed fast: its tool queue unserved at its start)', count: notFinal.length, detail: notFinal.map((record) => `${record.workflowId}: ${record.result ? `${record.result.status}: ${record.result.answer.slice(0, 300)}` : (record.error ?? 'did not end')}`) },
     { invariant: 'no completed tool call ran again', count: again.length, detail: again.map((record) => `${record.key} attempt ${record.attempt}`) },
-    { invariant: 'no decision or answer lost or applied twice', count: decisions.length, detail: decisions },
+    { invariant: 'no decision, answer or message lost or applied twice', count: decisions.length, detail: decisions },
     { invariant: 'no run wedged (decisions within 60 s, every run ended)', count: wedged.length, detail: wedged.map((record) => record.workflowId) },
     { invariant: 'every history replays', count: replays.length, detail: replays },
     { invariant: 'no secret in any history', count: leaks.length, detail: leaks },
@@ -407,7 +434,7 @@ async function main(): Promise<void> {
     `| **total** | **${totalFaults}** |`,
     '',
     `runs that failed fast because no worker of their tool queue answered within 10 s of their start (by design): ${failedByDesign.length}`,
-    `tool calls completed: ${completed.size}; requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
+    `tool calls completed: ${completed.size} (${new Set(toolServer.records.filter((record) => record.via === 'mcp').map((record) => record.key)).size} of them MCP calls); requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
     '',
     '| invariant | violations |',
     '|---|---|',
@@ -419,7 +446,13 @@ async function main(): Promise<void> {
   writeFileSync(join(artifacts, `${options.profile}-${seed}.json`), `${JSON.stringify({ ...summary, faultLog: faults }, null, 2)}\n`);
   const failed = violations.filter((violation) => violation.count > 0);
   if (failed.length) {
-    process.stdout.write(`\nFAILED (seed ${seed}; reproduce with npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs}):\n`);
+    process.stdout.write(`\nFAILED (seed ${seed}; reproduce with ${reproduce}):\n`);
+    // The histories of the runs a violation names, to read with the Temporal UI's import or `temporal workflow show`.
+    const named = new Set(failed.flatMap((violation) => violation.detail.map((detail) => detail.split(/[:/ ]/)[0] ?? '')));
+    const kept = executions.filter((execution) => [...named].some((id) => id.startsWith(execution.workflowId) || execution.workflowId.startsWith(id)));
+    const historiesFile = join(artifacts, `${options.profile}-${seed}-histories.json`);
+    writeFileSync(historiesFile, `${JSON.stringify(kept.map(({ workflowId, runId, events }) => ({ workflowId, runId, events })))}\n`);
+    process.stdout.write(`(the histories of those runs: ${historiesFile})\n`);
     for (const violation of failed) {
       process.stdout.write(`- ${violation.invariant}:\n`);
       for (const detail of violation.detail.slice(0, 20)) {

@@ -74,6 +74,19 @@ export function decisionProblems(events: readonly RunEvent[]): string[] {
   return problems;
 }
 
+/** A session's messages that never started a turn, or started more than one (turn_started events carry the message). */
+export function sessionProblems(events: readonly RunEvent[], messages: readonly string[]): string[] {
+  const started = events.filter((event) => event.type === 'turn_started').map((event) => event.detail ?? '');
+  const problems: string[] = [];
+  for (const message of messages) {
+    const times = started.filter((detail) => detail === message).length;
+    if (times !== 1) problems.push(`message "${message}" started ${times} turns`);
+  }
+  const unexpected = started.filter((detail) => !messages.includes(detail));
+  if (unexpected.length) problems.push(`turns started by messages never sent: ${unexpected.join(', ')}`);
+  return problems;
+}
+
 /** Replays every execution with the current workflow code; returns the ones that failed, with why. */
 export async function replayFailures(executions: readonly Execution[], bundlePath: string): Promise<string[]> {
   const failures: string[] = [];

@@ -2,8 +2,12 @@ import type { AgentDefinition } from '../src/contracts/agent-definition';
 import type { AgentRunInput } from '../src/contracts/run-input';
 import type { Script } from '../src/scripted-model/script';
 
-/** What the scripted person does for a run: approve its gated calls, answer its questions, raise its budget. */
-export type PersonRole = 'approve' | 'reply' | 'raise';
+/** What the scripted person does for a run: approve its gated calls, answer its questions, raise its budget, talk to a session. */
+export type PersonRole = 'approve' | 'reply' | 'raise' | 'send';
+
+/** The messages the person sends a session after the goal's turn, one turn each, then closes it. */
+export const SESSION_MESSAGES = 2;
+export const sessionMessage = (workflowId: string, index: number) => `message ${index + 1} to ${workflowId}`;
 
 /** One kind of run the campaign starts: its model's script, its input and what the person must do for it. */
 export interface Scenario {
@@ -91,6 +95,38 @@ export const SCENARIOS: Scenario[] = [
     model: 'chaos-tool-queue',
     script: { turns: [{ toolCalls: [effect('queued-1'), effect('queued-2')] }, FAULTS.status429, { content: 'tool queue done' }] },
     input: (_goal, toolQueue) => ({ toolQueues: [toolQueue] }),
+    person: [],
+  },
+  {
+    kind: 'session',
+    model: 'chaos-session',
+    script: {
+      turns: [
+        { toolCalls: [effect('turn-0')] },
+        { content: 'turn answered' },
+        FAULTS.status500,
+        { toolCalls: [effect('turn-1')] },
+        { content: 'turn answered' },
+        { toolCalls: [effect('turn-2')] },
+        FAULTS.cut,
+        { content: 'session done' },
+      ],
+    },
+    // Small enough that it hands over while idle between turns, so messages cross continue-as-new.
+    input: () => ({ session: true, continueAsNewAtHistoryBytes: 12_000 }),
+    person: ['send'],
+  },
+  {
+    kind: 'mcp',
+    model: 'chaos-mcp',
+    script: {
+      turns: [
+        { toolCalls: [{ name: 'chaosmcp__record', arguments: { name: 'mcp-a {{goal}}', ms: 50 } }, { name: 'chaosmcp__record', arguments: { name: 'mcp-b {{goal}}', ms: 150 } }, effect('beside-mcp')] },
+        FAULTS.status429,
+        { content: 'mcp done: {{observations}}' },
+      ],
+    },
+    input: () => ({ maxParallel: 3 }),
     person: [],
   },
   {

@@ -230,8 +230,8 @@ export class AgentRunHandle {
   /**
    * Sends a session its next message; resolves with that turn's answer. With `messageId`, sending the same message
    * again (a retry after an error that hid whether it arrived) is the same message: the run answers it once and the
-   * retry gets that answer. The run remembers ids until it continues as new (a session does so while idle or waiting
-   * for people): after a handover, read `state().session.turnsAnswered` before sending again. @throws InteractionRefusedError
+   * retry gets that answer (a session remembers its last 32 message ids across continue-as-new; a repeat whose turn
+   * is no longer the latest is refused, naming its turn). @throws InteractionRefusedError
    */
   async send(text: string, options: { messageId?: string } = {}): Promise<TurnAnswer> {
     if (options.messageId !== undefined && !/^[\w.:/-]{1,200}$/.test(options.messageId)) {

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
+import { agentStateQuery, ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
 import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult } from '../contracts/interactions';
 import type { Budget, BudgetRaise } from '../contracts/run-input';
+import { isOutcome } from '../contracts/status';
 import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../contracts/interaction-schemas';
 import { compileJsonSchema } from '../tools/json-schema';
 import { InteractionRefusedError } from './errors';
@@ -75,7 +76,20 @@ export class RunInteraction {
    * within the turn (it waits for people), the answer is read from the next run by query.
    */
   async send(text: string, options: { messageId?: string } = {}): Promise<TurnAnswer> {
-    const sent = await this.interact('send', { text }, options.messageId ? { updateId: `message-${options.messageId}` } : {});
+    let sent: TurnAnswer;
+    try {
+      sent = await this.interact('send', { text }, options.messageId ? { updateId: `message-${options.messageId}` } : {});
+    } catch (error) {
+      // The message arrived before the run handed over: its turn's answer (waited for while the turn goes on), unless a
+      // later turn has been answered since (then the refusal says which turn it was).
+      const turn = error instanceof InteractionRefusedError ? Number(/was already sent: it is turn (\d+)/.exec(error.message)?.[1] ?? 0) : 0;
+      if (!turn) throw error;
+      const answer = await this.handle().query(turnAnswerQuery, turn).catch(() => null);
+      if (answer) return answer;
+      const state = await this.handle().query(agentStateQuery).catch(() => undefined);
+      if (state && !isOutcome(state.status) && (state.session?.turnsAnswered ?? 0) < turn) return this.turnAnswer(turn);
+      throw error;
+    }
     return sent.continued ? this.turnAnswer(sent.turn) : sent;
   }
 

@@ -68,6 +68,11 @@ export const ResumeStateSchema = z.object({
       idleUntil: z.number().optional(),
       /** Set when the session handed over within a turn (waiting for people), not while idle. */
       inTurn: z.boolean().optional(),
+      /**
+       * The Update ids of the latest messages and the turns they started, so a message sent again after a handover
+       * (a client's retry, which Temporal deduplicates only within one run) is refused, not a second turn.
+       */
+      messageIds: z.array(z.object({ id: z.string().max(300), turn: z.number().int().min(1) })).max(64).optional(),
     })
     .optional(),
   /** Limits raised by `raise-budget` so far. */

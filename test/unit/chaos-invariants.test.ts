@@ -1,5 +1,5 @@
 import type { RunEvent } from '../../src/contracts/interaction-schemas';
-import { completionsByKey, decisionProblems, ranAfterCompletion, secretLeaks, type Execution } from '../../chaos/invariants';
+import { completionsByKey, decisionProblems, ranAfterCompletion, secretLeaks, sessionProblems, type Execution } from '../../chaos/invariants';
 import { Random } from '../../chaos/random';
 
 const time = (ms: number) => ({ seconds: Math.floor(ms / 1_000), nanos: (ms % 1_000) * 1e6 });
@@ -25,10 +25,17 @@ describe('chaos invariants', () => {
   it('a tool call that starts again after its completion was recorded is a violation; a retry before it is not', () => {
     const completed = completionsByKey([execution(10_000)]);
     expect(completed.get('run-1/s1-1')).toBe(10_000);
-    const retriedBefore = { key: 'run-1/s1-1', attempt: 1, startedAt: 9_000, doneAt: 9_500 };
-    const after = { key: 'run-1/s1-1', attempt: 2, startedAt: 10_500 };
+    const retriedBefore = { key: 'run-1/s1-1', attempt: 1, startedAt: 9_000, doneAt: 9_500, via: 'http' as const };
+    const after = { key: 'run-1/s1-1', attempt: 2, startedAt: 10_500, via: 'http' as const };
     expect(ranAfterCompletion([retriedBefore], completed)).toEqual([]);
     expect(ranAfterCompletion([retriedBefore, after], completed)).toEqual([after]);
+  });
+
+  it('a session message that started no turn, or two, and a turn no message asked for are found', () => {
+    const turn = (detail: string, offset: number): RunEvent => ({ offset, type: 'turn_started', at: offset, step: 1, detail });
+    expect(sessionProblems([turn('m1', 0), turn('m2', 1)], ['m1', 'm2'])).toEqual([]);
+    expect(sessionProblems([turn('m1', 0), turn('m1', 1)], ['m1', 'm2'])).toEqual(['message "m1" started 2 turns', 'message "m2" started 0 turns']);
+    expect(sessionProblems([turn('m1', 0), turn('other', 1)], ['m1'])).toEqual(['turns started by messages never sent: other']);
   });
 
   it('a decision applied twice, an approval never decided and a question never answered are found', () => {

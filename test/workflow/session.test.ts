@@ -5,6 +5,7 @@ import { recordHistory, withAgent } from '../helpers/agent';
 import { testConfig } from '../helpers/temporal';
 import { createTestTools } from '../helpers/test-tools';
 import { until } from '../helpers/until';
+import { RunInteraction } from '../../src/client/run-interaction';
 
 /** Sessions (issue 13 item 3): follow-up turns, started or resumed by update-with-start, across continue-as-new. */
 describe('a session', () => {
@@ -78,6 +79,32 @@ describe('a session', () => {
       const log: RunEvent[] = [];
       for await (const event of run.events({ from: 0 })) log.push(event);
       expect(log.filter((event) => event.type === 'turn_started').map((event) => event.detail)).toEqual(['the message', 'the message']);
+    });
+  });
+
+  it('a message sent again after the session handed over is not a second turn: the retry gets its answer', async () => {
+    const script = { turns: [{ content: 'answer to the goal' }, { content: 'answer to the message' }, { content: 'a second turn: must not happen' }] };
+    await withAgent(script, [], async ({ start, client, model }) => {
+      const started = await start({ goal: 'a session that hands over after each turn', session: true, continueAsNewAtHistoryBytes: 10_000 });
+      const run = new AgentRunHandle(client, started.workflowId, 'default');
+      await until('the first turn to be answered', async () => ((await run.state()).status === 'idle' ? true : undefined));
+      const first = await run.send('the message', { messageId: 'once' });
+      expect(first).toMatchObject({ turn: 2, answer: 'answer to the message' });
+      // The session hands over while idle: Temporal's own deduplication of the Update id stays with the old run.
+      const tookIt = async (runId: string) =>
+        ((await client.workflow.getHandle(started.workflowId, runId).fetchHistory()).events ?? []).some((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'message-once');
+      await until('the session to hand over after the turn', async () => {
+        const latest = (await client.workflow.getHandle(started.workflowId).describe()).runId;
+        return (await tookIt(latest)) ? undefined : true;
+      });
+      // A client's retry of the same message reaches the next run: refused there, and `send` answers with its turn.
+      const raw = new RunInteraction(() => client.workflow.getHandle(started.workflowId));
+      await expect(raw.interact('send', { text: 'the message' }, { updateId: 'message-once' })).rejects.toThrow(/message once was already sent: it is turn 2/);
+      expect(await run.send('the message', { messageId: 'once' })).toEqual(first);
+      expect(model.requests).toHaveLength(2);
+      expect(await run.state()).toMatchObject({ status: 'idle', session: { turnsAnswered: 2 } });
+      await run.close();
+      await recordHistory(client.workflow.getHandle(started.workflowId), 'agent-session-message-ids');
     });
   });
 

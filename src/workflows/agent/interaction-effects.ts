@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { setHandler } from '@temporalio/workflow';
+import { currentUpdateInfo, setHandler } from '@temporalio/workflow';
 import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult, type InteractionSpec } from '../../contracts/interactions';
 import { utf8Bytes } from '../../core/summarize';
 import { describeIssues } from '../../core/zod-issues';
@@ -25,7 +25,8 @@ const EFFECTS: { [Name in InteractionName]: Effect<InteractionArgs<Name>, Intera
     },
     apply: (waits, reply) => waits.reply(reply),
   },
-  send: { refuse: (waits) => waits.run.messageRefusal(), apply: (waits, message) => waits.send(message) },
+  // The message's Update id (a client's `messageId`) is remembered across handovers: a repeat is refused.
+  send: { refuse: (waits) => waits.run.messageRefusal(currentUpdateInfo()?.id), apply: (waits, message) => waits.send(message, currentUpdateInfo()?.id) },
   close: {
     refuse: (waits) => {
       if (!waits.run.input.session) return 'this run is not a session; cancel it instead';

@@ -256,10 +256,12 @@ export class RunState {
     return this.transcript.plannerContext(this.fold.step, request);
   }
 
-  /** Why a message must be refused now, or undefined when the session takes it. */
-  messageRefusal(): string | undefined {
+  /** Why a message (its Update id) must be refused now, or undefined when the session takes it. */
+  messageRefusal(updateId?: string): string | undefined {
     if (!this.input.session) return 'this run is not a session: start it with `session: true` (or `durable-agent chat`) to send it messages';
     if (this.outcome) return `the session has ended (${this.outcome})`;
+    const repeated = this.session.repeatOf(updateId);
+    if (repeated) return repeated;
     if (this.phase.name !== 'idle') return 'a turn is in progress: wait for its answer, then send the next message';
     return this.session.refusal();
   }

@@ -1,6 +1,11 @@
 import { RUN_STATUSES, type AgentRunStatus } from '../../contracts/status';
 import type { ResumeState } from '../../contracts/workflow-input';
 
+/** How many of the latest messages' Update ids a session remembers across handovers. */
+const REMEMBERED_MESSAGE_IDS = 32;
+/** What the client puts before a `messageId` to make the Update id (src/client/run-interaction.ts). */
+const MESSAGE_ID_PREFIX = 'message-';
+
 /** Endings of a session's turn after which it goes idle (failures and cancellation end the session). */
 export const SESSION_TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);
 
@@ -17,6 +22,8 @@ export class SessionTurns {
   private closing = false;
   /** When the idle session that handed over ends if no message comes. */
   private idleUntilCarried?: number;
+  /** The Update ids of the latest messages (this run's and carried), with the turn each started. */
+  private messageIds: Array<{ id: string; turn: number }> = [];
 
   constructor(carried?: ResumeState['session']) {
     if (!carried) return;
@@ -24,6 +31,7 @@ export class SessionTurns {
     this.startStep = carried.turnStartStep;
     this.last = { status: RUN_STATUSES.final, answer: carried.lastAnswer };
     this.idleUntilCarried = carried.idleUntil;
+    this.messageIds = [...(carried.messageIds ?? [])];
   }
 
   get turns(): number {
@@ -52,6 +60,17 @@ export class SessionTurns {
     return this.last;
   }
 
+  /**
+   * Why a message whose Update id was already taken is refused, naming its turn (or undefined for a new one). Within
+   * one run Temporal answers a repeated Update id itself; this catches a repeat that reaches the next run of the chain.
+   */
+  repeatOf(updateId: string | undefined): string | undefined {
+    const seen = updateId === undefined ? undefined : this.messageIds.find((entry) => entry.id === updateId);
+    if (!seen) return undefined;
+    const id = seen.id.startsWith(MESSAGE_ID_PREFIX) ? seen.id.slice(MESSAGE_ID_PREFIX.length) : seen.id;
+    return `message ${id} was already sent: it is turn ${seen.turn}`;
+  }
+
   /** Why a message must be refused while the session is idle (or undefined). */
   refusal(): string | undefined {
     if (this.closing) return 'the session is closing';
@@ -59,8 +78,9 @@ export class SessionTurns {
     return undefined;
   }
 
-  messageArrived(text: string): void {
+  messageArrived(text: string, updateId?: string): void {
     this.nextMessage = text;
+    if (updateId !== undefined) this.messageIds = [...this.messageIds, { id: updateId, turn: this.answered + 1 }].slice(-REMEMBERED_MESSAGE_IDS);
   }
 
   close(): void {
@@ -100,6 +120,7 @@ export class SessionTurns {
       lastAnswer: this.last?.answer ?? '',
       ...(idleUntil !== undefined ? { idleUntil } : {}),
       ...(inTurn ? { inTurn: true } : {}),
+      ...(this.messageIds.length ? { messageIds: this.messageIds } : {}),
     };
   }
 }

@@ -142,10 +142,10 @@ export class RunWaits {
    * Hands the message to the idle session and waits until its turn is answered; or, when the run hands over within
    * the turn (it waits for people), answers `continued` at once: the client reads the answer with `turnAnswer`.
    */
-  async send(message: Send): Promise<TurnAnswer> {
+  async send(message: Send, updateId?: string): Promise<TurnAnswer> {
     const session = this.run.session;
     const turn = session.turns + 1;
-    session.messageArrived(message.text);
+    session.messageArrived(message.text, updateId);
     await condition(() => session.turns >= turn || this.run.ended || this.released);
     if (session.turns < turn && !this.run.ended) return { turn, status: this.run.status, answer: '', continued: true };
     return { ...session.latest(), turn };
