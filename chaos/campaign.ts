@@ -16,12 +16,12 @@ import type { AgentRunResult } from '../src/contracts/run-result';
 import type { RunEvent } from '../src/contracts/interaction-schemas';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
-import { freePort, startDevServer, type DevServer } from '../src/temporal-server/dev-server';
 import { completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
 import { WorkerProcess } from './processes';
 import { Random } from './random';
 import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, SESSION_MESSAGES, sessionMessage, type Scenario } from './scenarios';
 import { ToolServer } from './tool-server';
+import { clusterTopology, devTopology, type ServerFault } from './topology';
 import { resolveToxiproxy, Toxiproxy, type Toxic } from './toxiproxy';
 
 const ROOT = join(__dirname, '..');
@@ -36,10 +36,11 @@ const PROFILES = {
   full: { runs: 600, spreadMs: 600_000, deadlineMs: 1_200_000, faultGapMs: [300, 900] as const },
 };
 
-type ProcessFault = 'agent_worker_kill' | 'agent_worker_stop' | 'tool_worker_kill' | 'tool_worker_stop' | 'server_kill' | 'client_dies_mid_decision' | 'follower_churn';
+type ProcessFault = 'agent_worker_kill' | 'agent_worker_stop' | 'tool_worker_kill' | 'tool_worker_stop' | 'client_dies_mid_decision' | 'follower_churn';
 type NetworkFault = 'net_latency' | 'net_reset' | 'net_blackhole' | 'net_bandwidth';
-type FaultKind = ProcessFault | NetworkFault;
-const PROCESS_FAULTS: ProcessFault[] = ['agent_worker_kill', 'agent_worker_stop', 'tool_worker_kill', 'tool_worker_stop', 'server_kill', 'client_dies_mid_decision', 'follower_churn'];
+type FaultKind = ProcessFault | NetworkFault | ServerFault;
+const PROCESS_FAULTS: ProcessFault[] = ['agent_worker_kill', 'agent_worker_stop', 'tool_worker_kill', 'tool_worker_stop', 'client_dies_mid_decision', 'follower_churn'];
+const isServerFault = (kind: FaultKind): kind is ServerFault => kind === 'server_kill' || kind === 'cluster_node_kill' || kind === 'postgres_restart';
 const NETWORK_FAULTS: NetworkFault[] = ['net_latency', 'net_reset', 'net_blackhole', 'net_bandwidth'];
 
 /** The toxic of each network fault (random strength). */
@@ -91,9 +92,10 @@ async function main(): Promise<void> {
     .addOption(new Option('--profile <name>', 'short (CI, under 3 minutes) or full').choices(['short', 'full']).default('short'))
     .option('--seed <n>', 'the seed that makes a campaign reproducible (default: from the clock)', (value) => Number.parseInt(value, 10))
     .option('--runs <n>', 'agent runs (default: the profile’s)', (value) => Number.parseInt(value, 10))
+    .addOption(new Option('--topology <name>', 'dev (the dev server) or cluster (2 nodes on PostgreSQL: durable-agent cluster)').choices(['dev', 'cluster']).default('dev'))
     .option('--kinds <list>', `only these kinds of run, comma-separated (default: all: ${SCENARIOS.map((scenario) => scenario.kind).join(', ')})`)
     .parse(process.argv);
-  const options = program.opts<{ profile: keyof typeof PROFILES; seed?: number; runs?: number; kinds?: string }>();
+  const options = program.opts<{ profile: keyof typeof PROFILES; seed?: number; runs?: number; kinds?: string; topology: 'dev' | 'cluster' }>();
   const wanted = options.kinds?.split(',').map((kind) => kind.trim());
   const unknown = wanted?.filter((kind) => !SCENARIOS.some((scenario) => scenario.kind === kind)) ?? [];
   if (unknown.length) program.error(`unknown kind(s) of run: ${unknown.join(', ')}; choose from ${SCENARIOS.map((scenario) => scenario.kind).join(', ')}`);
@@ -105,14 +107,11 @@ async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   // The replay check runs workers in this process: their errors only (the workflow's trace sink is not registered there).
   Runtime.install({ logger: new DefaultLogger('ERROR', (entry) => void (/unregistered external sink/.test(entry.message) ? undefined : log(`[replay] ${entry.message}`))) });
-  const reproduce = `npm run chaos -- --profile ${options.profile} --seed ${seed} --runs ${runs}${options.kinds ? ` --kinds ${options.kinds}` : ''}`;
+  const reproduce = `npm run chaos -- --profile ${options.profile} --topology ${options.topology} --seed ${seed} --runs ${runs}${options.kinds ? ` --kinds ${options.kinds}` : ''}`;
   log(`chaos: seed ${seed}, profile ${options.profile}, ${runs} runs (reproduce: ${reproduce})`);
 
   const folder = mkdtempSync(join(tmpdir(), 'durable-agent-chaos-'));
-  const port = await freePort();
-  const uiPort = await freePort();
-  const serverOptions = { port, uiPort, dbFile: join(folder, 'chaos.sqlite'), onProgress: log };
-  let server: DevServer = await startDevServer(serverOptions);
+  const topology = options.topology === 'cluster' ? await clusterTopology(folder, log) : await devTopology(folder, log);
   const toolServer = new ToolServer();
   await toolServer.start();
   const scripts = new Map(SCENARIOS.map((scenario) => [scenario.model, compileScript(scenario.script)]));
@@ -124,14 +123,18 @@ async function main(): Promise<void> {
     return undefined;
   });
   const toxiproxy = toxiproxyBinary ? await Toxiproxy.start(toxiproxyBinary) : undefined;
-  const proxies = toxiproxy
-    ? { server: await toxiproxy.proxy('temporal', server.address), model: await toxiproxy.proxy('model', hostOf(model.baseURL)), tools: await toxiproxy.proxy('tools', hostOf(toolServer.url)) }
-    : undefined;
+  // One proxy per frontend (`temporal`, `temporal-2`, …), one to the model, one to the tools' server.
+  const frontendProxies: string[] = [];
+  if (toxiproxy) for (const [index, address] of topology.frontends.entries()) frontendProxies.push(await toxiproxy.proxy(index === 0 ? 'temporal' : `temporal-${index + 1}`, address));
+  const proxies = toxiproxy ? { model: await toxiproxy.proxy('model', hostOf(model.baseURL)), tools: await toxiproxy.proxy('tools', hostOf(toolServer.url)) } : undefined;
+  const proxyNames = toxiproxy ? [...topology.frontends.map((_, index) => (index === 0 ? 'temporal' : `temporal-${index + 1}`)), 'model', 'tools'] : [];
+  /** The address worker `index` reaches the server at: the frontends in turn, through their proxies. */
+  const frontendFor = (index: number) => frontendProxies[index % Math.max(1, frontendProxies.length)] ?? (topology.frontends[index % topology.frontends.length]);
   const taskQueue = `chaos-${seed}`;
   const toolQueue = `chaos-${seed}-tools`;
-  const workerEnv = (queue: string, role: string) => ({
+  const workerEnv = (queue: string, role: string, frontend: number) => ({
     ...process.env,
-    TEMPORAL_ADDRESS: proxies?.server ?? server.address,
+    TEMPORAL_ADDRESS: frontendFor(frontend),
     TEMPORAL_NAMESPACE: 'default',
     CHAOS_TASK_QUEUE: queue,
     CHAOS_ROLE: role,
@@ -141,12 +144,12 @@ async function main(): Promise<void> {
     CHAOS_WORKFLOW_BUNDLE: BUNDLE,
     OPENAI_API_KEY: SECRET,
   });
-  const agentWorkers = [new WorkerProcess('agent-worker-1', workerEnv(taskQueue, 'agent'), log), new WorkerProcess('agent-worker-2', workerEnv(taskQueue, 'agent'), log)];
-  const toolWorker = new WorkerProcess('tool-worker', workerEnv(toolQueue, 'tools'), log);
+  const agentWorkers = [new WorkerProcess('agent-worker-1', workerEnv(taskQueue, 'agent', 0), log), new WorkerProcess('agent-worker-2', workerEnv(taskQueue, 'agent', 1), log)];
+  const toolWorker = new WorkerProcess('tool-worker', workerEnv(toolQueue, 'tools', 1), log);
   const workers = [...agentWorkers, toolWorker];
   for (const worker of workers) worker.start();
 
-  const clientEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
+  const clientEnv = { ...process.env, TEMPORAL_ADDRESS: topology.frontends[0] as string, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, NO_COLOR: '1' };
   const client: Client = await connectClient(loadTemporalConfig(clientEnv));
   const faults: Fault[] = [];
   const records: RunRecord[] = [];
@@ -279,22 +282,11 @@ async function main(): Promise<void> {
         busy.delete(worker.name);
         return;
       }
-      case 'server_kill': {
-        process.kill(server.pid, 'SIGKILL');
-        await server.exited;
-        const downMs = random.int(300, 1_500);
-        await sleep(downMs);
-        // Its ports may still be held for a moment: try again until it is back.
-        for (let tries = 1; ; tries += 1) {
-          try {
-            server = await startDevServer(serverOptions);
-            break;
-          } catch (error) {
-            if (tries >= 20) throw error;
-            await sleep(500);
-          }
-        }
-        faults.push({ kind, at, until: Date.now(), target: `dev server ${server.address}` });
+      case 'server_kill':
+      case 'cluster_node_kill':
+      case 'postgres_restart': {
+        const target = await topology.crash(kind, random.int(300, 1_500), random);
+        faults.push({ kind, at, until: Date.now(), target });
         return;
       }
       case 'client_dies_mid_decision': {
@@ -312,7 +304,7 @@ async function main(): Promise<void> {
       }
       default: {
         if (!toxiproxy) return;
-        const proxy = random.pick(['temporal', 'model', 'tools']);
+        const proxy = random.pick(proxyNames);
         if (busy.has(proxy)) return;
         busy.add(proxy);
         const ms = random.int(500, 4_000);
@@ -321,7 +313,7 @@ async function main(): Promise<void> {
       }
     }
   };
-  const faultKinds: FaultKind[] = [...PROCESS_FAULTS, ...(toxiproxy ? NETWORK_FAULTS : [])];
+  const faultKinds: FaultKind[] = [...PROCESS_FAULTS, ...topology.faults, ...(toxiproxy ? NETWORK_FAULTS : [])];
   // Every kind in turn, in an order the seed shuffles anew each round, so a campaign covers all of them.
   const queue: FaultKind[] = [];
   const nextKind = (): FaultKind => {
@@ -337,12 +329,13 @@ async function main(): Promise<void> {
       if (done) break;
       if (inFlight.size >= MAX_FAULTS_AT_ONCE) await Promise.race(inFlight);
       const kind = nextKind();
-      if (kind === 'server_kill' && serverDown) continue;
-      if (kind === 'server_kill') serverDown = true;
+      // One server fault at a time (a dev server kill, a cluster node kill, a PostgreSQL restart).
+      if (isServerFault(kind) && serverDown) continue;
+      if (isServerFault(kind)) serverDown = true;
       const fault: Promise<void> = inject(kind)
         .catch((error: unknown) => log(`fault failed: ${String(error)}`))
         .finally(() => {
-          if (kind === 'server_kill') serverDown = false;
+          if (isServerFault(kind)) serverDown = false;
           inFlight.delete(fault);
         });
       inFlight.add(fault);
@@ -414,6 +407,7 @@ async function main(): Promise<void> {
   const summary = {
     seed,
     profile: options.profile,
+    topology: options.topology,
     runs,
     wallMs,
     executions: executions.length,
@@ -426,7 +420,7 @@ async function main(): Promise<void> {
     violations: violations.map(({ invariant, count }) => ({ invariant, count })),
   };
   const lines = [
-    `chaos campaign, seed ${seed} (${options.profile}): ${runs} runs (${executions.length} executions with continue-as-new and sub-agents) in ${(wallMs / 1_000).toFixed(0)} s`,
+    `chaos campaign, seed ${seed} (${options.profile}, on ${topology.name === 'cluster' ? 'a 2-node cluster on PostgreSQL' : 'the dev server'}): ${runs} runs (${executions.length} executions with continue-as-new and sub-agents) in ${(wallMs / 1_000).toFixed(0)} s`,
     '',
     '| fault | injected |',
     '|---|---|',
@@ -443,14 +437,14 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
   const artifacts = join(ROOT, 'test-artifacts', 'chaos');
   mkdirSync(artifacts, { recursive: true });
-  writeFileSync(join(artifacts, `${options.profile}-${seed}.json`), `${JSON.stringify({ ...summary, faultLog: faults }, null, 2)}\n`);
+  writeFileSync(join(artifacts, `${options.topology}-${options.profile}-${seed}.json`), `${JSON.stringify({ ...summary, faultLog: faults }, null, 2)}\n`);
   const failed = violations.filter((violation) => violation.count > 0);
   if (failed.length) {
     process.stdout.write(`\nFAILED (seed ${seed}; reproduce with ${reproduce}):\n`);
     // The histories of the runs a violation names, to read with the Temporal UI's import or `temporal workflow show`.
     const named = new Set(failed.flatMap((violation) => violation.detail.map((detail) => detail.split(/[:/ ]/)[0] ?? '')));
     const kept = executions.filter((execution) => [...named].some((id) => id.startsWith(execution.workflowId) || execution.workflowId.startsWith(id)));
-    const historiesFile = join(artifacts, `${options.profile}-${seed}-histories.json`);
+    const historiesFile = join(artifacts, `${options.topology}-${options.profile}-${seed}-histories.json`);
     writeFileSync(historiesFile, `${JSON.stringify(kept.map(({ workflowId, runId, events }) => ({ workflowId, runId, events })))}\n`);
     process.stdout.write(`(the histories of those runs: ${historiesFile})\n`);
     for (const violation of failed) {
@@ -470,7 +464,7 @@ async function main(): Promise<void> {
   await toxiproxy?.stop();
   await model.close();
   await toolServer.close();
-  await server.stop();
+  await topology.stop();
   rmSync(folder, { recursive: true, force: true });
 }
 

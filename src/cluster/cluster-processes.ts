@@ -104,6 +104,19 @@ export function isPortInUse(port: number): Promise<boolean> {
   });
 }
 
+/** A base port whose whole range (PostgreSQL, UI, `nodes` nodes: ten ports each) is free on 127.0.0.1. */
+export async function freeBasePort(nodes = 2): Promise<number> {
+  const size = 10 * (nodes + 1);
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    // Below 32768: Temporal's SQL schema keeps membership ports in a smallint.
+    const base = 10_000 + 40 * Math.floor(Math.random() * 500);
+    let free = true;
+    for (let port = base; port < base + size && free; port += 1) free = !(await isPortInUse(port));
+    if (free) return base;
+  }
+  throw new Error(`no free range of ${size} ports found on 127.0.0.1 between 10000 and 30000`);
+}
+
 /** The last lines of a log file, for error messages. */
 export function logTail(path: string, lines = 12): string {
   try {

@@ -122,12 +122,7 @@ export async function clusterUp(options: ClusterOptions = {}): Promise<ClusterUp
         join(root, 'config', 'cluster.yaml'),
         renderServerConfig({ node, firstFrontendPort: ports.nodes[0]!.frontend, postgresPort: ports.postgres, dynamicConfigPath: paths.dynamicConfig }),
       );
-      const pid = await spawnDetached(binaries.server, {
-        args: ['--root', root, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'],
-        log: paths.nodeLog(index),
-        cwd: root,
-      });
-      const tracked = { name: `node-${index + 1}`, pid, port: node.frontend, log: paths.nodeLog(index), marker: root, stopSignal: 'SIGTERM' as const };
+      const tracked = await spawnNode(binaries.server, paths, index, node.frontend);
       track(tracked);
       await waitForNode(tracked, deadline());
     };
@@ -161,6 +156,44 @@ export async function clusterUp(options: ClusterOptions = {}): Promise<ClusterUp
         '(`durable-agent cluster down` removes the folder).',
     );
   }
+}
+
+/** Starts server node `index` (0-based) from its config folder. */
+async function spawnNode(server: string, paths: ClusterPaths, index: number, frontendPort: number): Promise<ClusterProcess> {
+  const root = paths.nodeRoot(index);
+  const pid = await spawnDetached(server, { args: ['--root', root, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], log: paths.nodeLog(index), cwd: root });
+  return { name: `node-${index + 1}`, pid, port: frontendPort, log: paths.nodeLog(index), marker: root, stopSignal: 'SIGTERM' };
+}
+
+/**
+ * Crashes one process of a running cluster (`node-N`: SIGKILL; `postgres`: SIGQUIT, PostgreSQL's immediate shutdown,
+ * which recovers from its WAL at the next start, as after a crash), waits `downMs`, starts it again on the same
+ * ports and data, and waits until it answers. The state file gets the new pid. For fault campaigns (chaos/).
+ */
+export async function restartClusterProcess(options: { folder: string; name: string; downMs?: number; env?: NodeJS.ProcessEnv; onProgress?: (line: string) => void }): Promise<ClusterProcess> {
+  const env = options.env ?? process.env;
+  const paths = clusterPaths(options.folder);
+  const state = readClusterState(paths.stateFile);
+  const tracked = state?.processes.find((candidate) => candidate.name === options.name);
+  if (!state || !tracked) throw new ClusterConfigurationError(`no process named ${options.name} in the cluster at ${paths.folder}: run \`durable-agent cluster status\` to see its processes`);
+  const database = tracked.name === 'postgres';
+  await stopProcess(tracked.pid, tracked.marker, { signal: database ? 'SIGQUIT' : 'SIGKILL', graceMs: 15_000 });
+  await new Promise((resolveSleep) => setTimeout(resolveSleep, options.downMs ?? 0));
+  const readyBy = Date.now() + DEFAULT_CLUSTER_OPTIONS.readyTimeoutMs;
+  let restarted: ClusterProcess;
+  if (database) {
+    const pid = await startPostgres(findPostgresBinaries(env), paths, tracked.port, postgresRunAs(env), DEFAULT_CLUSTER_OPTIONS.readyTimeoutMs);
+    restarted = { ...tracked, pid };
+  } else {
+    const index = state.ports.nodes.findIndex((node) => node.frontend === tracked.port);
+    const binaries = await resolveServerBinaries(env, options.onProgress ?? (() => undefined));
+    restarted = await spawnNode(binaries.server, paths, index, tracked.port);
+  }
+  // The state file names the new pid at once, so `cluster down` stops it even if waiting for it fails.
+  const latest = readClusterState(paths.stateFile) ?? state;
+  writeClusterState(paths.stateFile, { ...latest, processes: latest.processes.map((candidate) => (candidate.name === tracked.name ? restarted : candidate)) });
+  if (!database) await waitForNode(restarted, readyBy);
+  return restarted;
 }
 
 async function waitForNode(tracked: ClusterProcess, deadline: number): Promise<void> {
