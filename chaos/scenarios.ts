@@ -17,6 +17,10 @@ export interface Scenario {
   script: Script;
   input(goal: string, toolQueue: string): Omit<AgentRunInput, 'goal'>;
   person: PersonRole[];
+  /** How its runs must end, when not `final`: the status and what the answer says. */
+  expect?: { status: 'failed'; answer: RegExp };
+  /** The model faults its script serves that the model server's log cannot tell (HTTP 200 answers), per run. */
+  servedFaults?: Record<string, number>;
 }
 
 const effect = (name: string, ms = 50) => ({ name: 'effect', arguments: { name: `${name} {{goal}}`, ms } });
@@ -128,6 +132,25 @@ export const SCENARIOS: Scenario[] = [
     },
     input: () => ({ maxParallel: 3 }),
     person: [],
+  },
+  {
+    // A tool call whose arguments are not JSON: the loop tells the model, which calls again; the run goes on.
+    kind: 'malformed-arguments',
+    model: 'chaos-malformed-arguments',
+    script: { turns: [{ rawArguments: '{"name": "broken', tool: 'effect' }, { toolCalls: [effect('after-malformed')] }, { content: 'malformed arguments done' }] },
+    input: () => ({}),
+    person: [],
+    servedFaults: { model_malformed_arguments: 1 },
+  },
+  {
+    // An answer that is not a chat completion: not retried (the same request gets the same answer); the run fails, saying why.
+    kind: 'malformed-answer',
+    model: 'chaos-malformed-answer',
+    script: { turns: [{ toolCalls: [effect('before-malformed')] }, { rawBody: 'this is not a chat completion' }] },
+    input: () => ({}),
+    person: [],
+    expect: { status: 'failed', answer: /MalformedOutput|not a usable chat completion|not JSON/ },
+    servedFaults: { model_malformed_answer: 1 },
   },
   {
     kind: 'sub-agent',
