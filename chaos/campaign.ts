@@ -16,7 +16,7 @@ import type { AgentRunResult } from '../src/contracts/run-result';
 import type { RunEvent } from '../src/contracts/interaction-schemas';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
-import { completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
+import { attemptsRanOut, completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
 import { WorkerProcess } from './processes';
 import { Random } from './random';
 import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, SESSION_MESSAGES, sessionMessage, type Scenario } from './scenarios';
@@ -164,6 +164,7 @@ async function main(): Promise<void> {
     const goal = `${scenario.kind} run ${index} of campaign ${seed}`;
     const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0 };
     records.push(record);
+    if (scenario.person.length > 0) people.push(personFor(record));
     for (;;) {
       try {
         await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal, model: scenario.model, ...scenario.input(goal, toolQueue) }] });
@@ -214,19 +215,19 @@ async function main(): Promise<void> {
       .catch(() => undefined)
       .finally(() => (record.sending = false));
   };
-  const person = (async () => {
-    while (!done) {
-      for (const record of records) {
-        if (record.endedAt || record.scenario.person.length === 0) continue;
-        const handle = new AgentRunHandle(client, record.workflowId, 'default');
-        try {
-          const state = await handle.state({ timeoutMs: 2_000 });
-          const waiting = state.status.startsWith('waiting_for') || state.status === 'idle';
-          if (!waiting) {
-            if (record.waitSeenAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
-            record.waitSeenAt = undefined;
-            continue;
-          }
+  // Each run that needs a person gets one of its own, polling it every 300 ms (one person for all runs would answer
+  // late when many runs wait at once, and the wedge check would measure the person, not the run).
+  const people: Array<Promise<void>> = [];
+  const personFor = async (record: RunRecord) => {
+    const handle = new AgentRunHandle(client, record.workflowId, 'default');
+    while (!done && !record.endedAt) {
+      try {
+        const state = await handle.state({ timeoutMs: 2_000 });
+        const waiting = state.status.startsWith('waiting_for') || state.status === 'idle';
+        if (!waiting) {
+          if (record.waitSeenAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
+          record.waitSeenAt = undefined;
+        } else {
           record.waitSeenAt ??= Date.now();
           if (state.status === 'idle') await talk(record, handle, state.session?.turnsAnswered ?? 0);
           else if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
@@ -235,13 +236,13 @@ async function main(): Promise<void> {
             for (const approval of pending.approvals) await handle.approve(approval.callId).catch(() => undefined);
             for (const question of pending.questions) await handle.reply('eu-west-1', question.questionId).catch(() => undefined);
           }
-        } catch {
-          // The server or the worker is down: try again on the next round.
         }
+      } catch {
+        // The server or the worker is down: try again on the next round.
       }
       await sleep(300);
     }
-  })();
+  };
 
   // Faults at random points until every run has ended (or the deadline).
   const cliProcess = (args: string[], killAfterMs: number, kind: FaultKind, target: string) => {
@@ -347,7 +348,7 @@ async function main(): Promise<void> {
   await Promise.all(records.map(watchEnd));
   done = true;
   await injecting;
-  await person;
+  await Promise.all(people);
   for (const worker of workers) await worker.ensureRunning();
   const wallMs = Date.now() - campaignStart;
 
@@ -356,6 +357,8 @@ async function main(): Promise<void> {
   const ids = records.flatMap((record) => (record.scenario.kind === 'sub-agent' ? [record.workflowId, `${record.workflowId}.s1-1`] : [record.workflowId]));
   const executions = await executionsOf(client, ids);
   const completed = completionsByKey(executions);
+  const executionsOfRun = new Map<string, typeof executions>();
+  for (const execution of executions) executionsOfRun.set(execution.workflowId, [...(executionsOfRun.get(execution.workflowId) ?? []), execution]);
   const again = ranAfterCompletion(toolServer.records, completed);
   const decisions: string[] = [];
   for (const record of records) {
@@ -380,14 +383,22 @@ async function main(): Promise<void> {
     record.result?.status === 'failed' &&
     /could not read the tools of task queue/.test(record.result.answer) &&
     faults.some((fault) => fault.at <= record.startedAt + 15_000 && fault.until >= record.startedAt);
+  // The planner's documented retry policy (8 attempts; docs/errors.md): a run whose model call failed 8 times while
+  // faults were under way ends `failed`, "the model call gave up". Confirmed from its history, counted apart.
+  const plannerGaveUp = (record: RunRecord) =>
+    record.result?.status === 'failed' &&
+    /the model call gave up/.test(record.result.answer) &&
+    attemptsRanOut(executionsOfRun.get(record.workflowId) ?? [], 'plan') &&
+    faults.some((fault) => fault.at <= (record.endedAt ?? Date.now()) && fault.until >= record.startedAt);
   const failedByDesign = records.filter(unservedAtStart);
+  const gaveUp = records.filter(plannerGaveUp);
   // Each run ends as its script implies: final, or the failure its scenario expects (a malformed answer).
   const endedAsImplied = (record: RunRecord) => {
     const expected = record.scenario.expect;
     if (!expected) return record.result?.status === 'final';
     return record.result?.status === expected.status && expected.answer.test(`${record.result.error?.type ?? ''} ${record.result.answer}`);
   };
-  const notFinal = records.filter((record) => !endedAsImplied(record) && !unservedAtStart(record));
+  const notFinal = records.filter((record) => !endedAsImplied(record) && !unservedAtStart(record) && !plannerGaveUp(record));
   const wedged = records.filter((record) => record.longestDecisionMs > 60_000 || !record.endedAt);
   const replays = await replayFailures(executions, BUNDLE);
   const leaks = secretLeaks(executions, SECRET);
@@ -404,7 +415,7 @@ async function main(): Promise<void> {
   const totalFaults = [...byKind.values()].reduce((sum, count) => sum + count, 0);
   const retried = toolServer.records.length - new Set(toolServer.records.map((record) => record.key)).size;
   const violations = [
-    { invariant: 'every run ended as its script implies (final; failed for a malformed answer, or fast: its tool queue unserved at its start)', count: notFinal.length, detail: notFinal.map((record) => `${record.workflowId}: ${record.result ? `${record.result.status}: ${record.result.answer.slice(0, 300)}` : (record.error ?? 'did not end')}`) },
+    { invariant: 'every run ended as its script implies (final; or failed: a malformed answer, its tool queue unserved at its start, its model call out of attempts under faults)', count: notFinal.length, detail: notFinal.map((record) => `${record.workflowId}: ${record.result ? `${record.result.status}: ${record.result.answer.slice(0, 300)}` : (record.error ?? 'did not end')}`) },
     { invariant: 'no completed tool call ran again', count: again.length, detail: again.map((record) => `${record.key} attempt ${record.attempt}`) },
     { invariant: 'no decision, answer or message lost or applied twice', count: decisions.length, detail: decisions },
     { invariant: 'no run wedged (decisions within 60 s, every run ended)', count: wedged.length, detail: wedged.map((record) => record.workflowId) },
@@ -424,6 +435,8 @@ async function main(): Promise<void> {
     faults: Object.fromEntries([...byKind.entries()].sort()),
     totalFaults,
     failedFastToolQueueUnserved: failedByDesign.length,
+    plannerGaveUpAfterItsAttempts: gaveUp.length,
+    longestDecisionMs: Math.max(0, ...records.map((record) => record.longestDecisionMs)),
     violations: violations.map(({ invariant, count }) => ({ invariant, count })),
   };
   const lines = [
@@ -435,6 +448,8 @@ async function main(): Promise<void> {
     `| **total** | **${totalFaults}** |`,
     '',
     `runs that failed fast because no worker of their tool queue answered within 10 s of their start (by design): ${failedByDesign.length}`,
+    `runs whose model call gave up after its 8 attempts, all under faults (the planner's retry policy): ${gaveUp.length}${gaveUp.length ? ` (${gaveUp.map((record) => record.workflowId).join(', ')})` : ''}`,
+    `longest time from a run seen waiting for a person to it going on: ${(Math.max(0, ...records.map((record) => record.longestDecisionMs)) / 1_000).toFixed(1)} s`,
     `tool calls completed: ${completed.size} (${new Set(toolServer.records.filter((record) => record.via === 'mcp').map((record) => record.key)).size} of them MCP calls); requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
     '',
     '| invariant | violations |',

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { RunEvent } from '../src/contracts/interaction-schemas';
 import type { EffectRecord } from './tool-server';
@@ -72,6 +72,22 @@ export function decisionProblems(events: readonly RunEvent[]): string[] {
   for (const [callId, times] of answered) if (times > 1) problems.push(`answer to ${callId} applied ${times} times`);
   for (const callId of questions.keys()) if (!answered.has(callId)) problems.push(`question ${callId} asked and never answered`);
   return problems;
+}
+
+/**
+ * Whether an activity of `activityType` ended the way its retry policy ends: every attempt failed or timed out
+ * (`MAXIMUM_ATTEMPTS_REACHED`), in any execution given. The planner's policy (8 attempts) is documented: a model call
+ * that fails 8 times ends the run `failed`, which under enough faults is the status its script implies.
+ */
+export function attemptsRanOut(executions: readonly Execution[], activityType: string): boolean {
+  const exhausted = temporal.api.enums.v1.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED;
+  return executions.some(({ events }) => {
+    const typeOf = new Map(events.filter((event) => event.activityTaskScheduledEventAttributes).map((event) => [String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name]));
+    return events.some((event) => {
+      const ended = event.activityTaskTimedOutEventAttributes ?? event.activityTaskFailedEventAttributes;
+      return ended?.retryState === exhausted && typeOf.get(String(ended.scheduledEventId)) === activityType;
+    });
+  });
 }
 
 /** A session's messages that never started a turn, or started more than one (turn_started events carry the message). */

@@ -1,5 +1,6 @@
+import { temporal } from '@temporalio/proto';
 import type { RunEvent } from '../../src/contracts/interaction-schemas';
-import { completionsByKey, decisionProblems, ranAfterCompletion, secretLeaks, sessionProblems, type Execution } from '../../chaos/invariants';
+import { attemptsRanOut, completionsByKey, decisionProblems, ranAfterCompletion, secretLeaks, sessionProblems, type Execution } from '../../chaos/invariants';
 import { Random } from '../../chaos/random';
 
 const time = (ms: number) => ({ seconds: Math.floor(ms / 1_000), nanos: (ms % 1_000) * 1e6 });
@@ -29,6 +30,22 @@ describe('chaos invariants', () => {
     const after = { key: 'run-1/s1-1', attempt: 2, startedAt: 10_500, via: 'http' as const };
     expect(ranAfterCompletion([retriedBefore], completed)).toEqual([]);
     expect(ranAfterCompletion([retriedBefore, after], completed)).toEqual([after]);
+  });
+
+  it('an activity whose attempts ran out is told from one that failed for another reason or succeeded', () => {
+    const { RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED: ranOut, RETRY_STATE_NON_RETRYABLE_FAILURE: nonRetryable } = temporal.api.enums.v1.RetryState;
+    const history = (retryState: number, type = 'plan'): Execution => ({
+      workflowId: 'run-1',
+      runId: 'r1',
+      events: [
+        { eventId: 5, activityTaskScheduledEventAttributes: { activityType: { name: type } } },
+        { eventId: 7, activityTaskTimedOutEventAttributes: { scheduledEventId: 5, retryState } },
+      ] as unknown as Execution['events'],
+    });
+    expect(attemptsRanOut([history(ranOut)], 'plan')).toBe(true);
+    expect(attemptsRanOut([history(nonRetryable)], 'plan')).toBe(false);
+    expect(attemptsRanOut([history(ranOut, 'effect')], 'plan')).toBe(false);
+    expect(attemptsRanOut([execution(10_000)], 'plan')).toBe(false);
   });
 
   it('a session message that started no turn, or two, and a turn no message asked for are found', () => {
