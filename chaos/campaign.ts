@@ -78,8 +78,14 @@ interface RunRecord {
   endedAt?: number;
   result?: AgentRunResult;
   error?: string;
-  /** When the person first saw it waiting (for people, or a session idle); the longest wait until it went on is the wedge check. */
-  waitSeenAt?: number;
+  /**
+   * When the person first acted on the wait it is in (for people, or a session idle): the longest time from then until
+   * the run was seen going on is the wedge check. (Reading the state is a query, which a loaded worker may answer late:
+   * the clock starts when the run is known to wait and a decision is on its way, not when a slow read first saw it.)
+   */
+  actedAt?: number;
+  /** A session's turns answered when last seen: a new turn answered between two reads is going on too. */
+  turnsSeen?: number;
   longestDecisionMs: number;
   /** A session: a message is on its way (its `send` resolves when the turn is answered). */
   sending?: boolean;
@@ -225,13 +231,17 @@ async function main(): Promise<void> {
     const handle = new AgentRunHandle(client, record.workflowId, 'default');
     while (!done && !record.endedAt) {
       try {
-        const state = await handle.state({ timeoutMs: 2_000 });
+        const state = await handle.state({ timeoutMs: 5_000 });
+        const turns = state.session?.turnsAnswered;
+        const turnEnded = turns !== undefined && record.turnsSeen !== undefined && turns !== record.turnsSeen;
+        record.turnsSeen = turns;
         const waiting = state.status.startsWith('waiting_for') || state.status === 'idle';
-        if (!waiting) {
-          if (record.waitSeenAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.waitSeenAt);
-          record.waitSeenAt = undefined;
-        } else {
-          record.waitSeenAt ??= Date.now();
+        if (!waiting || turnEnded) {
+          if (record.actedAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.actedAt);
+          record.actedAt = undefined;
+        }
+        if (waiting) {
+          record.actedAt ??= Date.now();
           if (state.status === 'idle') await talk(record, handle, state.session?.turnsAnswered ?? 0);
           else if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
           else {
@@ -452,7 +462,7 @@ async function main(): Promise<void> {
     '',
     `runs that failed fast because no worker of their tool queue answered within 10 s of their start (by design): ${failedByDesign.length}`,
     `runs whose model call gave up after its 8 attempts, all under faults (the planner's retry policy): ${gaveUp.length}${gaveUp.length ? ` (${gaveUp.map((record) => record.workflowId).join(', ')})` : ''}`,
-    `longest time from a run seen waiting for a person to it going on: ${(Math.max(0, ...records.map((record) => record.longestDecisionMs)) / 1_000).toFixed(1)} s`,
+    `longest time from a person's decision (or message) to its run going on: ${(Math.max(0, ...records.map((record) => record.longestDecisionMs)) / 1_000).toFixed(1)} s`,
     `tool calls completed: ${completed.size} (${new Set(toolServer.records.filter((record) => record.via === 'mcp').map((record) => record.key)).size} of them MCP calls); requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
     '',
     '| invariant | violations |',
