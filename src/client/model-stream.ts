@@ -50,10 +50,6 @@ export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promi
   return (await liveCall(handle, description))?.details;
 }
 
-/** How long the rest of a call's text is waited for once its activity completed: 20 reads 100 ms apart. */
-const RECORDED_REST_TRIES = 20;
-const RECORDED_REST_INTERVAL_MS = 100;
-
 /**
  * The rest of a call's text after its last heartbeat, and its tool calls: from the recorded answer (the server keeps no
  * heartbeat sent at completion). Nothing when it cannot be read (no worker, the run failed).
@@ -61,13 +57,8 @@ const RECORDED_REST_INTERVAL_MS = 100;
 async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown, open: boolean): Promise<{ text: string; calls: string[] }> {
   try {
     if (open) {
-      // The call's activity may have completed before the run took its answer in: read again for a moment.
-      for (let tries = 1; ; tries += 1) {
-        const answer = await handle.query(lastAnswerQuery);
-        if (answer && answer.step === shown.step) return { text: answer.content.slice(shown.chars), calls: answer.calls ?? [] };
-        if ((answer && answer.step > shown.step) || tries >= RECORDED_REST_TRIES) return { text: '', calls: [] };
-        await sleep(RECORDED_REST_INTERVAL_MS);
-      }
+      const answer = await handle.query(lastAnswerQuery);
+      return answer && answer.step === shown.step ? { text: answer.content.slice(shown.chars), calls: answer.calls ?? [] } : { text: '', calls: [] };
     }
     const result = await handle.result();
     return { text: typeof result.answer === 'string' && result.steps === shown.step ? result.answer.slice(shown.chars) : '', calls: [] };
