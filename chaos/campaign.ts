@@ -80,15 +80,19 @@ interface RunRecord {
   error?: string;
   /**
    * When the person first acted on the wait it is in (for people, or a session idle): the longest time from then until
-   * the run was seen going on is the wedge check. (Reading the state is a query, which a loaded worker may answer late:
-   * the clock starts when the run is known to wait and a decision is on its way, not when a slow read first saw it.)
+   * the run took the decision in (its Update returned) or was seen going on is the wedge check. The clock starts when
+   * the run is known to wait and a decision is on its way, not when a read first saw the wait.
    */
   actedAt?: number;
-  /** A session's turns answered when last seen: a new turn answered between two reads is going on too. */
-  turnsSeen?: number;
+  /** Where the run stood when the person first acted on its wait. */
+  actingAt?: { status?: string; step?: number };
+  /** Where the run stood when its last decision (or message) was taken in. */
+  decided?: { status?: string; step?: number };
   longestDecisionMs: number;
   /** A session: a message is on its way (its `send` resolves when the turn is answered). */
   sending?: boolean;
+  /** A session: the messages it has taken in. */
+  messagesSent: number;
 }
 
 /** Faults under way at once, at most. */
@@ -162,6 +166,8 @@ async function main(): Promise<void> {
   const client: Client = await connectClient(loadTemporalConfig(clientEnv));
   const faults: Fault[] = [];
   const records: RunRecord[] = [];
+  /** The scripted people, one per run that needs one (below). */
+  const people: Array<Promise<void>> = [];
   const campaignStart = Date.now();
   const deadline = campaignStart + profile.deadlineMs;
   let done = false;
@@ -171,12 +177,12 @@ async function main(): Promise<void> {
     const scenario = scenarios[index % scenarios.length] as Scenario;
     const workflowId = `chaos-${seed}-${index}-${scenario.kind}`;
     const goal = `${scenario.kind} run ${index} of campaign ${seed}`;
-    const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0 };
+    const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0, messagesSent: 0 };
     records.push(record);
     if (scenario.person.length > 0) people.push(personFor(record));
     for (;;) {
       try {
-        await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal, model: scenario.model, ...scenario.input(goal, toolQueue) }] });
+        await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal, model: scenario.model, ...scenario.input(goal, toolQueue), searchAttributes: true }] });
         return;
       } catch (error) {
         if (/already started/i.test(String(error))) return;
@@ -185,12 +191,6 @@ async function main(): Promise<void> {
       }
     }
   };
-  const starting = (async () => {
-    for (let index = 0; index < runs; index += 1) {
-      await startRun(index);
-      await sleep(random.int(0, Math.round((2 * profile.spreadMs) / runs)));
-    }
-  })();
 
   // Wait for each run's end in the background (a read of the server, retried across its restarts).
   const watchEnd = async (record: RunRecord) => {
@@ -213,49 +213,83 @@ async function main(): Promise<void> {
   };
 
   // The scripted person: approves gated calls, answers questions, raises budgets, talks to sessions, as a person would.
-  const talk = async (record: RunRecord, handle: AgentRunHandle, turnsAnswered: number) => {
-    const index = turnsAnswered - 1;
-    if (index >= SESSION_MESSAGES) return handle.close();
+  // It reads where its run stands from the server (`describe`: the AgentStatus and AgentStep search attributes, which
+  // needs no worker), so hundreds of people polling every second put no load on the workers the runs need; it asks the
+  // run what is open (a query) only when the run waits for people.
+  /** A decision (or message) the run took in: how long it took since the person first acted on that wait. */
+  const answered = (record: RunRecord, at: { status?: string; step?: number }) => {
+    if (record.actedAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.actedAt);
+    record.actedAt = undefined;
+    record.decided = at;
+  };
+  const talk = (record: RunRecord, handle: AgentRunHandle, at: { status?: string; step?: number }) => {
     if (record.sending) return;
+    const index = record.messagesSent;
+    if (index >= SESSION_MESSAGES) {
+      void handle.close().then(() => answered(record, at), () => undefined);
+      return;
+    }
     record.sending = true;
     // The same id on every try: a retry after an error that hid whether the message arrived is the same message.
     void handle
       .send(sessionMessage(record.workflowId, index), { messageId: `${record.workflowId}-m${index}` })
+      .then(() => {
+        record.messagesSent = Math.max(record.messagesSent, index + 1);
+        answered(record, at);
+      })
       .catch(() => undefined)
       .finally(() => (record.sending = false));
   };
   // Each run that needs a person gets one of its own, polling it every second (one person for all runs would answer
   // late when many runs wait at once, and the wedge check would measure the person, not the run).
-  const people: Array<Promise<void>> = [];
   const personFor = async (record: RunRecord) => {
     const handle = new AgentRunHandle(client, record.workflowId, 'default');
-    while (!done && !record.endedAt) {
+    for (let round = 0; !done && !record.endedAt; round += 1) {
       try {
-        const state = await handle.state({ timeoutMs: 5_000 });
-        const turns = state.session?.turnsAnswered;
-        const turnEnded = turns !== undefined && record.turnsSeen !== undefined && turns !== record.turnsSeen;
-        record.turnsSeen = turns;
-        const waiting = state.status.startsWith('waiting_for') || state.status === 'idle';
-        if (!waiting || turnEnded) {
-          if (record.actedAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.actedAt);
-          record.actedAt = undefined;
-        }
-        if (waiting) {
-          record.actedAt ??= Date.now();
-          if (state.status === 'idle') await talk(record, handle, state.session?.turnsAnswered ?? 0);
-          else if (state.status === 'waiting_for_budget') await handle.raiseBudget({ maxTokens: 10_000_000 });
-          else {
+        const { agentStatus: status = 'running', step } = await handle.describe();
+        const at = { status, step };
+        const waiting = status.startsWith('waiting_for') || status === 'idle';
+        // The run went on since the person's decision: it is no longer waiting, or it waits at another step.
+        if (record.actedAt && (!waiting || step !== record.actingAt?.step)) answered(record, at);
+        // A wait the person already answered, not yet published as over: look again for anything new now and then.
+        const stale = waiting && record.decided?.status === status && record.decided.step === step;
+        if (waiting && (!stale || round % 5 === 0)) {
+          if (status === 'idle') {
+            record.actedAt ??= Date.now();
+            record.actingAt = at;
+            talk(record, handle, at);
+          } else if (status === 'waiting_for_budget') {
+            if (!stale) {
+              record.actedAt ??= Date.now();
+              record.actingAt = at;
+            }
+            await handle.raiseBudget({ maxTokens: 10_000_000 });
+            answered(record, at);
+          } else {
             const pending = await handle.pending();
-            for (const approval of pending.approvals) await handle.approve(approval.callId).catch(() => undefined);
-            for (const question of pending.questions) await handle.reply('eu-west-1', question.questionId).catch(() => undefined);
+            if (pending.approvals.length + pending.questions.length > 0) {
+              record.actedAt ??= Date.now();
+              record.actingAt = at;
+              for (const approval of pending.approvals) await handle.approve(approval.callId);
+              for (const question of pending.questions) await handle.reply('eu-west-1', question.questionId);
+              answered(record, at);
+            }
           }
         }
       } catch {
-        // The server or the worker is down: try again on the next round.
+        // The server or the worker is down, or a decision was refused: try again on the next round.
       }
       await sleep(1_000);
     }
   };
+
+  // Start the runs now that their people are defined.
+  const starting = (async () => {
+    for (let index = 0; index < runs; index += 1) {
+      await startRun(index);
+      await sleep(random.int(0, Math.round((2 * profile.spreadMs) / runs)));
+    }
+  })();
 
   // Faults at random points until every run has ended (or the deadline).
   const cliProcess = (args: string[], killAfterMs: number, kind: FaultKind, target: string) => {
