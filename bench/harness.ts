@@ -21,6 +21,8 @@ export const benchSleepTool: Tool = defineTool({
   name: 'work',
   description: 'Sleeps for `ms` milliseconds and returns `bytes` bytes of text.',
   input: z.object({ ms: z.number().int().min(0), bytes: z.number().int().min(0).default(16) }),
+  // A short tool, declared so as a user would: its calls take the fast path (docs/fast-steps.md).
+  fast: true,
   run: async ({ ms, bytes }, context) => {
     await sleep(ms, undefined, { signal: context.signal });
     return 'w'.repeat(bytes);
@@ -144,13 +146,38 @@ export function planTimes(events: readonly HistoryEvent[]): number[] {
 export function toolBatchTimes(events: readonly HistoryEvent[], tool: string): number[] {
   const times: number[] = [];
   let lastBatch = Number.NEGATIVE_INFINITY;
+  let lastScheduledMs = Number.NEGATIVE_INFINITY;
   for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name !== tool) continue;
-    const batch = Number(event.activityTaskScheduledEventAttributes.workflowTaskCompletedEventId ?? 0);
-    if (batch !== lastBatch) times.push(eventMs(event));
-    lastBatch = batch;
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === tool) {
+      const batch = Number(scheduled.workflowTaskCompletedEventId ?? 0);
+      if (batch !== lastBatch) times.push(eventMs(event));
+      lastBatch = batch;
+      continue;
+    }
+    // A fast call (a local activity, docs/fast-steps.md) is a marker written when its step's calls ended; it carries
+    // the time it was scheduled. Calls of one step were scheduled together: a new batch is one scheduled later.
+    const local = localActivityOf(event);
+    if (local?.activityType !== tool) continue;
+    if (local.scheduledMs > lastScheduledMs + LOCAL_BATCH_GAP_MS) times.push(local.scheduledMs);
+    lastScheduledMs = Math.max(lastScheduledMs, local.scheduledMs);
   }
   return times;
+}
+
+/** Local activities scheduled this close together belong to one step's batch. */
+const LOCAL_BATCH_GAP_MS = 5;
+
+/** A local-activity marker's activity type and when it was first scheduled (worker clock, ms). */
+function localActivityOf(event: HistoryEvent): { activityType: string; scheduledMs: number } | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; original_schedule_time?: { seconds?: number | string; nanos?: number } };
+  const time = parsed.original_schedule_time;
+  if (!parsed.activity_type || !time) return undefined;
+  return { activityType: parsed.activity_type, scheduledMs: Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 };
 }
 
 /** The bare workflow's step starts: its "plan" activities, every other batch after the catalogue (see bare-workflow.ts). */

@@ -8,6 +8,7 @@ import { evalCost, evalsMarkdown } from './evals';
 import { startHarness, type Harness } from './harness';
 import { memoryGrowth } from './memory';
 import { startPeerWorker, type PeerWorker } from './peer';
+import { startLangGraphPeer, type LangGraphPeer } from './peer-langgraph';
 import { planningComparison } from './planning';
 import { planningMarkdown } from './planning-report';
 import { machineLine, memoryMarkdown, overheadMarkdown, resultsMarkdown, stepTimeSvg, throughputMarkdown, type BenchFigures } from './report';
@@ -70,14 +71,27 @@ async function overheadAndThroughput(harness: Harness, size: Size, peerRequired:
     peerError = errorText(error);
     log(`    the peer did not start; sections 2 and 3 go on without it: ${peerError}`);
   }
+  log('    starting LangGraph (createReactAgent + SqliteSaver on a file, in its own process)…');
+  let langgraph: LangGraphPeer | undefined;
+  let langgraphError: string | undefined;
+  try {
+    langgraph = await startLangGraphPeer(log);
+    log(`    ${langgraph.label}`);
+  } catch (error) {
+    if (peerRequired) throw error;
+    langgraphError = errorText(error);
+    log(`    LangGraph did not start; sections 2 and 3 go on without it: ${langgraphError}`);
+  }
   try {
     log('2/8 engine overhead…');
-    const overhead = await engineOverhead(harness, overheadShape.steps, overheadShape.calls, overheadShape.callMs, size.overheadRepeats, peer);
+    const overhead = await engineOverhead(harness, overheadShape.steps, overheadShape.calls, overheadShape.callMs, size.overheadRepeats, peer, langgraph);
     log(`    ${JSON.stringify(overhead)}\n3/8 throughput…`);
-    const load = await throughput(harness, size.runs, throughputShape.steps, throughputShape.calls, throughputShape.callMs, size.throughputRounds, peer);
+    const load = await throughput(harness, size.runs, throughputShape.steps, throughputShape.calls, throughputShape.callMs, size.throughputRounds, peer, langgraph);
     log(`    ${JSON.stringify(load)}`);
-    return { overhead: { ...overhead, ...(peerError ? { peerError } : {}) }, throughput: { ...load, ...(peerError ? { peerError } : {}) } };
+    const errors = { ...(peerError ? { peerError } : {}), ...(langgraphError ? { langgraphError } : {}) };
+    return { overhead: { ...overhead, ...errors }, throughput: { ...load, ...errors } };
   } finally {
+    await langgraph?.close();
     await peer?.close();
   }
 }

@@ -3,6 +3,7 @@ import type { Script } from '../src/scripted-model/script';
 import { runPlainExecutor } from './baseline-executor';
 import { bareStepTimes, bareWorker, benchSleepTool, eventMs, eventsOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
 import { checkPeerResult, modelCallTimes, type PeerResult, type PeerWorker } from './peer';
+import type { LangGraphPeer } from './peer-langgraph';
 
 const work = (ms: number, bytes = 16) => ({ name: 'work', arguments: { ms, bytes } });
 
@@ -70,102 +71,103 @@ export interface StepTimes {
   p95: number;
 }
 
+/** One mode's step times against the baseline's. */
+export type ModeTimes = StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
+
 export interface OverheadFigures {
   steps: number;
   calls: number;
   callMs: number;
   samples: number;
   baseline: StepTimes;
+  /** durable-agent with its defaults: the activity planner, the bench's `work` tool on the fast path (docs/fast-steps.md). */
   durable: StepTimes;
   overheadP50: number;
   overheadP95: number;
   ratioP50: number;
+  /** durable-agent with `fastTools: false`: every tool call an activity task, as before fast steps. */
+  activities?: ModeTimes;
   /** The bare workflow (the same activities, an empty "plan" activity, no agent logic): the engine's floor. */
-  bare?: StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
-  /** durable-agent with `planner: 'local'`: step time = a step's first tool call scheduled → the next step's. */
-  local?: StepTimes & { samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
+  bare?: ModeTimes;
+  /** durable-agent with `planner: 'local'` (and fast tools): step time = a step's first tool call scheduled → the next step's. */
+  local?: ModeTimes;
   /** The peer on the same server, when it ran: step time = model call `k` scheduled → `k+1` scheduled, from history. */
-  peer?: StepTimes & { label: string; samples: number; overheadP50: number; overheadP95: number; ratioP50: number };
+  peer?: ModeTimes & { label: string };
   /** Why the peer was not measured, when it was asked for and failed. */
   peerError?: string;
+  /** LangGraph with a SQLite checkpointer on a file, in its own process (bench/peers/langgraph), when it ran. */
+  langgraph?: ModeTimes & { label: string };
+  /** Why LangGraph was not measured, when it was asked for and failed. */
+  langgraphError?: string;
+}
+
+/** p50 and p95 of a mode's step times, and how far they are from the baseline's. */
+function modeTimes(samples: readonly number[], baseline: StepTimes): ModeTimes {
+  const p50 = percentile(samples, 50);
+  const p95 = percentile(samples, 95);
+  return { p50, p95, samples: samples.length, overheadP50: p50 - baseline.p50, overheadP95: p95 - baseline.p95, ratioP50: p50 / baseline.p50 };
+}
+
+/** Step `k`'s duration from the times each step started (`starts[k + 1] - starts[k]`), for the first `steps` steps there are. */
+function stepDurations(starts: readonly number[], steps: number): number[] {
+  return Array.from({ length: Math.min(steps, starts.length - 1) }, (_, step) => (starts[step + 1] ?? 0) - (starts[step] ?? 0));
 }
 
 /**
- * 2. The same scripted agent run by the plain in-process executor, by durable-agent and (when given) by the peer,
- * one after the other in each repeat.
+ * 2. The same scripted agent run by the plain in-process executor, by durable-agent (its defaults, every call an
+ * activity, the local planner), by the bare workflow and (when given) by the peers, one after the other in each repeat.
  */
-export async function engineOverhead(harness: Harness, steps: number, calls: number, callMs: number, repeats: number, peer?: PeerWorker): Promise<OverheadFigures> {
+export async function engineOverhead(harness: Harness, steps: number, calls: number, callMs: number, repeats: number, peer?: PeerWorker, langgraph?: LangGraphPeer): Promise<OverheadFigures> {
   const script = stepsScript(steps, calls, callMs);
-  const baselineSteps: number[] = [];
-  const durableSteps: number[] = [];
-  const localSteps: number[] = [];
-  const peerSteps: number[] = [];
-  const bareSteps: number[] = [];
+  const samples = { baseline: [] as number[], durable: [] as number[], activities: [] as number[], local: [] as number[], peer: [] as number[], bare: [] as number[], langgraph: [] as number[] };
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     const bareQueue = `bench-overhead-bare-${process.pid}-${repeat}`;
     const bare = await bareWorker(harness, bareQueue);
     await bare.runUntil(async () => {
       const handle = await harness.client.workflow.start('bareWorkflow', { taskQueue: bareQueue, workflowId: `${bareQueue}-run`, args: [{ steps, calls, callMs }] });
       await handle.result();
-      const plans = bareStepTimes(await eventsOf(handle));
-      for (let step = 0; step < steps; step += 1) bareSteps.push((plans[step + 1] ?? 0) - (plans[step] ?? 0));
+      samples.bare.push(...stepDurations(bareStepTimes(await eventsOf(handle)), steps));
     });
     const agent = await harness.agentWorker(script);
     await agent.run(async () => {
       const plain = await runPlainExecutor({ baseURL: agent.model.baseURL, goal: `overhead ${repeat}`, tools: [benchSleepTool], maxSteps: steps + 1, maxParallel: calls });
-      baselineSteps.push(...plain.stepDurationsMs.slice(0, steps));
-      const handle = await harness.client.workflow.start('agentWorkflow', {
-        taskQueue: agent.taskQueue,
-        workflowId: `${agent.taskQueue}-overhead`,
-        args: [{ goal: `overhead ${repeat}`, maxSteps: steps + 1, maxParallel: calls }],
-      });
-      await handle.result();
-      const plans = planTimes(await eventsOf(handle));
-      for (let step = 0; step < steps; step += 1) durableSteps.push((plans[step + 1] ?? 0) - (plans[step] ?? 0));
-      const local = await harness.client.workflow.start('agentWorkflow', {
-        taskQueue: agent.taskQueue,
-        workflowId: `${agent.taskQueue}-overhead-local`,
-        args: [{ goal: `overhead ${repeat}`, maxSteps: steps + 1, maxParallel: calls, planner: 'local' }],
-      });
-      await local.result();
-      const batches = toolBatchTimes(await eventsOf(local), 'work');
-      for (let step = 0; step + 1 < batches.length; step += 1) localSteps.push((batches[step + 1] ?? 0) - (batches[step] ?? 0));
+      samples.baseline.push(...plain.stepDurationsMs.slice(0, steps));
+      const runAgent = async (name: string, extra: Record<string, unknown>) => {
+        const handle = await harness.client.workflow.start('agentWorkflow', {
+          taskQueue: agent.taskQueue,
+          workflowId: `${agent.taskQueue}-overhead-${name}`,
+          args: [{ goal: `overhead ${repeat}`, maxSteps: steps + 1, maxParallel: calls, ...extra }],
+        });
+        await handle.result();
+        return eventsOf(handle);
+      };
+      samples.durable.push(...stepDurations(planTimes(await runAgent('default', {})), steps));
+      samples.activities.push(...stepDurations(planTimes(await runAgent('activities', { fastTools: false })), steps));
+      samples.local.push(...stepDurations(toolBatchTimes(await runAgent('local', { planner: 'local' }), 'work'), steps));
     });
     if (peer) {
       const handle = await runPeer(harness, peer, `${peer.taskQueue}-overhead-${repeat}`, PEER_MODELS.overhead, steps, calls);
-      const modelCalls = modelCallTimes(await eventsOf(handle));
-      for (let step = 0; step < steps; step += 1) peerSteps.push((modelCalls[step + 1] ?? 0) - (modelCalls[step] ?? 0));
+      samples.peer.push(...stepDurations(modelCallTimes(await eventsOf(handle)), steps));
     }
+    if (langgraph) samples.langgraph.push(...(await langgraph.overheadSteps(steps, calls, callMs)).slice(0, steps));
   }
-  const baseline = { p50: percentile(baselineSteps, 50), p95: percentile(baselineSteps, 95) };
-  const durable = { p50: percentile(durableSteps, 50), p95: percentile(durableSteps, 95) };
-  const peerTimes = { p50: percentile(peerSteps, 50), p95: percentile(peerSteps, 95) };
-  const localTimes = { p50: percentile(localSteps, 50), p95: percentile(localSteps, 95) };
-  const bareTimes = { p50: percentile(bareSteps, 50), p95: percentile(bareSteps, 95) };
+  const baseline = { p50: percentile(samples.baseline, 50), p95: percentile(samples.baseline, 95) };
+  const durable = modeTimes(samples.durable, baseline);
   return {
     steps,
     calls,
     callMs,
-    samples: durableSteps.length,
+    samples: durable.samples,
     baseline,
-    durable,
-    overheadP50: durable.p50 - baseline.p50,
-    overheadP95: durable.p95 - baseline.p95,
-    ratioP50: durable.p50 / baseline.p50,
-    bare: { ...bareTimes, samples: bareSteps.length, overheadP50: bareTimes.p50 - baseline.p50, overheadP95: bareTimes.p95 - baseline.p95, ratioP50: bareTimes.p50 / baseline.p50 },
-    local: { ...localTimes, samples: localSteps.length, overheadP50: localTimes.p50 - baseline.p50, overheadP95: localTimes.p95 - baseline.p95, ratioP50: localTimes.p50 / baseline.p50 },
-    ...(peer
-      ? {
-          peer: {
-            label: peer.label,
-            samples: peerSteps.length,
-            ...peerTimes,
-            overheadP50: peerTimes.p50 - baseline.p50,
-            overheadP95: peerTimes.p95 - baseline.p95,
-            ratioP50: peerTimes.p50 / baseline.p50,
-          },
-        }
-      : {}),
+    durable: { p50: durable.p50, p95: durable.p95 },
+    overheadP50: durable.overheadP50,
+    overheadP95: durable.overheadP95,
+    ratioP50: durable.ratioP50,
+    activities: modeTimes(samples.activities, baseline),
+    bare: modeTimes(samples.bare, baseline),
+    local: modeTimes(samples.local, baseline),
+    ...(peer ? { peer: { label: peer.label, ...modeTimes(samples.peer, baseline) } } : {}),
+    ...(langgraph ? { langgraph: { label: langgraph.label, ...modeTimes(samples.langgraph, baseline) } } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { bareWorker, percentile, type Harness } from './harness';
 import { checkPeerResult, type PeerResult, type PeerWorker } from './peer';
+import type { LangGraphPeer } from './peer-langgraph';
 import { PEER_MODELS, stepsScript } from './scenarios';
 
 const median = (values: readonly number[]) => percentile(values, 50);
@@ -26,6 +27,12 @@ export interface ThroughputFigures {
   agent: ThroughputMode;
   /** durable-agent with `planner: 'local'` (the model called from a local activity), when measured. */
   local?: ThroughputMode;
+  /** durable-agent with `fastTools: false` (every tool call an activity task, as before fast steps), when measured. */
+  activities?: ThroughputMode;
+  /** LangGraph with a SQLite checkpointer on a file, in its own process, when it ran. */
+  langgraph?: ThroughputMode & { label: string };
+  /** Why LangGraph was not measured, when it was asked for and failed. */
+  langgraphError?: string;
   /** Runs/s of durable-agent with the local planner / the bare workflow (medians). */
   localRatio?: number;
   bare: Omit<ThroughputMode, 'toolCallsPerSecond'> & { toolCallsPerSecond?: number };
@@ -53,12 +60,15 @@ async function concurrentRuns(start: (index: number) => Promise<{ result(): Prom
  * 3. Many concurrent agents on one worker, beside a bare workflow that schedules the same activities and (when
  * given) the peer running the same script; `rounds` rounds of each, interleaved in a rotating order.
  */
-export async function throughput(harness: Harness, runs: number, steps: number, calls: number, callMs: number, rounds = 1, peer?: PeerWorker): Promise<ThroughputFigures> {
+export async function throughput(harness: Harness, runs: number, steps: number, calls: number, callMs: number, rounds = 1, peer?: PeerWorker, langgraph?: LangGraphPeer): Promise<ThroughputFigures> {
   const script = stepsScript(steps, calls, callMs);
-  const agentActivitiesPerRun = 1 + steps * (1 + calls) + 1;
+  // The bare workflow schedules a catalogue read, a model call per step and one for the answer, and every tool call.
+  const bareActivitiesPerRun = 1 + steps * (1 + calls) + 1;
+  // durable-agent's tool calls take the fast path (the bench's tool is fast): its activities are the catalogue read and the model calls.
+  const agentActivitiesPerRun = 1 + steps + 1;
   const peerActivitiesPerRun = steps * (1 + calls) + 1;
   let round = 0;
-  const agentRound = async (planner: 'activity' | 'local') => {
+  const agentRound = async (extra: { planner?: 'local'; fastTools?: false }) => {
     const agent = await harness.agentWorker(script);
     return agent.run(() =>
       concurrentRuns(
@@ -66,7 +76,7 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
           harness.client.workflow.start('agentWorkflow', {
             taskQueue: agent.taskQueue,
             workflowId: `${agent.taskQueue}-${index}`,
-            args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1, planner }],
+            args: [{ goal: `throughput ${index}`, maxParallel: calls, maxSteps: steps + 1, ...extra }],
           }),
         runs,
       ),
@@ -92,10 +102,12 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     );
 
   const modes = [
-    { name: 'agent', run: () => agentRound('activity') },
-    { name: 'local', run: () => agentRound('local') },
+    { name: 'agent', run: () => agentRound({}) },
+    { name: 'activities', run: () => agentRound({ fastTools: false }) },
+    { name: 'local', run: () => agentRound({ planner: 'local' }) },
     { name: 'bare', run: bareRound },
     ...(peer ? [{ name: 'peer', run: () => peerRound(peer) }] : []),
+    ...(langgraph ? [{ name: 'langgraph', run: () => langgraph.throughput(runs, steps, calls, callMs) }] : []),
   ];
   const wallMs = new Map<string, number[]>(modes.map((mode) => [mode.name, []]));
   for (; round < rounds; round += 1) {
@@ -118,10 +130,12 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     };
   };
   const agent = figuresOf('agent', agentActivitiesPerRun);
-  // The local planner leaves no `plan` activities: a catalogue read and the tool calls.
-  const local = figuresOf('local', 1 + steps * calls);
-  const { toolCallsPerSecond: _none, ...bare } = figuresOf('bare', agentActivitiesPerRun);
+  // The local planner leaves no `plan` activities either: the catalogue read alone.
+  const local = figuresOf('local', 1);
+  const { toolCallsPerSecond: _none, ...bare } = figuresOf('bare', bareActivitiesPerRun);
   const peerFigures = peer ? { label: peer.label, ...figuresOf('peer', peerActivitiesPerRun) } : undefined;
+  // Before fast steps: the catalogue read, the model calls and every tool call as activities, as the bare workflow.
+  const activities = figuresOf('activities', bareActivitiesPerRun);
   return {
     runs,
     steps,
@@ -131,6 +145,8 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
     agent,
     local,
     localRatio: local.runsPerSecond / bare.runsPerSecond,
+    activities,
+    ...(langgraph ? { langgraph: { label: langgraph.label, ...figuresOf('langgraph', 0) } } : {}),
     bare,
     ratio: agent.runsPerSecond / bare.runsPerSecond,
     ...(peerFigures ? { peer: peerFigures, peerRatio: peerFigures.runsPerSecond / bare.runsPerSecond } : {}),

@@ -192,7 +192,8 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
     const deadline = abandonment(activity.cancellationSignal, activity.info.startToCloseTimeoutMs);
     const context: ToolContext = {
       signal: deadline.controller.signal,
-      heartbeat: (details) => activity.heartbeat(details),
+      // A local activity (a fast tool's call, docs/fast-steps.md) has no heartbeat: its worker cancels it directly.
+      heartbeat: activity.info.isLocal ? () => undefined : (details) => activity.heartbeat(details),
       idempotencyKey: request.idempotencyKey,
       attempt: activity.info.attempt,
       workflowId: activity.info.workflowExecution?.workflowId ?? '',
@@ -204,7 +205,7 @@ function toolActivity(tool: Tool, settings: ToolActivitySettings) {
     // Every tool heartbeats on its own, so cancellation reaches it without effort from the tool's author
     // (Temporal delivers cancellation in the answer to a heartbeat; the worker throttles what is sent).
     const heartbeatMs = tool.spec.heartbeatTimeoutMs;
-    const ticker = setInterval(() => activity.heartbeat(), heartbeatMs ? Math.max(100, Math.floor(heartbeatMs / 4)) : AUTO_HEARTBEAT_MS);
+    const ticker = activity.info.isLocal ? undefined : setInterval(() => activity.heartbeat(), heartbeatMs ? Math.max(100, Math.floor(heartbeatMs / 4)) : AUTO_HEARTBEAT_MS);
     const cap = Math.min(maxOutputBytes, request.maxOutputBytes ?? maxOutputBytes);
     try {
       const output = await Promise.race([tool.run(checked.value, context), deadline.promise]);

@@ -23,6 +23,15 @@ export function parseToolList(value: string): string[] {
   return [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
 }
 
+/** `--fast-tools a,b` names the run's fast tools; `none` (or `false`) turns the fast path off (docs/fast-steps.md). */
+export function parseFastTools(value: string): false | string[] {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === 'none' || trimmed === 'false') return false;
+  const names = parseToolList(value);
+  if (names.length === 0) throw new InvalidArgumentError('expected tool names separated by commas, or "none"');
+  return names;
+}
+
 /** Parses a duration (`90s`, `10m`, `2h`, `1 day`, or milliseconds) for commander, into milliseconds. */
 export function parseDuration(value: string): number {
   let ms: number;

@@ -38,6 +38,12 @@ export const AgentRunInputSchema = z.object({
   /** More tools that need a person's approval in this run (besides those declared `requiresApproval`). */
   requireApproval: z.array(z.string().min(1)).optional(),
   /**
+   * Which tools take the fast path (local activities on the run's worker, docs/fast-steps.md): `true`, the tools that
+   * declare `fast`; `false`, none; a list of names or patterns, exactly those. A tool that heartbeats, runs on a tool
+   * queue or waits for an approval in this run keeps its activity whatever this says. @default true
+   */
+  fastTools: z.union([z.boolean(), z.array(z.string().min(1).max(200)).max(200)]).optional(),
+  /**
    * Tools answered from a recorded run (docs/forks.md, "Tools from a recording"): a call whose tool and input match a
    * call that run completed gets its recorded output without running; another runs live (`live`, the default) or is
    * refused (`refuse`).

@@ -61,6 +61,11 @@ export const ToolSpecSchema = z.object({
   executor: ExecutorSchema.optional(),
   /** Every call waits for a person's approval before it runs. */
   requiresApproval: z.boolean().optional(),
+  /**
+   * The tool's calls are short (a file read, a directory listing): they may run as local activities on the run's own
+   * worker, completing inside the workflow task that scheduled them (docs/fast-steps.md).
+   */
+  fast: z.boolean().optional(),
   /** True when the tool passes its idempotency key to what it changes, so a `mutating` tool may be retried. */
   usesIdempotencyKey: z.boolean().optional(),
   /** @deprecated Catalogues recorded before `executor`: `workflow-timer` for the `wait` built-in. Read by `executorOf`. */

@@ -46,6 +46,8 @@ export interface Task {
   summary: string;
   /** Waits for a person's decision before it runs. */
   requiresApproval?: boolean;
+  /** Runs as a local activity on the run's worker (a fast tool's call, docs/fast-steps.md). */
+  local?: boolean;
   /** JSON Schema of the input (shown with a pending approval). */
   inputSchema?: Record<string, unknown>;
 }

@@ -12,6 +12,11 @@ const LimitsSchema = z.object({
   maxAttempts: z.number().int().min(1).max(100).optional(),
   /** Every call waits for a person's approval. @default false */
   requiresApproval: z.boolean().optional(),
+  /**
+   * Calls are short: they run as local activities on the run's own worker (docs/fast-steps.md). A tool that needs an
+   * approval keeps its activity. @default false
+   */
+  fast: z.boolean().optional(),
   /** What a repeat costs: `read`/`idempotent` calls are retried, `mutating` ones run once. @default from the tool's annotations */
   effects: z.enum(['read', 'idempotent', 'mutating']).optional(),
 });

@@ -116,7 +116,7 @@ function mcpTool(server: McpServerConfig, description: McpToolDescription, name:
     effects,
     ...(limits.maxAttempts !== undefined || effects !== 'mutating' ? { retry: { maximumAttempts: limits.maxAttempts ?? DEFAULT_MCP_ATTEMPTS } } : {}),
     ...(limits.maxAttempts !== undefined && effects === 'mutating' ? { usesIdempotencyKey: true } : {}),
-    ...(limits.requiresApproval ? { requiresApproval: true } : {}),
+    ...(limits.requiresApproval ? { requiresApproval: true } : limits.fast ? { fast: true } : {}),
     run: async (input, context) => {
       const meta = { [MCP_META_IDEMPOTENCY_KEY]: context.idempotencyKey, [MCP_META_ATTEMPT]: context.attempt };
       const result = await callWithRestart(pool, server.name, description.name, input, { signal: context.signal, timeoutMs, meta });

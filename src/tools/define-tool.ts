@@ -57,6 +57,12 @@ export interface ToolDefinitionBase {
    * run meanwhile. A run can gate more tools with `requireApproval`. @default false
    */
   requiresApproval?: boolean;
+  /**
+   * The tool's calls are short (well under a second, no heartbeat): they run as local activities on the run's own
+   * worker, inside the workflow task that scheduled them, with the same timeout and retry policy (docs/fast-steps.md).
+   * A run can turn it off (`fastTools: false`) or choose its own fast tools. @default false
+   */
+  fast?: boolean;
   /** Activity type the tool is registered under. @default the tool's name */
   activityType?: string;
   /**
@@ -154,6 +160,10 @@ export function specOf(definition: ToolDefinitionBase, inputSchema: Record<strin
   if (definition.activityType !== undefined && !definition.activityType.trim()) throw new ToolDefinitionError(`Expected \`activityType\` of tool "${name}" to be a non-empty string`);
   if (definition.taskQueue !== undefined && !definition.taskQueue.trim()) throw new ToolDefinitionError(`Expected \`taskQueue\` of tool "${name}" to be a non-empty string`);
   const heartbeatTimeoutMs = durationMs(definition.heartbeatTimeout, 'heartbeatTimeout', name);
+  if (definition.fast) {
+    const why = heartbeatTimeoutMs ? 'it heartbeats' : definition.taskQueue ? 'it runs on its own task queue' : definition.requiresApproval ? 'every call waits for an approval' : undefined;
+    if (why) throw new ToolDefinitionError(`Tool "${name}" is \`fast\` but ${why}: a fast tool runs as a local activity on the run's own worker, which cannot. Drop \`fast\` or the other setting.`);
+  }
   return {
     name,
     description: definition.description,
@@ -164,6 +174,7 @@ export function specOf(definition: ToolDefinitionBase, inputSchema: Record<strin
     effects: definition.effects ?? 'read',
     ...(definition.usesIdempotencyKey ? { usesIdempotencyKey: true } : {}),
     ...(definition.requiresApproval ? { requiresApproval: true } : {}),
+    ...(definition.fast ? { fast: true } : {}),
     ...(definition.summaryField ? { summaryField: definition.summaryField } : {}),
     executor: executor ?? { kind: 'activity', activityType: definition.activityType ?? name, ...(definition.taskQueue ? { taskQueue: definition.taskQueue } : {}) },
   };

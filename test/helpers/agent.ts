@@ -68,6 +68,21 @@ export function scheduledActivities(events: readonly HistoryEvent[]): string[] {
   });
 }
 
+/**
+ * Activity types a history ran, in order: activity tasks as they were scheduled and local activities (the fast path,
+ * docs/fast-steps.md) as their markers were recorded.
+ */
+export function ranActivities(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) return [name];
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return [];
+    const data = payloadValues<{ activity_type?: string }>(marker.details?.data)[0];
+    return data?.activity_type ? [data.activity_type] : [];
+  });
+}
+
 /** Ids of the patches a history's markers record, in order. */
 export function patchIdsOf(events: readonly HistoryEvent[]): string[] {
   return events.flatMap((event) =>

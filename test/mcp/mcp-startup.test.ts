@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigurationError } from '../../src/config/temporal-config';
 import { parseMcpConfig } from '../../src/mcp/config';
 import { connectMcpTools, type McpTools } from '../../src/mcp/mcp-tools';
-import { historyEvents, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
+import { historyEvents, ranActivities, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { runCli, startCli, waitForOutput } from '../helpers/cli';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
@@ -57,7 +57,7 @@ describe('an MCP server that fails at start-up', () => {
           const { handle, result } = await run({ goal: 'a built-in and an MCP tool, with a broken server configured' });
           expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 2, failed: 0 } });
           expect([...(await toolMessagesByCallId(handle)).values()].join('\n')).toContain('Echo: still serving');
-          expect(scheduledActivities(await historyEvents(handle))).toEqual(expect.arrayContaining(['list_dir', 'everything__echo']));
+          expect(ranActivities(await historyEvents(handle))).toEqual(expect.arrayContaining(['list_dir', 'everything__echo']));
         },
         { mcp },
       );

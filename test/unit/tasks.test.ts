@@ -26,6 +26,34 @@ describe('self-contained tasks', () => {
     expect(executorOf(createWaitTool({ maxSeconds: 9 }).spec)).toEqual({ kind: 'timer', maxSeconds: 9 });
   });
 
+  it('a fast tool’s call runs locally only when the run lets it, and never when it heartbeats, runs on a tool queue or is gated', () => {
+    const node = (tool: string) => ({ id: 's1-1', call: call(tool, {}), dependsOn: [] });
+    const quick = spec({ name: 'quick', fast: true });
+    const beats = spec({ name: 'beats', heartbeatTimeoutMs: 1_000 });
+    const remote = spec({ name: 'remote', executor: { kind: 'activity', activityType: 'remote', taskQueue: 'tools-q' } });
+    const catalogue = new Map([['quick', quick], ['beats', beats], ['remote', remote], ['gated', spec({ name: 'gated' })]]);
+    const allowed = new Set(catalogue.keys());
+    const fast = new Set(catalogue.keys());
+    const local = (tool: string, access: Parameters<typeof prepareNode>[1]) => {
+      const prepared = prepareNode(node(tool), access);
+      return 'task' in prepared ? prepared.task.local === true : undefined;
+    };
+    // A run without the fast set (started before fast steps, or `fastTools: false`): nothing is local.
+    expect(local('quick', { catalogue, allowed })).toBe(false);
+    const access = { catalogue, allowed, fast, requireApproval: new Set(['gated']) };
+    expect(local('quick', access)).toBe(true);
+    expect([local('beats', access), local('remote', access), local('gated', access)]).toEqual([false, false, false]);
+    expect(local('quick', { ...access, fast: new Set<string>() })).toBe(false);
+  });
+
+  it('defineTool refuses `fast` with a heartbeat, a task queue or an approval, saying why', () => {
+    const base = { description: 'x', input: z.object({}), run: async () => 1, fast: true };
+    expect(defineTool({ ...base, name: 'ok' }).spec.fast).toBe(true);
+    expect(() => defineTool({ ...base, name: 'beats', heartbeatTimeout: '5s' })).toThrow(/"beats" is `fast` but it heartbeats/);
+    expect(() => defineTool({ ...base, name: 'queued', taskQueue: 'q' })).toThrow(/"queued" is `fast` but it runs on its own task queue/);
+    expect(() => defineTool({ ...base, name: 'gated', requiresApproval: true })).toThrow(ToolDefinitionError);
+  });
+
   it('plans nested Parallel actions as independent nodes in the model order', () => {
     const plan = planFromAction({ type: 'parallel', actions: [call('a', {}), { type: 'parallel', actions: [call('b', {}), call('c', {})] }, call('d', {})] }, 4);
     expect(plan.nodes.map((node) => [node.id, node.call.tool, node.dependsOn.length])).toEqual([

@@ -18,7 +18,7 @@ import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
-import { parseDuration, parsePositiveInteger, parseToolList, parseUsd, recordedToolsOf, UNMATCHED_CHOICES } from '../parse';
+import { parseDuration, parseFastTools, parsePositiveInteger, parseToolList, parseUsd, recordedToolsOf, UNMATCHED_CHOICES } from '../parse';
 import { createProgressView } from '../progress';
 
 interface RunOptions {
@@ -36,6 +36,7 @@ interface RunOptions {
   approvalTimeout?: number;
   planning?: 'react' | 'dag' | 'auto';
   planner?: 'activity' | 'local';
+  fastTools?: boolean | string[];
   mcpConfig?: string;
   toolQueues?: string[];
   toolsFrom?: string;
@@ -86,6 +87,7 @@ function inputFrom(goalWords: string[], options: RunOptions, agent?: AgentDefini
     ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
     ...(options.planning ? { planning: options.planning } : {}),
     ...(options.planner ? { planner: options.planner } : {}),
+    ...(options.fastTools !== undefined ? { fastTools: options.fastTools } : {}),
     ...(options.toolQueues?.length ? { toolQueues: options.toolQueues } : {}),
     ...recordedToolsOf(options),
   });
@@ -331,6 +333,7 @@ export function registerRunCommand(program: Command): void {
       ]),
     )
     .addOption(new Option('--planner <mode>', "activity: the model is called from an activity (default); local: from a local activity, faster, with live reads delayed during a model call").choices(['activity', 'local']))
+    .option('--fast-tools <a,b|none>', 'tools whose calls run as local activities on the run’s worker (default: those that declare `fast`; none: every call is an activity; docs/fast-steps.md)', parseFastTools)
     .option('--tool-queues <a,b>', 'also use the tools of the tool workers on these task queues (durable-agent worker --tools … --task-queue Q)', parseToolList)
     .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')
     .option('--tools-from <run-id>', "answer tool calls from that run's recording when tool and arguments match (docs/forks.md)")

@@ -18,6 +18,8 @@ export interface ToolAccess {
   allowed: ReadonlySet<string>;
   /** Tools this run gates besides those declared `requiresApproval` (`AgentRunInput.requireApproval`). */
   requireApproval?: ReadonlySet<string>;
+  /** Tools whose calls may run as local activities (`AgentRunInput.fastTools`; runs of the `fastSteps` feature). */
+  fast?: ReadonlySet<string>;
 }
 
 /** A node ready to run (its task), or already decided without running anything (its result). */
@@ -79,6 +81,8 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
     if (problems.length > 0) return invalidInput(node, problems.join('; '));
   }
   const requiresApproval = executor.kind === 'activity' && (spec.requiresApproval === true || access.requireApproval?.has(call.tool) === true);
+  // The fast path: on the run's own worker, with no heartbeat and nobody to wait for (docs/fast-steps.md).
+  const local = executor.kind === 'activity' && !executor.taskQueue && !spec.heartbeatTimeoutMs && !requiresApproval && access.fast?.has(call.tool) === true;
   const task: Task = {
     id: node.id,
     callId: call.id,
@@ -90,6 +94,7 @@ export function prepareNode(node: PlanNode, access: ToolAccess): PreparedNode {
     retry: spec.retry,
     summary: callSummary(call.tool, call.input, spec.summaryField),
     ...(requiresApproval ? { requiresApproval, inputSchema: spec.inputSchema } : {}),
+    ...(local ? { local } : {}),
   };
   return { node, task };
 }

@@ -26,6 +26,7 @@ export function createListDirTool(options: ListDirOptions): Tool {
     input: z.object({ path: z.string().min(1).max(4_096).default('.').describe('Folder to list, relative to the workspace root') }).strict(),
     timeout: '10 seconds',
     effects: 'read',
+    fast: true,
     summaryField: 'path',
     run: async ({ path }): Promise<ListDirOutput> => {
       // Opened without blocking and proven inside the workspace and a folder; listed through the descriptor

@@ -27,6 +27,7 @@ export function createReadFileTool(options: ReadFileOptions): Tool {
     input: z.object({ path: z.string().min(1).max(4_096).describe('Path of the file, relative to the workspace root') }).strict(),
     timeout: '10 seconds',
     effects: 'read',
+    fast: true,
     summaryField: 'path',
     run: async ({ path }): Promise<ReadFileOutput> => {
       // Opened without blocking and proven inside the workspace and a regular file; read through the descriptor only.

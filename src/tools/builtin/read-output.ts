@@ -40,6 +40,7 @@ export function createReadOutputTool(options: ReadOutputOptions): Tool {
       .strict(),
     timeout: '30 seconds',
     effects: 'read',
+    fast: true,
     summaryField: 'handle',
     run: async (input, context) => {
       const parsed = parseOutputHandle(input.handle);

@@ -9,7 +9,7 @@ import { type AgentRunResult } from '../../contracts/run-result';
 import { DEFAULT_CARRIED_TRANSCRIPT_BYTES, DEFAULT_MAX_CALLS_PER_ANSWER, ENDED_LOG_MEMO_BYTES } from '../../contracts/limits';
 import { describeIssues } from '../../core/zod-issues';
 import { submitPlanSpec } from '../../core/plan/dag';
-import { loadCatalogue } from './catalogue';
+import { fastToolsOf, loadCatalogue } from './catalogue';
 import { HandoverPolicy } from './handover';
 import { RunWaits } from './waits';
 import { featuresAtStart } from './features';
@@ -117,6 +117,9 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   try {
     const catalogue = await loadCatalogue(input);
     if ('problem' in catalogue) return run.finish(RUN_STATUSES.failed, catalogue.problem.answer, catalogue.problem.error);
+    // Fast steps (docs/fast-steps.md): runs of the feature call their fast tools as local activities.
+    const fast = features.fastSteps ? fastToolsOf(catalogue.access.catalogue, input.fastTools) : undefined;
+    if (fast && 'problem' in fast) return run.finish(RUN_STATUSES.failed, fast.problem.answer, fast.problem.error);
     // Plans with dependencies: `submit_plan` is offered with the tools (runs that plan with it only).
     const planning = input.planning === 'dag' || input.planning === 'auto' ? input.planning : undefined;
     run.transcript.recordCatalogue(planning ? [...catalogue.tools, submitPlanSpec(planning)] : catalogue.tools);
@@ -125,7 +128,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       run,
       view,
       features,
-      access: catalogue.access,
+      access: fast ? { ...catalogue.access, fast } : catalogue.access,
       semaphore: new Semaphore(input.maxParallel),
       maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER,
       interaction,

@@ -77,16 +77,29 @@ function narrowed(catalogue: ToolSpec[], byName: Map<string, ToolSpec>, input: P
   return accessOf(catalogue, byName, new Set(allowedTools.names), new Set(gated.names));
 }
 
-function unknownTools(unknown: readonly string[], catalogue: readonly ToolSpec[]): CatalogueOutcome {
+function unknownTools(unknown: readonly string[], catalogue: readonly ToolSpec[], field = 'allowedTools or requireApproval'): { problem: { answer: string; error: TaskError } } {
   return {
     problem: {
       answer: `The run names tools that no worker registered: ${unknown.join(', ')}.`,
       error: {
         type: ERROR_TYPES.agentInputInvalid,
-        message: `unknown tools in allowedTools or requireApproval: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
+        message: `unknown tools in ${field}: ${unknown.join(', ')}; registered tools: ${catalogue.map((spec) => spec.name).join(', ') || '(none)'}`,
       },
     },
   };
+}
+
+/**
+ * The tools whose calls take the fast path in this run (docs/fast-steps.md): those that declare `fast`, none
+ * (`fastTools: false`), or those the run names; a name that matches no tool is a problem, as in `allowedTools`.
+ */
+export function fastToolsOf(catalogue: ReadonlyMap<string, ToolSpec>, fastTools: ResolvedAgentRunInput['fastTools']): ReadonlySet<string> | { problem: { answer: string; error: TaskError } } {
+  const specs = [...catalogue.values()];
+  if (fastTools === false) return new Set();
+  if (fastTools === undefined || fastTools === true) return new Set(specs.filter((spec) => spec.fast === true).map((spec) => spec.name));
+  const { names, unmatched } = expandToolNames(fastTools, [...catalogue.keys()]);
+  if (unmatched.length > 0) return unknownTools(unmatched, specs, 'fastTools');
+  return new Set(names);
 }
 
 /** The access a run has: the allowed tools and the gated ones. */

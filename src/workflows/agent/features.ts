@@ -16,6 +16,11 @@ export const FEATURES = {
    * over at once, again and again.
    */
   handoverProgress: 'handover-progress-v1',
+  /**
+   * Fast steps (docs/fast-steps.md): calls of fast tools run as local activities; before it, every tool call was an
+   * activity task.
+   */
+  fastSteps: 'fast-steps-v1',
 } as const satisfies Record<string, string>;
 
 /** Which features a run started with: true for runs started on code that has them. */

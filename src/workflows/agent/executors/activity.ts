@@ -1,4 +1,4 @@
-import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../../contracts/error-types';
 import type { TaskResult } from '../../../core/model';
 import type { ToolActivityInput, ToolActivityOutput } from '../../../contracts/tool-spec';
@@ -9,6 +9,10 @@ import { finished, type ExecutionContext, type TaskExecutor, type TaskOf } from 
 import { taskErrorOf } from './failure';
 
 type ToolActivity = (request: ToolActivityInput) => Promise<ToolActivityOutput>;
+/** What the workflow calls a tool's activity through, local or not: options for this call (its UI summary) and the input. */
+interface ToolCallProxy {
+  executeWithOptions(options: { summary?: string }, args: [ToolActivityInput]): Promise<ToolActivityOutput>;
+}
 
 /** Bytes of history a failed call may take (its bounded error message and failure framing). */
 const FAILURE_BYTES = 6_144;
@@ -21,6 +25,29 @@ async function runGated(gated: TaskOf<'activity'>, context: ExecutionContext): P
   return context.semaphore.withPermit(() => callTool({ ...gated, input: gate.input }, context));
 }
 
+/**
+ * The activity a task's calls go to: a local activity on this worker for a fast tool's call (docs/fast-steps.md),
+ * otherwise an activity task, on the tool's own queue when it has one. Both with the tool's timeout and retry policy.
+ */
+function proxyOf(task: TaskOf<'activity'>, context: ExecutionContext): Record<string, ToolCallProxy | undefined> {
+  const { executor } = task;
+  const common = {
+    startToCloseTimeout: task.timeoutMs,
+    scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
+    // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...toActivityRetry(task.retry), nonRetryableErrorTypes: [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError] },
+  };
+  if (task.local) return proxyLocalActivities<Record<string, ToolActivity>>(common);
+  return proxyActivities<Record<string, ToolActivity>>({
+    ...common,
+    ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
+    // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
+    ...(executor.taskQueue ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
+    ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
+  });
+}
+
 /** Calls a task's activity, holding a permit; never throws except for cancellation. */
 async function callTool(task: TaskOf<'activity'>, context: ExecutionContext): Promise<TaskResult> {
   const { executor } = task;
@@ -28,18 +55,7 @@ async function callTool(task: TaskOf<'activity'>, context: ExecutionContext): Pr
   const maxOutputBytes = context.budget?.reserve();
   // Workflow time (the sandbox's Date.now() is deterministic), so durations replay identically.
   const started = Date.now();
-  const activities = proxyActivities<Record<string, ToolActivity>>({
-    ...(executor.taskQueue ? { taskQueue: executor.taskQueue } : {}),
-    startToCloseTimeout: task.timeoutMs,
-    scheduleToCloseTimeout: scheduleToCloseMs(task.timeoutMs, task.retry),
-    // A tool on another queue fails fast when no worker serves it, instead of waiting out its schedule-to-close.
-    ...(executor.taskQueue ? { scheduleToStartTimeout: context.toolUnavailableAfterMs ?? DEFAULT_TOOL_UNAVAILABLE_AFTER_MS } : {}),
-    ...(task.heartbeatTimeoutMs ? { heartbeatTimeout: task.heartbeatTimeoutMs } : {}),
-    // A cancelled run ends only after its tools confirmed they stopped: nothing is left running.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { ...toActivityRetry(task.retry), nonRetryableErrorTypes: [ERROR_TYPES.toolInputInvalid, ERROR_TYPES.toolError] },
-  });
-  const activity = activities[executor.activityType];
+  const activity = proxyOf(task, context)[executor.activityType];
   let result: TaskResult;
   try {
     if (!activity) throw new Error(`no activity proxy for ${executor.activityType}`);
