@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { startCpuWorker, summarizeProfile, type CpuWorker, type ThreadProfile } from './cpu-profile';
-import { eventMs, eventsOf, percentile, type Harness, type HistoryEvent } from './harness';
+import { eventMs, eventsOf, localActivityOf, percentile, type Harness, type HistoryEvent } from './harness';
 import { stepsScript } from './scenarios';
 
 /** One phase of a step: its name and its median over the steps measured. */
@@ -39,7 +39,10 @@ export interface AnatomyFigures {
   callMs: number;
   /** The bare workflow: the same activities with none of the agent's logic (the engine's floor). */
   bare?: ModeAnatomy;
+  /** The defaults: the activity planner, the bench's tool on the fast path (docs/fast-steps.md). */
   activity: ModeAnatomy;
+  /** The activity planner with `fastTools: false`: every call an activity task, as before fast steps. */
+  activities?: ModeAnatomy;
   local: ModeAnatomy;
 }
 
@@ -75,6 +78,10 @@ function batchesOf(events: readonly HistoryEvent[]): { name: string; batch: Batc
   for (const event of events) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) byScheduled.set(String(event.eventId), { name: scheduled.activityType?.name ?? '', scheduled: eventMs(event), started: Number.NaN, completed: Number.NaN, task: String(scheduled.workflowTaskCompletedEventId) });
+    // A fast call (a local activity) is a marker, written when its workflow task completed: it carries when it was
+    // scheduled and completed on the worker; it starts as it is scheduled, in the worker's own process.
+    const local = localActivityOf(event);
+    if (local) byScheduled.set(String(event.eventId), { name: local.activityType, scheduled: local.scheduledMs, started: local.scheduledMs, completed: local.completedMs, task: String(event.markerRecordedEventAttributes?.workflowTaskCompletedEventId) });
     const started = byScheduled.get(String(event.activityTaskStartedEventAttributes?.scheduledEventId));
     if (started && event.activityTaskStartedEventAttributes) started.started = eventMs(event);
     const completed = byScheduled.get(String(event.activityTaskCompletedEventAttributes?.scheduledEventId));
@@ -130,7 +137,10 @@ function localPhases(events: readonly HistoryEvent[]): { phases: Phase[]; steps:
   return { phases, steps: starts.slice(1).map((value, index) => value - (starts[index] ?? value)) };
 }
 
-type Mode = 'bare' | 'activity' | 'local';
+type Mode = 'bare' | 'activity' | 'activities' | 'local';
+
+/** What each agent mode adds to a run's input. */
+const MODE_INPUT: Record<Exclude<Mode, 'bare'>, Record<string, unknown>> = { activity: {}, activities: { fastTools: false }, local: { planner: 'local' } };
 
 /**
  * One mode: a worker in its own process (bench/cpu-worker.ts), one run timed from its history, a warm-up, then
@@ -148,7 +158,7 @@ async function measureMode(harness: Harness, mode: Mode, steps: number, calls: n
       const workflowId = `${taskQueue}-${++counter}`;
       return mode === 'bare'
         ? harness.client.workflow.start('bareWorkflow', { taskQueue, workflowId, args: [{ steps, calls, callMs }] })
-        : harness.client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: `anatomy ${counter}`, maxSteps: steps + 1, maxParallel: calls, planner: mode }] });
+        : harness.client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: `anatomy ${counter}`, maxSteps: steps + 1, maxParallel: calls, ...MODE_INPUT[mode] }] });
     };
     const batch = async (count: number) => {
       const handles = await Promise.all(Array.from({ length: count }, start));
@@ -192,6 +202,7 @@ function perRun(profile: ThreadProfile, runs: number): ThreadProfile {
 export async function stepAnatomy(harness: Harness, steps: number, calls: number, callMs: number, runs: number): Promise<AnatomyFigures> {
   const bare = await measureMode(harness, 'bare', steps, calls, callMs, runs);
   const activity = await measureMode(harness, 'activity', steps, calls, callMs, runs);
+  const activities = await measureMode(harness, 'activities', steps, calls, callMs, runs);
   const local = await measureMode(harness, 'local', steps, calls, callMs, runs);
-  return { steps, calls, callMs, bare, activity, local };
+  return { steps, calls, callMs, bare, activity, activities, local };
 }

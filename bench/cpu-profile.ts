@@ -201,7 +201,13 @@ export async function startCpuWorker(options: { kind: 'agent' | 'bare'; address:
     pid: child.pid ?? 0,
     async start() {
       child.stdin.write('start\n');
-      if ((await nextLine()) !== 'started') throw new Error('the CPU worker did not start its profilers');
+      // Anything else the worker's process printed on stdout (a library's own output) is passed on to stderr, not taken for an answer.
+      for (let skipped = 0; ; skipped += 1) {
+        const line = await nextLine();
+        if (line === 'started') return;
+        if (skipped >= 50 || child.exitCode !== null) throw new Error(`the CPU worker did not start its profilers (it said: ${line.slice(0, 300)})`);
+        process.stderr.write(`[cpu worker] ${line}\n`);
+      }
     },
     async stop() {
       child.stdin.write('stop\n');

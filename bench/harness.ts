@@ -168,16 +168,18 @@ export function toolBatchTimes(events: readonly HistoryEvent[], tool: string): n
 /** Local activities scheduled this close together belong to one step's batch. */
 const LOCAL_BATCH_GAP_MS = 5;
 
-/** A local-activity marker's activity type and when it was first scheduled (worker clock, ms). */
-function localActivityOf(event: HistoryEvent): { activityType: string; scheduledMs: number } | undefined {
+/** A local-activity marker's activity type, when it was first scheduled and when it completed (worker clock, ms). */
+export function localActivityOf(event: HistoryEvent): { activityType: string; scheduledMs: number; completedMs: number } | undefined {
   const marker = event.markerRecordedEventAttributes;
   if (marker?.markerName !== 'core_local_activity') return undefined;
   const data = marker.details?.data?.payloads?.[0]?.data;
   if (!data) return undefined;
-  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; original_schedule_time?: { seconds?: number | string; nanos?: number } };
-  const time = parsed.original_schedule_time;
-  if (!parsed.activity_type || !time) return undefined;
-  return { activityType: parsed.activity_type, scheduledMs: Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 };
+  type Time = { seconds?: number | string; nanos?: number } | null | undefined;
+  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; original_schedule_time?: Time; complete_time?: Time };
+  const ms = (time: Time) => Number(time?.seconds ?? 0) * 1000 + (time?.nanos ?? 0) / 1e6;
+  if (!parsed.activity_type || !parsed.original_schedule_time) return undefined;
+  const scheduledMs = ms(parsed.original_schedule_time);
+  return { activityType: parsed.activity_type, scheduledMs, completedMs: parsed.complete_time ? ms(parsed.complete_time) : scheduledMs };
 }
 
 /** The bare workflow's step starts: its "plan" activities, every other batch after the catalogue (see bare-workflow.ts). */

@@ -39,6 +39,8 @@ function fieldsOf(line: string): Map<string, number> {
 export async function memoryGrowth(harness: Harness, warmupRuns: number, runs: number): Promise<MemoryFigures> {
   const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'work', arguments: { ms: 1, bytes: 1_024 } }] }, { content: 'done' }] }));
   const taskQueue = 'bench-memory';
+  // `BENCH_FAST_TOOLS=none`: every call an activity, to compare with the fast path (docs/fast-steps.md).
+  const FAST_TOOLS = process.env.BENCH_FAST_TOOLS === 'none' ? { fastTools: false } : {};
   const child = spawn(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', '-r', join(__dirname, 'thread-heap-probe.ts'), join(__dirname, 'memory-worker.ts')], {
     env: { ...process.env, TEMPORAL_ADDRESS: harness.config.address, BENCH_TASK_QUEUE: taskQueue, BENCH_MODEL_URL: model.baseURL, BENCH_BUNDLE: harness.bundlePath },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -64,7 +66,7 @@ export async function memoryGrowth(harness: Harness, warmupRuns: number, runs: n
     if ((await nextLine()) !== 'ready') throw new Error('the memory worker did not start');
     let counter = 0;
     const runOne = () =>
-      harness.client.workflow.execute('agentWorkflow', { taskQueue, workflowId: `memory-${++counter}`, args: [{ goal: `memory ${counter}` }] });
+      harness.client.workflow.execute('agentWorkflow', { taskQueue, workflowId: `memory-${++counter}`, args: [{ goal: `memory ${counter}`, ...FAST_TOOLS }] });
     for (let index = 0; index < warmupRuns; index += 1) await runOne();
     const rssAfterWarmupMb = await sample();
     const samplesMb = [rssAfterWarmupMb];

@@ -16,7 +16,7 @@ import type { AgentRunResult } from '../src/contracts/run-result';
 import type { RunEvent } from '../src/contracts/interaction-schemas';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
-import { attemptsRanOut, completionsByKey, decisionProblems, executionsOf, quietMs, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
+import { attemptsRanOut, completionsByKey, decisionProblems, executionsOf, ranAfterCompletion, replayFailures, secretLeaks, sessionProblems } from './invariants';
 import { WorkerProcess } from './processes';
 import { Random } from './random';
 import { CHAOS_AGENTS, HELPER_SCRIPT, SCENARIOS, SESSION_MESSAGES, sessionMessage, type Scenario } from './scenarios';
@@ -89,8 +89,6 @@ interface RunRecord {
   /** Where the run stood when its last decision (or message) was taken in. */
   decided?: { status?: string; step?: number };
   longestDecisionMs: number;
-  /** Every decision (or message) the run took in: from the person's first action on its wait until then. */
-  decisions: Array<{ from: number; to: number }>;
   /** A session: a message is on its way (its `send` resolves when the turn is answered). */
   sending?: boolean;
   /** A session: the messages it has taken in. */
@@ -100,10 +98,11 @@ interface RunRecord {
 /** The wedge check: a decision not taken in after this long without faults is a wedged run. */
 const WEDGE_BOUND_MS = 60_000;
 /**
- * How long after a fault a run may still be held up by it: Temporal retries a workflow task a dead or stopped worker
- * held after its 10 s timeout, and moves one off a dead worker's sticky queue after 5 s.
+ * After a server fault (a dev server or cluster node kill, a PostgreSQL restart) the next waits this long: the
+ * campaign hits every run with a server crash or two, not with a crash every few seconds, which no system rides out
+ * with bounded decisions (a restart, the workers' reconnection and Temporal's 10 s workflow-task timeout each time).
  */
-const WEDGE_RECOVERY_MS = 15_000;
+const SERVER_FAULT_COOLDOWN_MS = 30_000;
 
 /** Faults under way at once, at most. */
 const MAX_FAULTS_AT_ONCE = 3;
@@ -187,7 +186,7 @@ async function main(): Promise<void> {
     const scenario = scenarios[index % scenarios.length] as Scenario;
     const workflowId = `chaos-${seed}-${index}-${scenario.kind}`;
     const goal = `${scenario.kind} run ${index} of campaign ${seed}`;
-    const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0, decisions: [], messagesSent: 0 };
+    const record: RunRecord = { workflowId, scenario, startedAt: Date.now(), longestDecisionMs: 0, messagesSent: 0 };
     records.push(record);
     if (scenario.person.length > 0) people.push(personFor(record));
     for (;;) {
@@ -228,10 +227,7 @@ async function main(): Promise<void> {
   // run what is open (a query) only when the run waits for people.
   /** A decision (or message) the run took in: how long it took since the person first acted on that wait. */
   const answered = (record: RunRecord, at: { status?: string; step?: number }) => {
-    if (record.actedAt) {
-      record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.actedAt);
-      record.decisions.push({ from: record.actedAt, to: Date.now() });
-    }
+    if (record.actedAt) record.longestDecisionMs = Math.max(record.longestDecisionMs, Date.now() - record.actedAt);
     record.actedAt = undefined;
     record.decided = at;
   };
@@ -384,19 +380,23 @@ async function main(): Promise<void> {
   // Faults overlap (up to MAX_FAULTS_AT_ONCE at a time, one server kill at a time): a new one starts every gap.
   const inFlight = new Set<Promise<void>>();
   let serverDown = false;
+  let serverFaultAfter = 0;
   const injecting = (async () => {
     while (!done && Date.now() < deadline) {
       await sleep(random.int(profile.faultGapMs[0], profile.faultGapMs[1]));
       if (done) break;
       if (inFlight.size >= MAX_FAULTS_AT_ONCE) await Promise.race(inFlight);
       const kind = nextKind();
-      // One server fault at a time (a dev server kill, a cluster node kill, a PostgreSQL restart).
-      if (isServerFault(kind) && serverDown) continue;
+      // One server fault at a time (a dev server kill, a cluster node kill, a PostgreSQL restart), then a cool-down.
+      if (isServerFault(kind) && (serverDown || Date.now() < serverFaultAfter)) continue;
       if (isServerFault(kind)) serverDown = true;
       const fault: Promise<void> = inject(kind)
         .catch((error: unknown) => log(`fault failed: ${String(error)}`))
         .finally(() => {
-          if (isServerFault(kind)) serverDown = false;
+          if (isServerFault(kind)) {
+            serverDown = false;
+            serverFaultAfter = Date.now() + SERVER_FAULT_COOLDOWN_MS;
+          }
           inFlight.delete(fault);
         });
       inFlight.add(fault);
@@ -459,13 +459,9 @@ async function main(): Promise<void> {
     return record.result?.status === expected.status && expected.answer.test(`${record.result.error?.type ?? ''} ${record.result.answer}`);
   };
   const notFinal = records.filter((record) => !endedAsImplied(record) && !unservedAtStart(record) && !plannerGaveUp(record));
-  // Wedged: a run that did not end, or did not take a decision in for WEDGE_BOUND_MS while no fault that stops runs
-  // was under way (Jepsen's liveness check: once faults heal, the system goes on within a bound). Every fault but a
-  // client's counts, with WEDGE_RECOVERY_MS after it. The raw longest wait, faults and all, is printed too.
-  const disruptions = faults.filter((fault) => fault.kind !== 'client_dies_mid_decision' && fault.kind !== 'follower_churn');
-  const quietestWait = (record: RunRecord) => Math.max(0, ...record.decisions.map((decision) => quietMs(decision.from, decision.to, disruptions, WEDGE_RECOVERY_MS)));
-  const wedged = records.filter((record) => !record.endedAt || quietestWait(record) > WEDGE_BOUND_MS);
-  const slowRaw = records.filter((record) => record.longestDecisionMs > WEDGE_BOUND_MS);
+  // Wedged: a run that did not end, or took a decision (or message) in more than WEDGE_BOUND_MS after its person
+  // first acted on the wait, faults and all.
+  const wedged = records.filter((record) => !record.endedAt || record.longestDecisionMs > WEDGE_BOUND_MS);
   const replays = await replayFailures(executions, BUNDLE);
   const leaks = secretLeaks(executions, SECRET);
 
@@ -484,7 +480,7 @@ async function main(): Promise<void> {
     { invariant: 'every run ended as its script implies (final; or failed: a malformed answer, its tool queue unserved at its start, its model call out of attempts under faults)', count: notFinal.length, detail: notFinal.map((record) => `${record.workflowId}: ${record.result ? `${record.result.status}: ${record.result.answer.slice(0, 300)}` : (record.error ?? 'did not end')}`) },
     { invariant: 'no completed tool call ran again', count: again.length, detail: again.map((record) => `${record.key} attempt ${record.attempt}`) },
     { invariant: 'no decision, answer or message lost or applied twice', count: decisions.length, detail: decisions },
-    { invariant: 'no run wedged (every run ended; each decision taken in within 60 s of fault-free time)', count: wedged.length, detail: wedged.map((record) => `${record.workflowId}: ${(quietestWait(record) / 1_000).toFixed(1)} s without faults`) },
+    { invariant: 'no run wedged (every run ended; each decision taken in within 60 s)', count: wedged.length, detail: wedged.map((record) => `${record.workflowId}: ${record.endedAt ? `a decision took ${(record.longestDecisionMs / 1_000).toFixed(1)} s` : 'did not end'}`) },
     { invariant: 'every history replays', count: replays.length, detail: replays },
     { invariant: 'no secret in any history', count: leaks.length, detail: leaks },
   ];
@@ -503,8 +499,6 @@ async function main(): Promise<void> {
     failedFastToolQueueUnserved: failedByDesign.length,
     plannerGaveUpAfterItsAttempts: gaveUp.length,
     longestDecisionMs: Math.max(0, ...records.map((record) => record.longestDecisionMs)),
-    runsWithDecisionsOverBound: slowRaw.length,
-    longestDecisionWithoutFaultsMs: Math.max(0, ...records.map(quietestWait)),
     violations: violations.map(({ invariant, count }) => ({ invariant, count })),
   };
   const lines = [
@@ -517,7 +511,7 @@ async function main(): Promise<void> {
     '',
     `runs that failed fast because no worker of their tool queue answered within 10 s of their start (by design): ${failedByDesign.length}`,
     `runs whose model call gave up after its 8 attempts, all under faults (the planner's retry policy): ${gaveUp.length}${gaveUp.length ? ` (${gaveUp.map((record) => record.workflowId).join(', ')})` : ''}`,
-    `longest time from a person's decision (or message) to its run going on: ${(Math.max(0, ...records.map((record) => record.longestDecisionMs)) / 1_000).toFixed(1)} s, faults and all (over ${WEDGE_BOUND_MS / 1_000} s: ${slowRaw.length} runs); without faults: ${(Math.max(0, ...records.map(quietestWait)) / 1_000).toFixed(1)} s`,
+    `longest time from a person's decision (or message) to its run going on: ${(Math.max(0, ...records.map((record) => record.longestDecisionMs)) / 1_000).toFixed(1)} s`,
     `tool calls completed: ${completed.size} (${new Set(toolServer.records.filter((record) => record.via === 'mcp').map((record) => record.key)).size} of them MCP calls); requests at the tool server: ${toolServer.records.length} (${retried} attempts retried before a completion was recorded: at-least-once, same idempotency key)`,
     '',
     '| invariant | violations |',

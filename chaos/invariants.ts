@@ -130,28 +130,3 @@ export function secretLeaks(executions: readonly Execution[], secret: string): s
     .map(({ workflowId, runId }) => `${workflowId} (${runId})`);
 }
 
-/** A time a fault was under way (ms since the epoch). */
-export interface Span {
-  at: number;
-  until: number;
-}
-
-/**
- * The time within [from, to] when no disruption was under way, each counted on until `recoveryMs` after its end (a
- * task a dead worker held is retried by Temporal only after its timeout). The wedge check's measure: a run that does
- * not go on for this long while nothing stops it is wedged, however many faults came before or after.
- */
-export function quietMs(from: number, to: number, disruptions: readonly Span[], recoveryMs: number): number {
-  const clipped = disruptions
-    .map((span) => ({ at: Math.max(from, span.at), until: Math.min(to, span.until + recoveryMs) }))
-    .filter((span) => span.until > span.at)
-    .sort((a, b) => a.at - b.at);
-  let covered = 0;
-  let end = from;
-  for (const span of clipped) {
-    const start = Math.max(span.at, end);
-    if (span.until > start) covered += span.until - start;
-    end = Math.max(end, span.until);
-  }
-  return Math.max(0, to - from - covered);
-}

@@ -1,4 +1,5 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
 import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
@@ -43,6 +44,11 @@ export interface RunDescription {
   /** A fork: the run it was forked from (`list` reads `AgentForkOf`; `describe` the memo, with the step). */
   forkOf?: string;
   forkedAtStep?: number;
+  /**
+   * A worker holds the run's workflow task right now: it answers live reads when the task ends or heartbeats (a model
+   * call with `planner: 'local'`, or fast tool calls, run inside it: docs/fast-steps.md).
+   */
+  workflowTaskRunning?: boolean;
 }
 
 /** Where a fork came from, as its memo says (nothing for another run, or a memo it does not recognise). */
@@ -93,6 +99,7 @@ export class AgentRunHandle {
         ...(description.closeTime ? { closeTime: description.closeTime } : {}),
         ...(goal ? { goal } : {}),
         ...forkOrigin(description.memo?.[FORK_MEMO]),
+        ...(description.raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED ? { workflowTaskRunning: true } : {}),
       };
     });
   }

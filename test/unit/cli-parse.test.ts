@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseNonNegativeInteger, parsePositiveInteger } from '../../src/cli/parse';
+import { parseFastTools, parseNonNegativeInteger, parsePositiveInteger } from '../../src/cli/parse';
 
 describe('integer options', () => {
   it('take integers up to Number.MAX_SAFE_INTEGER', () => {
@@ -17,5 +17,14 @@ describe('integer options', () => {
   ])('refuse what would be rounded or is out of range: %p(%s)', (parse, value, message) => {
     expect(() => parse(value)).toThrow(InvalidArgumentError);
     expect(() => parse(value)).toThrow(message);
+  });
+});
+
+describe('--fast-tools', () => {
+  it('names tools (patterns too), or none; an empty list is refused', () => {
+    expect(parseFastTools('read_file, github__get_*')).toEqual(['read_file', 'github__get_*']);
+    expect(parseFastTools('none')).toBe(false);
+    expect(parseFastTools('false')).toBe(false);
+    expect(() => parseFastTools(' , ')).toThrow(InvalidArgumentError);
   });
 });

@@ -110,6 +110,21 @@ describe('fast steps', () => {
     });
   });
 
+  it('with the local planner a run of fast tools schedules no activity task but its catalogue read, and its steps share workflow tasks', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 5 } }, { name: 'sleep', arguments: { label: 'b', ms: 5 } }], repeat: 4 }, FINAL] };
+    await withAgent(script, testTools.tools, async ({ run }) => {
+      const { handle, result } = await run({ goal: 'everything local', planner: 'local', fastTools: ['sleep'], maxSteps: 6 });
+      expect(result).toMatchObject({ status: 'final', steps: 5, toolCalls: { ok: 8, failed: 0 } });
+      const events = await historyEvents(handle);
+      expect(scheduledActivities(events)).toEqual(['describeTools']);
+      // 5 model calls and 8 tool calls, each a marker; far fewer workflow tasks than the 2 per step of the activity path.
+      expect(localMarkers(events)).toHaveLength(13);
+      const tasks = events.filter((event) => event.workflowTaskCompletedEventAttributes).length;
+      expect(tasks).toBeLessThan(5);
+    });
+  });
+
   it('a hanging fast tool is stopped by its timeout: the call fails with ToolTimeout and the run goes on', async () => {
     const testTools = createTestTools();
     await withAgent({ turns: [{ toolCalls: [{ name: 'hang', arguments: {} }, { name: 'sleep', arguments: { label: 'x', ms: 5 } }] }, FINAL] }, testTools.tools, async ({ run }) => {
@@ -141,9 +156,13 @@ describe('fast steps', () => {
 
   it('cancelling the run reaches a fast call in flight: the tool sees its abort and the run ends cancelled', async () => {
     const fast = fastTools();
-    await withAgent({ turns: [{ toolCalls: [{ name: 'waits', arguments: {} }] }, { content: 'never reached' }] }, fast.tools, async ({ start }) => {
+    await withAgent({ turns: [{ toolCalls: [{ name: 'waits', arguments: {} }] }, { content: 'never reached' }] }, fast.tools, async ({ start, client }) => {
       const handle = await start({ goal: 'cancel a fast call' });
       await within(fast.started.opened, 'the fast call to start');
+      // While the call runs, its workflow task is open: the server says so, and a live read waits (status explains it).
+      const run = new AgentRunHandle(client, handle.workflowId, 'default');
+      expect(await run.describe()).toMatchObject({ workflowTaskRunning: true, executionStatus: 'RUNNING' });
+      await expect(run.state({ timeoutMs: 1_000 })).rejects.toMatchObject({ reason: 'timeout' });
       await handle.cancel();
       await within(fast.aborted.opened, 'the fast call to see its abort');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });

@@ -28,6 +28,12 @@ function noLiveStateNotice(description: RunDescription, error: unknown): string 
     return `The live-state query failed (${error instanceof Error ? error.message : String(error)}${cause}); shown is the server's view only.`;
   }
   const why = error.reason === 'timeout' ? `within ${QUERY_TIMEOUT_MS / 1_000} s` : `(the server saw no worker on task queue "${taskQueue}" lately)`;
+  if (error.reason === 'timeout' && description.workflowTaskRunning) {
+    return (
+      `The run's worker is busy inside a workflow task — a model call with \`planner: 'local'\`, or fast tool calls (docs/fast-steps.md) — ` +
+      `and answers live reads when it ends, or at its heartbeat within about 8 s. Shown is the server's view as of the run's last step; try again in a few seconds.`
+    );
+  }
   if (isPrivateTaskQueue(taskQueue)) {
     return (
       `No worker answered the live-state query ${why}: this run was started by \`durable-agent run\` with a scripted model, ` +
