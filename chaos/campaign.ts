@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { sendUpdate } from '../src/contracts/definitions';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AgentRunHandle } from '../src/client';
 import { connectClient } from '../src/config/connect';
@@ -240,8 +241,19 @@ async function main(): Promise<void> {
     }
     record.sending = true;
     // The same id on every try: a retry after an error that hid whether the message arrived is the same message.
+    const text = sessionMessage(record.workflowId, index);
+    const messageId = `${record.workflowId}-m${index}`;
+    // The decision a session waits for is its message: taken in once its Update is accepted (or refused as sent
+    // before), not when the turn it starts has done its work. The same Update id as `send`'s, so it is one Update.
+    void client.workflow
+      .getHandle(record.workflowId)
+      .startUpdate(sendUpdate, { args: [{ text }], updateId: `message-${messageId}`, waitForStage: WorkflowUpdateStage.ACCEPTED })
+      .then(
+        () => answered(record, at),
+        (error: unknown) => (/already sent/.test(String(error)) ? answered(record, at) : undefined),
+      );
     void handle
-      .send(sessionMessage(record.workflowId, index), { messageId: `${record.workflowId}-m${index}` })
+      .send(text, { messageId })
       .then(() => {
         record.messagesSent = Math.max(record.messagesSent, index + 1);
         answered(record, at);
