@@ -98,12 +98,6 @@ interface RunRecord {
 
 /** The wedge check: a decision not taken in after this long without faults is a wedged run. */
 const WEDGE_BOUND_MS = 60_000;
-/**
- * After a server fault (a dev server or cluster node kill, a PostgreSQL restart) the next waits this long: the
- * campaign hits every run with a server crash or two, not with a crash every few seconds, which no system rides out
- * with bounded decisions (a restart, the workers' reconnection and Temporal's 10 s workflow-task timeout each time).
- */
-const SERVER_FAULT_COOLDOWN_MS = 30_000;
 
 /** Faults under way at once, at most. */
 const MAX_FAULTS_AT_ONCE = 3;
@@ -112,7 +106,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const program = new Command()
-    .addOption(new Option('--profile <name>', 'short (CI, under 3 minutes), medium (about 7 minutes) or full (about 17 minutes)').choices(['short', 'medium', 'full']).default('short'))
+    .addOption(new Option('--profile <name>', 'short (CI, under 3 minutes), medium (about 7 minutes) or full (about 12 minutes)').choices(['short', 'medium', 'full']).default('short'))
     .option('--seed <n>', 'the seed that makes a campaign reproducible (default: from the clock)', (value) => Number.parseInt(value, 10))
     .option('--runs <n>', 'agent runs (default: the profile’s)', (value) => Number.parseInt(value, 10))
     .addOption(new Option('--topology <name>', 'dev (the dev server) or cluster (2 nodes on PostgreSQL: durable-agent cluster)').choices(['dev', 'cluster']).default('dev'))
@@ -407,7 +401,7 @@ async function main(): Promise<void> {
         .finally(() => {
           if (isServerFault(kind)) {
             serverDown = false;
-            serverFaultAfter = Date.now() + SERVER_FAULT_COOLDOWN_MS;
+            serverFaultAfter = Date.now() + topology.serverFaultCooldownMs;
           }
           inFlight.delete(fault);
         });

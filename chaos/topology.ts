@@ -16,6 +16,11 @@ export interface Topology {
   /** The frontends: clients use the first; workers are spread over all of them. */
   frontends: readonly string[];
   faults: readonly ServerFault[];
+  /**
+   * After a server fault the next waits this long: every run meets a crash, not a crash every few seconds, which no
+   * system rides out with bounded decisions. Longer on the dev server, where a crash stops everything.
+   */
+  serverFaultCooldownMs: number;
   /** Crashes a server process (or PostgreSQL), leaves it down `downMs` and starts it again; returns what it hit. */
   crash(kind: ServerFault, downMs: number, random: Random): Promise<string>;
   stop(): Promise<void>;
@@ -30,6 +35,7 @@ export async function devTopology(folder: string, log: (line: string) => void): 
     name: 'dev',
     frontends: [server.address],
     faults: ['server_kill'],
+    serverFaultCooldownMs: 30_000,
     async crash(_kind, downMs) {
       process.kill(server.pid, 'SIGKILL');
       await server.exited;
@@ -59,6 +65,8 @@ export async function clusterTopology(folder: string, log: (line: string) => voi
     name: 'cluster',
     frontends: state.frontends,
     faults: ['cluster_node_kill', 'postgres_restart'],
+    // A node kill leaves the other node serving; a PostgreSQL restart stops both for its recovery.
+    serverFaultCooldownMs: 10_000,
     async crash(kind, downMs, random) {
       const name = kind === 'postgres_restart' ? 'postgres' : random.pick(['node-1', 'node-2']);
       await restartClusterProcess({ folder: clusterFolder, name, downMs, onProgress: log });
