@@ -202,11 +202,13 @@ export async function startCpuWorker(options: { kind: 'agent' | 'bare'; address:
     async start() {
       child.stdin.write('start\n');
       // Anything else the worker's process printed on stdout (a library's own output) is passed on to stderr, not taken for an answer.
-      for (let skipped = 0; ; skipped += 1) {
+      for (;;) {
         const line = await nextLine();
         if (line === 'started') return;
-        if (skipped >= 50 || child.exitCode !== null) throw new Error(`the CPU worker did not start its profilers (it said: ${line.slice(0, 300)})`);
-        process.stderr.write(`[cpu worker] ${line}\n`);
+        if (child.exitCode !== null) throw new Error(`the CPU worker did not start its profilers (it exited; its last line: ${line.slice(0, 300)})`);
+        // An empty line is also what an ended stdout gives: let the child's exit be seen.
+        if (line === '') await new Promise((resolve) => setTimeout(resolve, 50));
+        else process.stderr.write(`[cpu worker] ${line}\n`);
       }
     },
     async stop() {
