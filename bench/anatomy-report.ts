@@ -35,11 +35,13 @@ function functionRows(entries: ThreadProfile['topFunctions']): string {
 /** Section 7's Markdown: phases of a step, CPU per run, and the worker threads' profiles, the bare workflow first. */
 export function anatomyMarkdown(figures: AnatomyFigures, heading: string): string {
   const { bare, activity, activities, local } = figures;
+  // Figures measured before fast steps have no `activities` mode: their tool calls were all activities.
+  const fast = activities !== undefined;
   const modes: Named[] = [
     ...(bare ? [{ label: 'bare workflow (floor)', mode: bare }] : []),
-    { label: 'defaults (activity planner, fast tools)', mode: activity },
+    { label: fast ? 'defaults (activity planner, fast tools)' : 'activity planner (default)', mode: activity },
     ...(activities ? [{ label: '`fastTools: false` (every call an activity)', mode: activities }] : []),
-    { label: "`planner: 'local'`, fast tools", mode: local },
+    { label: fast ? "`planner: 'local'`, fast tools" : "`planner: 'local'`", mode: local },
   ];
   const planned: Named[] = modes.filter((named) => named.mode !== local);
   const phaseNames = activity.phases.map((phase) => phase.name);
@@ -62,8 +64,9 @@ process. The bare workflow schedules the same activities as the agent (a catalog
 activity then the ${figures.calls} calls, a last "plan") with none of the agent's logic: the engine's floor on this machine.
 The same measurement on the code before the workflow-thread work of issue 16 (commit 0ab9878): [anatomy-before.md](anatomy-before.md).
 
-**Phases of a step**, from the history of one run of ${figures.steps} steps × ${figures.calls} calls of ${figures.callMs} ms (medians over its steps; a fast
-call is a local-activity marker, timed by the worker's clock: it starts as it is scheduled, in the worker's own process):
+**Phases of a step**, from the history of one run of ${figures.steps} steps × ${figures.calls} calls of ${figures.callMs} ms (medians over its steps${
+    fast ? "; a fast\ncall is a local-activity marker, timed by the worker's clock: it starts as it is scheduled, in the worker's own process" : ''
+  }):
 
 | phase | ${planned.map(({ label }) => label).join(' | ')} |
 |---|${planned.map(() => '---|').join('')}
