@@ -4,7 +4,7 @@ import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { startCpuWorker, summarizeProfile, type CpuWorker, type ThreadProfile } from './cpu-profile';
 import { eventMs, eventsOf, localActivityOf, percentile, type Harness, type HistoryEvent } from './harness';
-import { stepsScript } from './scenarios';
+import { BEFORE_FAST_STEPS, stepsScript } from './scenarios';
 
 /** One phase of a step: its name and its median over the steps measured. */
 export interface Phase {
@@ -39,11 +39,14 @@ export interface AnatomyFigures {
   callMs: number;
   /** The bare workflow: the same activities with none of the agent's logic (the engine's floor). */
   bare?: ModeAnatomy;
-  /** The defaults: the activity planner, the bench's tool on the fast path (docs/fast-steps.md). */
+  /** The activity planner, the bench's tool on the fast path (docs/fast-steps.md); the defaults before the `auto` planner. */
   activity: ModeAnatomy;
   /** The activity planner with `fastTools: false`: every call an activity task, as before fast steps. */
   activities?: ModeAnatomy;
+  /** The model called from local activities: `planner: 'local'`, or (with `localIsDefault`) the defaults, whose `auto` planner stays local for the bench's model. */
   local: ModeAnatomy;
+  /** Whether `local` measured the defaults (the `auto` planner). */
+  localIsDefault?: boolean;
 }
 
 /** utime + stime of a process, in ms (clock ticks are 100 Hz on Linux). */
@@ -140,7 +143,7 @@ function localPhases(events: readonly HistoryEvent[]): { phases: Phase[]; steps:
 type Mode = 'bare' | 'activity' | 'activities' | 'local';
 
 /** What each agent mode adds to a run's input. */
-const MODE_INPUT: Record<Exclude<Mode, 'bare'>, Record<string, unknown>> = { activity: {}, activities: { fastTools: false }, local: { planner: 'local' } };
+const MODE_INPUT: Record<Exclude<Mode, 'bare'>, Record<string, unknown>> = { activity: { planner: 'activity' }, activities: BEFORE_FAST_STEPS, local: {} };
 
 /**
  * One mode: a worker in its own process (bench/cpu-worker.ts), one run timed from its history, a warm-up, then
@@ -196,13 +199,14 @@ function perRun(profile: ThreadProfile, runs: number): ThreadProfile {
 }
 
 /**
- * 7. Where a step's time and a run's CPU go: the bare workflow (the engine's floor), the activity planner (the
- * default) and the local planner, each with its worker in its own process; see {@link measureMode}.
+ * 7. Where a step's time and a run's CPU go: the bare workflow (the engine's floor), the activity planner with fast
+ * tools and as before fast steps, and the defaults (the `auto` planner, local for the bench's model), each with its
+ * worker in its own process; see {@link measureMode}.
  */
 export async function stepAnatomy(harness: Harness, steps: number, calls: number, callMs: number, runs: number): Promise<AnatomyFigures> {
   const bare = await measureMode(harness, 'bare', steps, calls, callMs, runs);
   const activity = await measureMode(harness, 'activity', steps, calls, callMs, runs);
   const activities = await measureMode(harness, 'activities', steps, calls, callMs, runs);
   const local = await measureMode(harness, 'local', steps, calls, callMs, runs);
-  return { steps, calls, callMs, bare, activity, activities, local };
+  return { steps, calls, callMs, bare, activity, activities, local, localIsDefault: true };
 }

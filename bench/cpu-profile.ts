@@ -185,6 +185,20 @@ export async function startCpuWorker(options: { kind: 'agent' | 'bare'; address:
     if (line.startsWith('error ')) throw new Error(`the CPU worker: ${line.slice(6)}`);
     return line;
   };
+  /**
+   * The worker's answer to a command: the next line `isAnswer` accepts. Anything else its process printed on stdout (a
+   * library's own output, the SDK core's warnings) is passed on to stderr, not taken for an answer.
+   */
+  const answer = async (isAnswer: (line: string) => boolean, what: string) => {
+    for (;;) {
+      const line = await nextLine();
+      if (isAnswer(line)) return line;
+      if (child.exitCode !== null) throw new Error(`the CPU worker did not ${what} (it exited; its last line: ${line.slice(0, 300)})`);
+      // An empty line is also what an ended stdout gives: let the child's exit be seen.
+      if (line === '') await new Promise((resolve) => setTimeout(resolve, 50));
+      else process.stderr.write(`[cpu worker] ${line}\n`);
+    }
+  };
   const close = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
@@ -201,19 +215,11 @@ export async function startCpuWorker(options: { kind: 'agent' | 'bare'; address:
     pid: child.pid ?? 0,
     async start() {
       child.stdin.write('start\n');
-      // Anything else the worker's process printed on stdout (a library's own output) is passed on to stderr, not taken for an answer.
-      for (;;) {
-        const line = await nextLine();
-        if (line === 'started') return;
-        if (child.exitCode !== null) throw new Error(`the CPU worker did not start its profilers (it exited; its last line: ${line.slice(0, 300)})`);
-        // An empty line is also what an ended stdout gives: let the child's exit be seen.
-        if (line === '') await new Promise((resolve) => setTimeout(resolve, 50));
-        else process.stderr.write(`[cpu worker] ${line}\n`);
-      }
+      await answer((line) => line === 'started', 'start its profilers');
     },
     async stop() {
       child.stdin.write('stop\n');
-      return JSON.parse(await nextLine()) as CpuWorkerReport;
+      return JSON.parse(await answer((line) => line.startsWith('{'), 'report')) as CpuWorkerReport;
     },
     close,
   };

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import type { Harness } from './harness';
+import { BEFORE_FAST_STEPS } from './scenarios';
 
 export interface MemoryFigures {
   warmupRuns: number;
@@ -39,8 +40,8 @@ function fieldsOf(line: string): Map<string, number> {
 export async function memoryGrowth(harness: Harness, warmupRuns: number, runs: number): Promise<MemoryFigures> {
   const model = await startScriptedModel(compileScript({ turns: [{ toolCalls: [{ name: 'work', arguments: { ms: 1, bytes: 1_024 } }] }, { content: 'done' }] }));
   const taskQueue = 'bench-memory';
-  // `BENCH_FAST_TOOLS=none`: every call an activity, to compare with the fast path (docs/fast-steps.md).
-  const FAST_TOOLS = process.env.BENCH_FAST_TOOLS === 'none' ? { fastTools: false } : {};
+  // `BENCH_FAST_TOOLS=none`: every call an activity (the activity planner, no fast tools), as before fast steps (docs/fast-steps.md).
+  const FAST_TOOLS = process.env.BENCH_FAST_TOOLS === 'none' ? BEFORE_FAST_STEPS : {};
   const child = spawn(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', '-r', join(__dirname, 'thread-heap-probe.ts'), join(__dirname, 'memory-worker.ts')], {
     env: { ...process.env, TEMPORAL_ADDRESS: harness.config.address, BENCH_TASK_QUEUE: taskQueue, BENCH_MODEL_URL: model.baseURL, BENCH_BUNDLE: harness.bundlePath },
     stdio: ['pipe', 'pipe', 'inherit'],

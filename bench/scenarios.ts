@@ -80,12 +80,15 @@ export interface OverheadFigures {
   callMs: number;
   samples: number;
   baseline: StepTimes;
-  /** durable-agent with its defaults: the activity planner, the bench's `work` tool on the fast path (docs/fast-steps.md). */
+  /**
+   * durable-agent with its defaults: the `auto` planner (a local model call; the bench's model answers within the
+   * hand-off time), the bench's `work` tool on the fast path (docs/fast-steps.md). Step time as for `local`.
+   */
   durable: StepTimes;
   overheadP50: number;
   overheadP95: number;
   ratioP50: number;
-  /** durable-agent with `fastTools: false`: every tool call an activity task, as before fast steps. */
+  /** durable-agent with `planner: 'activity'` and `fastTools: false`: every call an activity task, as before fast steps. */
   activities?: ModeTimes;
   /** The bare workflow (the same activities, an empty "plan" activity, no agent logic): the engine's floor. */
   bare?: ModeTimes;
@@ -100,6 +103,9 @@ export interface OverheadFigures {
   /** Why LangGraph was not measured, when it was asked for and failed. */
   langgraphError?: string;
 }
+
+/** The input that runs an agent as before fast steps: the model and every tool call as activity tasks. */
+export const BEFORE_FAST_STEPS = { planner: 'activity', fastTools: false } as const;
 
 /** p50 and p95 of a mode's step times, and how far they are from the baseline's. */
 function modeTimes(samples: readonly number[], baseline: StepTimes): ModeTimes {
@@ -141,8 +147,8 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
         await handle.result();
         return eventsOf(handle);
       };
-      samples.durable.push(...stepDurations(planTimes(await runAgent('default', {})), steps));
-      samples.activities.push(...stepDurations(planTimes(await runAgent('activities', { fastTools: false })), steps));
+      samples.durable.push(...stepDurations(toolBatchTimes(await runAgent('default', {}), 'work'), steps));
+      samples.activities.push(...stepDurations(planTimes(await runAgent('activities', BEFORE_FAST_STEPS)), steps));
       samples.local.push(...stepDurations(toolBatchTimes(await runAgent('local', { planner: 'local' }), 'work'), steps));
     });
     if (peer) {

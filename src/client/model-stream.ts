@@ -72,7 +72,8 @@ async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown,
  * from the run's pending `plan` activity (its heartbeat details: the text so far), so it adds nothing to the run's
  * history, takes no Update, and works with the embedded server alone. A call already under way is shown from its
  * start (a `gap` says what left the window); a retried call gives a `reset` with its attempt, then the new text; each
- * call ends with `done`. A run planning locally (`planner: 'local'`) shows no text.
+ * call ends with `done`. A call made from a local activity shows no text: with `planner: 'local'`, and with the default
+ * `auto` planner a call answered within its hand-off time (200 ms); a longer one is handed to the `plan` activity and shown.
  */
 export async function* modelStream(handle: WorkflowHandle<AgentWorkflow>, options: ModelStreamOptions = {}): AsyncGenerator<ModelStreamChunk> {
   const { signal } = options;

@@ -46,7 +46,8 @@ export interface RunDescription {
   forkedAtStep?: number;
   /**
    * A worker holds the run's workflow task right now: it answers live reads when the task ends or heartbeats (a model
-   * call with `planner: 'local'`, or fast tool calls, run inside it: docs/fast-steps.md).
+   * call from a local activity — `planner: 'local'`, or the default planner's first 200 ms — or fast tool calls run
+   * inside it: docs/agent-loop.md, docs/fast-steps.md).
    */
   workflowTaskRunning?: boolean;
 }

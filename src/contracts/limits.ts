@@ -22,6 +22,13 @@ export const PLANNER_HEARTBEAT_TIMEOUT_MS = 30_000;
  * request carries the whole transcript whatever its size (its input never enters history).
  */
 export const PLANNER_DELTA_MAX_CHARS = 64_000;
+/**
+ * A run planning `auto` calls the model from a local activity; one that has not answered in this time is handed to a
+ * normal activity, whose heartbeats carry its text as it writes (docs/agent-loop.md, "The planner's mode").
+ */
+export const PLANNER_HANDOFF_MS = 200;
+/** How long a worker keeps a handed-over model call for the activity that takes it before aborting it. */
+export const PLANNER_PARKED_CALL_MS = 15_000;
 export const PLANNER_RETRY: RetrySpec = {
   maximumAttempts: 8,
   initialIntervalMs: 500,

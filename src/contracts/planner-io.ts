@@ -42,6 +42,18 @@ export interface PlanRequest {
    * catalogue), it queries the run (`plannerContext`).
    */
   delta: TranscriptDelta;
+  /**
+   * A local call of a run planning `auto` (docs/agent-loop.md): when the model has not answered within this many
+   * milliseconds, the call is parked on its worker and the activity returns a {@link PlanHandoff} instead of an answer.
+   */
+  handoffAfterMs?: number;
+  /** The parked call this activity takes over and streams to its end (from a {@link PlanHandoff}); asked anew when this worker has none. */
+  resume?: string;
+}
+
+/** A local model call that took longer than `handoffAfterMs`: parked on its worker under `key` for the run's `plan` activity. */
+export interface PlanHandoff {
+  handoff: { key: string };
 }
 
 /**

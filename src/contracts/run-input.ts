@@ -58,14 +58,16 @@ export const AgentRunInputSchema = z.object({
    */
   planning: PlanningSchema.optional(),
   /**
-   * How the model is called. `activity`: a normal activity that reads the transcript with a query (its own task queue
-   * and timeouts, visible in the UI while it runs, the state query answers during a model call). `local`: a local
-   * activity on the workflow's worker with the transcript as its input (one round trip and one workflow task less per
-   * step; the state query and a cancel request wait for the workflow task's heartbeat, up to a few seconds, during
-   * a model call, and retries after a minute of backoff are scheduled as timers). See docs/agent-loop.md, "The planner's mode".
-   * @default 'activity'
+   * How the model is called. `auto`: from a local activity on the workflow's worker, with the transcript as its input
+   * (no round trip through the server, no workflow task of its own), handed over to a normal activity when the model
+   * has not answered within 200 ms, so a longer answer's text still travels as it writes and the state query and
+   * decisions wait at most that long. `activity`: always a normal activity that reads the transcript with a query (its
+   * own task queue and timeouts, visible in the UI while it runs, the state query answers during a model call).
+   * `local`: always a local activity (no live text; the state query and a cancel request wait for the workflow task's
+   * heartbeat, up to a few seconds, during a model call; retries after a minute of backoff are scheduled as timers).
+   * See docs/agent-loop.md, "The planner's mode". @default 'auto' (`activity` for runs started before it existed)
    */
-  planner: z.enum(['activity', 'local']).optional(),
+  planner: z.enum(['auto', 'activity', 'local']).optional(),
   /**
    * Task queues of tool workers (`durable-agent worker --tools … --task-queue Q`) whose tools this run may use besides
    * those of its own queue: their catalogues are read at the start of the run, and their tools' calls go to them.

@@ -1,6 +1,10 @@
 import { ERROR_TYPES } from '../../src/contracts/error-types';
 import type { PlanRequest, PlanResult } from '../../src/contracts/planner-io';
-import { historyEvents, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
+import { modelStream } from '../../src/client/model-stream';
+import type { AgentWorkflow } from '../../src/contracts/definitions';
+import type { ModelStreamChunk } from '../../src/contracts/model-text';
+import type { AgentRunResult } from '../../src/contracts/run-result';
+import { historyEvents, patchIdsOf, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
 import { payloadValues } from '../helpers/payloads';
 import { createTestTools } from '../helpers/test-tools';
 
@@ -25,11 +29,11 @@ describe("the planner's mode", () => {
     });
   });
 
-  it('activity (the default): each plan request carries the new messages, and the worker reads the transcript from its cache, not by query', async () => {
+  it('activity: each plan request carries the new messages, and the worker reads the transcript from its cache, not by query', async () => {
     const testTools = createTestTools();
     const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 5 } }, { name: 'sleep', arguments: { label: 'b', ms: 5 } }], repeat: 3 }, { content: 'done after {{turn}} turns: {{observations}}' }] };
     await withAgent(script, testTools.tools, async ({ run, model }) => {
-      const { handle, result } = await run({ goal: 'deltas to the planner', maxSteps: 6 });
+      const { handle, result } = await run({ goal: 'deltas to the planner', planner: 'activity', maxSteps: 6 });
       expect(result).toMatchObject({ status: 'final', steps: 4, toolCalls: { ok: 6, failed: 0 }, usage: { modelCalls: 4 } });
       const events = await historyEvents(handle);
       const planIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map((event) => String(event.eventId)));
@@ -47,6 +51,44 @@ describe("the planner's mode", () => {
       expect(results.map((planned) => planned?.seen?.messageCount)).toEqual([2, 6, 10, 14]);
       expect(model.requests.map((request) => request.messages)).toEqual([2, 6, 10, 14]);
       await recordHistory(handle, 'agent-planner-delta');
+    });
+  });
+
+  it('auto (the default): a model that answers at once is called from local activities, with the same answers', async () => {
+    const testTools = createTestTools();
+    const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'a', ms: 5 } }], repeat: 2 }, { content: 'done after {{turn}} turns' }] };
+    await withAgent(script, testTools.tools, async ({ run, model }) => {
+      const { handle, result } = await run({ goal: 'the default planner', maxSteps: 6 });
+      expect(result).toMatchObject({ status: 'final', steps: 3, answer: 'done after 3 turns', usage: { modelCalls: 3 } });
+      const events = await historyEvents(handle);
+      expect(patchIdsOf(events)).toContain('planner-auto-v1');
+      // No `plan` activity: each model call answered within the hand-off time, inside its workflow task.
+      expect(scheduledActivities(events)).not.toContain('plan');
+      expect(events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length).toBeGreaterThanOrEqual(3);
+      expect(model.requests.map((request) => request.messages)).toEqual([2, 5, 8]);
+      await recordHistory(handle, 'agent-planner-auto');
+    });
+  });
+
+  it('auto: a model still writing after 200 ms is handed to the plan activity, which streams the rest of the same request', async () => {
+    const answer = 'An answer long enough to take the model about a second to write, so that its call is handed over.';
+    await withAgent({ turns: [{ content: answer, chunkDelayMs: 50 }] }, [], async ({ start, client, model }) => {
+      const handle = await start({ goal: 'write slowly' });
+      const chunks: ModelStreamChunk[] = [];
+      for await (const chunk of modelStream(client.workflow.getHandle<AgentWorkflow>(handle.workflowId))) chunks.push(chunk);
+      const result = (await handle.result()) as AgentRunResult;
+      expect(result).toMatchObject({ status: 'final', answer });
+      // One request: the activity went on with the local call's stream (the dev server dispatches it to the same worker).
+      expect(model.requests).toHaveLength(1);
+      const events = await historyEvents(handle);
+      expect(scheduledActivities(events)).toEqual(['describeTools', 'plan']);
+      const summaries = events.map((event) => event.userMetadata?.summary).filter((summary) => summary !== undefined && summary !== null).map((summary) => payloadValues<string>({ payloads: [summary] })[0]);
+      expect(summaries).toContain('plan step 1 · writing');
+      // The text reached the reader as it was written, in pieces, and whole.
+      const texts = chunks.filter((chunk) => chunk.type === 'text').map((chunk) => (chunk.type === 'text' ? chunk.text : ''));
+      expect(texts.length).toBeGreaterThanOrEqual(2);
+      expect(texts.join('')).toBe(answer);
+      await recordHistory(handle, 'agent-planner-handoff');
     });
   });
 

@@ -22,9 +22,15 @@ export class HeartbeatText {
     readonly streaming: boolean,
     /** How often to heartbeat when nothing new was written (the planner's heartbeat timeout is 30 s). */
     keepAliveMs: number,
+    /** The text so far of a call this activity took over (a handed-over local call): sent with the first heartbeat. */
+    initial?: { text: string; calls: string[] },
   ) {
     this.step = step;
     this.attempt = activity.info.attempt;
+    if (initial) {
+      this.text = initial.text;
+      this.calls = initial.calls;
+    }
     this.send();
     this.keepAlive = setInterval(() => this.send(), keepAliveMs);
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type OpenAI from 'openai';
@@ -6,18 +6,19 @@ import type { Span } from '@opentelemetry/api';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../contracts/error-types';
 import type { ChatMessage } from '../../contracts/chat-message';
-import type { PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, ReceivedPlanRequest } from '../../contracts/planner-io';
+import type { PlanHandoff, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, ReceivedPlanRequest } from '../../contracts/planner-io';
 import type { PromptSeen } from '../../contracts/agent-state';
 import type { ToolSpec } from '../../contracts/tool-spec';
 import { limitToolCalls } from '../../core/actions';
 import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/pricing';
-import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS } from '../../contracts/limits';
+import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS, PLANNER_PARKED_CALL_MS } from '../../contracts/limits';
 import { plannerContextQuery } from '../../contracts/definitions';
 import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
 import { estimateUsage } from './estimate-usage';
 import { modelCallSpan, recordModelAnswer, recordModelPrompt } from '../../observability/gen-ai-spans';
 import { HeartbeatText } from './heartbeat-text';
-import { streamCompletion } from './stream-completion';
+import { streamCompletion, type OnProgress } from './stream-completion';
+import { ModelCall, ParkedCalls } from './model-call';
 import { readPlanRequest } from './plan-request';
 import { TranscriptCache } from './transcript-cache';
 
@@ -170,9 +171,11 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
   const maxAnswerBytes = dependencies.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   /** Optional parameters this worker's model server refused with a 400: not sent again (docs/providers.md). */
   const refused = new Set<string>();
+  /** Model calls this worker's local activities handed over, until the run's `plan` activity takes them. */
+  const parked = new ParkedCalls(PLANNER_PARKED_CALL_MS);
 
   return {
-    async plan(received: ReceivedPlanRequest): Promise<PlanResult> {
+    async plan(received: ReceivedPlanRequest): Promise<PlanResult | PlanHandoff> {
       const activity = Context.current();
       const request = readPlanRequest(received);
       // The model call's span (docs/observability.md): `chat <model>`, its tokens and finish reason; the prompt and answer only when the worker captures content.
@@ -180,36 +183,35 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
     },
   };
 
-  async function planOnce(activity: Context, request: PlanRequest, span: Span): Promise<PlanResult> {
+  /**
+   * Starts the model call of a request: reads what the model is shown, then asks (streamed unless the worker turned
+   * streaming off; a local call is streamed only when it may be handed over, so its text can be heartbeated after).
+   * Optional parameters a server refuses are dropped and the request asked again (docs/providers.md).
+   */
+  async function startCall(activity: Context, request: PlanRequest, span: Span): Promise<ModelCall> {
     const context = await readContext(request);
     recordModelPrompt(span, context.messages);
     const model = request.model ?? context.model ?? dependencies.defaultModel;
     const tools = request.finalTurn ? [] : context.tools;
-    // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
-    const live = activity.info.isLocal ? undefined : new HeartbeatText(activity, request.step, dependencies.stream !== false, keepAliveMs);
+    const streamed = dependencies.stream !== false && (!activity.info.isLocal || request.handoffAfterMs !== undefined);
     // `parallel_tool_calls` (unless the extra body sets it) and `stream_options` are optional: a server that refuses one
     // is asked again without it, at once, and this worker does not send it again (docs/providers.md).
     const skip = new Set(refused);
-    const ask = () => {
+    const ask = (signal: AbortSignal, onProgress: OnProgress) => {
       const parallel = tools.length > 0 && !skip.has('parallel_tool_calls') ? { parallel_tool_calls: true } : {};
       const body = { model, messages: context.messages.map(toOpenAIMessage), ...(tools.length > 0 ? { tools: tools.map(toOpenAITool), ...parallel, ...dependencies.extraBody } : {}) };
-      return live?.streaming === true
-        ? streamCompletion(dependencies.openai, body, {
-            signal: activity.cancellationSignal,
-            idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000,
-            onProgress: (progress) => live.update(progress.text, progress.calls),
-            includeUsage: !skip.has('stream_options'),
-          })
-        : dependencies.openai.chat.completions.create(body, { signal: activity.cancellationSignal, maxRetries: 0 });
+      return streamed
+        ? streamCompletion(dependencies.openai, body, { signal, idleTimeoutMs: dependencies.streamIdleTimeoutMs ?? 110_000, onProgress, includeUsage: !skip.has('stream_options') })
+        : dependencies.openai.chat.completions.create(body, { signal, maxRetries: 0 });
     };
-    const optional = [...(tools.length > 0 && dependencies.extraBody?.parallel_tool_calls === undefined ? ['parallel_tool_calls'] : []), ...(live?.streaming === true ? ['stream_options'] : [])];
-    let completion;
-    let suspects: string[] = [];
-    try {
+    const optional = [...(tools.length > 0 && dependencies.extraBody?.parallel_tool_calls === undefined ? ['parallel_tool_calls'] : []), ...(streamed ? ['stream_options'] : [])];
+    const askUntilTaken = async (signal: AbortSignal, onProgress: OnProgress) => {
+      let suspects: string[] = [];
       for (;;) {
         try {
-          completion = await ask();
-          break;
+          const completion = await ask(signal, onProgress);
+          suspects.forEach((param) => refused.add(param));
+          return completion;
         } catch (error) {
           const rejected = rejectedParameters(error, optional.filter((name) => !skip.has(name)));
           if (rejected.params.length === 0) throw error;
@@ -221,12 +223,32 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
           activity.log.warn(`the model server refused ${rejected.named ? '' : 'the request, perhaps for '}${rejected.params.join(', ')} (${said}); asking again without it`);
         }
       }
-      suspects.forEach((param) => refused.add(param));
+    };
+    return new ModelCall(context, model, tools, streamed, askUntilTaken);
+  }
+
+  async function planOnce(activity: Context, request: PlanRequest, span: Span): Promise<PlanResult | PlanHandoff> {
+    // A call handed over by this worker's local activity goes on where it is; on another worker it is asked anew.
+    const call = (request.resume ? parked.take(request.resume) : undefined) ?? (await startCall(activity, request, span));
+    // A local activity has no heartbeat (the workflow task's own heartbeat keeps it alive), so nothing to stream to.
+    const live = activity.info.isLocal ? undefined : new HeartbeatText(activity, request.step, call.streamed, keepAliveMs, call.written);
+    if (live) call.listen((progress) => live.update(progress.text, progress.calls));
+    const unfollow = call.follow(activity.cancellationSignal);
+    let completion;
+    try {
+      if (activity.info.isLocal && request.handoffAfterMs !== undefined && !(await call.endsWithin(request.handoffAfterMs))) {
+        const key = `${request.workflowId}/${request.runId}/${request.step}/${randomUUID()}`;
+        parked.park(key, call);
+        return { handoff: { key } };
+      }
+      completion = await call.answer;
     } catch (error) {
       throw classifyModelError(error, { maxRetryAfterMs, apiKey: dependencies.apiKey });
     } finally {
+      unfollow();
       live?.stop();
     }
+    const { context, tools, model } = call;
     const parsed = CompletionSchema.safeParse(completion);
     if (!parsed.success) {
       throw malformed(parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || 'answer'}: ${issue.message}`).join('; '));

@@ -30,7 +30,7 @@ function noLiveStateNotice(description: RunDescription, error: unknown): string 
   const why = error.reason === 'timeout' ? `within ${QUERY_TIMEOUT_MS / 1_000} s` : `(the server saw no worker on task queue "${taskQueue}" lately)`;
   if (error.reason === 'timeout' && description.workflowTaskRunning) {
     return (
-      `The run's worker is busy inside a workflow task — a model call with \`planner: 'local'\`, or fast tool calls (docs/fast-steps.md) — ` +
+      `The run's worker is busy inside a workflow task — a model call from a local activity (\`planner: 'local'\`, or the first 200 ms of the default planner's), or fast tool calls (docs/fast-steps.md) — ` +
       `and answers live reads when it ends, or at its heartbeat within about 8 s. Shown is the server's view as of the run's last step; try again in a few seconds.`
     );
   }

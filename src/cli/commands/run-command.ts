@@ -35,7 +35,7 @@ interface RunOptions {
   requireApproval?: string[];
   approvalTimeout?: number;
   planning?: 'react' | 'dag' | 'auto';
-  planner?: 'activity' | 'local';
+  planner?: 'auto' | 'activity' | 'local';
   fastTools?: boolean | string[];
   mcpConfig?: string;
   toolQueues?: string[];
@@ -332,7 +332,7 @@ export function registerRunCommand(program: Command): void {
         'auto',
       ]),
     )
-    .addOption(new Option('--planner <mode>', "activity: the model is called from an activity (default); local: from a local activity, faster, with live reads delayed during a model call").choices(['activity', 'local']))
+    .addOption(new Option('--planner <mode>', "auto (default): the model is called from a local activity, handed to an activity when it has not answered in 200 ms; activity: always an activity; local: always a local activity (no live text)").choices(['auto', 'activity', 'local']))
     .option('--fast-tools <a,b|none>', 'tools whose calls run as local activities on the run’s worker (default: those that declare `fast`; none: every call is an activity; docs/fast-steps.md)', parseFastTools)
     .option('--tool-queues <a,b>', 'also use the tools of the tool workers on these task queues (durable-agent worker --tools … --task-queue Q)', parseToolList)
     .option('--mcp-config <file>', 'offer the tools of these MCP servers too ({"mcpServers": …}; default: $DURABLE_AGENT_MCP_CONFIG)')

@@ -103,7 +103,8 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   const features = featuresAtStart();
   // A fork seed is honoured by runs of the `forks` feature only (one started without it never read it).
   const input = features.forks ? parsed.input : { ...parsed.input, fork: undefined };
-  const localPlanner = input.planner === 'local';
+  // Runs of the `plannerAuto` feature plan `auto` unless their input says otherwise; earlier ones used the activity.
+  const plannerMode = input.planner ?? (features.plannerAuto ? 'auto' : 'activity');
   const run = new RunState(input);
   const view = new RunView(run, input, features);
   setHandler(plannerContextQuery, (request) => run.plannerContext(request));
@@ -133,8 +134,9 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       maxCalls: input.maxCallsPerAnswer ?? DEFAULT_MAX_CALLS_PER_ANSWER,
       interaction,
       plans: planning !== undefined,
-      // The activity planner is sent the transcript's new messages; a local one gets the transcript inline.
-      ...(localPlanner ? { localPlanner } : { plannerDelta: new TranscriptSender() }),
+      // The activity planner is sent the transcript's new messages; a local one (and `auto`) gets the transcript inline.
+      plannerMode,
+      ...(plannerMode === 'activity' ? { plannerDelta: new TranscriptSender() } : {}),
       ...(input.fork?.seed?.answer && !input.resume ? { given: new GivenAnswer(input.fork.seed.answer) } : {}),
     };
     const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;

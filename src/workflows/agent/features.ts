@@ -21,6 +21,11 @@ export const FEATURES = {
    * activity task.
    */
   fastSteps: 'fast-steps-v1',
+  /**
+   * A run whose input names no `planner` plans `auto` (docs/agent-loop.md): the model is called from a local activity,
+   * handed over to the `plan` activity when it has not answered within PLANNER_HANDOFF_MS; before it, `activity`.
+   */
+  plannerAuto: 'planner-auto-v1',
 } as const satisfies Record<string, string>;
 
 /** Which features a run started with: true for runs started on code that has them. */

@@ -1,21 +1,23 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { ERROR_TYPES } from '../../contracts/error-types';
 import type { ChatMessage } from '../../contracts/chat-message';
-import type { PlanRequest, PlanResult, TranscriptDelta } from '../../contracts/planner-io';
+import type { PlanHandoff, PlanRequest, PlanResult, TranscriptDelta } from '../../contracts/planner-io';
 import type { ResolvedAgentRunInput } from '../../contracts/workflow-input';
 import type { TaskError } from '../../contracts/run-result';
-import { PLANNER_DELTA_MAX_CHARS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../contracts/limits';
+import { PLANNER_DELTA_MAX_CHARS, PLANNER_HANDOFF_MS, PLANNER_HEARTBEAT_TIMEOUT_MS, PLANNER_RETRY, PLANNER_TIMEOUT_MS } from '../../contracts/limits';
 import { toActivityRetry } from '../../core/retry';
 import type { RecordedAnswer, RunState } from './run-state';
 
-const { plan } = proxyActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
+type Planner = { plan(request: PlanRequest): Promise<PlanResult | PlanHandoff> };
+
+const { plan } = proxyActivities<Planner>({
   startToCloseTimeout: PLANNER_TIMEOUT_MS,
   heartbeatTimeout: PLANNER_HEARTBEAT_TIMEOUT_MS,
   retry: toActivityRetry(PLANNER_RETRY),
 });
 
-/** The same activity, run locally on the workflow's worker (`planner: 'local'`). */
-const local = proxyLocalActivities<{ plan(request: PlanRequest): Promise<PlanResult> }>({
+/** The same activity, run locally on the workflow's worker (`planner: 'local'`, and `auto` until it hands over). */
+const local = proxyLocalActivities<Planner>({
   startToCloseTimeout: PLANNER_TIMEOUT_MS,
   retry: toActivityRetry(PLANNER_RETRY),
 });
@@ -86,14 +88,21 @@ function usageOf(failure: ApplicationFailure): { inputTokens: number; outputToke
   return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
 }
 
+/** How a run calls the model (`AgentRunInput.planner`, docs/agent-loop.md "The planner's mode"). */
+export type PlannerMode = 'activity' | 'local' | 'auto';
+
 /** How a step asks the model (see {@link askModel}). */
 export interface PlannerOptions {
   input: ResolvedAgentRunInput;
   run: RunState;
   /** Cap on calls per answer, sent to the planner, which cuts its answer to it. */
   maxCalls?: number;
-  /** Call the model through a local activity (`planner: 'local'`): the request carries the whole transcript. */
-  local?: boolean;
+  /**
+   * How the model is called: `activity`; `local`, a local activity whose request carries the whole transcript; `auto`,
+   * a local one handed over to the activity when the model has not answered within PLANNER_HANDOFF_MS.
+   * @default 'activity'
+   */
+  mode?: PlannerMode;
   /**
    * The run's sender of the transcript's new messages (the activity planner keeps one per run; without one, each
    * request is sent as a run's first). A local planner sends the whole transcript and needs none.
@@ -108,8 +117,9 @@ export interface PlannerOptions {
 export async function askModel(options: PlannerOptions, finalTurn: boolean): Promise<RecordedAnswer> {
   const { input, run, maxCalls } = options;
   const { workflowId, runId } = workflowInfo();
+  const local = options.mode === 'local' || options.mode === 'auto';
   // A local planner never queries (its own workflow could not answer while the model call holds the workflow task).
-  const sender = options.local ? new TranscriptSender(true) : (options.delta ?? new TranscriptSender());
+  const sender = local ? new TranscriptSender(true) : (options.delta ?? new TranscriptSender());
   run.notePlanned();
   const request: PlanRequest = {
     workflowId,
@@ -122,17 +132,15 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
     delta: sender.next(run),
   };
   const label = finalTurn ? 'plan final answer' : `plan step ${run.step}`;
+  const summary = input.model ? `${label} · ${input.model}` : label;
   try {
-    const summary = input.model ? `${label} · ${input.model}` : label;
-    const result = options.local
-      ? await local.plan.executeWithOptions({ summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) }, [request])
-      : await plan.executeWithOptions({ summary }, [request]);
+    const result = local ? await askLocally(request, summary, options.mode === 'auto') : await onlyAnswer(plan.executeWithOptions({ summary }, [request]));
     // The planner cut the answer to `maxCalls` (and made its call ids unique); it is recorded as it came.
     return run.recordPlan(result);
   } catch (error) {
     if (isCancellation(error)) throw error;
     // A local activity's failure arrives unwrapped (an ApplicationFailure, a TimeoutFailure), a normal one inside an ActivityFailure.
-    const localFailure = options.local === true && error instanceof TemporalFailure;
+    const localFailure = local && error instanceof TemporalFailure;
     if (!(error instanceof ActivityFailure) && !localFailure) throw error;
     const cause = error instanceof ActivityFailure ? error.cause : error;
     if (cause instanceof ApplicationFailure) {
@@ -142,4 +150,25 @@ export async function askModel(options: PlannerOptions, finalTurn: boolean): Pro
     }
     throw new PlannerGaveUp({ type: ERROR_TYPES.modelTimeout, message: cause?.message ?? (error as Error).message });
   }
+}
+
+/**
+ * The model call from a local activity. With `handOver` (a run planning `auto`), a call the model has not answered
+ * within PLANNER_HANDOFF_MS comes back as a hand-off: the `plan` activity takes it over (on the same worker when the
+ * server dispatches it eagerly, else it asks anew) and heartbeats its text as it writes. Its request carries no
+ * transcript: the worker that parked the call has it, another one queries the run, whose workflow task is done.
+ */
+async function askLocally(request: PlanRequest, summary: string, handOver: boolean): Promise<PlanResult> {
+  const options = { summary, startToCloseTimeout: PLANNER_TIMEOUT_MS, retry: toActivityRetry(PLANNER_RETRY) };
+  const first = await local.plan.executeWithOptions(options, [handOver ? { ...request, handoffAfterMs: PLANNER_HANDOFF_MS } : request]);
+  if (!('handoff' in first)) return first;
+  const resume: PlanRequest = { ...request, delta: { from: request.messageCount, messages: [] }, resume: first.handoff.key };
+  return onlyAnswer(plan.executeWithOptions({ summary: `${summary} · writing` }, [resume]));
+}
+
+/** The activity planner's result: an answer (only a local call given `handoffAfterMs` hands over). */
+async function onlyAnswer(result: Promise<PlanResult | PlanHandoff>): Promise<PlanResult> {
+  const answer = await result;
+  if ('handoff' in answer) throw ApplicationFailure.nonRetryable('the planner activity handed its call over; only a local call may', ERROR_TYPES.modelMalformedOutput);
+  return answer;
 }

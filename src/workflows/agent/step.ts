@@ -15,7 +15,7 @@ import type { ToolAccess } from '../../core/plan/tasks';
 import { DEFAULT_STEP_OUTPUT_BYTES, MAX_ARGUMENT_DEPTH, MIN_CALL_OUTPUT_BYTES } from '../../contracts/limits';
 import { summarize } from '../../core/summarize';
 import { OutputBudget } from './output-budget';
-import { askModel, type GivenAnswer, type PlannerOptions, type TranscriptSender } from './planner';
+import { askModel, type GivenAnswer, type PlannerMode, type PlannerOptions, type TranscriptSender } from './planner';
 import type { RunWaits } from './waits';
 import type { RecordedAnswer, RunState } from './run-state';
 import type { RunView } from './run-view';
@@ -39,8 +39,8 @@ export interface StepContext {
   interaction: RunWaits;
   /** `submit_plan` calls run as checked graphs (runs with `planning` `dag` or `auto`). */
   plans: boolean;
-  /** The model is called through a local activity (runs with `planner: 'local'`). */
-  localPlanner?: boolean;
+  /** How the model is called (the run's `planner`, `auto` by default for runs of the `plannerAuto` feature). */
+  plannerMode: PlannerMode;
   /** The planner activity is sent the transcript's new messages (runs on the activity planner). */
   plannerDelta?: TranscriptSender;
   /** A fork's answer for its first step, instead of the model's (docs/forks.md). */
@@ -107,7 +107,7 @@ export async function step(context: StepContext, resume?: WaitingStep): Promise<
     input,
     run,
     ...(maxCalls !== undefined ? { maxCalls } : {}),
-    ...(context.localPlanner ? { local: true } : {}),
+    mode: context.plannerMode,
     ...(context.plannerDelta ? { delta: context.plannerDelta } : {}),
   };
   const limits = () => ({ maxSteps: input.maxSteps, budget: run.budget.current() });
