@@ -20,8 +20,10 @@ export const pendingTool = defineMcpTool({
       const status = shownStatus(description);
       return { text: `Run ${runId} has ended (${status}): it waits for nothing.`, data: { runId, status, approvals: [], questions: [] } };
     }
-    const state = await liveState(handle, description, 'what it waits for');
+    let state = await liveState(handle, description, 'what it waits for');
     const pending = await bounded(context, SERVER_CALL_MS, () => handle.pending());
+    // Two reads: a wait begun between them is shown with the status read after it, not `running` from before.
+    if (state.status === 'running' && pending.approvals.length + pending.questions.length > 0) state = await liveState(handle, description, 'what it waits for');
     const approvals = pending.approvals.map((call) => ({
       callId: call.callId,
       tool: call.tool,

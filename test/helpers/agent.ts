@@ -7,7 +7,7 @@ import { compileScript, type Script } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
 import type { AgentRunInput } from '../../src/contracts/run-input';
 import type { AgentRunResult } from '../../src/contracts/run-result';
-import type { PlannerContext } from '../../src/contracts/planner-io';
+import type { PlannerContext, PlanResult } from '../../src/contracts/planner-io';
 import type { ModelPrices } from '../../src/contracts/pricing';
 import type { Tool } from '../../src/tools/define-tool';
 import type { AgentWorkerOptions } from '../../src/worker';
@@ -76,11 +76,40 @@ export function ranActivities(events: readonly HistoryEvent[]): string[] {
   return events.flatMap((event) => {
     const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
     if (name) return [name];
-    const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_local_activity') return [];
-    const data = payloadValues<{ activity_type?: string }>(marker.details?.data)[0];
-    return data?.activity_type ? [data.activity_type] : [];
+    const type = localActivityOf(event)?.type;
+    return type ? [type] : [];
   });
+}
+
+/** A local activity's marker: the SDK core's record of the call (type, attempt) and its result; undefined for other events. */
+function localActivityOf(event: HistoryEvent): { type?: string; attempt?: number; result: unknown } | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = payloadValues<{ activity_type?: string; attempt?: number }>(marker.details?.data)[0];
+  return { type: data?.activity_type, attempt: data?.attempt, result: payloadValues(marker.details?.result)[0] };
+}
+
+/**
+ * The model calls of a history, in order, with the attempt that answered: `plan` activities (their last start) and the
+ * default planner's local calls (their markers; a call handed over to the activity counts once, as the activity).
+ */
+export function modelCalls(events: readonly HistoryEvent[]): Array<{ attempt: number; answer?: PlanResult; event: HistoryEvent }> {
+  const planIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map((event) => String(event.eventId)));
+  const calls: Array<{ attempt: number; answer?: PlanResult; event: HistoryEvent }> = [];
+  const started = new Map<string, number>();
+  for (const event of events) {
+    const start = event.activityTaskStartedEventAttributes;
+    if (start && planIds.has(String(start.scheduledEventId))) started.set(String(start.scheduledEventId), start.attempt ?? 1);
+    const done = event.activityTaskCompletedEventAttributes;
+    if (done && planIds.has(String(done.scheduledEventId))) {
+      calls.push({ attempt: started.get(String(done.scheduledEventId)) ?? 1, answer: payloadValues<PlanResult>(done.result)[0], event });
+    }
+    const local = localActivityOf(event);
+    if (local?.type === 'plan' && local.result && typeof local.result === 'object' && 'message' in local.result) {
+      calls.push({ attempt: local.attempt ?? 1, answer: local.result as PlanResult, event });
+    }
+  }
+  return calls;
 }
 
 /** Ids of the patches a history's markers record, in order. */

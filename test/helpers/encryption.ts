@@ -234,8 +234,9 @@ function jsonOf(history: History): HistoryJson {
 /**
  * Every payload of a history (as its JSON form holds it), but those of search attributes, headers and patch markers:
  * the server indexes search attributes in plain text by design, headers carry no run data (the SDK leaves them to
- * interceptors), and a patch marker's details are the feature's id (`cost-attribute-v1`), written by the SDK's core
- * without the codec (test/workflow/encryption-leaks.test.ts checks they hold nothing else).
+ * interceptors), a patch marker's details are the feature's id (`cost-attribute-v1`) and a local activity marker's
+ * `data` is the SDK core's record of the call (its type, attempt and times; its result goes through the codec), both
+ * written by the SDK's core without the codec (test/workflow/encryption-leaks.test.ts checks they hold nothing else).
  */
 export function storedPayloads(history: History): StoredPayload[] {
   return payloadsIn(jsonOf(history));
@@ -255,6 +256,11 @@ function payloadsIn(historyJson: HistoryJson): StoredPayload[] {
       for (const [key, value] of Object.entries(record)) {
         if (key === 'searchAttributes' || key === 'header') continue;
         if (key === 'details' && record.markerName === 'core_patch') continue;
+        if (key === 'details' && record.markerName === 'core_local_activity' && typeof value === 'object' && value !== null) {
+          const { data: _coreRecord, ...rest } = value as Record<string, unknown>;
+          visit(rest, path ? `${path}.${key}` : key);
+          continue;
+        }
         visit(value, path ? `${path}.${key}` : key);
       }
     };

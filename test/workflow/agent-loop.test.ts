@@ -1,5 +1,5 @@
 import { ERROR_TYPES } from '../../src/contracts/error-types';
-import { historyEvents, recordHistory, scheduledActivities, withAgent } from '../helpers/agent';
+import { historyEvents, modelCalls, ranActivities, recordHistory, withAgent } from '../helpers/agent';
 import { createTestTools, maxOverlap } from '../helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
@@ -110,7 +110,7 @@ describe('agentWorkflow', () => {
       const events = await historyEvents(handle);
       // The invalid call was refused in the workflow (patch input-check-v1): no activity, no failure; the valid one ran.
       expect(events.filter((event) => event.activityTaskFailedEventAttributes)).toHaveLength(0);
-      expect(scheduledActivities(events)).toEqual(['describeTools', 'plan', 'plan', 'strict', 'plan']);
+      expect(ranActivities(events)).toEqual(['describeTools', 'plan', 'plan', 'strict', 'plan']);
       expect(testTools.handlerCalls.get('strict')).toBe(1);
       const secondTurn = model.requests.find((request) => request.turn === 2);
       expect(secondTurn?.observations).toContain('ToolInputInvalid: invalid input for tool "strict": count: expected integer, got string');
@@ -135,7 +135,7 @@ describe('agentWorkflow', () => {
     await withAgent(script, testTools.tools, async ({ run, model }) => {
       const { handle, result } = await run({ goal: 'misbehave', allowedTools: ['sleep', 'strict'] });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 0, failed: 3 } });
-      expect(scheduledActivities(await historyEvents(handle))).toEqual(['describeTools', 'plan', 'plan']);
+      expect(ranActivities(await historyEvents(handle))).toEqual(['describeTools', 'plan', 'plan']);
       expect(testTools.handlerCalls.size).toBe(0);
       const observations = model.requests.find((request) => request.turn === 2)?.observations ?? '';
       expect(observations).toContain('ToolUnknown: there is no tool named "no_such_tool"');
@@ -176,12 +176,10 @@ describe('agentWorkflow', () => {
       const { handle, result } = await run({ goal: 'cope with a flaky model' });
       expect(result).toMatchObject({ status: 'final', steps: 2 });
       expect(model.requests.map((request) => request.status)).toEqual([429, 429, 200, 500, 200]);
-      // Temporal retried the plan activity: 3 attempts for the first turn (two 429s), 2 for the second (one 500).
+      // Temporal retried the model call (a local activity, or the plan activity): 3 attempts for the first turn (two
+      // 429s), 2 for the second (one 500).
       const events = await historyEvents(handle);
-      const planIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map((event) => String(event.eventId)));
-      const attempts = events
-        .filter((event) => planIds.has(String(event.activityTaskStartedEventAttributes?.scheduledEventId)))
-        .map((event) => event.activityTaskStartedEventAttributes?.attempt);
+      const attempts = modelCalls(events).map((call) => call.attempt);
       expect(attempts).toEqual([3, 2]);
       await recordHistory(handle, 'agent-model-faults');
     });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuiltinToolsConfig } from '../../src/config/tools-config';
 import { systemResolver, type Resolver } from '../../src/tools/net/address-guard';
-import { historyEvents, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
+import { historyEvents, ranActivities, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { startHttpTestServer, type HttpTestServer } from '../helpers/http-server';
 
 /** Names that stand for hostile DNS answers; every other name goes to the system resolver. */
@@ -175,7 +175,7 @@ describe('built-in tools, safe by default (real worker, real activities, real HT
         const { handle, result } = await run({ goal: 'wait a moment' });
         expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 1 } });
         const events = await historyEvents(handle);
-        expect(scheduledActivities(events)).toEqual(['describeTools', 'plan', 'plan']);
+        expect(ranActivities(events)).toEqual(['describeTools', 'plan', 'plan']);
         const timers = events.filter((event) => event.timerStartedEventAttributes);
         expect(timers).toHaveLength(1);
         expect(Number(timers[0]?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBe(1);

@@ -291,8 +291,9 @@ describe('payload encryption: what the server stores and shows holds no secret o
     expect(valuesAt('workflowType.name')).toEqual(['agentWorkflow']);
     expect(valuesAt('workflowId')).toEqual([...encrypted.workflowIds].sort());
     expect(valuesAt('taskQueue.normalName')).toEqual([encrypted.taskQueue]);
-    // Tools that run as activities show as activity types; `wait` and `ask_user` run in the workflow: timers.
-    expect(valuesAt('activityType.name')).toEqual(['describeTools', 'http_get', 'plan', 'vault_fail', 'vault_read']);
+    // Tools that run as activities show as activity types; `wait` and `ask_user` run in the workflow: timers. The model
+    // answers at once, so the `auto` planner's calls stay local activities: markers, below.
+    expect(valuesAt('activityType.name')).toEqual(['describeTools', 'http_get', 'vault_fail', 'vault_read']);
     expect(valuesAt('acceptedRequest.input.name')).toEqual(['close', 'decide', 'reply', 'send']);
     expect(valuesAt('timerStartedEventAttributes.startToFireTimeout')).toEqual(expect.arrayContaining(['1s', '86400s']));
     expect(valuesAt('retryPolicy.nonRetryableErrorTypes')).toEqual(['ToolError', 'ToolInputInvalid']);
@@ -307,13 +308,19 @@ describe('payload encryption: what the server stores and shows holds no secret o
     // Each activity carries its trace context (docs/observability.md) in a header the codec does not encode: a W3C
     // traceparent, ids only (the marker scans above cover it); and the SDK's flags.
     // Patch markers (docs/versioning.md): their name, and the feature ids in their details and in TemporalChangeVersion.
-    expect(valuesAt('markerRecordedEventAttributes.markerName')).toEqual(['core_patch']);
+    expect(valuesAt('markerRecordedEventAttributes.markerName')).toEqual(['core_local_activity', 'core_patch']);
+    // A local activity's marker (the `auto` planner's model calls): the SDK core's record of the call in plain text —
+    // its sequence number, attempt, id, type and times — and its result under the key (the scans above cover it).
+    const localCalls = valuesAt('details.data.payloads').map((value) => JSON.parse(value) as Record<string, unknown>);
+    expect(localCalls.length).toBeGreaterThan(0);
+    expect([...new Set(localCalls.flatMap((call) => Object.keys(call)))].sort()).toEqual(['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq']);
+    expect([...new Set(localCalls.map((call) => call.activity_type))]).toEqual(['plan']);
     expect(valuesAt('indexedFields.TemporalChangeVersion').every((value) => Object.values(FEATURES).some((id) => value.includes(id)))).toBe(true);
     const patchData = valuesAt('details.patch-data.payloads');
     expect(patchData.length).toBeGreaterThan(0);
     expect(patchData.every((value) => Object.values(FEATURES).some((id) => value.includes(id)))).toBe(true);
     // Nothing else: every other readable value is an id, a count, a duration, a time, an enum or a worker's identity.
-    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|indexedFields\.TemporalChangeVersion|markerName|details\.patch-data\.payloads|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId|langUsedFlags|header\.fields\._tracer-data)$/;
+    const documented = /(eventType|eventTime|eventId|taskId|EventId|Id|\.identity|requestId|Timeout|Interval|backoffCoefficient|maximumAttempts|attempt|kind|retryState|nonRetryable|source|useWorkflowBuildId|buildId|historySizeBytes|coreUsedFlags|sdkVersion|cause|activityType\.name|input\.name|workflowType\.name|taskQueue\.(name|normalName)|nonRetryableErrorTypes|failure\.(message|applicationFailureInfo\.type)|indexedFields\.Agent(Status|Step|InputTokens|OutputTokens)|indexedFields\.TemporalChangeVersion|markerName|details\.patch-data\.payloads|details\.data\.payloads|sdkName|firstWorkflowTaskBackoff|startToFireTimeout|acceptedRequestMessageId|langUsedFlags|header\.fields\._tracer-data)$/;
     expect([...new Set(fields.map((field) => field.path).filter((path) => !documented.test(path)))]).toEqual([]);
   });
 

@@ -68,7 +68,11 @@ async function approveNext(run: AgentRunHandle): Promise<void> {
   }
 }
 
-/** Fast steps (issue 31, docs/fast-steps.md): short tools run as local activities, keeping every promise of a tool call. */
+/**
+ * Fast steps (issue 31, docs/fast-steps.md): short tools run as local activities, keeping every promise of a tool call.
+ * Runs that count activity tasks and markers pin `planner: 'activity'`, so the only local activities are the tool calls
+ * under test (the default planner's local model calls: planner-mode.test.ts).
+ */
 describe('fast steps', () => {
   jest.setTimeout(90_000);
 
@@ -93,7 +97,7 @@ describe('fast steps', () => {
     };
     await withAgent(script, [...testTools.tools, ...fast.tools], async ({ run }) => {
       // `rendezvous` does not declare `fast`; the run names it (with a pattern), `sleep` it leaves out.
-      const { handle, result } = await run({ goal: 'fast calls', maxParallel: 4, fastTools: ['quick', 'rendez*'] });
+      const { handle, result } = await run({ goal: 'fast calls', planner: 'activity', maxParallel: 4, fastTools: ['quick', 'rendez*'] });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 6, failed: 0 } });
       expect(fast.calls.sort()).toEqual(['a', 'b']);
       const events = await historyEvents(handle);
@@ -128,7 +132,7 @@ describe('fast steps', () => {
   it('a hanging fast tool is stopped by its timeout: the call fails with ToolTimeout and the run goes on', async () => {
     const testTools = createTestTools();
     await withAgent({ turns: [{ toolCalls: [{ name: 'hang', arguments: {} }, { name: 'sleep', arguments: { label: 'x', ms: 5 } }] }, FINAL] }, testTools.tools, async ({ run }) => {
-      const { handle, result } = await run({ goal: 'a hanging fast tool', fastTools: ['hang', 'sleep'] });
+      const { handle, result } = await run({ goal: 'a hanging fast tool', planner: 'activity', fastTools: ['hang', 'sleep'] });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 1 } });
       expect(testTools.handlerCalls.get('hang')).toBe(1);
       const messages = await toolMessagesByCallId(handle);
@@ -173,7 +177,7 @@ describe('fast steps', () => {
     const fast = fastTools();
     const script = { turns: [{ toolCalls: [{ name: 'quick', arguments: { label: 'gated' } }] }, { toolCalls: [{ name: 'quick', arguments: { label: 'plain' } }] }, FINAL] };
     await withAgent(script, fast.tools, async ({ start, client }) => {
-      const handle = await start({ goal: 'approve a fast tool', requireApproval: ['quick'] });
+      const handle = await start({ goal: 'approve a fast tool', planner: 'activity', requireApproval: ['quick'] });
       const run = new AgentRunHandle(client, handle.workflowId, 'default');
       // Both calls of `quick` are gated in this run: each waits for its approval.
       await approveNext(run);
@@ -183,7 +187,7 @@ describe('fast steps', () => {
     });
     const off = fastTools();
     await withAgent({ turns: [{ toolCalls: [{ name: 'quick', arguments: { label: 'slow path' } }] }, FINAL] }, off.tools, async ({ run }) => {
-      const { handle, result } = await run({ goal: 'no fast path', fastTools: false });
+      const { handle, result } = await run({ goal: 'no fast path', planner: 'activity', fastTools: false });
       expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1 } });
       const events = await historyEvents(handle);
       expect(scheduledActivities(events)).toEqual(['describeTools', 'plan', 'quick', 'plan']);
@@ -198,7 +202,7 @@ describe('fast steps', () => {
       { id: 'second', tool: 'quick', args: { label: { $ref: 'first', pointer: '/label' } }, dependsOn: ['first'] },
     ];
     await withAgent({ turns: [{ toolCalls: [{ name: 'submit_plan', arguments: { nodes } }] }, FINAL] }, fast.tools, async ({ run }) => {
-      const { handle, result } = await run({ goal: 'a plan of fast calls', planning: 'dag' });
+      const { handle, result } = await run({ goal: 'a plan of fast calls', planner: 'activity', planning: 'dag' });
       expect(result).toMatchObject({ status: 'final' });
       // The second call's label is the first call's output, resolved before it was scheduled.
       expect(fast.calls).toEqual(['one', 'one']);

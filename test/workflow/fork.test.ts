@@ -4,7 +4,7 @@ import { outputHandle } from '../../src/outputs/output-keys';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import { FEATURES } from '../../src/workflows/agent/features';
-import { historyEvents, patchIdsOf, recordHistory, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
+import { historyEvents, patchIdsOf, recordHistory, ranActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { agentClientFor, rawClientFor, startAgentWorker, testKeys } from '../helpers/encryption';
 import { createLargeOutputTool, largeText } from '../helpers/large-output-tool';
 import { hits, hitTool } from '../helpers/hit-tool';
@@ -43,7 +43,7 @@ describe('fork a run from a step', () => {
         // The fork's first request showed the model exactly as many messages as the original's step 3 did.
         expect(model.requests.slice(requestsAtFork)[0]).toMatchObject({ turn: 3, messages: seenAtStep3?.messages });
         // No activity of the fork called the model for steps 1 and 2.
-        expect(scheduledActivities(await historyEvents(agents.client.workflow.getHandle(fork.workflowId))).filter((name) => name === 'plan')).toHaveLength(2);
+        expect(ranActivities(await historyEvents(agents.client.workflow.getHandle(fork.workflowId))).filter((name) => name === 'plan')).toHaveLength(2);
 
         expect(await fork.describe()).toMatchObject({ forkOf: original.workflowId, forkedAtStep: 3 });
         expect((await fork.state()).fork).toEqual({ workflowId: original.workflowId, atStep: 3 });

@@ -1,8 +1,6 @@
-import type { PlanResult } from '../../src/contracts/planner-io';
-import { payloadValues } from '../helpers/payloads';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_SYSTEM_PROMPT } from '../../src/core/transcript';
-import { historyEvents, scheduledActivities, withAgent } from '../helpers/agent';
+import { historyEvents, modelCalls, scheduledActivities, withAgent } from '../helpers/agent';
 import { createTestTools, LATCH_BOUND_MS } from '../helpers/test-tools';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
@@ -54,9 +52,7 @@ describe('run controls', () => {
       expect(testTools.handlerCalls.get('strict')).toBeUndefined();
 
       // A budget one token above the first answer's usage lets step 1 run its call and stops at step 2.
-      const firstPlan = (await historyEvents(tiny.handle))
-        .flatMap((event) => payloadValues<PlanResult>(event.activityTaskCompletedEventAttributes?.result))
-        .find((value) => value && 'message' in value);
+      const firstPlan = modelCalls(await historyEvents(tiny.handle))[0]?.answer;
       const firstAnswerTokens = (firstPlan?.usage.inputTokens ?? 0) + (firstPlan?.usage.outputTokens ?? 0);
       expect(firstAnswerTokens).toBeGreaterThan(1);
       expect(tiny.result.usage.modelCalls).toBe(2);

@@ -85,7 +85,8 @@ describe('a session', () => {
   it('a message sent again after the session handed over is not a second turn: the retry gets its answer', async () => {
     const script = { turns: [{ content: 'answer to the goal' }, { content: 'answer to the message' }, { content: 'a second turn: must not happen' }] };
     await withAgent(script, [], async ({ start, client, model }) => {
-      const started = await start({ goal: 'a session that hands over after each turn', session: true, continueAsNewAtHistoryBytes: 10_000 });
+      const started = await start({ goal: 'a session that hands over after each turn', session: true, continueAsNewAtHistoryBytes: 10_000, planner: 'activity' });
+      // (The activity planner's requests put each turn's messages in history, so one turn passes the 10 KB handover bound.)
       const run = new AgentRunHandle(client, started.workflowId, 'default');
       await until('the first turn to be answered', async () => ((await run.state()).status === 'idle' ? true : undefined));
       const first = await run.send('the message', { messageId: 'once' });

@@ -35,7 +35,7 @@ describe('tool workers on their own task queues', () => {
       const script = { turns: [{ toolCalls: [{ name: 'sleep', arguments: { label: 'remote', ms: 5 } }] }, FINAL] };
       // The agent's worker has no `sleep` of its own (built-ins only).
       await withAgent(script, [], async ({ run }) => {
-        const { handle, result } = await run({ goal: 'use a remote tool', toolQueues: [toolQueue], allowedTools: ['sleep'] });
+        const { handle, result } = await run({ goal: 'use a remote tool', planner: 'activity', toolQueues: [toolQueue], allowedTools: ['sleep'] });
         expect(result).toMatchObject({ status: 'final', toolCalls: { ok: 1, failed: 0 } });
         expect(result.answer).toContain('"label":"remote"');
         const events = await historyEvents(handle);
