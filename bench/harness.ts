@@ -137,9 +137,17 @@ export async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> 
   return (await handle.fetchHistory()).events ?? [];
 }
 
-/** Times (ms) at which each `plan` activity was scheduled: step k runs from plan k to plan k+1. */
+/**
+ * Times (ms) at which each model call was scheduled — a `plan` activity, or a local one of the default `auto` planner
+ * (its marker's schedule time) — so step k runs from plan k to plan k+1. A call handed over to the activity (a model
+ * still writing after 200 ms: none of the bench's, which answer at once) would count twice.
+ */
 export function planTimes(events: readonly HistoryEvent[]): number[] {
-  return events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan').map(eventMs);
+  return events.flatMap((event) => {
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan') return [eventMs(event)];
+    const local = localActivityOf(event);
+    return local?.activityType === 'plan' ? [local.scheduledMs] : [];
+  });
 }
 
 /** When each step's first call of `tool` was scheduled: a step's start, for runs whose planner leaves no `plan` activity (a local planner). */

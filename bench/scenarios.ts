@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { Script } from '../src/scripted-model/script';
 import { runPlainExecutor } from './baseline-executor';
-import { bareStepTimes, bareWorker, benchSleepTool, eventMs, eventsOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
+import { bareStepTimes, bareWorker, benchSleepTool, eventMs, eventsOf, localActivityOf, percentile, planTimes, toolBatchTimes, type Harness, type HistoryEvent } from './harness';
 import { checkPeerResult, modelCallTimes, type PeerResult, type PeerWorker } from './peer';
 import type { LangGraphPeer } from './peer-langgraph';
 
@@ -201,7 +201,8 @@ export async function historyGrowth(harness: Harness, steps: number, toolBytes: 
   for (const event of events) {
     const size = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
     totalBytes += size;
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan') perStepBytes.push(0);
+    // A step starts with its model call: the `plan` activity, or with the default planner a local activity's marker.
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'plan' || localActivityOf(event)?.activityType === 'plan') perStepBytes.push(0);
     if (perStepBytes.length > 0) perStepBytes[perStepBytes.length - 1] = (perStepBytes.at(-1) ?? 0) + size;
   }
   const toolSteps = perStepBytes.slice(0, steps);
