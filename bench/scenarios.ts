@@ -102,6 +102,8 @@ export interface OverheadFigures {
   langgraph?: ModeTimes & { label: string };
   /** Why LangGraph was not measured, when it was asked for and failed. */
   langgraphError?: string;
+  /** The planner of durable-agent's defaults when measured: `auto` (absent: the activity planner, before it). */
+  defaultPlanner?: 'auto';
 }
 
 /** The input that runs an agent as before fast steps: the model and every tool call as activity tasks. */
@@ -147,6 +149,8 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
         await handle.result();
         return eventsOf(handle);
       };
+      // The first run on a fresh worker pays its warm-up (the JIT, the workflow bundle's first runs): not measured.
+      await runAgent('warm-up', {});
       samples.durable.push(...stepDurations(toolBatchTimes(await runAgent('default', {}), 'work'), steps));
       samples.activities.push(...stepDurations(planTimes(await runAgent('activities', BEFORE_FAST_STEPS)), steps));
       samples.local.push(...stepDurations(toolBatchTimes(await runAgent('local', { planner: 'local' }), 'work'), steps));
@@ -160,6 +164,7 @@ export async function engineOverhead(harness: Harness, steps: number, calls: num
   const baseline = { p50: percentile(samples.baseline, 50), p95: percentile(samples.baseline, 95) };
   const durable = modeTimes(samples.durable, baseline);
   return {
+    defaultPlanner: 'auto',
     steps,
     calls,
     callMs,

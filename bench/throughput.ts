@@ -44,6 +44,8 @@ export interface ThroughputFigures {
   peerRatio?: number;
   /** Why the peer was not measured, when it was asked for and failed. */
   peerError?: string;
+  /** The planner of durable-agent's defaults when measured: `auto` (absent: the activity planner, before it). */
+  defaultPlanner?: 'auto';
 }
 
 /** Starts `runs` workflows at once and waits for all of them: wall time in ms, at the client. */
@@ -138,6 +140,7 @@ export async function throughput(harness: Harness, runs: number, steps: number, 
   // Before fast steps: the catalogue read, the model calls and every tool call as activities, as the bare workflow.
   const activities = figuresOf('activities', bareActivitiesPerRun);
   return {
+    defaultPlanner: 'auto',
     runs,
     steps,
     calls,

@@ -33,11 +33,20 @@ const TEXT_DRAIN_MS = 10_000;
 async function ensureReadable(handle: AgentRunHandle): Promise<void> {
   const description = await handle.describe();
   if (description.executionStatus !== 'RUNNING') return;
-  try {
-    await handle.state({ timeoutMs: QUERY_TIMEOUT_MS });
-  } catch (error) {
-    if (!(error instanceof NoWorkerAnsweredError)) throw error;
-    throw new WorkerNeededError(`no worker answered for run ${handle.workflowId}, and its event log is read through one: ${workerAdvice(description)}`, { cause: error });
+  const deadline = Date.now() + QUERY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await handle.state({ timeoutMs: Math.max(500, deadline - Date.now()) });
+      return;
+    } catch (error) {
+      if (!(error instanceof NoWorkerAnsweredError)) throw error;
+      // A worker that is still starting (`run` starts its run before its worker polls) has not been seen yet: ask again.
+      if (error.reason === 'no poller' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      throw new WorkerNeededError(`no worker answered for run ${handle.workflowId}, and its event log is read through one: ${workerAdvice(description)}`, { cause: error });
+    }
   }
 }
 
