@@ -40,11 +40,24 @@ export function completionsByKey(executions: readonly Execution[]): Map<string, 
         if (typeof input?.idempotencyKey === 'string') keyOfScheduled.set(String(event.eventId), input.idempotencyKey);
       }
       const done = event.activityTaskCompletedEventAttributes;
-      const key = done ? keyOfScheduled.get(String(done.scheduledEventId)) : undefined;
+      const key = done ? keyOfScheduled.get(String(done.scheduledEventId)) : fastCallKey(event);
       if (key && !completed.has(key)) completed.set(key, millis(event.eventTime));
     }
   }
   return completed;
+}
+
+/**
+ * The idempotency key of a fast call (a local activity, docs/fast-steps.md) whose marker records its completion: its
+ * input is not in history, but the effect tool's output echoes the key (chaos/tool-server.ts).
+ */
+function fastCallKey(event: HistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.result?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const key = /\\?"key\\?"\s*:\s*\\?"([^"\\]+)/.exec(Buffer.from(data).toString('utf8'));
+  return key?.[1];
 }
 
 /** Tool calls that ran again after their completion was recorded: the violation "a completed call ran twice". */

@@ -38,7 +38,8 @@ export const SCENARIOS: Scenario[] = [
     kind: 'parallel',
     model: 'chaos-parallel',
     script: { turns: [FAULTS.status500, { toolCalls: [effect('a'), effect('b'), effect('c')] }, FAULTS.cut, { toolCalls: [effect('d', 200)] }, { content: 'parallel done' }] },
-    input: () => ({ maxParallel: 3 }),
+    // Its effects run as fast calls (local activities, docs/fast-steps.md): a completed one must not run again either.
+    input: () => ({ maxParallel: 3, fastTools: ['effect'] }),
     person: [],
   },
   {
