@@ -1,7 +1,9 @@
 /**
  * Live model text (docs/streaming.md): what streaming costs a run's history with nobody watching, with one and with
  * five followers, against asking for whole answers; how late the text reaches a follower (from the moment the model
- * server wrote it); and what the alternative transport, batched signals, would add to history. Its own dev server and
+ * server wrote it), how late its first piece comes and how long a state query takes during the model call, with the
+ * default `auto` planner (a local call handed over to the activity at 200 ms) and with `planner: 'activity'`; and what
+ * the alternative transport, batched signals, would add to history. Its own dev server and
  * a model server of its own on loopback that writes a known answer at a known pace and logs when each piece went out.
  * Results in test-artifacts/bench/stream.{md,json}. Run: `node -r tsx/cjs bench/stream.ts` (about 2 minutes).
  */
@@ -15,7 +17,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { modelStream } from '../src/client/model-stream';
 import { connectClient } from '../src/config/connect';
 import { loadTemporalConfig } from '../src/config/temporal-config';
-import type { AgentWorkflow } from '../src/contracts/definitions';
+import { agentStateQuery, type AgentWorkflow } from '../src/contracts/definitions';
 import type { AgentRunResult } from '../src/contracts/run-result';
 import { startDevServer } from '../src/temporal-server/dev-server';
 import { createWorker } from '../src/worker';
@@ -87,37 +89,71 @@ interface ModeFigures {
   latencyP50Ms?: number;
   latencyP90Ms?: number;
   latencyMaxMs?: number;
+  /** From the model server's first character to a follower's first piece of text (median over the runs). */
   firstTextMs?: number;
+  /** A state query sent a second into the model call: how long it took (median over the runs). */
+  stateQueryMs?: number;
 }
 
-/** A follower that notes, for each piece of text, how long after its last character left the model server it came. */
-async function follow(handle: WorkflowHandle<AgentWorkflow>, emissions: () => Emissions | undefined): Promise<number[]> {
+/**
+ * A follower that notes, for each piece of text, how long after its last character left the model server it came, and
+ * how long after the model server wrote its first character the first piece came.
+ */
+async function follow(handle: WorkflowHandle<AgentWorkflow>, emissions: () => Emissions | undefined): Promise<{ latencies: number[]; firstMs?: number }> {
   const latencies: number[] = [];
   let chars = 0;
+  let firstMs: number | undefined;
   for await (const chunk of modelStream(handle)) {
     if (chunk.type !== 'text') continue;
     const now = performance.now();
+    const start = emissions()?.[0]?.at;
+    if (firstMs === undefined && start !== undefined) firstMs = now - start;
     chars += chunk.text.length;
     // The recorded answer's tail (after the last heartbeat) is not a live piece: it has no emission to compare with.
     const emitted = emissions()?.find((entry) => entry.chars >= chars);
     if (emitted) latencies.push(now - emitted.at);
   }
-  return latencies;
+  return { latencies, ...(firstMs !== undefined ? { firstMs } : {}) };
 }
 
-async function runMode(client: Client, taskQueue: string, mode: string, followers: number, model: { emissions: Emissions[] }, signals = false): Promise<ModeFigures> {
+/** How long the run's state query takes once the model has written for a second (a live read during a model call). */
+async function stateQueryMs(handle: WorkflowHandle<AgentWorkflow>, emissions: () => Emissions | undefined): Promise<number> {
+  while ((emissions()?.[0]?.at ?? Number.POSITIVE_INFINITY) > performance.now() - 1_000) await sleep(20);
+  const started = performance.now();
+  await handle.query(agentStateQuery);
+  return performance.now() - started;
+}
+
+interface ModeOptions {
+  followers: number;
+  signals?: boolean;
+  /** Added to the run's input (`planner`). */
+  input?: Record<string, unknown>;
+}
+
+async function runMode(client: Client, taskQueue: string, mode: string, options: ModeOptions, model: { emissions: Emissions[] }): Promise<ModeFigures> {
+  const { followers } = options;
   const figures: ModeFigures[] = [];
   const latencies: number[] = [];
+  const firsts: number[] = [];
+  const queries: number[] = [];
   for (let round = 0; round < RUNS_PER_MODE; round += 1) {
     const workflowId = `stream-${mode.replace(/\W+/g, '-')}-${round}-${Date.now()}`;
     const before = model.emissions.length;
-    const handle = await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'write at length', maxSteps: 2 }] });
+    const handle = await client.workflow.start('agentWorkflow', { taskQueue, workflowId, args: [{ goal: 'write at length', maxSteps: 2, ...options.input }] });
     const typed = client.workflow.getHandle<AgentWorkflow>(workflowId);
-    const watching = Array.from({ length: followers }, () => follow(typed, () => model.emissions[before]));
-    const signalling = signals ? batchSignals(typed, () => model.emissions[before]) : Promise.resolve();
+    const emissions = () => model.emissions[before];
+    const watching = Array.from({ length: followers }, () => follow(typed, emissions));
+    const querying = followers > 0 ? stateQueryMs(typed, emissions) : Promise.resolve(undefined);
+    const signalling = options.signals ? batchSignals(typed, emissions) : Promise.resolve();
     const result = (await handle.result()) as AgentRunResult;
     if (result.status !== 'final' || result.answer !== ANSWER) throw new Error(`${mode}: the run ended ${result.status} with another answer`);
-    for (const watched of await Promise.all(watching)) latencies.push(...watched);
+    for (const watched of await Promise.all(watching)) {
+      latencies.push(...watched.latencies);
+      if (watched.firstMs !== undefined) firsts.push(watched.firstMs);
+    }
+    const queried = await querying;
+    if (queried !== undefined) queries.push(queried);
     await signalling;
     const history = await typed.fetchHistory();
     const description = await typed.describe();
@@ -129,7 +165,14 @@ async function runMode(client: Client, taskQueue: string, mode: string, follower
     historyEvents: median(figures.map((entry) => entry.historyEvents)),
     historyBytes: median(figures.map((entry) => entry.historyBytes)),
     ...(followers > 0
-      ? { received: latencies.length, latencyP50Ms: percentile(latencies, 50), latencyP90Ms: percentile(latencies, 90), latencyMaxMs: Math.max(...latencies) }
+      ? {
+          received: latencies.length,
+          latencyP50Ms: percentile(latencies, 50),
+          latencyP90Ms: percentile(latencies, 90),
+          latencyMaxMs: Math.max(...latencies),
+          firstTextMs: median(firsts),
+          stateQueryMs: median(queries),
+        }
       : {}),
   };
 }
@@ -170,26 +213,29 @@ async function main(): Promise<void> {
     await start('streamed', true);
     await start('whole', false);
     const modes: ModeFigures[] = [];
-    for (const [mode, queue, followers, signals] of [
-      ['whole answers (stream off)', 'whole', 0, false],
-      ['streamed, nobody follows', 'streamed', 0, false],
-      ['streamed, 1 follower', 'streamed', 1, false],
-      ['streamed, 5 followers', 'streamed', 5, false],
-      [`batched signals (one per ${SIGNAL_BATCH_MS} ms), for comparison`, 'streamed', 0, true],
+    for (const [mode, queue, options] of [
+      ['whole answers (stream off)', 'whole', { followers: 0 }],
+      ['streamed, nobody follows', 'streamed', { followers: 0 }],
+      ['streamed, 1 follower', 'streamed', { followers: 1 }],
+      ['streamed, 5 followers', 'streamed', { followers: 5 }],
+      ["streamed, 1 follower, `planner: 'activity'` (the default before the `auto` planner)", 'streamed', { followers: 1, input: { planner: 'activity' } }],
+      [`batched signals (one per ${SIGNAL_BATCH_MS} ms), for comparison`, 'streamed', { followers: 0, signals: true }],
     ] as const) {
       log(`${mode} …`);
-      modes.push(await runMode(client, queue, mode, followers, model, signals));
+      modes.push(await runMode(client, queue, mode, options, model));
     }
     const date = new Date().toISOString().slice(0, 10);
     const rows = modes.map((entry) =>
-      `| ${entry.mode} | ${entry.historyEvents} | ${entry.historyBytes} | ${entry.latencyP50Ms === undefined ? '—' : `${entry.latencyP50Ms.toFixed(0)} / ${entry.latencyP90Ms?.toFixed(0)} / ${entry.latencyMaxMs?.toFixed(0)} ms (${entry.received} pieces)`} |`,
+      `| ${entry.mode} | ${entry.historyEvents} | ${entry.historyBytes} | ${entry.latencyP50Ms === undefined ? '—' : `${entry.latencyP50Ms.toFixed(0)} / ${entry.latencyP90Ms?.toFixed(0)} / ${entry.latencyMaxMs?.toFixed(0)} ms (${entry.received} pieces)`} | ${
+        entry.firstTextMs === undefined ? '—' : `${entry.firstTextMs.toFixed(0)} ms`
+      } | ${entry.stateQueryMs === undefined ? '—' : `${entry.stateQueryMs.toFixed(0)} ms`} |`,
     );
     const markdown = [
       `Measured by \`node -r tsx/cjs bench/stream.ts\` on ${date}, ${machineLine()}: one dev server, one worker, a model server on`,
       `loopback writing a ${ANSWER.length}-character answer ${CHUNK_CHARS} characters every ${CHUNK_MS} ms; medians of ${RUNS_PER_MODE} one-step runs per row.`,
       '',
-      '| mode | history events | history bytes | text latency p50 / p90 / max |',
-      '|---|---|---|---|',
+      '| mode | history events | history bytes | text latency p50 / p90 / max | first text | state query during the call |',
+      '|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n');
