@@ -76,11 +76,18 @@ The same measurement on the code before the workflow-thread work of issue 16 (co
 ${phaseRows}
 | **step p50** | ${planned.map(({ mode }) => `**${overStep(mode)}**`).join(' | ')} |
 
-With ${auto ? "the defaults (the `auto` planner's model calls answered within the hand-off time, so local)" : "`planner: 'local'`"} (step p50 ${overStep(local)}):
+${
+    auto
+      ? `With the defaults (the \`auto\` planner's model calls, answered within the hand-off time, and the tools all local
+activities): step p50 ${overStep(local)}, a step's first tool call to the next's. Its phases are not shown: a step runs
+inside one workflow task, and a local activity's marker carries the workflow's clock (the activation's time) and the
+core's, which do not time what happens inside a task; the CPU figures below do.`
+      : `With \`planner: 'local'\` (step p50 ${overStep(local)}):
 
 | phase | p50 |
 |---|---|
-${local.phases.map((phase) => `| ${phase.name} | ${ms(phase.p50)} |`).join('\n')}
+${local.phases.map((phase) => `| ${phase.name} | ${ms(phase.p50)} |`).join('\n')}`
+  }
 
 **CPU per run** (\`/proc/<pid>/stat\`, user + system, over ${activity.cpu.runs} concurrent runs of the same shape after a warm-up):
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileScript } from '../src/scripted-model/script';
 import { startScriptedModel } from '../src/scripted-model/server';
 import { startCpuWorker, summarizeProfile, type CpuWorker, type ThreadProfile } from './cpu-profile';
-import { eventMs, eventsOf, LOCAL_BATCH_GAP_MS, localActivityOf, percentile, type Harness, type HistoryEvent } from './harness';
+import { eventMs, eventsOf, localActivityOf, percentile, type Harness, type HistoryEvent } from './harness';
 import { BEFORE_FAST_STEPS, stepsScript } from './scenarios';
 
 /** One phase of a step: its name and its median over the steps measured. */
@@ -77,14 +77,14 @@ type Batch = { scheduled: number; started: number; completed: number }[];
  * activity was scheduled, started and completed.
  */
 function batchesOf(events: readonly HistoryEvent[]): { name: string; batch: Batch }[] {
-  const byScheduled = new Map<string, { name: string; scheduled: number; started: number; completed: number; task: string; local?: boolean }>();
+  const byScheduled = new Map<string, { name: string; scheduled: number; started: number; completed: number; task: string }>();
   for (const event of events) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) byScheduled.set(String(event.eventId), { name: scheduled.activityType?.name ?? '', scheduled: eventMs(event), started: Number.NaN, completed: Number.NaN, task: String(scheduled.workflowTaskCompletedEventId) });
     // A fast call (a local activity) is a marker, written when its workflow task completed: it carries when it was
     // scheduled and completed on the worker; it starts as it is scheduled, in the worker's own process.
     const local = localActivityOf(event);
-    if (local) byScheduled.set(String(event.eventId), { name: local.activityType, scheduled: local.scheduledMs, started: local.scheduledMs, completed: local.completedMs, task: String(event.markerRecordedEventAttributes?.workflowTaskCompletedEventId), local: true });
+    if (local) byScheduled.set(String(event.eventId), { name: local.activityType, scheduled: local.scheduledMs, started: local.scheduledMs, completed: local.completedMs, task: String(event.markerRecordedEventAttributes?.workflowTaskCompletedEventId) });
     const started = byScheduled.get(String(event.activityTaskStartedEventAttributes?.scheduledEventId));
     if (started && event.activityTaskStartedEventAttributes) started.started = eventMs(event);
     const completed = byScheduled.get(String(event.activityTaskCompletedEventAttributes?.scheduledEventId));
@@ -93,10 +93,9 @@ function batchesOf(events: readonly HistoryEvent[]): { name: string; batch: Batc
   const batches: { name: string; task: string; batch: Batch }[] = [];
   for (const activity of byScheduled.values()) {
     const last = batches.at(-1);
-    // Local activities of several steps can share one workflow task (its markers are written when it completes):
-    // a step's calls were scheduled together, so one scheduled later starts the next batch.
-    const together = activity.local ? activity.scheduled <= first(last?.batch ?? [], 'scheduled') + LOCAL_BATCH_GAP_MS : true;
-    if (last && last.task === activity.task && last.name === activity.name && together) last.batch.push(activity);
+    // Local activities of several steps can share one workflow task (its markers are written when it completes): the
+    // model call's marker between two steps' tool calls splits them.
+    if (last && last.task === activity.task && last.name === activity.name) last.batch.push(activity);
     else batches.push({ name: activity.name, task: activity.task, batch: [activity] });
   }
   return batches;

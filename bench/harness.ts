@@ -174,7 +174,7 @@ export function toolBatchTimes(events: readonly HistoryEvent[], tool: string): n
 }
 
 /** Local activities scheduled this close together belong to one step's batch. */
-export const LOCAL_BATCH_GAP_MS = 5;
+const LOCAL_BATCH_GAP_MS = 5;
 
 /** A local-activity marker's activity type, when it was first scheduled and when it completed (worker clock, ms). */
 export function localActivityOf(event: HistoryEvent): { activityType: string; scheduledMs: number; completedMs: number } | undefined {

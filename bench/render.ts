@@ -8,7 +8,7 @@ import { resultsMarkdown, stepTimeSvg, type BenchFigures } from './report';
  * (`npm run bench -- peers | memory | planning | anatomy | settings`), and says so under the heading: such a file is an interim
  * result until the next full run.
  */
-type SectionFile = Partial<Pick<BenchFigures, 'overhead' | 'throughput' | 'memory' | 'planning' | 'anatomy' | 'settings'>> & { date: string; command?: string; loadAverage?: number[] };
+type SectionFile = Partial<Pick<BenchFigures, 'overhead' | 'throughput' | 'memory' | 'planning' | 'anatomy' | 'settings'>> & { date: string; machine?: string; command?: string; loadAverage?: number[] };
 
 const SECTION_NAMES = { overhead: '2', throughput: '3', memory: '5', planning: '6', anatomy: '7', settings: '8' } as const;
 
@@ -25,7 +25,7 @@ for (const path of process.argv.slice(2)) {
   const stillTrue = (line: string) => !(/^Sections? ([\d and]+) comes?/.exec(line)?.[1]?.split(' and ').some((number) => replaced.has(number as (typeof SECTION_NAMES)[keyof typeof SECTION_NAMES])) ?? false);
   figures.provenance = [
     ...(figures.provenance ?? []).filter(stillTrue),
-    `${keys.length > 1 ? `Sections ${numbers} come` : `Section ${numbers} comes`} from a section-only run on ${section.date} (\`${section.command ?? relative(join(__dirname, '..'), path)}\`${load}), not from the full run of ${figures.date}.`,
+    `${keys.length > 1 ? `Sections ${numbers} come` : `Section ${numbers} comes`} from a section-only run on ${section.date}${section.machine ? ` on ${section.machine}` : ''} (\`${section.command ?? relative(join(__dirname, '..'), path)}\`${load}), not from the full run of ${figures.date}.`,
   ];
 }
 writeFileSync(join(__dirname, 'RESULTS.md'), resultsMarkdown(figures));

@@ -11,6 +11,8 @@ import type { ThroughputFigures } from './throughput';
 export interface BenchFigures {
   mode: 'full' | 'quick';
   date: string;
+  /** The machine of the full run (absent in figures from before it was kept: the machine that renders them). */
+  machine?: string;
   parallel: ParallelFigures;
   overhead: OverheadFigures;
   throughput: ThroughputFigures;
@@ -50,7 +52,7 @@ export function resultsMarkdown(figures: BenchFigures): string {
   const peerColumn = peerLabel ? `${peerLabel}, this run` : "Temporal's ai-sdk integration";
   return `# Benchmark results
 
-Measured by \`npm run bench${figures.mode === 'quick' ? ' -- --quick' : ''}\` on ${figures.date}, ${machineLine()}, one Temporal dev server
+Measured by \`npm run bench${figures.mode === 'quick' ? ' -- --quick' : ''}\` on ${figures.date}, ${figures.machine ?? machineLine()}, one Temporal dev server
 (CLI 1.5.1, SQLite) and one worker, the scripted model over HTTP on loopback. Every comparison below was measured in
 the same run on the same machine. Chart of step time by mode: [step-time.svg](step-time.svg). Sections alone (results
 to test-artifacts/bench/): \`npm run bench -- peers\` (2 and 3 with Temporal's ai-sdk integration), \`-- memory\` (5),

@@ -34,7 +34,7 @@ function writeSection(name: string, title: string, command: string, markdown: st
   const header = `# Benchmark results: ${title} only\n\nMeasured by \`${command}\` on ${date}, ${machineLine()}; load average at the end ${loadAverage.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min).\n\n`;
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, `${name}.md`), header + markdown);
-  writeFileSync(join(folder, `${name}.json`), `${JSON.stringify({ date, command, loadAverage, ...figures }, null, 2)}\n`);
+  writeFileSync(join(folder, `${name}.json`), `${JSON.stringify({ date, machine: machineLine(), command, loadAverage, ...figures }, null, 2)}\n`);
   log(`Results written to ${join(folder, `${name}.md`)}`);
 }
 
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     const settings = await workerSettings(harness, size.runs, 5, 4, 10, size.throughputRounds, harness.config.worker.maxEagerActivities);
     log(`    ${JSON.stringify(settings.settings.map((setting) => setting.roundsRunsPerSecond))}`);
 
-    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), parallel, overhead, throughput: load, history, memory, planning, anatomy, settings };
+    const figures: BenchFigures = { mode: quick ? 'quick' : 'full', date: new Date().toISOString().slice(0, 10), machine: machineLine(), parallel, overhead, throughput: load, history, memory, planning, anatomy, settings };
     const folder = quick ? join(__dirname, '..', 'test-artifacts', 'bench') : __dirname;
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'RESULTS.md'), resultsMarkdown(figures));
