@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { lastAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
 import { ModelTextDetailsSchema, STREAM_INTERVAL_MS, type ModelStreamChunk, type ModelTextDetails } from '../contracts/model-text';
@@ -10,7 +11,7 @@ export interface ModelStreamOptions {
   signal?: AbortSignal;
   /** How often the run is read while the model writes. @default STREAM_INTERVAL_MS (100 ms) */
   intervalMs?: number;
-  /** How often it is read while no model call runs (tools, waits for people). @default 250 ms */
+  /** How often it is read while no model call runs (tools, waits for people) and no worker holds its workflow task. @default 250 ms */
   idleIntervalMs?: number;
 }
 
@@ -113,6 +114,9 @@ export async function* modelStream(handle: WorkflowHandle<AgentWorkflow>, option
       }
     }
     if (!open) return;
-    await sleep(live ? busy : idle, undefined, { signal }).catch(() => undefined);
+    // A worker holding the workflow task may be making a local model call that is about to be handed over to the
+    // `plan` activity (the default planner, docs/agent-loop.md): read again at the pace of a model call.
+    const taskRunning = description.raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED;
+    await sleep(live || taskRunning ? busy : idle, undefined, { signal }).catch(() => undefined);
   }
 }
