@@ -54,6 +54,10 @@ export function completionsByKey(executions: readonly Execution[]): Map<string, 
 function fastCallKey(event: HistoryEvent): string | undefined {
   const marker = event.markerRecordedEventAttributes;
   if (marker?.markerName !== 'core_local_activity') return undefined;
+  // Only the effect tool's own calls: a model call's marker can quote earlier outputs (an answer with its observations).
+  const record = marker.details?.data?.payloads?.[0]?.data;
+  const type = record ? (JSON.parse(Buffer.from(record).toString('utf8')) as { activity_type?: unknown }).activity_type : undefined;
+  if (type !== 'effect') return undefined;
   const data = marker.details?.result?.payloads?.[0]?.data;
   if (!data) return undefined;
   const key = /\\?"key\\?"\s*:\s*\\?"([^"\\]+)/.exec(Buffer.from(data).toString('utf8'));
