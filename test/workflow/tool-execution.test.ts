@@ -5,12 +5,10 @@ import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel } from '../../src/scripted-model/server';
 import { ERROR_TYPES } from '../../src/contracts/error-types';
 import type { AgentRunResult } from '../../src/contracts/run-result';
-import type { PlanResult } from '../../src/contracts/planner-io';
 import { defineTool, type Tool } from '../../src/tools/define-tool';
 import { createWorker } from '../../src/worker';
-import { historyEvents, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
+import { historyEvents, modelCalls, ranActivities, scheduledActivities, toolMessagesByCallId, withAgent } from '../helpers/agent';
 import { installQuietRuntime, testConfig, testWorkflowBundlePath, uniqueTaskQueue } from '../helpers/temporal';
-import { payloadValues } from '../helpers/payloads';
 
 const FINAL = { content: 'Done. I saw: {{observations}}' };
 
@@ -94,12 +92,12 @@ describe('tool execution', () => {
       const events = await historyEvents(handle);
       const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'gpu_render');
       expect(scheduled?.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(toolQueue);
-      // What the model saw is recorded in each plan's result.
-      const plans = events.flatMap((event) => payloadValues<PlanResult>(event.activityTaskCompletedEventAttributes?.result)).filter((value) => value && 'message' in value);
+      // What the model saw is recorded in each plan's result (the default planner's local calls: their markers).
+      const plans = modelCalls(events).flatMap((call) => (call.answer ? [call.answer] : []));
       expect(plans).toHaveLength(2);
       expect(plans.map((plan) => plan.seen?.messageCount)).toEqual([2, 5]);
       expect(plans[0]?.seen).toMatchObject({ tools: 1, transcriptHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
-      expect(scheduledActivities(events)).toEqual(['describeTools', 'plan', 'gpu_render', 'plan']);
+      expect(ranActivities(events)).toEqual(['describeTools', 'plan', 'gpu_render', 'plan']);
     } finally {
       await client.connection.close();
       await connection.close();
