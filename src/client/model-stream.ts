@@ -44,6 +44,11 @@ async function liveCall(
   return parsed.success && parsed.data.attempt >= (plan.attempt ?? 1) ? { key, details: parsed.data } : { key };
 }
 
+/** Whether a worker holds the run's workflow task right now (a local model call or fast tool calls may run inside it). */
+export function workflowTaskRunning(description: Awaited<ReturnType<WorkflowHandle['describe']>>): boolean {
+  return description.raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED;
+}
+
 /** The text so far of the model call under way (its step, attempt and the tail of its text), or undefined when none. */
 export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promise<ModelTextDetails | undefined> {
   const description = await handle.describe();
@@ -116,7 +121,6 @@ export async function* modelStream(handle: WorkflowHandle<AgentWorkflow>, option
     if (!open) return;
     // A worker holding the workflow task may be making a local model call that is about to be handed over to the
     // `plan` activity (the default planner, docs/agent-loop.md): read again at the pace of a model call.
-    const taskRunning = description.raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED;
-    await sleep(live || taskRunning ? busy : idle, undefined, { signal }).catch(() => undefined);
+    await sleep(live || workflowTaskRunning(description) ? busy : idle, undefined, { signal }).catch(() => undefined);
   }
 }

@@ -1,5 +1,4 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
 import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
@@ -11,7 +10,7 @@ import type { EventPage, Pending, RunEvent, TurnAnswer } from '../contracts/inte
 import type { Budget, BudgetRaise } from '../contracts/run-input';
 import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
 import { RunInteraction } from './run-interaction';
-import { modelStream, modelTextNow, type ModelStreamOptions } from './model-stream';
+import { modelStream, modelTextNow, workflowTaskRunning, type ModelStreamOptions } from './model-stream';
 import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-text';
 import { classifyServerError } from './server-errors';
 import { shownAgentStatus } from './run-status';
@@ -100,7 +99,7 @@ export class AgentRunHandle {
         ...(description.closeTime ? { closeTime: description.closeTime } : {}),
         ...(goal ? { goal } : {}),
         ...forkOrigin(description.memo?.[FORK_MEMO]),
-        ...(description.raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED ? { workflowTaskRunning: true } : {}),
+        ...(workflowTaskRunning(description) ? { workflowTaskRunning: true } : {}),
       };
     });
   }

@@ -1,5 +1,6 @@
 import { spec } from '../helpers/tool-spec';
-import { createWorkflowContextReader, promptSeen } from '../../src/activities/planner/plan-activity';
+import { createWorkflowContextReader } from '../../src/activities/planner/context-reader';
+import { promptSeen } from '../../src/activities/planner/plan-activity';
 import { RUN_STATUSES, RUN_STATUS_WORDS, isOutcome } from '../../src/contracts/status';
 import type { ChatMessage } from '../../src/contracts/chat-message';
 import type { PlannerContext, PlannerContextRequest, PlanRequest } from '../../src/contracts/planner-io';

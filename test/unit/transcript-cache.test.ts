@@ -1,4 +1,4 @@
-import { createWorkflowContextReader } from '../../src/activities/planner/plan-activity';
+import { createWorkflowContextReader } from '../../src/activities/planner/context-reader';
 import { readPlanRequest } from '../../src/activities/planner/plan-request';
 import { TranscriptCache } from '../../src/activities/planner/transcript-cache';
 import type { ChatMessage } from '../../src/contracts/chat-message';

@@ -1,5 +1,5 @@
 import type { ToolSpec } from '../../contracts/tool-spec';
-import type { ReadContext } from './plan-activity';
+import type { ReadContext } from './context-reader';
 import type { OnProgress } from './stream-completion';
 
 /** What the model has written so far. */

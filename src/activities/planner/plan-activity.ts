@@ -6,13 +6,12 @@ import type { Span } from '@opentelemetry/api';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ERROR_TYPES } from '../../contracts/error-types';
 import type { ChatMessage } from '../../contracts/chat-message';
-import type { PlanHandoff, PlannerContext, PlannerContextRequest, PlanRequest, PlanResult, ReceivedPlanRequest } from '../../contracts/planner-io';
+import type { PlanHandoff, PlanRequest, PlanResult, ReceivedPlanRequest } from '../../contracts/planner-io';
 import type { PromptSeen } from '../../contracts/agent-state';
 import type { ToolSpec } from '../../contracts/tool-spec';
 import { limitToolCalls } from '../../core/actions';
 import { costOf, DEFAULT_MODEL_PRICES, type ModelPrices } from '../../contracts/pricing';
 import { DEFAULT_MAX_CALLS_PER_ANSWER, MAX_ANSWER_BYTES, PLANNER_MAX_RETRY_AFTER_MS, PLANNER_PARKED_CALL_MS } from '../../contracts/limits';
-import { plannerContextQuery } from '../../contracts/definitions';
 import { classifyModelError, redact, rejectedParameters } from './classify-model-error';
 import { estimateUsage } from './estimate-usage';
 import { modelCallSpan, recordModelAnswer, recordModelPrompt } from '../../observability/gen-ai-spans';
@@ -20,7 +19,7 @@ import { HeartbeatText } from './heartbeat-text';
 import { streamCompletion, type OnProgress } from './stream-completion';
 import { ModelCall, ParkedCalls } from './model-call';
 import { readPlanRequest } from './plan-request';
-import { TranscriptCache } from './transcript-cache';
+import { createWorkflowContextReader, type ReadContext } from './context-reader';
 
 export interface PlannerDependencies {
   /** An `openai` client; its own retries must be off (`maxRetries: 0`): Temporal retries. */
@@ -45,49 +44,6 @@ export interface PlannerDependencies {
   streamIdleTimeoutMs?: number;
   /** Merged into every request that offers tools (a forced `tool_choice`, a provider's own options). @default none */
   extraBody?: Record<string, unknown>;
-}
-
-/** What the model is shown, and whether the worker had it (`cache`) or asked the run (`query`). */
-export type ReadContext = PlannerContext & { tools: ToolSpec[]; read?: PromptSeen['read'] };
-
-/** Runs whose catalogue a worker keeps (the oldest is dropped first); a miss costs one larger query. */
-const CATALOGUE_CACHE_RUNS = 500;
-
-/**
- * Reads what the model is shown: the one reader of `PlanRequest.delta`. The delta is merged into this worker's
- * {@link TranscriptCache}, and its catalogue (when it carries one) kept per run; when the cache then holds the first
- * `messageCount` messages (the transcript as it was when the plan was scheduled) and the catalogue, they are served
- * from it (`read: 'cache'`). Otherwise the run's own workflow is queried once for that prefix and, when this worker
- * lacks it, the catalogue (`read: 'query'`), and the cache keeps what it returned for the run's next requests.
- */
-export function createWorkflowContextReader(
-  /** Sends the query; tests inject one. @default through the activity's client */
-  query: (request: PlanRequest, args?: PlannerContextRequest) => Promise<PlannerContext> = queryOwnWorkflow,
-  transcripts: TranscriptCache = new TranscriptCache(),
-): (request: PlanRequest) => Promise<ReadContext> {
-  const catalogues = new Map<string, ToolSpec[]>();
-  const remember = (key: string, tools: ToolSpec[]) => {
-    catalogues.delete(key);
-    catalogues.set(key, tools);
-    if (catalogues.size > CATALOGUE_CACHE_RUNS) catalogues.delete(catalogues.keys().next().value ?? key);
-  };
-  return async (request) => {
-    const key = `${request.workflowId}/${request.runId}`;
-    if (request.delta.tools) remember(key, request.delta.tools);
-    const cached = catalogues.get(key);
-    const messages = transcripts.read(key, request.delta, request.messageCount);
-    if (messages && cached) return { messages, tools: cached, read: 'cache' };
-    const context = await query(request, { step: request.step, messageCount: request.messageCount, includeTools: !cached });
-    const tools = cached ?? context.tools ?? [];
-    if (!cached) remember(key, tools);
-    transcripts.store(key, context.messages);
-    return { model: context.model, messages: context.messages, tools, read: 'query' };
-  };
-}
-
-function queryOwnWorkflow(request: PlanRequest, args?: PlannerContextRequest): Promise<PlannerContext> {
-  const handle = Context.current().client.workflow.getHandle(request.workflowId, request.runId);
-  return args ? handle.query(plannerContextQuery, args) : handle.query(plannerContextQuery);
 }
 
 /** What the model was shown: message count, a short hash of the messages, the number of tools offered. */
