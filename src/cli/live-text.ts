@@ -18,12 +18,15 @@ interface Position {
  */
 export async function followText(handle: AgentRunHandle, show: (chunk: ModelStreamChunk) => void, signal: AbortSignal): Promise<void> {
   let shown: Position | undefined;
+  /** The call whose text was shown and whose `done` was not (yet). */
+  let unfinished: Position | undefined;
   const same = (a: Position | undefined, chunk: ModelStreamChunk) => a !== undefined && a.step === chunk.step && a.attempt === chunk.attempt;
   while (!signal.aborted) {
     let read: Position | undefined;
     try {
       for await (const chunk of handle.stream({ signal })) {
         if (chunk.type === 'reset' || !same(read, chunk)) read = { step: chunk.step, attempt: chunk.attempt, chars: 0 };
+        unfinished = chunk.type === 'done' ? undefined : { step: chunk.step, attempt: chunk.attempt, chars: 0 };
         if (chunk.type !== 'text' && chunk.type !== 'gap') {
           show(chunk);
           if (chunk.type === 'reset') shown = { step: chunk.step, attempt: chunk.attempt, chars: 0 };
@@ -42,6 +45,8 @@ export async function followText(handle: AgentRunHandle, show: (chunk: ModelStre
           if (skip === 0) show(chunk);
         } else if (skip < chunk.text.length) show({ ...chunk, text: chunk.text.slice(skip) });
       }
+      // The run ended. A stream that reconnected after its end never saw the call it was showing end: end it here.
+      if (unfinished && !signal.aborted) show({ type: 'done', step: unfinished.step, attempt: unfinished.attempt });
       return;
     } catch {
       if (!signal.aborted) await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
