@@ -112,6 +112,9 @@ describe('durable-agent mcp-server --local', () => {
       expect(stderr).toContain(`Run ${runId} was cancelled: its worker stops with this process.`);
       expect(stderr).not.toMatch(STACK_TRACE);
       if (!alreadyRunning) expect(await probeTcp(`127.0.0.1:${port}`, 500).then(() => true, () => false)).toBe(false);
+    } catch (error) {
+      // What the MCP server said before it failed is the only clue to why (e.g. "Connection closed": it exited).
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- the MCP server's stderr ---\n${stderr}`, { cause: error });
     } finally {
       await client.close().catch(() => undefined);
       if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
