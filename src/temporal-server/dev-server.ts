@@ -82,23 +82,52 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Finds or builds the Temporal CLI, starts `temporal server start-dev`, and waits until it answers. */
+/** How many times a server whose ports were picked here (0) starts anew on other ports after a port was taken meanwhile. */
+const AUTO_PORT_ATTEMPTS = 3;
+
+/**
+ * Finds or builds the Temporal CLI, starts `temporal server start-dev`, and waits until it answers. A port given as 0
+ * is asked of the OS just before the start; should another socket take it before the server binds it ("address already
+ * in use"), the server starts again on new ports, up to {@link AUTO_PORT_ATTEMPTS} times.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const settings = { ...DEFAULT_DEV_SERVER_OPTIONS, ...options };
   const onProgress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const binary = await resolveTemporalBinary({ env: options.env, onProgress });
-  const port = settings.port === 0 ? await freePort(settings.ip) : settings.port;
-  const uiPort = settings.uiPort === 0 ? await freePort(settings.ip) : settings.uiPort;
   const dbFile = resolve(settings.dbFile);
   mkdirSync(dirname(dbFile), { recursive: true });
+  const autoPorts = settings.port === 0 || settings.uiPort === 0;
+  for (let attempt = 1; ; attempt += 1) {
+    const port = settings.port === 0 ? await freePort(settings.ip) : settings.port;
+    const uiPort = settings.uiPort === 0 ? await freePort(settings.ip) : settings.uiPort;
+    const launched = await launch(binary, { ...settings, port, uiPort, dbFile }, options);
+    if (!('failure' in launched)) {
+      await recordUiUrl(launched.address, settings.namespace, launched.uiUrl, onProgress);
+      return launched;
+    }
+    const { failure, output } = launched;
+    const portTaken = /address already in use/i.test(output);
+    if (portTaken && autoPorts && attempt < AUTO_PORT_ATTEMPTS) continue;
+    const address = `${settings.ip}:${port}`;
+    const portHint = portTaken
+      ? `\nPort ${port} or ${uiPort} is already in use: a Temporal server may already run there (use it with TEMPORAL_ADDRESS=${address}) or choose other ports.`
+      : '';
+    throw new DevServerStartError(`The Temporal dev server (${binary}) did not start: ${failure}${portHint}` + (output ? `\nIts last output:\n${output}` : ''));
+  }
+}
 
+type LaunchSettings = Required<Pick<DevServerOptions, 'ip' | 'port' | 'uiPort' | 'dbFile' | 'namespace' | 'readyTimeoutMs'>>;
+
+/** One start of the server process on the given ports: the server once it answers, or why it did not with its last output. */
+async function launch(binary: string, settings: LaunchSettings, options: DevServerOptions): Promise<DevServer | { failure: string; output: string }> {
+  const { ip, port, uiPort, dbFile, namespace } = settings;
   const args = [
     'server', 'start-dev',
-    '--ip', settings.ip,
+    '--ip', ip,
     '--port', String(port),
     '--ui-port', String(uiPort),
     '--db-filename', dbFile,
-    '--namespace', settings.namespace,
+    '--namespace', namespace,
     '--log-level', 'error',
     // WAL with synchronous=NORMAL: a killed server process loses no committed transaction (only an OS crash
     // could drop the last ones), and every write no longer waits for an fsync.
@@ -131,27 +160,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     child.once('exit', (code) => resolveExit(code));
   });
 
-  const address = `${settings.ip}:${port}`;
+  const address = `${ip}:${port}`;
   try {
-    await waitUntilReady(address, settings.namespace, settings.readyTimeoutMs, exited);
+    await waitUntilReady(address, namespace, settings.readyTimeoutMs, exited);
   } catch (error) {
     await stopProcess(child, exited, 5_000);
-    const output = recentLines.slice(-15).join('\n');
-    const portHint = /address already in use/i.test(output)
-      ? `\nPort ${port} or ${uiPort} is already in use: a Temporal server may already run there (use it with TEMPORAL_ADDRESS=${address}) or choose other ports.`
-      : '';
-    throw new DevServerStartError(
-      `The Temporal dev server (${binary}) did not start: ${(error as Error).message}${portHint}` +
-        (output ? `\nIts last output:\n${output}` : ''),
-    );
+    return { failure: (error as Error).message, output: recentLines.slice(-15).join('\n') };
   }
-
-  const uiUrl = `http://${settings.ip}:${uiPort}`;
-  await recordUiUrl(address, settings.namespace, uiUrl, onProgress);
   return {
     address,
-    uiUrl,
-    namespace: settings.namespace,
+    uiUrl: `http://${ip}:${uiPort}`,
+    namespace,
     dbFile,
     pid: child.pid ?? -1,
     exited,

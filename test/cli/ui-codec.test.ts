@@ -13,6 +13,7 @@ import { createWorker } from '../../src/worker';
 import { isAlive, startCli, waitForOutput } from '../helpers/cli';
 import { installQuietRuntime, testWorkflowBundlePath, uniqueTaskQueue } from '../helpers/temporal';
 import { createTestTools } from '../helpers/test-tools';
+import { until } from '../helpers/until';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -121,7 +122,8 @@ describe('Temporal UI through the codec server (headless Chromium)', () => {
         await page.getByText(ANSWER).first().waitFor({ timeout: 30_000 });
         await page.getByText(GOAL).first().waitFor({ timeout: 30_000 });
         await page.getByText('sleep codec-visible-call').first().waitFor({ timeout: 30_000 });
-        expect(await page.getByText(ENCRYPTED_ENCODING_SHOWN).count()).toBe(0);
+        // The UI decodes each payload as it renders it: one may show as stored for a moment (seen once in CI); none stays so.
+        await until('no payload shown encrypted', async () => ((await page.getByText(ENCRYPTED_ENCODING_SHOWN).count()) === 0 ? true : undefined), 15_000, 250);
       });
 
       // The same run on the shared test server, whose UI has no codec endpoint.

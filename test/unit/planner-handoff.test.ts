@@ -7,6 +7,7 @@ import type { PlanHandoff, PlanRequest, PlanResult } from '../../src/contracts/p
 import type { ModelTextDetails } from '../../src/contracts/model-text';
 import { compileScript } from '../../src/scripted-model/script';
 import { startScriptedModel, type ScriptedModelServer } from '../../src/scripted-model/server';
+import { until } from '../helpers/until';
 
 const ANSWER = 'A long answer, written slowly enough that the local call hands it over before the model has finished.';
 
@@ -28,10 +29,26 @@ const request = (extra: Partial<PlanRequest> = {}): PlanRequest => ({
 describe("the planner's hand-off", () => {
   let model: ScriptedModelServer;
   let planner: ReturnType<typeof createPlannerActivities>;
+  let received = '';
 
   beforeAll(async () => {
     model = await startScriptedModel(compileScript({ turns: [{ content: ANSWER, chunkDelayMs: 30, repeat: 10 }] }));
-    planner = createPlannerActivities({ openai: new OpenAI({ baseURL: model.baseURL, apiKey: 'unused', maxRetries: 0 }), defaultModel: 'scripted' });
+    // The client's fetch tees what the model has sent so far, so a test can wait until text has arrived (not a guess in ms).
+    const teeing: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!response.body) return response;
+      const decoder = new TextDecoder();
+      const body = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            received += decoder.decode(chunk, { stream: true });
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    };
+    planner = createPlannerActivities({ openai: new OpenAI({ baseURL: model.baseURL, apiKey: 'unused', maxRetries: 0, fetch: teeing }), defaultModel: 'scripted' });
   });
   afterAll(() => model.close());
 
@@ -40,8 +57,11 @@ describe("the planner's hand-off", () => {
 
   it('parks a local call still writing after handoffAfterMs; the plan activity takes it over and streams the rest of the same request', async () => {
     const before = model.requests.length;
+    received = '';
     const first = (await plan(environment(true), request({ handoffAfterMs: 100 }))) as PlanHandoff;
     expect(first.handoff.key).toMatch(/^wf\/run\/1\//);
+    // On a loaded machine the hand-off can come before the first word: let the parked call read some text first.
+    await until('the parked call to have read some text', async () => (/"content":"[^"]/.test(received) ? true : undefined), 10_000, 5);
 
     const activity = environment(false);
     const heartbeats: ModelTextDetails[] = [];
