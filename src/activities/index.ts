@@ -42,6 +42,7 @@ function plannerDependencies(model: ActivityDependencies['model']): PlannerDepen
     ...(model.prices ? { prices: model.prices } : {}),
     ...(model.stream === false ? { stream: false } : {}),
     ...(model.extraBody ? { extraBody: model.extraBody } : {}),
+    ...(model.handoffAfterMs !== undefined ? { handoffAfterMs: model.handoffAfterMs } : {}),
   };
 }
 

@@ -25,6 +25,11 @@ const ModelEnvironmentSchema = z.object({
       }
     })
     .pipe(ModelPricesSchema),
+  /**
+   * How long this worker's local model calls of the `auto` planner wait for the answer before handing the call over to
+   * the `plan` activity, in ms (docs/agent-loop.md, "The planner's mode"). @default the run's own, 200 ms
+   */
+  DURABLE_AGENT_PLANNER_HANDOFF_MS: z.coerce.number().int().min(0).max(60_000, 'expected at most 60000 (a minute)').optional(),
   /** `off` asks for whole answers instead of streams (a server whose streams are broken); docs/streaming.md. */
   DURABLE_AGENT_MODEL_STREAM: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   /** A JSON object merged into every request that offers tools: `{"tool_choice": "required"}`, a provider's options. */
@@ -55,6 +60,8 @@ export interface ModelConfig {
   stream?: boolean;
   /** Merged into every request that offers tools (`DURABLE_AGENT_MODEL_EXTRA_BODY`). */
   extraBody?: Record<string, unknown>;
+  /** The `auto` planner's hand-off time on this worker, in ms (`DURABLE_AGENT_PLANNER_HANDOFF_MS`). @default the run's (200 ms) */
+  handoffAfterMs?: number;
 }
 
 export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConfig {
@@ -67,6 +74,7 @@ export function loadModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConf
     prices: { ...DEFAULT_MODEL_PRICES, ...values.DURABLE_AGENT_PRICES },
     stream: values.DURABLE_AGENT_MODEL_STREAM === 'on',
     ...(values.DURABLE_AGENT_MODEL_EXTRA_BODY ? { extraBody: values.DURABLE_AGENT_MODEL_EXTRA_BODY } : {}),
+    ...(values.DURABLE_AGENT_PLANNER_HANDOFF_MS !== undefined ? { handoffAfterMs: values.DURABLE_AGENT_PLANNER_HANDOFF_MS } : {}),
   };
 }
 

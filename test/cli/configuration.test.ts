@@ -76,6 +76,13 @@ describe('empty and whitespace-only variables count as unset', () => {
     expect(() => loadModelConfig({ DURABLE_AGENT_MODEL_EXTRA_BODY: '{oops' })).toThrow(/DURABLE_AGENT_MODEL_EXTRA_BODY: expected a JSON object/);
   });
 
+  it('reads DURABLE_AGENT_PLANNER_HANDOFF_MS (unset: the run decides), and names a bad one', () => {
+    expect(loadModelConfig({})).not.toHaveProperty('handoffAfterMs');
+    expect(loadModelConfig({ DURABLE_AGENT_PLANNER_HANDOFF_MS: '1500' })).toMatchObject({ handoffAfterMs: 1_500 });
+    expect(() => loadModelConfig({ DURABLE_AGENT_PLANNER_HANDOFF_MS: '90000' })).toThrow(/DURABLE_AGENT_PLANNER_HANDOFF_MS: expected at most 60000/);
+    expect(() => loadModelConfig({ DURABLE_AGENT_PLANNER_HANDOFF_MS: 'soon' })).toThrow(/DURABLE_AGENT_PLANNER_HANDOFF_MS/);
+  });
+
   it('reads DURABLE_AGENT_PRICES over the built-in table, and names a bad one', () => {
     const prices = loadModelConfig({ DURABLE_AGENT_PRICES: '{"local-llama": {"inputPerMillion": 0, "outputPerMillion": 0.1}}' }).prices;
     expect(prices?.['local-llama']).toEqual({ inputPerMillion: 0, outputPerMillion: 0.1 });

@@ -81,6 +81,8 @@ export interface AgentWorkerSpec {
   model: ScriptedModelServer;
   tools?: readonly AnyTool[];
   builtinTools?: AgentWorkerOptions['builtinTools'];
+  /** The `auto` planner's hand-off time on this worker (docs/agent-loop.md). @default the run's, 200 ms */
+  handoffAfterMs?: number;
 }
 
 /** An in-process agent worker polling `taskQueue` on `address`, with the test bundle and the scripted model. */
@@ -96,7 +98,7 @@ export async function startAgentWorker(spec: AgentWorkerSpec): Promise<RunningWo
       taskQueue: spec.taskQueue,
       tools: spec.tools ?? [],
       ...(spec.builtinTools !== undefined ? { builtinTools: spec.builtinTools } : {}),
-      model: { baseURL: spec.model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000 },
+      model: { baseURL: spec.model.baseURL, apiKey: 'test-key', defaultModel: 'scripted', requestTimeoutMs: 30_000, ...(spec.handoffAfterMs !== undefined ? { handoffAfterMs: spec.handoffAfterMs } : {}) },
       workflowBundle: { codePath: testWorkflowBundlePath() },
     });
   } catch (error) {

@@ -53,7 +53,7 @@ describe("the planner's hand-off", () => {
   afterAll(() => model.close());
 
   const environment = (isLocal: boolean) => new MockActivityEnvironment({ isLocal }, { logger: new DefaultLogger('ERROR') });
-  const plan = (env: MockActivityEnvironment, planned: PlanRequest): Promise<PlanResult | PlanHandoff> => env.run(planner.plan, planned);
+  const plan = (env: MockActivityEnvironment, planned: PlanRequest, activities = planner): Promise<PlanResult | PlanHandoff> => env.run(activities.plan, planned);
 
   it('parks a local call still writing after handoffAfterMs; the plan activity takes it over and streams the rest of the same request', async () => {
     const before = model.requests.length;
@@ -79,6 +79,18 @@ describe("the planner's hand-off", () => {
   it('answers from the local call itself when the model finishes within handoffAfterMs', async () => {
     const answer = (await plan(environment(true), request({ handoffAfterMs: 60_000 }))) as PlanResult;
     expect(answer.message.content).toBe(ANSWER);
+  });
+
+  it("the worker's own hand-off time wins over the run's: later (an answer) or sooner (a hand-off)", async () => {
+    const patient = createPlannerActivities({ openai: new OpenAI({ baseURL: model.baseURL, apiKey: 'unused', maxRetries: 0 }), defaultModel: 'scripted', handoffAfterMs: 60_000 });
+    const answer = (await plan(environment(true), request({ handoffAfterMs: 1 }), patient)) as PlanResult;
+    expect(answer.message.content).toBe(ANSWER);
+    const hasty = createPlannerActivities({ openai: new OpenAI({ baseURL: model.baseURL, apiKey: 'unused', maxRetries: 0 }), defaultModel: 'scripted', handoffAfterMs: 1 });
+    const handedOver = (await plan(environment(true), request({ handoffAfterMs: 60_000 }), hasty)) as PlanHandoff;
+    expect(handedOver.handoff.key).toMatch(/^wf\/run\/1\//);
+    // A call the run does not allow to hand over never does, whatever the worker's time.
+    const whole = (await plan(environment(true), request(), hasty)) as PlanResult;
+    expect(whole.message.content).toBe(ANSWER);
   });
 
   it('asks the model anew when this worker holds no call under the key (the activity ran on another worker)', async () => {

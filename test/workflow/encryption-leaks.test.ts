@@ -120,7 +120,9 @@ async function driveScenario(own: OwnDevServer, http: HttpTestServer, markers: M
     waitMaxSeconds: 60,
     resolve: async (hostname: string) => (hostname.endsWith('.test') ? ['127.0.0.1'] : systemResolver(hostname)),
   };
-  const worker = await startAgentWorker({ address, keys, taskQueue, model, tools, builtinTools });
+  // Every model call stays a local activity (the readable fields below list activity types): 10 s before a hand-off,
+  // as a loaded machine can take 200 ms for a scripted answer.
+  const worker = await startAgentWorker({ address, keys, taskQueue, model, tools, builtinTools, handoffAfterMs: 10_000 });
   const agents = await agentClientFor(address, keys);
   const raw = await rawClientFor(address);
   const readings: Reading[] = [];

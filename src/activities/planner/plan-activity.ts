@@ -44,6 +44,12 @@ export interface PlannerDependencies {
   streamIdleTimeoutMs?: number;
   /** Merged into every request that offers tools (a forced `tool_choice`, a provider's own options). @default none */
   extraBody?: Record<string, unknown>;
+  /**
+   * How long a local call the run allows to hand over (`handoffAfterMs` in its request) waits for the answer on this
+   * worker before it does, in ms. The workflow only says whether a call may hand over; when is the worker's to choose.
+   * @default the request's (PLANNER_HANDOFF_MS)
+   */
+  handoffAfterMs?: number;
 }
 
 /** What the model was shown: message count, a short hash of the messages, the number of tools offered. */
@@ -192,7 +198,8 @@ export function createPlannerActivities(dependencies: PlannerDependencies) {
     const unfollow = call.follow(activity.cancellationSignal);
     let completion;
     try {
-      if (activity.info.isLocal && request.handoffAfterMs !== undefined && !(await call.endsWithin(request.handoffAfterMs))) {
+      const handoffAfterMs = request.handoffAfterMs === undefined ? undefined : (dependencies.handoffAfterMs ?? request.handoffAfterMs);
+      if (activity.info.isLocal && handoffAfterMs !== undefined && !(await call.endsWithin(handoffAfterMs))) {
         const key = `${request.workflowId}/${request.runId}/${request.step}/${randomUUID()}`;
         parked.park(key, call);
         return { handoff: { key } };
