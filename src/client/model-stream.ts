@@ -56,6 +56,10 @@ export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promi
   return (await liveCall(handle, description))?.details;
 }
 
+/** How many times, RECORDED_ANSWER_PAUSE_MS apart, a stream reads a finished call's answer before the run has recorded it. */
+const RECORDED_ANSWER_READS = 10;
+const RECORDED_ANSWER_PAUSE_MS = 100;
+
 /**
  * The rest of a call's text after its last heartbeat, and its tool calls: from the recorded answer (the server keeps no
  * heartbeat sent at completion). Nothing when it cannot be read (no worker, the run failed).
@@ -63,8 +67,14 @@ export async function modelTextNow(handle: WorkflowHandle<AgentWorkflow>): Promi
 async function recordedRest(handle: WorkflowHandle<AgentWorkflow>, shown: Shown, open: boolean): Promise<{ text: string; calls: string[] }> {
   try {
     if (open) {
-      const answer = await handle.query(lastAnswerQuery);
-      return answer && answer.step === shown.step ? { text: answer.content.slice(shown.chars), calls: answer.calls ?? [] } : { text: '', calls: [] };
+      // The call's activity has completed, but the run may not have recorded its answer yet (its workflow task is still
+      // to run): read again for a moment rather than end the call without its last words.
+      for (let read = 1; ; read += 1) {
+        const answer = await handle.query(lastAnswerQuery);
+        if (answer && answer.step === shown.step) return { text: answer.content.slice(shown.chars), calls: answer.calls ?? [] };
+        if ((answer && answer.step > shown.step) || read >= RECORDED_ANSWER_READS) return { text: '', calls: [] };
+        await sleep(RECORDED_ANSWER_PAUSE_MS);
+      }
     }
     const result = await handle.result();
     return { text: typeof result.answer === 'string' && result.steps === shown.step ? result.answer.slice(shown.chars) : '', calls: [] };
