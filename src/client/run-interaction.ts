@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { agentStateQuery, ENDED_EVENT_LOG_MEMO, eventsQuery, pendingQuery, turnAnswerQuery, type AgentWorkflow } from '../contracts/definitions';
-import { INTERACTIONS, type InteractionArgs, type InteractionName, type InteractionResult } from '../contracts/interactions';
+import { INTERACTIONS, MESSAGE_UPDATE_ID_PREFIX, type InteractionArgs, type InteractionName, type InteractionResult } from '../contracts/interactions';
 import type { Budget, BudgetRaise } from '../contracts/run-input';
 import { isOutcome } from '../contracts/status';
 import { EventPageSchema, type Decision, type EventPage, type Pending, type RunEvent, type TurnAnswer } from '../contracts/interaction-schemas';
@@ -78,7 +78,7 @@ export class RunInteraction {
   async send(text: string, options: { messageId?: string } = {}): Promise<TurnAnswer> {
     let sent: TurnAnswer;
     try {
-      sent = await this.interact('send', { text }, options.messageId ? { updateId: `message-${options.messageId}` } : {});
+      sent = await this.interact('send', { text }, options.messageId ? { updateId: `${MESSAGE_UPDATE_ID_PREFIX}${options.messageId}` } : {});
     } catch (error) {
       // The message arrived before the run handed over: its turn's answer (waited for while the turn goes on), unless a
       // later turn has been answered since (then the refusal says which turn it was).

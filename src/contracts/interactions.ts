@@ -5,6 +5,9 @@ import { DecisionSchema, ReplySchema, SendSchema, type Decision, type Reply, typ
 import { BudgetRaiseSchema, type Budget, type BudgetRaise } from './run-input';
 import { MAX_MESSAGE_BYTES, MAX_REASON_BYTES } from './limits';
 
+/** What a client puts before a message's `messageId` to make its Update id; the session reads it back (src/workflows/agent/session-turns.ts). */
+export const MESSAGE_UPDATE_ID_PREFIX = 'message-';
+
 /** A text field of an interaction's input bounded in UTF-8 bytes (its validator refuses more, naming both sizes). */
 export interface TextBound<Args> {
   /** What it is, in words (`the reply`). */

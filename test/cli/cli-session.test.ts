@@ -18,9 +18,16 @@ describe('durable-agent chat, send, close, raise-budget', () => {
       const first = await runCli(['chat', id, 'hello', '--goal', 'a CLI chat', '--json'], env, 60_000);
       expect(first.code).toBe(0);
       expect(JSON.parse(first.stdout)).toEqual({ turn: 1, status: 'final', answer: 'hello back (turn 1)' });
-      const second = await runCli(['send', id, 'and', 'again'], env, 60_000);
+      const second = await runCli(['send', id, 'and', 'again', '--message-id', 'cli-m-2'], env, 60_000);
       expect(second.code).toBe(0);
       expect(second.stdout).toBe('second answer (turn 2)\n');
+      // The same message again (a retry after an error): its turn's answer, no third turn.
+      const retried = await runCli(['send', id, 'and', 'again', '--message-id', 'cli-m-2', '--json'], env, 60_000);
+      expect(retried.code).toBe(0);
+      expect(JSON.parse(retried.stdout)).toEqual({ turn: 2, status: 'final', answer: 'second answer (turn 2)' });
+      const badId = await runCli(['send', id, 'x', '--message-id', 'no spaces'], env);
+      expect(badId.code).toBe(2);
+      expect(badId.stderr).toMatch(/messageId must be 1 to 200 letters/);
       expect((await runCli(['close', id], env)).code).toBe(0);
       const result = (await client.workflow.getHandle(id).result()) as AgentRunResult;
       expect(result).toMatchObject({ status: 'final', answer: 'second answer (turn 2)' });

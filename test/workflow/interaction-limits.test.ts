@@ -98,7 +98,9 @@ describe('reads never take what decisions need', () => {
       const wallRatio = followed.wallMs / alone.wallMs;
       const historyGrowth = followed.historyBytes / alone.historyBytes - 1;
       saveFigure('followers-40-steps', { followers: 50, steps, wallMsAlone: alone.wallMs, wallMsFollowed: followed.wallMs, wallRatio, historyEventsAlone: alone.historyEvents, historyEventsFollowed: followed.historyEvents, historyGrowth });
-      expect(wallRatio).toBeLessThanOrEqual(1.3);
+      // Measured 1.05× on a quiet machine (docs/interaction.md); the regression this guards was 4.2× (42 s → 176 s).
+      // 1.6 leaves room for a loaded test machine (1.31× with three test workers on two cores) and still catches it.
+      expect(wallRatio).toBeLessThanOrEqual(1.6);
       expect(historyGrowth).toBeLessThanOrEqual(0.1);
     });
   });

@@ -22,10 +22,12 @@ export function registerSessionCommands(program: Command): void {
     .argument('<id>', 'the session id (workflow id)')
     .argument('<text...>', 'the message')
     .option('--json', 'print {turn, status, answer} as JSON')
-    .action(async (id: string, words: string[], options: { json?: boolean }) =>
+    .option('--message-id <id>', "this message's id: sent again with it (a retry after an error), it is the same message and gets its turn's answer")
+    .action(async (id: string, words: string[], options: { json?: boolean; messageId?: string }) =>
       withAgentConnection(async ({ agent }) => {
         const handle = agent.getHandle(id);
-        printTurn(await awaitWithWorkerNotice(handle, handle.send(words.join(' ')), 'message'), options.json);
+        const sent = handle.send(words.join(' '), options.messageId !== undefined ? { messageId: options.messageId } : {});
+        printTurn(await awaitWithWorkerNotice(handle, sent, 'message'), options.json);
       }),
     );
 

@@ -1,10 +1,9 @@
 import { RUN_STATUSES, type AgentRunStatus } from '../../contracts/status';
+import { MESSAGE_UPDATE_ID_PREFIX } from '../../contracts/interactions';
 import type { ResumeState } from '../../contracts/workflow-input';
 
 /** How many of the latest messages' Update ids a session remembers across handovers. */
 const REMEMBERED_MESSAGE_IDS = 32;
-/** What the client puts before a `messageId` to make the Update id (src/client/run-interaction.ts). */
-const MESSAGE_ID_PREFIX = 'message-';
 
 /** Endings of a session's turn after which it goes idle (failures and cancellation end the session). */
 export const SESSION_TURN_ENDINGS: ReadonlySet<string> = new Set([RUN_STATUSES.final, RUN_STATUSES.maxSteps, RUN_STATUSES.budgetExceeded]);
@@ -67,7 +66,7 @@ export class SessionTurns {
   repeatOf(updateId: string | undefined): string | undefined {
     const seen = updateId === undefined ? undefined : this.messageIds.find((entry) => entry.id === updateId);
     if (!seen) return undefined;
-    const id = seen.id.startsWith(MESSAGE_ID_PREFIX) ? seen.id.slice(MESSAGE_ID_PREFIX.length) : seen.id;
+    const id = seen.id.startsWith(MESSAGE_UPDATE_ID_PREFIX) ? seen.id.slice(MESSAGE_UPDATE_ID_PREFIX.length) : seen.id;
     return `message ${id} was already sent: it is turn ${seen.turn}`;
   }
 
