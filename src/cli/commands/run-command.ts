@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfiguredAgents, type ConfiguredAgents } from '../../agents/agent-files';
-import { AgentClient, DEFAULT_MAX_STEPS, validateRunInput, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
+import { loadConfiguredAgents } from '../../agents/agent-files';
+import { AgentClient, DEFAULT_MAX_STEPS, type AgentRunHandle, type AgentRunInput, type AgentRunResult } from '../../client';
 import { connectClient, TemporalConnectionLostError } from '../../config/connect';
 import { loadTemporalConfig } from '../../config/temporal-config';
 import { PRIVATE_RUN_CANCEL_GRACE_MS, startLocalRuntime, type LocalRuntime } from '../../runtime';
-import { AGENT_TOOL_PREFIX, type AgentDefinition } from '../../contracts/agent-definition';
-import { agentRunSettings } from '../../core/sub-agents';
-import { ungatedApprovalEntries, ungatedApprovalMessage } from '../../core/approval-gates';
-import { matchesToolName } from '../../core/tool-patterns';
+import { AGENT_TOOL_PREFIX } from '../../contracts/agent-definition';
 import { installCliRuntime } from '../cli-runtime';
 import { EXIT_CODES } from '../exit-codes';
 import { noWorkerLine } from '../worker-needed';
@@ -18,93 +14,12 @@ import { listenForInterrupts, type Interrupts } from '../interrupts';
 import { createAttendant } from '../pending-notice';
 import { printRunResult } from '../output';
 import { within } from '../within';
-import { parseDuration, parseFastTools, parsePositiveInteger, parseToolList, parseUsd, recordedToolsOf, UNMATCHED_CHOICES } from '../parse';
+import { parseDuration, parseFastTools, parsePositiveInteger, parseToolList, parseUsd, UNMATCHED_CHOICES } from '../parse';
 import { createProgressView } from '../progress';
-
-interface RunOptions {
-  maxSteps?: number;
-  maxParallel?: number;
-  tools?: string[];
-  model?: string;
-  maxTokens?: number;
-  maxTime?: number;
-  maxCost?: number;
-  onBudget?: 'stop' | 'pause';
-  systemPrompt?: string;
-  systemPromptFile?: string;
-  requireApproval?: string[];
-  approvalTimeout?: number;
-  planning?: 'react' | 'dag' | 'auto';
-  planner?: 'auto' | 'activity' | 'local';
-  fastTools?: boolean | string[];
-  mcpConfig?: string;
-  toolQueues?: string[];
-  toolsFrom?: string;
-  unmatched?: 'live' | 'refuse';
-  script?: string;
-  agent?: string;
-  agents?: string;
-  id?: string;
-  detach?: boolean;
-  json?: boolean;
-}
+import { checkToolNames, chosenAgent, inputFrom, toolListLabels, type RunOptions } from '../run-flags';
 
 /** After Ctrl-C, how long a cancelled private run gets to end before it is terminated. */
 const CANCEL_GRACE_MS = PRIVATE_RUN_CANCEL_GRACE_MS;
-
-/**
- * The run's budget from `--max-tokens`, `--max-time`, `--max-cost` and `--on-budget` over the `--agent`'s budget (each
- * flag replaces its own limit), or nothing when none is set.
- */
-function budgetFrom(options: RunOptions, base: AgentRunInput['budget'] = {}): Pick<AgentRunInput, 'budget'> {
-  const limits = {
-    ...base,
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.maxTime !== undefined ? { maxWallTimeMs: options.maxTime } : {}),
-    ...(options.maxCost !== undefined ? { maxCostUsd: options.maxCost } : {}),
-  };
-  if (Object.keys(limits).filter((key) => key !== 'onExhausted').length === 0) {
-    if (options.onBudget) throw new InvalidArgumentError('--on-budget needs a budget: add --max-tokens, --max-time or --max-cost.');
-    return {};
-  }
-  return { budget: { ...limits, ...(options.onBudget ? { onExhausted: options.onBudget } : {}) } };
-}
-
-/** The run's input: the `--agent`'s settings (docs/sub-agents.md), then the flags given, which override them. */
-function inputFrom(goalWords: string[], options: RunOptions, agent?: AgentDefinition): AgentRunInput {
-  const settings = agent ? agentRunSettings(agent) : {};
-  return validateRunInput({
-    ...settings,
-    goal: goalWords.join(' '),
-    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-    ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}),
-    // `--tools ""` is an empty allowlist (no tools), never "all": the workflow treats [] as none.
-    ...(options.tools !== undefined ? { allowedTools: options.tools } : {}),
-    ...(options.model ? { model: options.model } : {}),
-    ...budgetFrom(options, settings.budget),
-    ...systemPromptOf(options),
-    ...(options.requireApproval?.length ? { requireApproval: options.requireApproval } : {}),
-    ...(options.approvalTimeout !== undefined ? { approvalTimeoutMs: options.approvalTimeout } : {}),
-    ...(options.planning ? { planning: options.planning } : {}),
-    ...(options.planner ? { planner: options.planner } : {}),
-    ...(options.fastTools !== undefined ? { fastTools: options.fastTools } : {}),
-    ...(options.toolQueues?.length ? { toolQueues: options.toolQueues } : {}),
-    ...recordedToolsOf(options),
-  });
-}
-
-/** `--system-prompt TEXT` or `--system-prompt-file FILE` (not both). */
-function systemPromptOf(options: RunOptions): { systemPrompt?: string } {
-  if (options.systemPrompt !== undefined && options.systemPromptFile !== undefined) {
-    throw new InvalidArgumentError('Give either --system-prompt or --system-prompt-file, not both.');
-  }
-  if (options.systemPromptFile === undefined) return options.systemPrompt !== undefined ? { systemPrompt: options.systemPrompt } : {};
-  try {
-    return { systemPrompt: readFileSync(options.systemPromptFile, 'utf8') };
-  } catch (error) {
-    throw new InvalidArgumentError(`Cannot read --system-prompt-file ${options.systemPromptFile}: ${(error as Error).message}`);
-  }
-}
 
 /** `--detach`: start on a server whose workers outlive this command, print the id, return. */
 async function startDetached(input: AgentRunInput, options: RunOptions): Promise<void> {
@@ -132,49 +47,6 @@ async function startDetached(input: AgentRunInput, options: RunOptions): Promise
   }
 }
 
-/** What the errors of {@link checkToolNames} call the run's tool lists: the flags, or the `--agent`'s fields. */
-interface ToolListLabels {
-  tools: string;
-  requireApproval: string;
-}
-
-function toolListLabels(options: RunOptions, agent: AgentDefinition | undefined): ToolListLabels {
-  const from = (flag: string, given: unknown, field: keyof AgentDefinition) => (given === undefined && agent?.[field] !== undefined ? `\`${field}\` of agent ${agent.name}` : flag);
-  return { tools: from('--tools', options.tools, 'tools'), requireApproval: from('--require-approval', options.requireApproval, 'requireApproval') };
-}
-
-/**
- * `--agent NAME`: its definition among the configured agents (`--agents DIR`, else `$DURABLE_AGENT_AGENTS_DIR`).
- * @throws InvalidArgumentError when no folder is configured or none of its agents has that name, listing them
- */
-function chosenAgent(name: string | undefined, configured: ConfiguredAgents | undefined): AgentDefinition | undefined {
-  if (name === undefined) return undefined;
-  if (!configured) {
-    throw new InvalidArgumentError(`--agent ${name} needs the agents folder: give --agents DIR or set DURABLE_AGENT_AGENTS_DIR (a folder of <name>.md files, one per agent: docs/sub-agents.md).`);
-  }
-  const agent = configured.agents.find((candidate) => candidate.name === name);
-  if (agent) return agent;
-  const known = configured.agents.length ? `its agents: ${configured.agents.map((candidate) => candidate.name).join(', ')}` : 'it has none';
-  throw new InvalidArgumentError(`No agent named "${name}" in ${configured.folder} (${known}). List them with \`durable-agent agents\`.`);
-}
-
-/**
- * `--tools` and `--require-approval` against the tools the worker will serve (built-ins and MCP servers'), before
- * anything starts listening. Tools of other queues are known only to their workers: with `--tool-queues` the run
- * checks those names against the whole catalogue itself.
- */
-function checkToolNames(input: AgentRunInput, available: readonly string[], labels: ToolListLabels = { tools: '--tools', requireApproval: '--require-approval' }): void {
-  if (input.toolQueues?.length) return;
-  for (const [flag, names] of [[labels.tools, input.allowedTools], [labels.requireApproval, input.requireApproval]] as const) {
-    const unknown = (names ?? []).filter((name) => !available.some((tool) => matchesToolName(name, tool)));
-    if (unknown.length > 0) {
-      throw new InvalidArgumentError(`Unknown tool${unknown.length > 1 ? 's' : ''} in ${flag}: ${unknown.join(', ')}. Available: ${available.join(', ')}.`);
-    }
-  }
-  // With the whole catalogue known, a pattern that matches only `wait`/`ask_user` would gate nothing either.
-  const ungated = ungatedApprovalEntries(input.requireApproval ?? [], [...available]);
-  if (ungated.length > 0) throw new InvalidArgumentError(ungatedApprovalMessage(ungated));
-}
 
 /**
  * Ctrl-C on a run whose worker lives in this process only (scripted model, private task queue): nothing could
