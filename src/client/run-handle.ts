@@ -1,61 +1,23 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { GRPC_STATUS, grpcStatusOf } from '../config/connect';
 import { agentStateQuery, forkPointQuery, type AgentWorkflow } from '../contracts/definitions';
-import { FORK_MEMO, ForkOriginSchema, type ForkPoint } from '../contracts/fork';
+import type { ForkPoint } from '../contracts/fork';
 import type { AgentRunResult } from '../contracts/run-result';
 import type { AgentState } from '../contracts/agent-state';
-import { AGENT_INPUT_TOKENS, AGENT_OUTPUT_TOKENS, AGENT_STATUS, AGENT_STEP } from '../contracts/search-attributes';
 import { endingOf, InteractionRefusedError, NoWorkerAnsweredError, RunEndedWithoutResultError, RunNotFoundError } from './errors';
 import type { EventPage, Pending, RunEvent, TurnAnswer } from '../contracts/interaction-schemas';
 import type { Budget, BudgetRaise } from '../contracts/run-input';
 import type { InteractionArgs, InteractionName, InteractionResult, PauseResult, ResumeResult } from '../contracts/interactions';
 import { RunInteraction } from './run-interaction';
-import { modelStream, modelTextNow, workflowTaskRunning, type ModelStreamOptions } from './model-stream';
+import { modelStream, modelTextNow, type ModelStreamOptions } from './model-stream';
 import type { ModelStreamChunk, ModelTextDetails } from '../contracts/model-text';
 import { classifyServerError } from './server-errors';
-import { shownAgentStatus } from './run-status';
 import { agentCalls, CALL_PATH_SEPARATOR, CHILD_READ_TIMEOUT_MS, childPart, hasLimits, ownPart, subAgentTree, type SubAgentRun, type TreeNode } from './sub-agent-tree';
 import { RUN_STATUSES } from '../contracts/status';
+import { runDescriptionOf, type RunDescription } from './run-description';
 
 export { CALL_PATH_SEPARATOR };
-
-/** Where a run stands, from the server alone (no worker needed). */
-export interface RunDescription {
-  workflowId: string;
-  runId: string;
-  /** Temporal's view: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT. */
-  executionStatus: string;
-  /**
-   * The agent's view, from the search attributes (when registered), reconciled with the execution status by
-   * {@link shownAgentStatus}: a run ended from outside (terminated, timed out) says so, not `running`.
-   */
-  agentStatus?: string;
-  /** The task queue whose workers run it. */
-  taskQueue: string;
-  step?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  startTime: Date;
-  closeTime?: Date;
-  goal?: string;
-  /** The run's cost so far in USD, from `AgentCostUsd` (when the namespace has it and the worker knows the price). */
-  costUsd?: number;
-  /** A fork: the run it was forked from (`list` reads `AgentForkOf`; `describe` the memo, with the step). */
-  forkOf?: string;
-  forkedAtStep?: number;
-  /**
-   * A worker holds the run's workflow task right now: it answers live reads when the task ends or heartbeats (a model
-   * call from a local activity — `planner: 'local'`, or the default planner's first 200 ms — or fast tool calls run
-   * inside it: docs/agent-loop.md, docs/fast-steps.md).
-   */
-  workflowTaskRunning?: boolean;
-}
-
-/** Where a fork came from, as its memo says (nothing for another run, or a memo it does not recognise). */
-function forkOrigin(memo: unknown): Pick<RunDescription, 'forkOf' | 'forkedAtStep'> {
-  const origin = ForkOriginSchema.partial({ runId: true }).safeParse(memo);
-  return origin.success ? { forkOf: origin.data.workflowId, forkedAtStep: origin.data.atStep } : {};
-}
+export type { RunDescription };
 
 /** A handle on one agent run (the whole continue-as-new chain). */
 export class AgentRunHandle {
@@ -83,24 +45,7 @@ export class AgentRunHandle {
   /** The run as the server sees it; works with no worker running. */
   async describe(): Promise<RunDescription> {
     return this.notFoundAware(async () => {
-      const description = await this.handle().describe();
-      const goal = await description.staticSummary();
-      const attributes = description.typedSearchAttributes;
-      return {
-        workflowId: description.workflowId,
-        runId: description.runId,
-        executionStatus: description.status.name,
-        agentStatus: shownAgentStatus(description.status.name, attributes.get(AGENT_STATUS)),
-        taskQueue: description.taskQueue,
-        step: attributes.get(AGENT_STEP),
-        inputTokens: attributes.get(AGENT_INPUT_TOKENS),
-        outputTokens: attributes.get(AGENT_OUTPUT_TOKENS),
-        startTime: description.startTime,
-        ...(description.closeTime ? { closeTime: description.closeTime } : {}),
-        ...(goal ? { goal } : {}),
-        ...forkOrigin(description.memo?.[FORK_MEMO]),
-        ...(workflowTaskRunning(description) ? { workflowTaskRunning: true } : {}),
-      };
+      return runDescriptionOf(await this.handle().describe());
     });
   }
 
