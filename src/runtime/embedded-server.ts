@@ -1,6 +1,6 @@
 import { loadEncryptionKeys } from '../codec/encryption-keys';
 import { startCodecServer, type CodecServer } from '../codec-server/codec-server';
-import { DEFAULT_DEV_SERVER_OPTIONS, freePort, startDevServer, type DevServer, type DevServerOptions } from '../temporal-server/dev-server';
+import { AUTO_PORT_ATTEMPTS, DEFAULT_DEV_SERVER_OPTIONS, DevServerStartError, freePort, startDevServer, type DevServer, type DevServerOptions } from '../temporal-server/dev-server';
 
 /** The embedded dev server and, with encryption on, the codec server its Web UI decodes payloads through. */
 export interface EmbeddedServer {
@@ -28,12 +28,16 @@ export async function startEmbeddedServer(options: DevServerOptions): Promise<Em
   const ip = options.ip ?? DEFAULT_DEV_SERVER_OPTIONS.ip;
   // The codec server must know the UI's origin before the UI knows the codec server: fix the UI's port first.
   const requested = options.uiPort ?? DEFAULT_DEV_SERVER_OPTIONS.uiPort;
-  const uiPort = requested === 0 ? await freePort(ip) : requested;
-  const codec = await startCodecServer({ keys, host: ip, port: 0, uiOrigins: [`http://${ip}:${uiPort}`, `http://localhost:${uiPort}`] });
-  try {
-    return withCodec(await startDevServer({ ...options, uiPort, uiCodecEndpoint: codec.endpoint }), codec);
-  } catch (error) {
-    await codec.close();
-    throw error;
+  for (let attempt = 1; ; attempt += 1) {
+    const uiPort = requested === 0 ? await (options.pickPort ?? freePort)(ip) : requested;
+    const codec = await startCodecServer({ keys, host: ip, port: 0, uiOrigins: [`http://${ip}:${uiPort}`, `http://localhost:${uiPort}`] });
+    try {
+      return withCodec(await startDevServer({ ...options, uiPort, uiCodecEndpoint: codec.endpoint }), codec);
+    } catch (error) {
+      await codec.close();
+      // A UI port picked here and taken before the server bound it: pick another, as startDevServer does for its own.
+      const taken = error instanceof DevServerStartError && error.message.includes(`can't set UI port ${uiPort}`);
+      if (!(requested === 0 && taken && attempt < AUTO_PORT_ATTEMPTS)) throw error;
+    }
   }
 }

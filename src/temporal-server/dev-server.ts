@@ -38,6 +38,8 @@ export interface DevServerOptions {
    * shows to `<endpoint>/decode` (src/codec-server/codec-server.ts). @default none: the UI shows payloads as stored
    */
   uiCodecEndpoint?: string;
+  /** Picks a port given as 0 (tests inject one that collides). @default {@link freePort}: the OS's choice */
+  pickPort?: (ip: string) => Promise<number>;
 }
 
 export const DEFAULT_DEV_SERVER_OPTIONS = {
@@ -83,12 +85,13 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
 }
 
 /** How many times a server whose ports were picked here (0) starts anew on other ports after a port was taken meanwhile. */
-const AUTO_PORT_ATTEMPTS = 3;
+export const AUTO_PORT_ATTEMPTS = 3;
 
 /**
  * Finds or builds the Temporal CLI, starts `temporal server start-dev`, and waits until it answers. A port given as 0
  * is asked of the OS just before the start; should another socket take it before the server binds it ("address already
- * in use"), the server starts again on new ports, up to {@link AUTO_PORT_ATTEMPTS} times.
+ * in use"), the server starts again on new ports, up to {@link AUTO_PORT_ATTEMPTS} times. A port given is never
+ * replaced: its being taken fails the start with a hint.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const settings = { ...DEFAULT_DEV_SERVER_OPTIONS, ...options };
@@ -96,10 +99,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const binary = await resolveTemporalBinary({ env: options.env, onProgress });
   const dbFile = resolve(settings.dbFile);
   mkdirSync(dirname(dbFile), { recursive: true });
-  const autoPorts = settings.port === 0 || settings.uiPort === 0;
+  const pick = options.pickPort ?? freePort;
   for (let attempt = 1; ; attempt += 1) {
-    const port = settings.port === 0 ? await freePort(settings.ip) : settings.port;
-    const uiPort = settings.uiPort === 0 ? await freePort(settings.ip) : settings.uiPort;
+    const port = settings.port === 0 ? await pick(settings.ip) : settings.port;
+    const uiPort = settings.uiPort === 0 ? await pick(settings.ip) : settings.uiPort;
     const launched = await launch(binary, { ...settings, port, uiPort, dbFile }, options);
     if (!('failure' in launched)) {
       await recordUiUrl(launched.address, settings.namespace, launched.uiUrl, onProgress);
@@ -107,7 +110,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     const { failure, output } = launched;
     const portTaken = /address already in use/i.test(output);
-    if (portTaken && autoPorts && attempt < AUTO_PORT_ATTEMPTS) continue;
+    const picked = [settings.port === 0 ? port : undefined, settings.uiPort === 0 ? uiPort : undefined].filter((candidate) => candidate !== undefined);
+    const pickedTaken = picked.some((candidate) => new RegExp(`:${candidate}\\b.*address already in use`, 'i').test(output));
+    if (pickedTaken && attempt < AUTO_PORT_ATTEMPTS) continue;
     const address = `${settings.ip}:${port}`;
     const portHint = portTaken
       ? `\nPort ${port} or ${uiPort} is already in use: a Temporal server may already run there (use it with TEMPORAL_ADDRESS=${address}) or choose other ports.`
