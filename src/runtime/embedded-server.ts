@@ -36,7 +36,7 @@ export async function startEmbeddedServer(options: DevServerOptions): Promise<Em
     } catch (error) {
       await codec.close();
       // A UI port picked here and taken before the server bound it: pick another, as startDevServer does for its own.
-      const taken = error instanceof DevServerStartError && error.message.includes(`can't set UI port ${uiPort}`);
+      const taken = error instanceof DevServerStartError && error.portsTaken.includes(uiPort);
       if (!(requested === 0 && taken && attempt < AUTO_PORT_ATTEMPTS)) throw error;
     }
   }

@@ -69,6 +69,14 @@ export interface DevServer {
 /** Raised when the server process could not be started or did not become ready. */
 export class DevServerStartError extends Error {
   override name = 'DevServerStartError';
+
+  constructor(
+    message: string,
+    /** The ports the server said were already in use. */
+    readonly portsTaken: readonly number[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Asks the OS for a free TCP port on `ip`. */
@@ -109,15 +117,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return launched;
     }
     const { failure, output } = launched;
-    const portTaken = /address already in use/i.test(output);
-    const picked = [settings.port === 0 ? port : undefined, settings.uiPort === 0 ? uiPort : undefined].filter((candidate) => candidate !== undefined);
-    const pickedTaken = picked.some((candidate) => new RegExp(`:${candidate}\\b.*address already in use`, 'i').test(output));
+    const portsTaken = [port, uiPort].filter((candidate) => new RegExp(`:${candidate}\\b.*address already in use`, 'i').test(output));
+    const pickedTaken = (settings.port === 0 && portsTaken.includes(port)) || (settings.uiPort === 0 && portsTaken.includes(uiPort));
     if (pickedTaken && attempt < AUTO_PORT_ATTEMPTS) continue;
     const address = `${settings.ip}:${port}`;
-    const portHint = portTaken
+    const portHint = /address already in use/i.test(output)
       ? `\nPort ${port} or ${uiPort} is already in use: a Temporal server may already run there (use it with TEMPORAL_ADDRESS=${address}) or choose other ports.`
       : '';
-    throw new DevServerStartError(`The Temporal dev server (${binary}) did not start: ${failure}${portHint}` + (output ? `\nIts last output:\n${output}` : ''));
+    throw new DevServerStartError(`The Temporal dev server (${binary}) did not start: ${failure}${portHint}` + (output ? `\nIts last output:\n${output}` : ''), portsTaken);
   }
 }
 

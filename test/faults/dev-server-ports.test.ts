@@ -32,6 +32,17 @@ describe('dev server on a port already in use', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
+  /** A port picker whose pick number `collision` (from 0) is the taken port; the others are the OS's free ports. */
+  const collidingPicks = (collision: number) => {
+    const picks: number[] = [];
+    const pickPort = async (ip: string) => {
+      const port = picks.length === collision ? takenPort + 1_000 : await freePort(ip);
+      picks.push(port);
+      return port;
+    };
+    return { picks, pickPort };
+  };
+
   const start = async (port: number, uiPort: number, pickPort?: (ip: string) => Promise<number>) => {
     const logs: string[] = [];
     const outcome = await startDevServer({
@@ -54,6 +65,7 @@ describe('dev server on a port already in use', () => {
     expect((error as Error).message).toContain(`Port ${takenPort} or ${takenPort + 1_000} is already in use`);
     expect((error as Error).message).toContain(`TEMPORAL_ADDRESS=127.0.0.1:${takenPort}`);
     expect(refusals).toBe(1);
+    expect((error as DevServerStartError).portsTaken).toEqual([takenPort + 1_000]);
   });
 
   it('a given UI port taken is not retried even when the gRPC port is picked (another one would not help)', async () => {
@@ -64,13 +76,8 @@ describe('dev server on a port already in use', () => {
   });
 
   it('a picked port taken before the server binds it: it starts again on another one', async () => {
-    // The first pick of the UI port is the taken one (as when a connection takes it between the pick and the bind).
-    const picks: number[] = [];
-    const pickPort = async (ip: string) => {
-      const port = picks.length === 1 ? takenPort + 1_000 : await freePort(ip);
-      picks.push(port);
-      return port;
-    };
+    // The first pick of the UI port (the second pick) is the taken one, as when a connection takes it between the pick and the bind.
+    const { picks, pickPort } = collidingPicks(1);
     const { server, error, refusals } = await start(0, 0, pickPort);
     try {
       expect(error).toBeUndefined();
@@ -84,12 +91,8 @@ describe('dev server on a port already in use', () => {
   });
 
   it('with encryption on, a picked UI port taken before the server binds it: a new one, and a codec server for its origin', async () => {
-    const picks: number[] = [];
-    const pickPort = async (ip: string) => {
-      const port = picks.length === 0 ? takenPort + 1_000 : await freePort(ip);
-      picks.push(port);
-      return port;
-    };
+    // The embedded server picks the UI port first (its codec server needs the UI's origin).
+    const { picks, pickPort } = collidingPicks(0);
     const keys = `ports:${randomBytes(32).toString('base64')}`;
     const embedded = await startEmbeddedServer({ port: 0, uiPort: 0, pickPort, dbFile: join(folder, 'embedded.sqlite'), onProgress: () => undefined, env: { ...process.env, DURABLE_AGENT_ENCRYPTION_KEYS: keys } });
     try {
